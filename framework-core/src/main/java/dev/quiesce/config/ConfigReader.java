@@ -1,0 +1,361 @@
+package dev.quiesce.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Reads one JSON object of the configuration and remembers where it is, so every problem it
+ * finds names its JSON path ({@code lifecycle.phases[1].timeout}) and the rule it broke.
+ *
+ * <p>Readers never throw on bad input: each getter records a {@link ConfigProblem} and returns
+ * the default, so one pass finds every problem. Call {@link #throwIfProblems()} at the end.
+ * Children made with {@link #object(String)} and {@link #objects(String)} share the problem
+ * list of their root.
+ */
+public final class ConfigReader {
+
+  private final JsonObject json;
+  private final String path;
+  private final List<ConfigProblem> problems;
+
+  private ConfigReader(JsonObject json, String path, List<ConfigProblem> problems) {
+    this.json = json;
+    this.path = path;
+    this.problems = problems;
+  }
+
+  /** A reader of the whole document. */
+  public static ConfigReader root(JsonObject json) {
+    return new ConfigReader(json == null ? new JsonObject() : json, "", new ArrayList<>());
+  }
+
+  /** A reader of {@code json} that reports problems under {@code path}, into its own list. */
+  public static ConfigReader at(String path, JsonObject json) {
+    return new ConfigReader(json == null ? new JsonObject() : json, path, new ArrayList<>());
+  }
+
+  /** The JSON path of this object; empty for the root. */
+  public String path() {
+    return path;
+  }
+
+  /** The JSON object read. */
+  public JsonObject json() {
+    return json;
+  }
+
+  /** The JSON path of {@code key} in this object. */
+  public String pathOf(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  public boolean has(String key) {
+    return json.containsKey(key) && json.getValue(key) != null;
+  }
+
+  /** Records a problem with {@code key} of this object. */
+  public void problem(String key, String message) {
+    problems.add(new ConfigProblem(key == null ? path : pathOf(key), message));
+  }
+
+  /** Every problem found so far by this reader, its root and all their children. */
+  public List<ConfigProblem> problems() {
+    return List.copyOf(problems);
+  }
+
+  /** @throws ConfigException naming every problem found so far, if there is one */
+  public void throwIfProblems() {
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems);
+    }
+  }
+
+  /** A string, or {@code def} when absent; any other type is a problem. */
+  public String string(String key, String def) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof String s) {
+      return s;
+    }
+    problem(key, describe(v) + " is not a string");
+    return def;
+  }
+
+  /** A string that must be present and not blank. */
+  public String requiredString(String key) {
+    String s = string(key, null);
+    if (s == null && !has(key)) {
+      problem(key, "is required");
+    } else if (s != null && s.isBlank()) {
+      problem(key, "must not be empty");
+    }
+    return s;
+  }
+
+  /** One of {@code allowed} (compared exactly), or {@code def} when absent. */
+  public String choice(String key, String def, Collection<String> allowed) {
+    String s = string(key, def);
+    if (s != null && !allowed.contains(s)) {
+      problem(key, quote(s) + " is not one of " + allowed);
+      return def;
+    }
+    return s;
+  }
+
+  public boolean bool(String key, boolean def) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    problem(key, describe(v) + " is not a boolean (true or false)");
+    return def;
+  }
+
+  /** A whole number in {@code [min, max]}, or {@code def} when absent. */
+  public int integer(String key, int def, int min, int max) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+      double d = n.doubleValue();
+      if (d < min || d > max) {
+        problem(key, n + " is out of range; it must be between " + min + " and " + max);
+        return def;
+      }
+      return (int) d;
+    }
+    problem(key, describe(v) + " is not a whole number");
+    return def;
+  }
+
+  /** A number in {@code [min, max]}, or {@code def} when absent. */
+  public double number(String key, double def, double min, double max) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return def;
+    }
+    if (v instanceof Number n && !Double.isNaN(n.doubleValue())) {
+      double d = n.doubleValue();
+      if (d < min || d > max) {
+        problem(key, n + " is out of range; it must be between " + min + " and " + max);
+        return def;
+      }
+      return d;
+    }
+    problem(key, describe(v) + " is not a number");
+    return def;
+  }
+
+  /** A duration ({@link Durations}), or {@code def} when absent. */
+  public Duration duration(String key, Duration def) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return def;
+    }
+    try {
+      return Durations.parse(v);
+    } catch (IllegalArgumentException e) {
+      problem(key, describe(v) + " " + e.getMessage());
+      return def;
+    }
+  }
+
+  /** A duration in {@code [min, max]}, or {@code def} when absent. */
+  public Duration duration(String key, Duration def, Duration min, Duration max) {
+    Duration d = duration(key, def);
+    if (d != null && d != def && (d.compareTo(min) < 0 || d.compareTo(max) > 0)) {
+      problem(key, Durations.format(d) + " is out of range; it must be between "
+          + Durations.format(min) + " and " + Durations.format(max));
+      return def;
+    }
+    return d;
+  }
+
+  /** The object at {@code key}; an empty one when absent or not an object (a problem then). */
+  public ConfigReader object(String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return new ConfigReader(new JsonObject(), pathOf(key), problems);
+    }
+    if (v instanceof JsonObject o) {
+      return new ConfigReader(o, pathOf(key), problems);
+    }
+    if (v instanceof Map<?, ?> m) {
+      return new ConfigReader(new JsonObject(castMap(m)), pathOf(key), problems);
+    }
+    problem(key, describe(v) + " is not an object");
+    return new ConfigReader(new JsonObject(), pathOf(key), problems);
+  }
+
+  /** The array at {@code key} read as objects; elements that are not objects are problems. */
+  public List<ConfigReader> objects(String key) {
+    List<ConfigReader> out = new ArrayList<>();
+    JsonArray array = array(key);
+    if (array == null) {
+      return out;
+    }
+    for (int i = 0; i < array.size(); i++) {
+      Object e = array.getValue(i);
+      String at = pathOf(key) + "[" + i + "]";
+      if (e instanceof JsonObject o) {
+        out.add(new ConfigReader(o, at, problems));
+      } else {
+        problems.add(new ConfigProblem(at, describe(e) + " is not an object"));
+      }
+    }
+    return out;
+  }
+
+  /** The array at {@code key} read as strings, or {@code def} when absent. */
+  public List<String> strings(String key, List<String> def) {
+    JsonArray array = array(key);
+    if (array == null) {
+      return def;
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      Object e = array.getValue(i);
+      if (e instanceof String s) {
+        out.add(s);
+      } else {
+        problems.add(new ConfigProblem(pathOf(key) + "[" + i + "]", describe(e) + " is not a string"));
+      }
+    }
+    return out;
+  }
+
+  /** The object at {@code key} read as a map of strings (insertion order kept). */
+  public Map<String, String> stringMap(String key) {
+    Map<String, String> out = new LinkedHashMap<>();
+    ConfigReader o = object(key);
+    for (String k : o.json.fieldNames()) {
+      String v = o.string(k, null);
+      if (v != null) {
+        out.put(k, v);
+      }
+    }
+    return out;
+  }
+
+  /** The object at {@code key} read as a map of values converted by {@code convert}. */
+  public <T> Map<String, T> map(String key, Function<Object, T> convert, String rule) {
+    Map<String, T> out = new LinkedHashMap<>();
+    ConfigReader o = object(key);
+    for (String k : o.json.fieldNames()) {
+      Object v = o.json.getValue(k);
+      try {
+        out.put(k, convert.apply(v));
+      } catch (IllegalArgumentException e) {
+        o.problem(k, describe(v) + " " + rule);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Records a problem for each key of this object that is not in {@code known}, naming the
+   * closest known key when there is a likely one ({@code "shutdownTimout" is not a known key;
+   * did you mean "shutdownTimeout"?}).
+   */
+  public void allowOnly(Collection<String> known) {
+    for (String k : json.fieldNames()) {
+      if (!known.contains(k)) {
+        String closest = closest(k, known);
+        problems.add(new ConfigProblem(pathOf(k), "is not a known key"
+            + (closest == null ? "; known keys are " + known : "; did you mean \"" + closest + "\"?")));
+      }
+    }
+  }
+
+  private JsonArray array(String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (v instanceof JsonArray a) {
+      return a;
+    }
+    if (v instanceof List<?> l) {
+      return new JsonArray(new ArrayList<>(l));
+    }
+    problem(key, describe(v) + " is not an array");
+    return null;
+  }
+
+  /** The key of {@code known} closest to {@code key}, or null when none is close enough. */
+  static String closest(String key, Collection<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    String lower = key.toLowerCase(Locale.ROOT);
+    for (String candidate : known) {
+      int d = distance(lower, candidate.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = candidate;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, best.length() / 3) ? best : null;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
+  /** A value as an error message shows it: strings quoted and cut at 60 characters. */
+  public static String describe(Object v) {
+    if (v instanceof String s) {
+      return quote(s);
+    }
+    if (v instanceof JsonObject || v instanceof Map) {
+      return "an object";
+    }
+    if (v instanceof JsonArray || v instanceof List) {
+      return "an array";
+    }
+    return String.valueOf(v);
+  }
+
+  private static String quote(String s) {
+    String cut = s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    return "\"" + cut + "\"";
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> castMap(Map<?, ?> m) {
+    return (Map<String, Object>) m;
+  }
+
+  /** The keys of a section, in the order error messages list them, for {@link #allowOnly(Collection)}. */
+  public static List<String> keys(String... keys) {
+    return List.of(keys);
+  }
+}

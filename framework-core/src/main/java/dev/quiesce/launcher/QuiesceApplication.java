@@ -1,0 +1,23 @@
+package dev.quiesce.launcher;
+
+import io.vertx.core.Future;
+
+/**
+ * An application run by {@link QuiesceLauncher}: it deploys its verticles once the
+ * configuration is validated and the lifecycle coordinator runs.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *   QuiesceLauncher.launch(args, ctx -> ctx.deploy(() -> new MyVerticle()));
+ * }
+ * }</pre>
+ */
+@FunctionalInterface
+public interface QuiesceApplication {
+
+  /**
+   * Deploys the application. A failed future (or an exception) is a startup failure: the
+   * launcher stops what was started and exits with {@link ExitCodes#STARTUP_FAILURE}.
+   */
+  Future<?> start(ApplicationContext context);
+}

@@ -1,0 +1,51 @@
+package dev.quiesce.lifecycle;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+
+/**
+ * A component that takes part in the lifecycle: it is told about each stop phase it registered
+ * for, and about every {@code suspend}, {@code resume} and {@code reload} step, and answers
+ * each with a {@link Future}.
+ *
+ * <p>Register it with {@link Participants#register(io.vertx.core.Vertx, Participant)}, usually
+ * from a verticle's {@code start}: the phase messages, acknowledgements and registration on
+ * the event bus are handled for it, on the registering verticle's context.
+ *
+ * <p>Outcomes: a future that succeeds is {@code done} with its JSON as the detail shown in the
+ * stop report (e.g. {@code {"completed":3,"aborted":0}}); a future that fails, or a method that
+ * throws, is {@code failed} with the exception's message; a future that has not completed by
+ * the step's deadline is {@code timed-out} and the stop goes on without it.
+ */
+public interface Participant {
+
+  /** A name unique in the application, shown in the stop report, e.g. {@code "http"}. */
+  String name();
+
+  /** The stop phases this participant takes part in, e.g. {@code Set.of("announce", "drain")}. */
+  Set<String> phases();
+
+  /**
+   * Runs one stop phase. Should finish before {@link PhaseContext#deadline()}, and at once
+   * when {@link PhaseContext#forced()}.
+   *
+   * @return the detail for the report
+   */
+  Future<JsonObject> onPhase(PhaseContext phase);
+
+  /** Applies a new, already validated configuration ({@link PhaseContext#config()}). Default: nothing to do. */
+  default Future<JsonObject> onReload(PhaseContext reload) {
+    return Future.succeededFuture(new JsonObject());
+  }
+
+  /** Command {@code drain}: stop taking new work, reversibly. Default: nothing to do. */
+  default Future<JsonObject> onSuspend(PhaseContext suspend) {
+    return Future.succeededFuture(new JsonObject());
+  }
+
+  /** Command {@code resume}: take work again. Default: nothing to do. */
+  default Future<JsonObject> onResume(PhaseContext resume) {
+    return Future.succeededFuture(new JsonObject());
+  }
+}
