@@ -66,6 +66,11 @@ public final class ConfigReader {
     problems.add(new ConfigProblem(key == null ? path : pathOf(key), message));
   }
 
+  /** Records problems found by another reader (for example one over a merged copy). */
+  public void addProblems(List<ConfigProblem> found) {
+    problems.addAll(found);
+  }
+
   /** Every problem found so far by this reader, its root and all their children. */
   public List<ConfigProblem> problems() {
     return List.copyOf(problems);

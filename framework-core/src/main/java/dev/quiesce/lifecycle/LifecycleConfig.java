@@ -1,0 +1,61 @@
+package dev.quiesce.lifecycle;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.config.ConfigReader;
+import dev.quiesce.lifecycle.impl.LifecycleConfigParser;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The validated {@code lifecycle} section of the configuration.
+ *
+ * @param shutdownTimeout the overall deadline of a stop; no phase, undeploy or wait exceeds it
+ * @param phases the stop phases, in order, each with its budget
+ * @param reloadTimeout how long a reload waits for the participants to apply a new configuration
+ * @param stepTimeout how long the {@code suspend} and {@code resume} steps wait for acknowledgements
+ * @param signals OS signal name (TERM, INT, HUP, USR1, WINCH) to action
+ *     ({@code stop}, {@code reload}, {@code drain}, {@code resume}, {@code ignore}, {@code default})
+ * @param reportFile where the stop report is written, if anywhere
+ */
+public record LifecycleConfig(Duration shutdownTimeout, List<PhaseSpec> phases, Duration reloadTimeout,
+    Duration stepTimeout, Map<String, String> signals, Optional<String> reportFile) {
+
+  /** The section's key. */
+  public static final String SECTION = "lifecycle";
+
+  public LifecycleConfig {
+    phases = List.copyOf(phases);
+    signals = Map.copyOf(signals);
+  }
+
+  /**
+   * Reads and validates the {@code lifecycle} section of a whole configuration; missing keys
+   * take their defaults.
+   *
+   * @throws ConfigException naming the JSON path and rule of every problem
+   */
+  public static LifecycleConfig from(JsonObject root) {
+    ConfigReader reader = ConfigReader.root(root);
+    LifecycleConfig config = LifecycleConfigParser.parse(reader);
+    reader.throwIfProblems();
+    return config;
+  }
+
+  /** The defaults alone. */
+  public static LifecycleConfig defaults() {
+    return from(new JsonObject());
+  }
+
+  /** The defaults as JSON: {@code {"lifecycle": {...}}}. */
+  public static JsonObject defaultsJson() {
+    return LifecycleConfigParser.defaultsJson();
+  }
+
+  /** The sum of all phase budgets: what a stop would take if every phase used all of its budget. */
+  public Duration worstCase() {
+    return phases.stream().map(PhaseSpec::timeout).reduce(Duration.ZERO, Duration::plus);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.quiesce.lifecycle;
+
+import dev.quiesce.lifecycle.impl.Coordinator;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.function.LongConsumer;
+
+/**
+ * The lifecycle verticle: owns the {@link LifecycleState states}, runs the stop phases in
+ * order under one overall deadline, and answers the commands of {@link LifecycleAddresses#COMMANDS}.
+ *
+ * <p>Deploy one per Vert.x instance, before any participant. The launcher does this for you,
+ * on a worker thread so that a blocked event loop cannot delay the stop's timers.
+ *
+ * <p>Guarantees: a phase never gets more than what is left of {@code shutdownTimeout}; a
+ * participant that does not answer in time is recorded as {@code timed-out} and the stop goes
+ * on; the {@code close} phase (or, without one, the end of the stop) undeploys every other
+ * deployment with a bound and abandons those that do not finish. A second stop trigger
+ * forces (remaining phases are announced with no budget, nothing is waited for); a third
+ * runs {@link #onHalt(Runnable) the halt action} at once, on the thread that triggered it.
+ */
+public final class LifecycleCoordinator extends VerticleBase {
+
+  private final Coordinator coordinator;
+
+  public LifecycleCoordinator(LifecycleConfig config) {
+    this.coordinator = new Coordinator(config);
+  }
+
+  /** How {@code reload} re-reads the configuration. Default: it answers that reload is not configured. */
+  public LifecycleCoordinator reloadWith(ConfigReloader reloader) {
+    coordinator.reloader(reloader);
+    return this;
+  }
+
+  /**
+   * What a third stop trigger does. The launcher runs {@link HaltHooks} and halts the JVM;
+   * the default only logs, which suits tests.
+   */
+  public LifecycleCoordinator onHalt(Runnable halt) {
+    coordinator.haltAction(halt);
+    return this;
+  }
+
+  /** Called once, on the coordinator's thread, when a stop begins, with its deadline in epoch ms. */
+  public LifecycleCoordinator onStopStarted(LongConsumer deadlineListener) {
+    coordinator.stopListener(deadlineListener);
+    return this;
+  }
+
+  /** Completes with the stop report when the stop has finished (never fails). */
+  public Future<JsonObject> stopped() {
+    return coordinator.stopped();
+  }
+
+  /** The current state; safe to call from any thread. */
+  public LifecycleState state() {
+    return coordinator.state();
+  }
+
+  /** The launcher marks the application started: {@code STARTING → RUNNING} (unless a stop already began). */
+  public void markRunning() {
+    coordinator.markRunning();
+  }
+
+  /**
+   * Asks for a command from outside the event bus (the signal bridge, the shutdown hook). Safe
+   * to call from any thread. A third {@code stop} halts on the calling thread.
+   *
+   * @param command {@code stop}, {@code drain}, {@code resume} or {@code reload}
+   * @param trigger what asked: {@code signal}, {@code shutdown-hook}, …
+   * @param reason shown in events and in the stop report, e.g. {@code SIGTERM}
+   */
+  public void trigger(String command, String trigger, String reason) {
+    coordinator.trigger(command, trigger, reason);
+  }
+
+  /** Gives a deployment a name for the stop report (the launcher names the application's verticles). */
+  public void nameDeployment(String deploymentId, String name) {
+    coordinator.nameDeployment(deploymentId, name);
+  }
+
+  /**
+   * Keeps a deployment out of the {@code close} phase's undeploy, so it lives until the
+   * process exits (the management listener, which must deliver the final report).
+   */
+  public void retainUntilExit(String deploymentId) {
+    coordinator.retainUntilExit(deploymentId);
+  }
+
+  /** A snapshot of the status, as the {@code status} command answers it. */
+  public JsonObject status() {
+    return coordinator.status();
+  }
+
+  @Override
+  public Future<?> start() {
+    return coordinator.start(vertx, context);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return coordinator.shutdown();
+  }
+}

@@ -1,0 +1,16 @@
+package dev.quiesce.lifecycle;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * One stop phase as configured: its name and its budget. The coordinator never gives a phase
+ * more than what is left of {@code lifecycle.shutdownTimeout}.
+ */
+public record PhaseSpec(String name, Duration timeout) {
+
+  public PhaseSpec {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(timeout, "timeout");
+  }
+}

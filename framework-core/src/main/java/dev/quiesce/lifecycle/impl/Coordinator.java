@@ -1,0 +1,444 @@
+package dev.quiesce.lifecycle.impl;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.ConfigReloader;
+import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.lifecycle.PhaseContext;
+import dev.quiesce.lifecycle.PhaseSpec;
+import dev.quiesce.lifecycle.Steps;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine behind {@link dev.quiesce.lifecycle.LifecycleCoordinator}. Everything but
+ * {@link #trigger}, {@link #state()} and {@link #status()} runs on the coordinator's context.
+ */
+public final class Coordinator {
+
+  static final Logger LOG = LoggerFactory.getLogger("quiesce.lifecycle");
+
+  private volatile LifecycleConfig config;
+  private volatile LifecycleState state = LifecycleState.STARTING;
+  private final Map<String, Set<String>> participants = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<Long, Round> openRounds = new ConcurrentHashMap<>();
+  private final Map<String, String> deploymentNames = new ConcurrentHashMap<>();
+  private final Set<String> retained = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger stopTriggers = new AtomicInteger();
+  private final Promise<JsonObject> stopped = Promise.promise();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+
+  private ConfigReloader reloader = () -> Future.failedFuture(
+      new IllegalStateException("reload is not configured for this coordinator"));
+  private Runnable haltAction = () -> LOG.error("third stop trigger: halting (no halt action configured)");
+  private LongConsumer stopListener = deadline -> { };
+
+  private Vertx vertx;
+  private Context context;
+  private long seq;
+
+  private StopRun stop;
+  private boolean reloading;
+  private boolean reloadPending;
+  private LifecycleState stateBeforeReload;
+
+  public Coordinator(LifecycleConfig config) {
+    this.config = config;
+  }
+
+  public void reloader(ConfigReloader reloader) {
+    this.reloader = reloader;
+  }
+
+  public void haltAction(Runnable haltAction) {
+    this.haltAction = haltAction;
+  }
+
+  public void stopListener(LongConsumer stopListener) {
+    this.stopListener = stopListener;
+  }
+
+  public Future<JsonObject> stopped() {
+    return stopped.future();
+  }
+
+  public LifecycleState state() {
+    return state;
+  }
+
+  LifecycleConfig config() {
+    return config;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  public void nameDeployment(String id, String name) {
+    deploymentNames.put(id, name);
+  }
+
+  public void retainUntilExit(String id) {
+    retained.add(id);
+  }
+
+  String deploymentName(String id) {
+    return deploymentNames.getOrDefault(id, "deployment " + id);
+  }
+
+  Set<String> retained() {
+    return retained;
+  }
+
+  public Future<?> start(Vertx vertx, Context context) {
+    this.vertx = vertx;
+    this.context = context;
+    retained.add(context.deploymentID());
+    consumers.add(vertx.eventBus().consumer(LifecycleAddresses.COMMANDS, this::onCommand));
+    consumers.add(vertx.eventBus().consumer(LifecycleAddresses.REGISTER, this::onRegister));
+    consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.ACK, this::onAck));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  /** Undeploying the coordinator itself: unregister; a stop in progress ends as it is. */
+  public Future<?> shutdown() {
+    if (stop != null && !stop.isFinished()) {
+      stop.force("coordinator-undeployed", "the lifecycle verticle was undeployed");
+    }
+    return Future.all(consumers.stream().map(c -> c.unregister().otherwiseEmpty()).toList());
+  }
+
+  public void markRunning() {
+    runOnContext(() -> {
+      if (state == LifecycleState.STARTING) {
+        changeState(LifecycleState.RUNNING, "started");
+      }
+    });
+  }
+
+  private void runOnContext(Runnable action) {
+    if (context == null) {
+      throw new IllegalStateException("the lifecycle coordinator is not deployed");
+    }
+    context.runOnContext(v -> action.run());
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  public void trigger(String command, String trigger, String reason) {
+    if (Commands.STOP.equals(command)) {
+      int n = stopTriggers.incrementAndGet();
+      if (n >= 3) {
+        halt(trigger, reason);
+        return;
+      }
+    }
+    runOnContext(() -> {
+      try {
+        execute(command, trigger, reason, stopTriggers.get());
+      } catch (CommandRefused e) {
+        LOG.warn("{} ({} {}) refused: {}", command, trigger, reason, e.getMessage());
+      }
+    });
+  }
+
+  private void onCommand(Message<Object> message) {
+    Commands.Command command;
+    try {
+      command = Commands.parse(message.body());
+    } catch (CommandRefused e) {
+      message.fail(e.code, e.getMessage());
+      return;
+    }
+    if (Commands.STATUS.equals(command.name())) {
+      message.reply(status());
+      return;
+    }
+    int n = Commands.STOP.equals(command.name()) ? stopTriggers.incrementAndGet() : stopTriggers.get();
+    if (n >= 3 && Commands.STOP.equals(command.name())) {
+      message.reply(status().put("accepted", true).put("escalation", "halt"));
+      halt("event-bus", command.reason());
+      return;
+    }
+    try {
+      JsonObject extra = execute(command.name(), "event-bus", command.reason(), n);
+      message.reply(status().put("accepted", true).mergeIn(extra));
+    } catch (CommandRefused e) {
+      message.fail(e.code, e.getMessage());
+    }
+  }
+
+  /** Runs a command on the coordinator's context; returns fields to add to the reply. */
+  private JsonObject execute(String command, String trigger, String reason, int stopTriggerCount) {
+    String why = reason == null ? trigger : reason;
+    switch (command) {
+      case Commands.STOP -> {
+        if (stop == null) {
+          beginStop(trigger, why);
+          return new JsonObject();
+        }
+        if (stopTriggerCount == 2 && !stop.isFinished()) {
+          stop.force(trigger, why);
+        }
+        return new JsonObject().put("escalation", "force");
+      }
+      case Commands.DRAIN -> {
+        requireState(command, LifecycleState.RUNNING);
+        changeState(LifecycleState.DRAINING, why);
+        runStep(Steps.SUSPEND, why, new JsonObject());
+        return new JsonObject();
+      }
+      case Commands.RESUME -> {
+        requireState(command, LifecycleState.DRAINING);
+        changeState(LifecycleState.RUNNING, why);
+        runStep(Steps.RESUME, why, new JsonObject());
+        return new JsonObject();
+      }
+      case Commands.RELOAD -> {
+        if (stop != null) {
+          throw new CommandRefused(409, "reload refused: the application is stopping");
+        }
+        if (state == LifecycleState.STARTING) {
+          throw new CommandRefused(409, "reload refused: the application is still starting");
+        }
+        if (reloading) {
+          reloadPending = true;
+          return new JsonObject().put("queued", true);
+        }
+        reload(why);
+        return new JsonObject();
+      }
+      default -> throw new CommandRefused(400, "unknown command \"" + command + "\"");
+    }
+  }
+
+  private void requireState(String command, LifecycleState required) {
+    if (state != required) {
+      throw new CommandRefused(409, command + " refused: the application is " + state.name().toLowerCase()
+          + (required == LifecycleState.DRAINING ? ", not draining" : ""));
+    }
+  }
+
+  private void halt(String trigger, String reason) {
+    LOG.error("third stop trigger ({} {}): halting now", trigger, reason);
+    haltAction.run();
+  }
+
+  // ---------------------------------------------------------------- registration and acks
+
+  private void onRegister(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject body) || !(body.getValue("participant") instanceof String name)
+        || name.isBlank()) {
+      message.fail(400, "a registration needs {\"participant\": <name>, \"phases\": [<phase>…]}");
+      return;
+    }
+    if (Boolean.TRUE.equals(body.getValue("unregister"))) {
+      participants.remove(name);
+      openRounds.values().forEach(r -> r.leave(name));
+      message.reply(new JsonObject().put("unregistered", true));
+      return;
+    }
+    if (!(body.getValue("phases") instanceof JsonArray phases)
+        || !phases.stream().allMatch(p -> p instanceof String)) {
+      message.fail(400, "participant " + name + ": \"phases\" must be an array of phase names");
+      return;
+    }
+    if (participants.containsKey(name)) {
+      message.fail(409, "participant " + name + " is already registered");
+      return;
+    }
+    Set<String> set = new LinkedHashSet<>();
+    phases.forEach(p -> set.add((String) p));
+    participants.put(name, set);
+    LOG.debug("participant {} registered for {}", name, set);
+    message.reply(new JsonObject().put("registered", true));
+  }
+
+  private void onAck(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject ack) || !(ack.getValue("participant") instanceof String name)
+        || !(ack.getValue("seq") instanceof Number seqNumber)) {
+      LOG.warn("ignored a malformed acknowledgement: {}", Commands.cut(String.valueOf(message.body())));
+      return;
+    }
+    Round round = openRounds.get(seqNumber.longValue());
+    if (round == null || !round.ack(name, ack)) {
+      LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already marked as not answering",
+          name, ack.getValue("phase"), seqNumber);
+    }
+  }
+
+  /** Participants registered for {@code phase}; every participant for the steps. */
+  Set<String> participantsFor(String phase) {
+    Set<String> out = new LinkedHashSet<>();
+    participants.forEach((name, phases) -> {
+      if (Steps.RESERVED.contains(phase) || phases.contains(phase)) {
+        out.add(name);
+      }
+    });
+    return out;
+  }
+
+  /** Publishes a phase or step and returns its round, open for acknowledgements until it ends. */
+  Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
+    long number = ++seq;
+    Round round = new Round(vertx, name, number, start, deadline, forced, participantsFor(name));
+    openRounds.put(number, round);
+    vertx.eventBus().publish(LifecycleAddresses.PHASE,
+        new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
+    return round;
+  }
+
+  /** Forgets a round once it has ended and been reported (later acks are then "late"). */
+  void close(Round round) {
+    openRounds.remove(round.seq);
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  private void beginStop(String trigger, String reason) {
+    changeState(LifecycleState.STOPPING, reason);
+    stop = new StopRun(this, trigger, reason);
+    stopListener.accept(stop.deadline());
+    stop.run().onComplete(ar -> {
+      JsonObject report = ar.succeeded() ? ar.result() : new JsonObject().put("outcome", "forced")
+          .put("error", String.valueOf(ar.cause()));
+      changeState(LifecycleState.STOPPED, report.getString("outcome"));
+      event(new JsonObject().put("type", "report").put("report", report));
+      LOG.info("stop report {}", report.encode());
+      ReportFile.write(vertx, config.reportFile(), report).onComplete(w -> stopped.tryComplete(report));
+    });
+  }
+
+  // ---------------------------------------------------------------- steps: suspend, resume, reload
+
+  private Future<Round> runStep(String name, String reason, JsonObject stepConfig) {
+    long now = System.currentTimeMillis();
+    long budget = (Steps.RELOAD.equals(name) ? config.reloadTimeout() : config.stepTimeout()).toMillis();
+    Round round = publish(name, now, now + budget, false, reason, stepConfig);
+    return round.begin("timed-out").onComplete(ar -> {
+      close(round);
+      if (!Steps.RELOAD.equals(name)) {
+        event(new JsonObject().put("type", "step").put("step", name).put("seq", round.seq)
+            .put("durationMs", round.durationMs()).put("participants", round.participantsJson()));
+      }
+    });
+  }
+
+  private void reload(String reason) {
+    reloading = true;
+    stateBeforeReload = state;
+    changeState(LifecycleState.RELOADING, reason);
+    long started = System.currentTimeMillis();
+    Future<JsonObject> next;
+    try {
+      next = reloader.reload().timeout(config.reloadTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      next = Future.failedFuture(e);
+    }
+    next.transform(ar -> {
+      if (ar.failed()) {
+        JsonObject failed = new JsonObject().put("type", "reload").put("outcome", "failed")
+            .put("reason", reason).put("error", errorOf(ar.cause()));
+        if (ar.cause() instanceof ConfigException ce) {
+          failed.put("problems", new JsonArray(ce.problems().stream().map(Object::toString).toList()));
+        }
+        LOG.error("reload failed, still running on the previous configuration: {}", errorOf(ar.cause()));
+        event(failed);
+        return Future.succeededFuture();
+      }
+      JsonObject fresh = ar.result();
+      try {
+        config = LifecycleConfig.from(fresh);
+      } catch (ConfigException e) {
+        event(new JsonObject().put("type", "reload").put("outcome", "failed").put("error", e.getMessage()));
+        return Future.succeededFuture();
+      }
+      return runStep(Steps.RELOAD, reason, fresh).map(round -> {
+        boolean allDone = true;
+        for (JsonObject o : round.outcomes()) {
+          allDone &= "done".equals(o.getString("outcome")) || "unregistered".equals(o.getString("outcome"));
+        }
+        JsonObject done = new JsonObject().put("type", "reload").put("outcome", allDone ? "done" : "partial")
+            .put("reason", reason).put("durationMs", System.currentTimeMillis() - started)
+            .put("participants", round.participantsJson());
+        LOG.info("reload {} in {} ms: {}", allDone ? "done" : "partial", done.getLong("durationMs"),
+            round.participantsJson().encode());
+        event(done);
+        return null;
+      });
+    }).onComplete(ar -> {
+      reloading = false;
+      if (state == LifecycleState.RELOADING) {
+        changeState(stateBeforeReload, "reload finished");
+      }
+      if (reloadPending && stop == null) {
+        reloadPending = false;
+        reload("coalesced reload");
+      }
+    });
+  }
+
+  private static String errorOf(Throwable t) {
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  // ---------------------------------------------------------------- state and events
+
+  void changeState(LifecycleState next, String reason) {
+    LifecycleState previous = state;
+    if (previous == next) {
+      return;
+    }
+    state = next;
+    LOG.info("state {} -> {} ({})", previous, next, reason);
+    event(new JsonObject().put("type", "state").put("from", previous.name()).put("to", next.name())
+        .put("reason", reason).put("at", System.currentTimeMillis()));
+  }
+
+  void event(JsonObject event) {
+    vertx.eventBus().publish(LifecycleAddresses.EVENTS, event);
+  }
+
+  public JsonObject status() {
+    StopRun run = stop;
+    JsonObject status = new JsonObject().put("state", state.name());
+    if (run != null && !run.isFinished()) {
+      long now = System.currentTimeMillis();
+      status.put("phase", run.currentPhase()).put("phaseDeadline", run.currentPhaseDeadline())
+          .put("stopDeadline", run.deadline()).put("timeLeftMs", Math.max(0, run.deadline() - now));
+    } else {
+      status.putNull("phase").putNull("phaseDeadline").putNull("stopDeadline").putNull("timeLeftMs");
+    }
+    synchronized (participants) {
+      status.put("participants", new JsonArray(List.copyOf(participants.keySet())));
+    }
+    status.put("reloading", reloading);
+    status.put("phases", new JsonArray(config.phases().stream()
+        .map(p -> new JsonObject().put("name", p.name()).put("budgetMs", p.timeout().toMillis())).toList()));
+    status.put("shutdownTimeoutMs", config.shutdownTimeout().toMillis());
+    return status;
+  }
+
+  List<PhaseSpec> phases() {
+    return config.phases();
+  }
+}

@@ -1,0 +1,125 @@
+package dev.quiesce.lifecycle.impl;
+
+import dev.quiesce.config.ConfigReader;
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.PhaseSpec;
+import dev.quiesce.lifecycle.Steps;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads the {@code lifecycle} section; every rule it checks is stated in its error messages. */
+public final class LifecycleConfigParser {
+
+  static final List<String> KEYS = ConfigReader.keys("shutdownTimeout", "phases", "reloadTimeout", "stepTimeout",
+      "signals", "reportFile");
+  static final List<String> ACTIONS = List.of("stop", "reload", "drain", "resume", "ignore", "default");
+  private static final Pattern PHASE_NAME = Pattern.compile("[a-z][a-zA-Z0-9-]{0,39}");
+  private static final Duration MAX_DEADLINE = Duration.ofHours(24);
+
+  private LifecycleConfigParser() {
+  }
+
+  public static JsonObject defaultsJson() {
+    return new JsonObject().put(LifecycleConfig.SECTION, new JsonObject()
+        .put("shutdownTimeout", "30s")
+        .put("phases", new JsonArray()
+            .add(phase(Steps.ANNOUNCE, "0s"))
+            .add(phase(Steps.DRAIN, "20s"))
+            .add(phase(Steps.TERMINATE, "10s"))
+            .add(phase(Steps.CLOSE, "5s")))
+        .put("reloadTimeout", "30s")
+        .put("stepTimeout", "5s")
+        .put("signals", new JsonObject().put("TERM", "stop").put("INT", "stop").put("HUP", "reload")));
+  }
+
+  private static JsonObject phase(String name, String timeout) {
+    return new JsonObject().put("name", name).put("timeout", timeout);
+  }
+
+  /** Reads the section of {@code root} over the defaults; problems go to {@code root}. */
+  public static LifecycleConfig parse(ConfigReader root) {
+    JsonObject merged = defaultsJson().getJsonObject(LifecycleConfig.SECTION).copy();
+    Object given = root.json().getValue(LifecycleConfig.SECTION);
+    ConfigReader section = root.object(LifecycleConfig.SECTION);
+    if (given instanceof JsonObject g) {
+      merged.mergeIn(g, false);
+      if (g.getValue("signals") instanceof JsonObject s) {
+        merged.put("signals", defaultsJson().getJsonObject(LifecycleConfig.SECTION).getJsonObject("signals").copy()
+            .mergeIn(s));
+      }
+    }
+    ConfigReader r = ConfigReader.at(section.path(), merged);
+    r.allowOnly(KEYS);
+    Duration shutdownTimeout = r.duration("shutdownTimeout", Duration.ofSeconds(30), Duration.ofMillis(1),
+        MAX_DEADLINE);
+    List<PhaseSpec> phases = phases(r);
+    Duration reloadTimeout = r.duration("reloadTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), MAX_DEADLINE);
+    Duration stepTimeout = r.duration("stepTimeout", Duration.ofSeconds(5), Duration.ofMillis(1), MAX_DEADLINE);
+    Map<String, String> signals = signals(r);
+    String reportFile = r.string("reportFile", null);
+    if (reportFile != null && reportFile.isBlank()) {
+      r.problem("reportFile", "must not be empty; leave it out to write no report file");
+      reportFile = null;
+    }
+    root.addProblems(r.problems());
+    return new LifecycleConfig(shutdownTimeout, phases, reloadTimeout, stepTimeout, signals,
+        Optional.ofNullable(reportFile));
+  }
+
+  private static List<PhaseSpec> phases(ConfigReader r) {
+    List<PhaseSpec> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    List<ConfigReader> items = r.objects("phases");
+    if (items.isEmpty() && r.json().getValue("phases") instanceof JsonArray) {
+      r.problem("phases", "must name at least one phase");
+    }
+    for (ConfigReader p : items) {
+      p.allowOnly(ConfigReader.keys("name", "timeout"));
+      String name = p.requiredString("name");
+      Duration timeout = p.duration("timeout", null, Duration.ZERO, MAX_DEADLINE);
+      if (!p.has("timeout")) {
+        p.problem("timeout", "is required");
+      }
+      if (name == null || timeout == null) {
+        continue;
+      }
+      if (!PHASE_NAME.matcher(name).matches()) {
+        p.problem("name", "\"" + name + "\" is not a phase name; use a lower-case letter then letters, digits"
+            + " or '-' (at most 40)");
+      } else if (Steps.RESERVED.contains(name)) {
+        p.problem("name", "\"" + name + "\" is reserved for the " + name + " command; choose another name");
+      } else if (!seen.add(name)) {
+        p.problem("name", "\"" + name + "\" is used by an earlier phase; phase names must be unique");
+      } else {
+        out.add(new PhaseSpec(name, timeout));
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, String> signals(ConfigReader r) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Map<String, String> raw = r.stringMap("signals");
+    ConfigReader at = r.object("signals");
+    raw.forEach((signal, action) -> {
+      String problem = SignalNames.whyNotCatchable(signal);
+      if (problem != null) {
+        at.problem(signal, problem);
+      } else if (!ACTIONS.contains(action)) {
+        at.problem(signal, "\"" + action + "\" is not an action; use one of " + ACTIONS);
+      } else {
+        out.put(SignalNames.normalize(signal), action);
+      }
+    });
+    return out;
+  }
+}
