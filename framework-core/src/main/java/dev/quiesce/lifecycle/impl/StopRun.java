@@ -137,7 +137,9 @@ final class StopRun {
         coordinator.participantsFor(spec.name()));
     coordinator.event(new JsonObject().put("type", "phase-start").put("phase", spec.name()).put("seq", round.seq)
         .put("budgetMs", phaseDeadline - now).put("deadline", phaseDeadline).put("forced", forced));
-    round.begin(forced ? "forced" : "timed-out")
+    // a phase configured with no budget is announced, not awaited: silence there is no fault
+    String missing = forced ? "forced" : spec.timeout().isZero() ? "notified" : "timed-out";
+    round.begin(missing)
         .compose(r -> index == undeployAt ? undeploy(Steps.CLOSE.equals(spec.name()) ? r.deadline : deadline)
             : Future.succeededFuture())
         .onComplete(ar -> {

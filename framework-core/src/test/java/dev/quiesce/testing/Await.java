@@ -1,0 +1,65 @@
+package dev.quiesce.testing;
+
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/** Bounded waits for tests: a future's result, or a condition polled until a deadline. */
+public final class Await {
+
+  private Await() {
+  }
+
+  /** The result of {@code future}, waiting at most {@code timeout}; fails the test otherwise. */
+  public static <T> T result(Future<T> future, Duration timeout) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("the future failed: " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("the future did not complete within " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** The result of {@code future}, waiting at most 10 s. */
+  public static <T> T result(Future<T> future) {
+    return result(future, Duration.ofSeconds(10));
+  }
+
+  /** The failure of {@code future}, waiting at most 10 s; fails the test if it succeeds. */
+  public static Throwable failure(Future<?> future) {
+    try {
+      future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (TimeoutException e) {
+      throw new AssertionError("the future did not complete within 10s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+    throw new AssertionError("the future succeeded but a failure was expected");
+  }
+
+  /** Polls {@code condition} every 10 ms until it holds or {@code timeout} passes (then fails with {@code what}). */
+  public static void until(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
+    }
+  }
+}
