@@ -1,13 +1,35 @@
 package dev.quiesce.launcher;
 
-/** The main entry of applications built on Quiesce (work in progress). */
+import dev.quiesce.launcher.impl.LauncherRun;
+import dev.quiesce.launcher.impl.LoggingSetup;
+
+/**
+ * The main entry of applications built on Quiesce.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *   QuiesceLauncher.launch(args, ctx -> ctx.deploy(MyVerticle::new));
+ * }
+ * }</pre>
+ *
+ * <p>Command line: {@code --config PATH} (default {@code conf/config.json}, which may be
+ * absent), {@code --help}. The launcher loads and validates the configuration (exit 78 on a
+ * problem, before anything binds a port or spawns a child), creates Vert.x, deploys the
+ * lifecycle coordinator, installs the signal bridge and the JVM shutdown hook, starts the
+ * application (exit 1 if it fails), logs one start line with the pid, the configuration
+ * sources and the stop plan, and then waits for a stop. After the stop it exits with the
+ * report's exit code ({@link ExitCodes}); a stop that overruns its deadline by 500 ms is cut
+ * short by a watchdog (exit 3).
+ */
 public final class QuiesceLauncher {
 
   private QuiesceLauncher() {
   }
 
-  /** Runs {@code app} with the command line {@code args} and exits the JVM with an {@link ExitCodes exit code}. */
+  /** Runs {@code app} and exits the JVM with an {@link ExitCodes exit code}; never returns. */
   public static void launch(String[] args, QuiesceApplication app) {
-    throw new UnsupportedOperationException("not yet");
+    LoggingSetup.useDefaultsUnlessConfigured();
+    int code = new LauncherRun(args, app).run();
+    System.exit(code);
   }
 }

@@ -19,16 +19,17 @@ import java.util.Optional;
  * @param signals OS signal name (TERM, INT, HUP, USR1, WINCH) to action
  *     ({@code stop}, {@code reload}, {@code drain}, {@code resume}, {@code ignore}, {@code default})
  * @param reportFile where the stop report is written, if anywhere
+ * @param startTimeout how long the launcher waits for the application to start before it gives up (exit 1)
  */
 public record LifecycleConfig(Duration shutdownTimeout, List<PhaseSpec> phases, Duration reloadTimeout,
-    Duration stepTimeout, Map<String, String> signals, Optional<String> reportFile) {
+    Duration stepTimeout, Map<String, String> signals, Optional<String> reportFile, Duration startTimeout) {
 
   /** The section's key. */
   public static final String SECTION = "lifecycle";
 
   public LifecycleConfig {
     phases = List.copyOf(phases);
-    signals = Map.copyOf(signals);
+    signals = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(signals));
   }
 
   /**

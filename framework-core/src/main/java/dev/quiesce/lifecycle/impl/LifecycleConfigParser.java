@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 public final class LifecycleConfigParser {
 
   static final List<String> KEYS = ConfigReader.keys("shutdownTimeout", "phases", "reloadTimeout", "stepTimeout",
-      "signals", "reportFile");
+      "signals", "reportFile", "startTimeout");
   static final List<String> ACTIONS = List.of("stop", "reload", "drain", "resume", "ignore", "default");
   private static final Pattern PHASE_NAME = Pattern.compile("[a-z][a-zA-Z0-9-]{0,39}");
   private static final Duration MAX_DEADLINE = Duration.ofHours(24);
@@ -38,6 +38,8 @@ public final class LifecycleConfigParser {
             .add(phase(Steps.CLOSE, "5s")))
         .put("reloadTimeout", "30s")
         .put("stepTimeout", "5s")
+        .put("startTimeout", "60s")
+        .putNull("reportFile")
         .put("signals", new JsonObject().put("TERM", "stop").put("INT", "stop").put("HUP", "reload")));
   }
 
@@ -64,6 +66,7 @@ public final class LifecycleConfigParser {
     List<PhaseSpec> phases = phases(r);
     Duration reloadTimeout = r.duration("reloadTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), MAX_DEADLINE);
     Duration stepTimeout = r.duration("stepTimeout", Duration.ofSeconds(5), Duration.ofMillis(1), MAX_DEADLINE);
+    Duration startTimeout = r.duration("startTimeout", Duration.ofSeconds(60), Duration.ofMillis(1), MAX_DEADLINE);
     Map<String, String> signals = signals(r);
     String reportFile = r.string("reportFile", null);
     if (reportFile != null && reportFile.isBlank()) {
@@ -72,7 +75,7 @@ public final class LifecycleConfigParser {
     }
     root.addProblems(r.problems());
     return new LifecycleConfig(shutdownTimeout, phases, reloadTimeout, stepTimeout, signals,
-        Optional.ofNullable(reportFile));
+        Optional.ofNullable(reportFile), startTimeout);
   }
 
   private static List<PhaseSpec> phases(ConfigReader r) {

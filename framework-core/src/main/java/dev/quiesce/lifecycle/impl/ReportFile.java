@@ -2,12 +2,19 @@ package dev.quiesce.lifecycle.impl;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.file.CopyOptions;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Writes the stop report to {@code lifecycle.reportFile}: whole (temporary file, then move), bounded in time. */
+/**
+ * Writes the stop report to {@code lifecycle.reportFile}: whole (a temporary file, then an
+ * atomic move), on a worker thread, bounded in time. Plain java.nio rather than Vert.x's file
+ * system, which is already closing when the stop runs from the JVM shutdown hook.
+ */
 final class ReportFile {
 
   private static final long TIMEOUT_MS = 2000;
@@ -20,12 +27,15 @@ final class ReportFile {
     if (path.isEmpty()) {
       return Future.succeededFuture();
     }
-    String target = path.get();
-    String temp = target + ".tmp";
-    return vertx.fileSystem().writeFile(temp, report.toBuffer())
-        .compose(v -> vertx.fileSystem().move(temp, target, new CopyOptions().setReplaceExisting(true)))
+    Path target = Path.of(path.get());
+    return vertx.<Void>executeBlocking(() -> {
+      Path temp = target.resolveSibling(target.getFileName() + ".tmp");
+      Files.writeString(temp, report.encode() + "\n", StandardCharsets.UTF_8);
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return null;
+    }, false)
         .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .onFailure(e -> Coordinator.LOG.error("could not write the stop report to {}: {}", target, e.getMessage()))
+        .onFailure(e -> Coordinator.LOG.error("could not write the stop report to {}: {}", target, e.toString()))
         .otherwiseEmpty();
   }
 }

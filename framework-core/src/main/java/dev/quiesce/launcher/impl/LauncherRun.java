@@ -1,0 +1,199 @@
+package dev.quiesce.launcher.impl;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.config.ConfigLoader;
+import dev.quiesce.config.ConfigSection;
+import dev.quiesce.config.LoadedConfig;
+import dev.quiesce.launcher.ExitCodes;
+import dev.quiesce.launcher.QuiesceApplication;
+import dev.quiesce.launcher.VertxOptionsContributor;
+import dev.quiesce.lifecycle.HaltHooks;
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.LifecycleCoordinator;
+import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.signal.SignalBridge;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One run of an application: from the command line to the exit code. */
+public final class LauncherRun {
+
+  private static final Logger LOG = LoggerFactory.getLogger("quiesce.launcher");
+  private static final Duration CLOSE_GRACE = Duration.ofMillis(250);
+  private static final long WATCHDOG_MARGIN_MS = 500;
+
+  private final String[] args;
+  private final QuiesceApplication app;
+  private final AtomicInteger exitCode = new AtomicInteger(ExitCodes.FORCED);
+  private volatile LifecycleCoordinator coordinator;
+  private volatile Vertx vertx;
+
+  public LauncherRun(String[] args, QuiesceApplication app) {
+    this.args = args.clone();
+    this.app = app;
+  }
+
+  /** Runs until the application has stopped; returns the exit code. */
+  public int run() {
+    long started = System.nanoTime();
+    CommandLine commandLine;
+    try {
+      commandLine = CommandLine.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.err.println(CommandLine.USAGE);
+      return ExitCodes.USAGE;
+    }
+    if (commandLine.help()) {
+      System.out.println(CommandLine.USAGE);
+      return ExitCodes.GRACEFUL;
+    }
+    LoadedConfig loaded;
+    try {
+      loaded = loadConfig(commandLine.configFile());
+    } catch (ConfigException e) {
+      System.err.println(e.getMessage());
+      LOG.error("{}", e.getMessage());
+      return ExitCodes.INVALID_CONFIG;
+    }
+    JsonObject config = loaded.config();
+    LifecycleConfig lifecycle = LifecycleConfig.from(config);
+    try {
+      VertxOptions options = new VertxOptions();
+      ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
+      vertx = Vertx.vertx(options);
+      ConfigLoader reloader = new ConfigLoader(vertx, commandLine.configFile(), System.getenv(), System.getProperties());
+      coordinator = new LifecycleCoordinator(lifecycle)
+          .reloadWith(() -> reloader.load().map(LoadedConfig::config))
+          .onHalt(this::halt)
+          .onStopStarted(deadline -> Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt));
+      await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
+          Duration.ofSeconds(10));
+    } catch (Exception e) {
+      LOG.error("could not start Vert.x and the lifecycle coordinator", e);
+      closeVertx(Duration.ofSeconds(2));
+      return ExitCodes.STARTUP_FAILURE;
+    }
+    SignalBridge.Installed signals = SignalBridge.install(vertx, coordinator, lifecycle.signals(),
+        signalsToPassOn(config));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
+
+    try {
+      Future<?> start = app.start(new AppContext(vertx, config, coordinator));
+      await(start == null ? Future.succeededFuture() : start, lifecycle.startTimeout());
+    } catch (Exception e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      LOG.error("the application failed to start: {}", cause instanceof TimeoutException
+          ? "it did not start within " + lifecycle.startTimeout().toMillis() + " ms" : cause.toString(), cause);
+      exitCode.set(ExitCodes.STARTUP_FAILURE);
+      coordinator.trigger("stop", "startup-failure", String.valueOf(cause.getMessage()));
+      awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+      closeVertx(CLOSE_GRACE.multipliedBy(4));
+      return ExitCodes.STARTUP_FAILURE;
+    }
+    coordinator.markRunning();
+    LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
+        loaded.sources(), lifecycle, signals));
+
+    JsonObject report = awaitQuietly(coordinator.stopped(), null);
+    int code = report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
+    exitCode.set(code);
+    closeVertx(remaining(report));
+    return code;
+  }
+
+  private LoadedConfig loadConfig(String file) {
+    Vertx bootstrap = Vertx.vertx();
+    try {
+      return await(new ConfigLoader(bootstrap, file, System.getenv(), System.getProperties()).load(),
+          Duration.ofSeconds(30));
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ConfigException ce) {
+        throw ce;
+      }
+      throw new ConfigException("", "could not read the configuration: " + e.getCause());
+    } catch (TimeoutException e) {
+      throw new ConfigException("", "reading the configuration took more than 30 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConfigException("", "interrupted while reading the configuration");
+    } finally {
+      awaitQuietly(bootstrap.close(), Duration.ofSeconds(2));
+    }
+  }
+
+  private static Set<String> signalsToPassOn(JsonObject config) {
+    Set<String> out = new LinkedHashSet<>();
+    for (ConfigSection section : ConfigLoader.discoverSections()) {
+      out.addAll(section.signalsToCatch(config));
+    }
+    return out;
+  }
+
+  /** The JVM is shutting down (System.exit elsewhere, or a signal under default handling): stop within the deadline. */
+  private void onJvmShutdown(LifecycleConfig lifecycle) {
+    LifecycleCoordinator c = coordinator;
+    if (c == null || c.state() == LifecycleState.STOPPED) {
+      return;
+    }
+    if (c.state() != LifecycleState.STOPPING) {
+      LOG.info("JVM shutdown requested (System.exit or a signal the JVM handled): stopping gracefully");
+      c.trigger("stop", "shutdown-hook", "JVM shutdown");
+    }
+    JsonObject report = awaitQuietly(c.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+    closeVertx(remaining(report));
+  }
+
+  private void halt() {
+    HaltHooks.runAll();
+    LOG.error("halting the JVM with exit code {}", exitCode.get());
+    Runtime.getRuntime().halt(exitCode.get());
+  }
+
+  private Duration remaining(JsonObject report) {
+    if (report == null) {
+      return CLOSE_GRACE;
+    }
+    long left = report.getLong("start", 0L) + report.getLong("deadlineMs", 0L) - System.currentTimeMillis();
+    return CLOSE_GRACE.plusMillis(Math.max(0, left));
+  }
+
+  private void closeVertx(Duration bound) {
+    Vertx v = vertx;
+    if (v != null) {
+      awaitQuietly(v.close(), bound);
+    }
+  }
+
+  private static <T> T await(Future<T> future, Duration timeout)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The result, or null when it failed or did not come within {@code timeout} (null: no bound). */
+  private static <T> T awaitQuietly(Future<T> future, Duration timeout) {
+    try {
+      return timeout == null ? future.toCompletionStage().toCompletableFuture().get()
+          : await(future, timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package dev.quiesce.signal;
+
+import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.LifecycleCoordinator;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * The one place where OS signals are caught. Each caught signal is turned into a lifecycle
+ * command ({@code stop}, {@code reload}, {@code drain}, {@code resume}) or {@code ignore}d,
+ * and published on {@link LifecycleAddresses#SIGNALS} so other components (the process
+ * manager) can pass it on.
+ *
+ * <p>A handled TERM replaces the JVM's own exit on TERM: the launcher exits after the stop,
+ * with its own exit code. A signal mapped to {@code default} keeps the JVM's behaviour. Under
+ * {@code -Xrs} the JVM catches no signal at all: {@link #install} reports it through
+ * {@link Installed#reducedSignals()} instead of failing.
+ */
+public final class SignalBridge {
+
+  private static final Logger LOG = LoggerFactory.getLogger("quiesce.signal");
+
+  private SignalBridge() {
+  }
+
+  /** What {@link #install} did. */
+  public record Installed(Map<String, String> handled, List<String> failed, boolean reducedSignals) {
+  }
+
+  /** True when the JVM was started with {@code -Xrs} (it then handles no signal). */
+  public static boolean reducedSignals() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-Xrs");
+  }
+
+  /**
+   * Installs a handler for every signal of {@code actions} (but those mapped to {@code default})
+   * and for every signal of {@code passOn} (published only).
+   *
+   * @param actions signal name (TERM, INT, HUP, USR1, WINCH) to action, as validated in {@code lifecycle.signals}
+   * @param passOn signals to catch only so that they can be passed on
+   */
+  public static Installed install(Vertx vertx, LifecycleCoordinator coordinator, Map<String, String> actions,
+      Set<String> passOn) {
+    Map<String, String> wanted = new LinkedHashMap<>(actions);
+    passOn.forEach(s -> wanted.putIfAbsent(s, "ignore"));
+    Map<String, String> handled = new LinkedHashMap<>();
+    List<String> failed = new ArrayList<>();
+    boolean reduced = reducedSignals();
+    Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    wanted.forEach((name, action) -> {
+      if ("default".equals(action)) {
+        return;
+      }
+      if (reduced) {
+        failed.add(name);
+        return;
+      }
+      try {
+        AtomicLong count = counts.computeIfAbsent(name, n -> new AtomicLong());
+        Signal.handle(new Signal(name), sig -> onSignal(vertx, coordinator, name, action, count.incrementAndGet()));
+        handled.put(name, action);
+      } catch (IllegalArgumentException e) {
+        failed.add(name);
+        LOG.warn("cannot catch SIG{}: {}", name, e.getMessage());
+      }
+    });
+    return new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()));
+  }
+
+  private static void onSignal(Vertx vertx, LifecycleCoordinator coordinator, String name, String action, long n) {
+    LOG.info("caught SIG{} (#{}) -> {}", name, n, action);
+    try {
+      vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
+          new JsonObject().put("signal", name).put("action", "ignore".equals(action) ? "none" : action).put("count", n));
+    } catch (RuntimeException e) {
+      LOG.debug("could not publish SIG{}: {}", name, e.getMessage());
+    }
+    if (!"ignore".equals(action)) {
+      coordinator.trigger(action, "signal", "SIG" + name);
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package dev.quiesce.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.testing.JvmProcess;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher running {@link TestApplication} as its own JVM, stopped with real signals. */
+@Tag("e2e")
+class LauncherEndToEndTest {
+
+  private static final Duration START = Duration.ofSeconds(30);
+  private static final String STARTED = "quiesce started pid=(\\d+)";
+
+  @TempDir
+  Path dir;
+
+  private Path config(JsonObject config) throws IOException {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, config.encodePrettily());
+    return file;
+  }
+
+  private JsonObject base() {
+    return new JsonObject().put("lifecycle", new JsonObject()
+        .put("reportFile", dir.resolve("report.json").toString())
+        .put("shutdownTimeout", "5s"));
+  }
+
+  private JvmProcess start(JsonObject config, String... jvmArgs) throws IOException {
+    return JvmProcess.start(dir, List.of(jvmArgs), TestApplication.class.getName(),
+        List.of("--config", config(config).toString()), Map.of());
+  }
+
+  private JsonObject report() throws IOException {
+    return new JsonObject(Files.readString(dir.resolve("report.json")));
+  }
+
+  @Test
+  void termStopsGracefullyWritesTheReportAndExitsZero() throws Exception {
+    try (JvmProcess app = start(base().put("testApp", new JsonObject().put("drainMs", 300)))) {
+      String pid = app.awaitLine(STARTED, START).group(1);
+      assertThat(Long.parseLong(pid)).isEqualTo(app.pid());
+      assertThat(app.output()).contains("stop plan: announce 0s -> drain 20s -> terminate 10s -> close 5s")
+          .contains("signals: TERM->stop INT->stop HUP->reload");
+
+      app.signal("TERM");
+
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+      JsonObject report = report();
+      assertThat(report.getString("outcome")).isEqualTo("graceful");
+      assertThat(report.getString("reason")).isEqualTo("SIGTERM");
+      assertThat(app.output()).contains("TESTAPP phase drain").contains("stop report {");
+    }
+  }
+
+  @Test
+  void participantThatHangsEndsWithExitThreeWithinTheDeadline() throws Exception {
+    JsonObject config = base().put("testApp", new JsonObject().put("hangIn", "drain"));
+    config.getJsonObject("lifecycle").put("shutdownTimeout", "2s");
+    try (JvmProcess app = start(config)) {
+      app.awaitLine(STARTED, START);
+      long signalled = System.nanoTime();
+      app.signal("TERM");
+
+      int code = app.awaitExit(Duration.ofSeconds(20));
+      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+
+      assertThat(code).isEqualTo(ExitCodes.FORCED);
+      assertThat(tookMs).isGreaterThanOrEqualTo(2000).isLessThan(2000 + 3000);
+      assertThat(report().getJsonArray("problems").encode()).contains("test-app timed out in phase drain");
+    }
+  }
+
+  @Test
+  void hupPublishesAReloadEvent() throws Exception {
+    try (JvmProcess app = start(base())) {
+      app.awaitLine(STARTED, START);
+      app.signal("HUP");
+      app.awaitLine("TESTAPP reload done", Duration.ofSeconds(10));
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+    }
+  }
+
+  @Test
+  void underXrsTheStartLineWarnsAndSystemExitStillStopsGracefully() throws Exception {
+    JsonObject config = base().put("testApp", new JsonObject().put("exitAfterStartMs", 1500).put("drainMs", 200));
+    try (JvmProcess app = start(config, "-Xrs")) {
+      app.awaitLine(STARTED, START);
+      assertThat(app.output()).contains("WARNING: the JVM runs with -Xrs and catches no signal");
+
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isZero();
+      JsonObject report = report();
+      assertThat(report.getString("trigger")).isEqualTo("shutdown-hook");
+      assertThat(report.getString("outcome")).isEqualTo("graceful");
+      assertThat(app.output()).contains("TESTAPP phase drain");
+    }
+  }
+
+  @Test
+  void badConfigurationExits78NamingTheJsonPathBeforeAnyPortIsBound() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    JsonObject config = base().put("testApp", new JsonObject().put("port", port));
+    config.getJsonObject("lifecycle").put("phases", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("name", "announce").put("timeout", "0s"))
+        .add(new JsonObject().put("name", "drain").put("timeout", "5 sec")));
+    try (JvmProcess app = start(config)) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.INVALID_CONFIG);
+      assertThat(app.output()).contains("lifecycle.phases[1].timeout: \"5 sec\" is not a duration")
+          .doesNotContain("TESTAPP ready");
+      try (ServerSocket free = new ServerSocket(port)) {
+        assertThat(free.getLocalPort()).isEqualTo(port);
+      }
+    }
+  }
+
+  @Test
+  void unknownArgumentIsAUsageError() throws Exception {
+    try (JvmProcess app = JvmProcess.start(dir, List.of(), TestApplication.class.getName(), List.of("--bogus"),
+        Map.of())) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.USAGE);
+      assertThat(app.output()).contains("unknown argument \"--bogus\"").contains("usage:");
+    }
+  }
+
+  @Test
+  void missingExplicitConfigFileIsAConfigurationError() throws Exception {
+    try (JvmProcess app = JvmProcess.start(dir, List.of(), TestApplication.class.getName(),
+        List.of("--config", dir.resolve("nope.json").toString()), Map.of())) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.INVALID_CONFIG);
+      assertThat(app.output()).contains("nope.json: no such file");
+    }
+  }
+
+  @Test
+  void environmentOverridesTheFile() throws Exception {
+    try (JvmProcess app = JvmProcess.start(dir, List.of(), TestApplication.class.getName(),
+        List.of("--config", config(base()).toString()), Map.of("QUIESCE_LIFECYCLE_SHUTDOWNTIMEOUT", "45s"))) {
+      app.awaitLine(STARTED, START);
+      assertThat(app.output()).contains("deadline 45s").contains("env QUIESCE_LIFECYCLE_SHUTDOWNTIMEOUT");
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isZero();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.quiesce.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Java main run as its own JVM for end-to-end tests: its output goes to a file, it is tagged
+ * with {@code TEST_RUN_TAG} so a test can find exactly its own processes, and signals are
+ * sent with the real {@code kill} command. {@link #close()} kills it (by pid) if still alive.
+ */
+public final class JvmProcess implements AutoCloseable {
+
+  private final Process process;
+  private final Path output;
+  private final String tag;
+
+  private JvmProcess(Process process, Path output, String tag) {
+    this.process = process;
+    this.output = output;
+    this.tag = tag;
+  }
+
+  /** Starts {@code mainClass} with the test's class path. */
+  public static JvmProcess start(Path dir, List<String> jvmArgs, String mainClass, List<String> args,
+      Map<String, String> env) throws IOException {
+    return startCommand(dir, command(jvmArgs, List.of("-cp", System.getProperty("java.class.path"), mainClass), args),
+        env);
+  }
+
+  /** Starts {@code java -jar jar}. */
+  public static JvmProcess startJar(Path dir, List<String> jvmArgs, Path jar, List<String> args,
+      Map<String, String> env) throws IOException {
+    return startCommand(dir, command(jvmArgs, List.of("-jar", jar.toString()), args), env);
+  }
+
+  private static List<String> command(List<String> jvmArgs, List<String> what, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-Xshare:auto");
+    command.addAll(jvmArgs);
+    command.addAll(what);
+    command.addAll(args);
+    return command;
+  }
+
+  private static JvmProcess startCommand(Path dir, List<String> command, Map<String, String> env) throws IOException {
+    String tag = "quiesce-test-" + UUID.randomUUID();
+    Path output = dir.resolve("jvm-" + System.nanoTime() + ".log");
+    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+        .redirectErrorStream(true).redirectOutput(output.toFile());
+    builder.environment().putAll(env);
+    builder.environment().put("TEST_RUN_TAG", tag);
+    return new JvmProcess(builder.start(), output, tag);
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public String tag() {
+    return tag;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Everything the JVM printed so far (stdout and stderr). */
+  public String output() {
+    try {
+      return Files.readString(output, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** Waits until a line matches {@code regex}; returns the match. Fails with the output if it never comes. */
+  public Matcher awaitLine(String regex, Duration timeout) {
+    Pattern pattern = Pattern.compile(regex);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      for (String line : output().split("\n")) {
+        Matcher m = pattern.matcher(line);
+        if (m.find()) {
+          return m;
+        }
+      }
+      if (System.nanoTime() > deadline || !process.isAlive() && !pattern.matcher(output()).find()) {
+        if (!process.isAlive()) {
+          // one last read: the line may have been written just before the exit
+          for (String line : output().split("\n")) {
+            Matcher m = pattern.matcher(line);
+            if (m.find()) {
+              return m;
+            }
+          }
+        }
+        throw new AssertionError("no line matching /" + regex + "/ within " + timeout + (process.isAlive() ? ""
+            : " (the JVM exited with " + process.exitValue() + ")") + "; output:\n" + output());
+      }
+      sleep(20);
+    }
+  }
+
+  /** Sends {@code signal} (e.g. {@code TERM}) with the real {@code kill} command. */
+  public void signal(String signal) throws IOException, InterruptedException {
+    kill(signal, pid());
+  }
+
+  /** {@code kill -SIGNAL pid}; fails if kill does. */
+  public static void kill(String signal, long pid) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + signal + " " + pid + " failed: "
+          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Waits for the exit and returns the exit code; fails with the output if it does not come in time. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("the JVM did not exit within " + timeout + "; output:\n" + output());
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.quiesce.web;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.config.ConfigReader;
+import dev.quiesce.config.Durations;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The validated {@code http} section of the configuration: the application's HTTP listener and
+ * how it drains.
+ *
+ * @param host the address to listen on; default {@code 0.0.0.0} (every interface: this is the
+ *     listener a load balancer sends traffic to)
+ * @param port the TCP port; {@code 0} picks a free port (every instance then shares the port the
+ *     first one got); default 8080
+ * @param instances how many instances of the server run, each on its own event loop, sharing the
+ *     port; default 1
+ * @param preStopDelay how long the {@code announce} phase keeps serving normally with readiness
+ *     down, so a load balancer notices; default 0 s (the phase budget in {@code lifecycle.phases}
+ *     must be at least as long)
+ * @param preStopProbes when above 0, {@code announce} ends as soon as this many readiness probes
+ *     have been answered 503, still capped by {@link #preStopDelay}; default 0 (fixed delay)
+ * @param readinessPath when present, the application listener also answers readiness on this
+ *     path (for balancers that probe the traffic port); default absent
+ * @param sseFinalEvent the text written to every server-sent-event stream when a drain begins,
+ *     before the stream is ended; empty for none
+ * @param webSocketCloseGrace how long a WebSocket told "going away" (1001) has to answer the close
+ *     before its connection is closed; rounded up to whole seconds (the unit of Vert.x's closing
+ *     timeout); default 1 s
+ * @param reloadCloseWindow during a reload, how long an old instance answers with
+ *     {@code Connection: close} before it shuts down, so keep-alive clients move to a new
+ *     connection between two requests rather than racing an idle close; default 500 ms
+ * @param undeployDrainTimeout the drain budget when the verticle is undeployed without a drain
+ *     phase having run first (the application undeploys it itself, or no {@code drain} phase is
+ *     configured); default 5 s
+ * @param http2ClearText accept HTTP/2 over clear text (h2c upgrade and prior knowledge); off by
+ *     default because a connection still deciding its protocol is not drained until the budget
+ *     ends, and the JDK client fails in-flight h2c requests with "GOAWAY received"
+ * @param serverOptions extra Vert.x {@link HttpServerOptions} as JSON (TLS, compression, limits),
+ *     applied before the keys above, which win
+ */
+public record HttpConfig(String host, int port, int instances, Duration preStopDelay, int preStopProbes,
+    Optional<String> readinessPath, String sseFinalEvent, Duration webSocketCloseGrace, Duration reloadCloseWindow,
+    Duration undeployDrainTimeout, boolean http2ClearText, JsonObject serverOptions) {
+
+  /** The section's key. */
+  public static final String SECTION = "http";
+
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_SSE_FINAL_EVENT = "event: going-away\ndata: server going away\nretry: 3000\n\n";
+
+  static final List<String> KEYS = ConfigReader.keys("host", "port", "instances", "preStopDelay", "preStopProbes",
+      "readinessPath", "sseFinalEvent", "webSocketCloseGrace", "reloadCloseWindow", "undeployDrainTimeout",
+      "http2ClearText", "serverOptions");
+
+  private static final Duration DEFAULT_PRE_STOP_DELAY = Duration.ZERO;
+  private static final Duration DEFAULT_WEBSOCKET_GRACE = Duration.ofSeconds(1);
+  private static final Duration DEFAULT_RELOAD_WINDOW = Duration.ofMillis(500);
+  private static final Duration DEFAULT_UNDEPLOY_DRAIN = Duration.ofSeconds(5);
+
+  public HttpConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(readinessPath, "readinessPath");
+    Objects.requireNonNull(sseFinalEvent, "sseFinalEvent");
+    serverOptions = serverOptions == null ? new JsonObject() : serverOptions.copy();
+  }
+
+  /**
+   * Reads and validates the {@code http} section of a whole configuration; missing keys take
+   * their defaults.
+   *
+   * @throws ConfigException naming the JSON path and rule of every problem
+   */
+  public static HttpConfig from(JsonObject root) {
+    ConfigReader reader = ConfigReader.root(root);
+    HttpConfig config = read(reader);
+    reader.throwIfProblems();
+    return config;
+  }
+
+  /** Reads the {@code http} section of {@code root}, recording problems in it (never throws for bad input). */
+  public static HttpConfig read(ConfigReader root) {
+    ConfigReader r = root.object(SECTION);
+    r.allowOnly(KEYS);
+    String host = r.string("host", DEFAULT_HOST);
+    if (host != null && host.isBlank()) {
+      r.problem("host", "must not be empty");
+      host = DEFAULT_HOST;
+    }
+    int port = r.integer("port", DEFAULT_PORT, 0, 65535);
+    int instances = r.integer("instances", 1, 1, 128);
+    Duration preStopDelay = r.duration("preStopDelay", DEFAULT_PRE_STOP_DELAY, Duration.ZERO, Duration.ofMinutes(10));
+    int preStopProbes = r.integer("preStopProbes", 0, 0, 100_000);
+    String readinessPath = r.string("readinessPath", null);
+    if (readinessPath != null && (!readinessPath.startsWith("/") || readinessPath.contains(" "))) {
+      r.problem("readinessPath", ConfigReader.describe(readinessPath) + " is not a path; it must start with \"/\"");
+      readinessPath = null;
+    }
+    String sse = r.string("sseFinalEvent", DEFAULT_SSE_FINAL_EVENT);
+    if (sse != null && !sse.isEmpty() && !sse.endsWith("\n\n")) {
+      r.problem("sseFinalEvent", "must end with a blank line (\"\\n\\n\") so the client dispatches the event,"
+          + " or be empty for none");
+      sse = DEFAULT_SSE_FINAL_EVENT;
+    }
+    Duration wsGrace = r.duration("webSocketCloseGrace", DEFAULT_WEBSOCKET_GRACE, Duration.ZERO, Duration.ofMinutes(5));
+    Duration window = r.duration("reloadCloseWindow", DEFAULT_RELOAD_WINDOW, Duration.ZERO, Duration.ofMinutes(1));
+    Duration undeploy = r.duration("undeployDrainTimeout", DEFAULT_UNDEPLOY_DRAIN, Duration.ZERO,
+        Duration.ofMinutes(10));
+    boolean h2c = r.bool("http2ClearText", false);
+    ConfigReader options = r.object("serverOptions");
+    JsonObject serverOptions = options.json();
+    if (!serverOptions.isEmpty()) {
+      try {
+        new HttpServerOptions(serverOptions);
+      } catch (RuntimeException e) {
+        r.problem("serverOptions", "is not valid Vert.x HttpServerOptions: " + e.getMessage());
+        serverOptions = new JsonObject();
+      }
+    }
+    return new HttpConfig(host, port, instances, preStopDelay, preStopProbes, Optional.ofNullable(readinessPath),
+        sse == null ? "" : sse, wsGrace, window, undeploy, h2c, serverOptions);
+  }
+
+  /** The defaults alone. */
+  public static HttpConfig defaults() {
+    return from(new JsonObject());
+  }
+
+  /** The defaults as JSON: {@code {"http": {...}}}. */
+  public static JsonObject defaultsJson() {
+    return new JsonObject().put(SECTION, new JsonObject()
+        .put("host", DEFAULT_HOST)
+        .put("port", DEFAULT_PORT)
+        .put("instances", 1)
+        .put("preStopDelay", Durations.format(DEFAULT_PRE_STOP_DELAY))
+        .put("preStopProbes", 0)
+        .put("sseFinalEvent", DEFAULT_SSE_FINAL_EVENT)
+        .put("webSocketCloseGrace", Durations.format(DEFAULT_WEBSOCKET_GRACE))
+        .put("reloadCloseWindow", Durations.format(DEFAULT_RELOAD_WINDOW))
+        .put("undeployDrainTimeout", Durations.format(DEFAULT_UNDEPLOY_DRAIN))
+        .put("http2ClearText", false));
+  }
+
+  /** The Vert.x server options of one instance listening on {@code port}. */
+  public HttpServerOptions serverOptions(int listenPort) {
+    HttpServerOptions options = serverOptions.isEmpty() ? new HttpServerOptions()
+        : new HttpServerOptions(serverOptions);
+    long graceSeconds = (webSocketCloseGrace.toMillis() + 999) / 1000;
+    return options.setHost(host).setPort(listenPort).setHttp2ClearTextEnabled(http2ClearText)
+        .setWebSocketClosingTimeout((int) graceSeconds);
+  }
+}

@@ -1,0 +1,127 @@
+package dev.quiesce.process;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One validated entry of the {@code processes} list: a group of identical child processes
+ * ({@code instances} of them), how they are started, stopped, restarted and judged ready.
+ * Read it with {@link ProcessesConfig#from(JsonObject)}; README.md of the module lists every key
+ * and its default.
+ *
+ * @param name unique, used in logger names ({@code quiesce.process.<name>}) and events
+ * @param command the program and its arguments; no shell is involved unless the command names one
+ * @param cwd the working directory; the JVM's when empty
+ * @param env variables added to (or, with {@code inheritEnv: false}, replacing) the JVM's environment
+ * @param inheritEnv whether children start from the JVM's environment
+ * @param instances how many copies run (0 to 1000)
+ * @param stopLadder the stop escalation, in order; always ends with {@link PosixSignal#KILL}
+ * @param propagate OS signals the application receives that are passed on to every instance
+ * @param reload what a reload does to the group
+ * @param restart what happens when an instance exits on its own
+ * @param ready when an instance counts as ready
+ * @param output where stdout and stderr go
+ * @param maxLineLength output lines longer than this (in bytes) are cut, and the log says so
+ * @param outputEvents at most this many output lines per second per group are published as events
+ * @param source the group's JSON as configured (to tell whether a reload changed it)
+ */
+public record ProcessGroupConfig(String name, List<String> command, Optional<String> cwd, Map<String, String> env,
+    boolean inheritEnv, int instances, List<StopStep> stopLadder, Set<PosixSignal> propagate, Reload reload,
+    Restart restart, Ready ready, Output output, int maxLineLength, int outputEvents, JsonObject source) {
+
+  /** How long the manager waits for a process to disappear after SIGKILL before it reports it as lost. */
+  public static final Duration KILL_WAIT = Duration.ofSeconds(5);
+
+  public ProcessGroupConfig {
+    Objects.requireNonNull(name, "name");
+    command = List.copyOf(command);
+    env = Map.copyOf(env);
+    stopLadder = List.copyOf(stopLadder);
+    propagate = Set.copyOf(propagate);
+    if (stopLadder.isEmpty() || stopLadder.get(stopLadder.size() - 1).signal() != PosixSignal.KILL) {
+      throw new IllegalArgumentException("a stop ladder ends with KILL");
+    }
+  }
+
+  /** The signal of the ladder's first step. */
+  public PosixSignal stopSignal() {
+    return stopLadder.get(0).signal();
+  }
+
+  /** The longest a stop can take along the ladder, KILL's wait included. */
+  public Duration worstCaseStop() {
+    return stopLadder.stream().map(StopStep::wait).reduce(Duration.ZERO, Duration::plus);
+  }
+
+  /** One step of a stop ladder: send {@code signal} to the instance's process group, then wait up to {@code wait} for it to exit. */
+  public record StopStep(PosixSignal signal, Duration wait) {
+    public StopStep {
+      Objects.requireNonNull(signal, "signal");
+      Objects.requireNonNull(wait, "wait");
+    }
+  }
+
+  /** What a reload does: a rolling {@link Mode#RESTART} or a {@link Mode#SIGNAL} sent to every instance. */
+  public record Reload(Mode mode, PosixSignal signal) {
+
+    public enum Mode { RESTART, SIGNAL }
+
+    public static final Reload RESTART = new Reload(Mode.RESTART, null);
+
+    /** As the configuration writes it: {@code restart} or {@code signal:HUP}. */
+    @Override
+    public String toString() {
+      return mode == Mode.RESTART ? "restart" : "signal:" + signal.name();
+    }
+  }
+
+  /** When an instance that exited on its own is started again. */
+  public enum RestartPolicy {
+    NEVER, ON_FAILURE, ALWAYS;
+
+    /** {@code never}, {@code on-failure}, {@code always}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+  }
+
+  /**
+   * The restart policy and its bounds. The k-th restart of an instance within {@code window}
+   * waits {@code min(max, initial * multiplier^(k-1))}, spread by {@code ±jitter} (a fraction) and
+   * never more than {@code max}. When a group has restarted {@code maxRestarts} instances within
+   * {@code window}, the next failure puts it in crash-loop: no more restarts until a reload or a
+   * {@code start} command.
+   */
+  public record Restart(RestartPolicy policy, Duration initial, Duration max, double multiplier, double jitter,
+      int maxRestarts, Duration window) {
+  }
+
+  /** How readiness is judged. */
+  public enum ReadyKind { NONE, DELAY, LOG_LINE, TCP_PORT }
+
+  /**
+   * When an instance is ready: at once ({@link ReadyKind#NONE}), after a {@code delay}, when a line
+   * of its output matches {@code logLine}, or when {@code host:tcpPort + instance} accepts a
+   * connection. An instance that is not ready within {@code timeout} is stopped and counts as failed.
+   */
+  public record Ready(ReadyKind kind, Duration delay, Pattern logLine, int tcpPort, String host, Duration timeout) {
+    public static final Ready NONE = new Ready(ReadyKind.NONE, Duration.ZERO, null, 0, "127.0.0.1", Duration.ofSeconds(60));
+  }
+
+  /** Where a child's stdout and stderr go. */
+  public enum Output {
+    /** Each line to the logger {@code quiesce.process.<name>}, cut at {@code maxLineLength}. */
+    LOG,
+    /** Straight to the JVM's own stdout and stderr. */
+    INHERIT,
+    /** Nowhere. */
+    DISCARD
+  }
+}

@@ -1,0 +1,176 @@
+package dev.quiesce.process.impl;
+
+import dev.quiesce.process.PosixSignal;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The children a supervisor has started, recorded in a state directory so that a later run can
+ * kill what a crashed run left behind.
+ *
+ * <p>Each supervisor appends to its own file {@code <jvm pid>-<id>.children}: a first line
+ * {@code owner <pid> <start time>} naming the JVM, then {@code + <pid> <start time> <instance> <group>}
+ * for each child started and {@code - <pid> <start time>} for each one gone. A clean stop deletes the
+ * file. {@link #sweep(Path)} reads the files of owners that no longer run and kills each child
+ * still running with the recorded start time; a pid now used by another process is left alone.
+ *
+ * <p>Not thread-safe: used from the {@link Spawner} thread only.
+ */
+public final class ChildRecords {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChildRecords.class);
+  static final String SUFFIX = ".children";
+
+  private final Path file;
+  private final OutputStream out;
+
+  private ChildRecords(Path file, OutputStream out) {
+    this.file = file;
+    this.out = out;
+  }
+
+  /**
+   * Creates this supervisor's file in {@code dir} (made, private to the user, when missing).
+   *
+   * @throws IOException when the directory or file cannot be written
+   */
+  public static ChildRecords open(Path dir) throws IOException {
+    createDir(dir);
+    long self = ProcessHandle.current().pid();
+    long start = ProcStat.startTime((int) self).orElse(-1);
+    Path file = dir.resolve(self + "-" + UUID.randomUUID().toString().substring(0, 8) + SUFFIX);
+    OutputStream out = new FileOutputStream(file.toFile(), true);
+    ChildRecords records = new ChildRecords(file, out);
+    records.write("owner " + self + " " + start);
+    return records;
+  }
+
+  /** The file written. */
+  public Path file() {
+    return file;
+  }
+
+  /** Records a child started. */
+  public void add(int pid, long startTime, String group, int instance) {
+    write("+ " + pid + " " + startTime + " " + instance + " " + group);
+  }
+
+  /** Records a child gone (its process group empty). */
+  public void remove(int pid, long startTime) {
+    write("- " + pid + " " + startTime);
+  }
+
+  /** Deletes the file: nothing of this supervisor is left to sweep. */
+  public void close() {
+    try {
+      out.close();
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("could not delete the child record file {}: {}", file, e.toString());
+    }
+  }
+
+  private void write(String line) {
+    try {
+      out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    } catch (IOException e) {
+      LOG.warn("could not record \"{}\" in {}: {}", line, file, e.toString());
+    }
+  }
+
+  /** A recorded child found by a sweep, and what was done: {@code killed}, {@code gone} or {@code reused}. */
+  public record Swept(int pid, long startTime, String group, int instance, String outcome) {
+  }
+
+  /**
+   * Kills the leftovers of earlier runs recorded in {@code dir}: for each file whose owner JVM no
+   * longer runs (pid and start time), SIGKILL to each recorded child's process group, but only when
+   * the pid still runs with the recorded start time; then deletes the file. Files of running owners
+   * are left alone. Never throws; an unreadable file is logged and skipped.
+   */
+  public static List<Swept> sweep(Path dir) {
+    List<Swept> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+      for (Path f : files) {
+        try {
+          sweepFile(f, out);
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("could not sweep the child record file {}: {}", f, e.toString());
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("could not list the state directory {}: {}", dir, e.toString());
+    }
+    return out;
+  }
+
+  private static void sweepFile(Path f, List<Swept> out) throws IOException {
+    List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+    if (lines.isEmpty() || !lines.get(0).startsWith("owner ")) {
+      LOG.warn("{} is not a child record file; left alone", f);
+      return;
+    }
+    String[] owner = lines.get(0).split(" ");
+    if (ProcStat.isSameProcess(Integer.parseInt(owner[1]), Long.parseLong(owner[2]))) {
+      return; // its JVM still runs: those children are not leftovers
+    }
+    Map<String, String[]> live = new LinkedHashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] p = line.split(" ", 5);
+      if (p.length >= 3 && p[0].equals("+") && p.length == 5) {
+        live.put(p[1] + " " + p[2], p);
+      } else if (p.length >= 3 && p[0].equals("-")) {
+        live.remove(p[1] + " " + p[2]);
+      }
+    }
+    for (String[] p : live.values()) {
+      int pid = Integer.parseInt(p[1]);
+      long start = Long.parseLong(p[2]);
+      String outcome;
+      if (ProcStat.isSameProcess(pid, start)) {
+        Posix.killpg(pid, PosixSignal.KILL.number());
+        Posix.kill(pid, PosixSignal.KILL.number());
+        outcome = "killed";
+        LOG.warn("killed pid {} (group {}, instance {}), left running by an earlier run (owner pid {})",
+            pid, p[4], p[3], owner[1]);
+      } else if (ProcStat.of(pid) != null) {
+        outcome = "reused";
+        LOG.info("pid {} recorded by an earlier run now belongs to another process; left alone", pid);
+      } else {
+        outcome = "gone";
+      }
+      out.add(new Swept(pid, start, p[4], Integer.parseInt(p[3]), outcome));
+    }
+    Files.deleteIfExists(f);
+  }
+
+  private static void createDir(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      try {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (UnsupportedOperationException e) {
+        Files.createDirectories(dir);
+      }
+    }
+    if (!Files.isWritable(dir)) {
+      throw new IOException("the state directory " + dir + " is not writable");
+    }
+  }
+}
