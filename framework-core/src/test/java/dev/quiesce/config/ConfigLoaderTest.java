@@ -1,0 +1,92 @@
+package dev.quiesce.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.testing.Await;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(VertxExtension.class)
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  private Path file(String json) throws Exception {
+    Path f = dir.resolve("config.json");
+    Files.writeString(f, json);
+    return f;
+  }
+
+  private static Properties props(String... kv) {
+    Properties p = new Properties();
+    for (int i = 0; i < kv.length; i += 2) {
+      p.setProperty(kv[i], kv[i + 1]);
+    }
+    return p;
+  }
+
+  @Test
+  void laterSourcesWinDefaultsThenFileThenSystemPropertiesThenEnvironment(Vertx vertx) throws Exception {
+    Path f = file("{\"lifecycle\":{\"shutdownTimeout\":\"10s\",\"stepTimeout\":\"2s\",\"reloadTimeout\":\"3s\"},"
+        + "\"app\":{\"name\":\"x\"}}");
+    ConfigLoader loader = new ConfigLoader(vertx, f.toString(),
+        Map.of("QUIESCE_LIFECYCLE_RELOADTIMEOUT", "7s", "QUIESCE_APP_LIMIT", "5", "PATH", "/bin"),
+        props("quiesce.lifecycle.stepTimeout", "4s", "quiesce.lifecycle.reloadTimeout", "6s", "java.x", "y"));
+
+    LoadedConfig loaded = Await.result(loader.load());
+    JsonObject lifecycle = loaded.config().getJsonObject("lifecycle");
+
+    assertThat(lifecycle.getString("shutdownTimeout")).isEqualTo("10s");
+    assertThat(lifecycle.getString("stepTimeout")).isEqualTo("4s");
+    assertThat(lifecycle.getString("reloadTimeout")).isEqualTo("7s");
+    assertThat(lifecycle.getJsonArray("phases")).hasSize(4);
+    assertThat(loaded.config().getJsonObject("app")).isEqualTo(new JsonObject().put("name", "x").put("limit", 5));
+    assertThat(loaded.sources()).containsExactly("defaults", "file " + f,
+        "system property quiesce.lifecycle.reloadTimeout", "system property quiesce.lifecycle.stepTimeout",
+        "env QUIESCE_APP_LIMIT", "env QUIESCE_LIFECYCLE_RELOADTIMEOUT");
+  }
+
+  @Test
+  void environmentNamesMatchCamelCaseKeysWithoutRegardToCase(Vertx vertx) {
+    ConfigLoader loader = new ConfigLoader(vertx, null,
+        Map.of("QUIESCE_LIFECYCLE_REPORTFILE", "/tmp/r.json", "QUIESCE_LIFECYCLE_SIGNALS_HUP", "stop"), props());
+    JsonObject lifecycle = Await.result(loader.load()).config().getJsonObject("lifecycle");
+    assertThat(lifecycle.getString("reportFile")).isEqualTo("/tmp/r.json");
+    assertThat(lifecycle.getJsonObject("signals").getString("HUP")).isEqualTo("stop");
+  }
+
+  @Test
+  void absentDefaultFileIsFineButAnExplicitMissingFileIsAnError(Vertx vertx) {
+    assertThat(Await.result(new ConfigLoader(vertx, null, Map.of(), props()).load()).sources())
+        .containsExactly("defaults");
+    Throwable failure = Await.failure(new ConfigLoader(vertx, dir.resolve("missing.json").toString(), Map.of(),
+        props()).load());
+    assertThat(failure).isInstanceOf(ConfigException.class).hasMessageContaining("missing.json: no such file");
+  }
+
+  @Test
+  void malformedJsonAndANonObjectRootNameTheFile(Vertx vertx) throws Exception {
+    Path f = file("{\"lifecycle\": {");
+    assertThat(Await.failure(new ConfigLoader(vertx, f.toString(), Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining(f + ": ");
+    Path array = file("[1, 2]");
+    assertThat(Await.failure(new ConfigLoader(vertx, array.toString(), Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining(array.toString());
+  }
+
+  @Test
+  void invalidOverrideIsReportedWithItsJsonPath(Vertx vertx) {
+    Throwable failure = Await.failure(new ConfigLoader(vertx, null,
+        Map.of("QUIESCE_LIFECYCLE_SHUTDOWNTIMEOUT", "soon"), props()).load());
+    assertThat(failure).hasMessageContaining("lifecycle.shutdownTimeout: \"soon\" is not a duration");
+  }
+}

@@ -1,0 +1,128 @@
+package dev.quiesce.web;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.config.ConfigReader;
+import dev.quiesce.config.Durations;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The validated {@code management} section: the separate listener for probes, status, the
+ * lifecycle events stream, control commands and metrics.
+ *
+ * @param enabled whether {@link QuiesceWeb#deploy} deploys the management listener; default true
+ * @param host the address to listen on; default {@code 127.0.0.1} (loopback only: expose it
+ *     deliberately)
+ * @param port the TCP port; {@code 0} picks a free one; default 8081
+ * @param token the bearer token the control endpoints ({@code POST /lifecycle/...}) require;
+ *     absent by default, and then those endpoints answer 403. At least 16 characters.
+ * @param metricsEnabled whether Vert.x is created with Micrometer metrics and {@code GET /metrics}
+ *     answers Prometheus text; default true
+ * @param maxBodySize the largest request body accepted, in bytes; larger ones get 413; default 4096
+ * @param commandTimeout how long the listener waits for the lifecycle coordinator to answer a
+ *     status or control request; default 5 s
+ * @param processTimeout how long {@code GET /lifecycle/status} waits for the process manager's
+ *     summary before leaving it out; default 500 ms
+ * @param eventsHeartbeat how often an idle events stream gets a comment line, so proxies keep it
+ *     open; default 15 s
+ */
+public record ManagementConfig(boolean enabled, String host, int port, Optional<String> token,
+    boolean metricsEnabled, int maxBodySize, Duration commandTimeout, Duration processTimeout,
+    Duration eventsHeartbeat) {
+
+  /** The section's key. */
+  public static final String SECTION = "management";
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8081;
+  public static final int MIN_TOKEN_LENGTH = 16;
+
+  static final List<String> KEYS = ConfigReader.keys("enabled", "host", "port", "token", "metricsEnabled",
+      "maxBodySize", "commandTimeout", "processTimeout", "eventsHeartbeat");
+
+  private static final int DEFAULT_MAX_BODY = 4096;
+  private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration DEFAULT_PROCESS_TIMEOUT = Duration.ofMillis(500);
+  private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+
+  public ManagementConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(token, "token");
+  }
+
+  /**
+   * Reads and validates the {@code management} section of a whole configuration.
+   *
+   * @throws ConfigException naming the JSON path and rule of every problem
+   */
+  public static ManagementConfig from(JsonObject root) {
+    ConfigReader reader = ConfigReader.root(root);
+    ManagementConfig config = read(reader);
+    reader.throwIfProblems();
+    return config;
+  }
+
+  /** Reads the {@code management} section of {@code root}, recording problems in it (never throws for bad input). */
+  public static ManagementConfig read(ConfigReader root) {
+    ConfigReader r = root.object(SECTION);
+    r.allowOnly(KEYS);
+    boolean enabled = r.bool("enabled", true);
+    String host = r.string("host", DEFAULT_HOST);
+    if (host != null && host.isBlank()) {
+      r.problem("host", "must not be empty");
+      host = DEFAULT_HOST;
+    }
+    int port = r.integer("port", DEFAULT_PORT, 0, 65535);
+    String token = r.string("token", null);
+    if (token != null) {
+      if (token.length() < MIN_TOKEN_LENGTH) {
+        // never echo the token itself
+        r.problem("token", "is too short (" + token.length() + " characters); use at least " + MIN_TOKEN_LENGTH);
+        token = null;
+      } else if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+        r.problem("token", "must be printable ASCII without spaces");
+        token = null;
+      }
+    }
+    boolean metrics = r.bool("metricsEnabled", true);
+    int maxBody = r.integer("maxBodySize", DEFAULT_MAX_BODY, 0, 1 << 20);
+    Duration command = r.duration("commandTimeout", DEFAULT_COMMAND_TIMEOUT, Duration.ofMillis(10),
+        Duration.ofMinutes(5));
+    Duration process = r.duration("processTimeout", DEFAULT_PROCESS_TIMEOUT, Duration.ofMillis(10),
+        Duration.ofMinutes(1));
+    Duration heartbeat = r.duration("eventsHeartbeat", DEFAULT_HEARTBEAT, Duration.ofMillis(100),
+        Duration.ofHours(1));
+    return new ManagementConfig(enabled, host, port, Optional.ofNullable(token), metrics, maxBody, command,
+        process, heartbeat);
+  }
+
+  /** The defaults alone. */
+  public static ManagementConfig defaults() {
+    return from(new JsonObject());
+  }
+
+  /** The defaults as JSON: {@code {"management": {...}}} (no token). */
+  public static JsonObject defaultsJson() {
+    return new JsonObject().put(SECTION, new JsonObject()
+        .put("enabled", true)
+        .put("host", DEFAULT_HOST)
+        .put("port", DEFAULT_PORT)
+        .put("metricsEnabled", true)
+        .put("maxBodySize", DEFAULT_MAX_BODY)
+        .put("commandTimeout", Durations.format(DEFAULT_COMMAND_TIMEOUT))
+        .put("processTimeout", Durations.format(DEFAULT_PROCESS_TIMEOUT))
+        .put("eventsHeartbeat", Durations.format(DEFAULT_HEARTBEAT)));
+  }
+
+  /** Like the record's, but the token is never shown. */
+  @Override
+  public String toString() {
+    return "ManagementConfig[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
+        + (token.isPresent() ? "<set>" : "<none>") + ", metricsEnabled=" + metricsEnabled + ", maxBodySize="
+        + maxBodySize + ", commandTimeout=" + Durations.format(commandTimeout) + ", processTimeout="
+        + Durations.format(processTimeout) + ", eventsHeartbeat=" + Durations.format(eventsHeartbeat) + "]";
+  }
+}

@@ -1,0 +1,26 @@
+package dev.quiesce.process.impl;
+
+import dev.quiesce.process.impl.ChildLauncher.Spawned;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.regex.Pattern;
+
+/** One running child process: the leader of its own process group (pid = pgid). */
+final class Child {
+
+  final Process process;
+  final int pid;
+  final long startTime;
+  final long startedAt = System.currentTimeMillis();
+  /** Completes with the JDK's exit value (128 + N for a death by signal N), on the supervisor's context. */
+  final Future<Integer> exit;
+  /** While set, the first output line that matches makes the instance ready. */
+  volatile Pattern readyPattern;
+
+  Child(Spawned spawned, Context context) {
+    this.process = spawned.process();
+    this.pid = spawned.pid();
+    this.startTime = spawned.startTime();
+    this.exit = Future.fromCompletionStage(process.onExit(), context).map(Process::exitValue);
+  }
+}

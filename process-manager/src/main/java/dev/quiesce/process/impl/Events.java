@@ -1,0 +1,27 @@
+package dev.quiesce.process.impl;
+
+import dev.quiesce.process.ProcessAddresses;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonObject;
+
+/** Publishes the process manager's events on {@link ProcessAddresses#EVENTS}. Thread-safe. */
+final class Events {
+
+  private final EventBus bus;
+
+  Events(EventBus bus) {
+    this.bus = bus;
+  }
+
+  /** Publishes {@code fields} with {@code "type"} and {@code "at"} (epoch ms) added. */
+  void publish(String type, JsonObject fields) {
+    JsonObject event = new JsonObject().put("type", type);
+    event.mergeIn(fields);
+    event.put("at", System.currentTimeMillis());
+    bus.publish(ProcessAddresses.EVENTS, event);
+  }
+
+  static JsonObject of(Instance instance) {
+    return new JsonObject().put("group", instance.group.name()).put("instance", instance.index);
+  }
+}

@@ -1,0 +1,122 @@
+package dev.quiesce.process.impl;
+
+import dev.quiesce.process.PosixSignal;
+import dev.quiesce.process.ProcessGroupConfig.StopStep;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * Stops one child along its ladder: each step sends its signal to the child's whole process group
+ * and waits up to the step's {@code wait} for the leader to exit; the last step is always KILL.
+ *
+ * <p>Bounded: with a deadline (the terminate phase's), every step before KILL is cut so that KILL is
+ * sent at the latest {@link #MARGIN_MS} before it; after KILL the run waits at most KILL's wait, then
+ * reports the child as {@code lost}. It never fails. Runs on the supervisor's context.
+ */
+final class LadderRun {
+
+  /** KILL is sent at the latest this long before the deadline, so that the answer is in time. */
+  static final long MARGIN_MS = 300;
+  static final long NO_DEADLINE = Long.MAX_VALUE;
+
+  private final Supervisor sup;
+  private final Instance instance;
+  private final Child child;
+  private final List<StopStep> steps;
+  private final long deadline;
+  private final long begun = System.nanoTime();
+  private final Promise<JsonObject> result = Promise.promise();
+  private int step = -1;
+  private long timer = -1;
+  private boolean exited;
+
+  LadderRun(Supervisor sup, Instance instance, Child child, List<StopStep> steps, long deadline) {
+    this.sup = sup;
+    this.instance = instance;
+    this.child = child;
+    this.steps = steps;
+    this.deadline = deadline;
+  }
+
+  /** Starts at the first step, or at KILL when {@code forced}. */
+  Future<JsonObject> start(boolean forced) {
+    go(forced ? last() : 0);
+    return result.future();
+  }
+
+  Future<JsonObject> future() {
+    return result.future();
+  }
+
+  /** Skips the remaining waits: KILL now. */
+  void escalate() {
+    if (!exited && step < last()) {
+      go(last());
+    }
+  }
+
+  /** The leader exited; {@code stragglers} completes with the members of its group killed after it. */
+  void exited(JsonObject exit, Future<Integer> stragglers) {
+    if (exited) {
+      return;
+    }
+    exited = true;
+    cancelTimer();
+    long durationMs = (System.nanoTime() - begun) / 1_000_000;
+    StopStep s = steps.get(Math.max(0, step));
+    stragglers.onComplete(n -> result.tryComplete(json(exit, s.signal().name(), durationMs,
+        s.signal() == PosixSignal.KILL, n.succeeded() ? n.result() : 0)));
+  }
+
+  private int last() {
+    return steps.size() - 1;
+  }
+
+  private void go(int i) {
+    cancelTimer();
+    step = i;
+    StopStep s = steps.get(i);
+    sup.signalGroup(child.pid, s.signal());
+    long wait = s.wait().toMillis();
+    if (i < last()) {
+      if (deadline != NO_DEADLINE) {
+        wait = Math.min(wait, Math.max(0, deadline - System.currentTimeMillis() - MARGIN_MS));
+      }
+      timer = sup.vertx.setTimer(Math.max(1, wait), id -> {
+        timer = -1;
+        go(i + 1);
+      });
+    } else {
+      timer = sup.vertx.setTimer(Math.max(1, wait), id -> {
+        timer = -1;
+        lost();
+      });
+    }
+  }
+
+  private void lost() {
+    if (exited) {
+      return;
+    }
+    exited = true;
+    long durationMs = (System.nanoTime() - begun) / 1_000_000;
+    sup.log.error("group {} instance {} (pid {}) is still there {} ms after SIGKILL; giving up on it",
+        instance.group.name(), instance.index, child.pid, durationMs);
+    result.tryComplete(json(null, PosixSignal.KILL.name(), durationMs, true, 0).put("lost", true));
+  }
+
+  private JsonObject json(JsonObject exit, String stepName, long durationMs, boolean forced, int stragglers) {
+    return new JsonObject().put("group", instance.group.name()).put("instance", instance.index).put("pid", child.pid)
+        .put("exit", exit).put("step", stepName).put("durationMs", durationMs).put("forced", forced)
+        .put("stragglersKilled", stragglers);
+  }
+
+  private void cancelTimer() {
+    if (timer >= 0) {
+      sup.vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+}
