@@ -83,6 +83,39 @@ class LauncherEndToEndTest {
   }
 
   @Test
+  void verticleWhoseStopNeverCompletesDoesNotKeepTheProcessAlive() throws Exception {
+    JsonObject config = base().put("testApp", new JsonObject().put("stuckStop", true));
+    config.getJsonObject("lifecycle").put("shutdownTimeout", "3s");
+    try (JvmProcess app = start(config)) {
+      app.awaitLine(STARTED, START);
+      long signalled = System.nanoTime();
+      app.signal("TERM");
+
+      int code = app.awaitExit(Duration.ofSeconds(20));
+      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+
+      assertThat(code).isEqualTo(ExitCodes.FORCED);
+      assertThat(app.output()).contains("TESTAPP stuck stop called");
+      assertThat(tookMs).isLessThan(3000 + 1500);
+      assertThat(report().getJsonArray("problems").encode()).contains("did not undeploy: timed-out");
+    }
+  }
+
+  @Test
+  void secondTermForcesAndAThirdHalts() throws Exception {
+    JsonObject config = base().put("testApp", new JsonObject().put("hangIn", "drain"));
+    config.getJsonObject("lifecycle").put("shutdownTimeout", "60s");
+    try (JvmProcess app = start(config)) {
+      app.awaitLine(STARTED, START);
+      app.signal("TERM");
+      app.awaitLine("TESTAPP phase drain", Duration.ofSeconds(10));
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.FORCED);
+      assertThat(report().getJsonObject("forcedBy").getString("reason")).isEqualTo("SIGTERM");
+    }
+  }
+
+  @Test
   void hupPublishesAReloadEvent() throws Exception {
     try (JvmProcess app = start(base())) {
       app.awaitLine(STARTED, START);

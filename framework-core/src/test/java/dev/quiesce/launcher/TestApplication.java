@@ -14,7 +14,8 @@ import java.util.Set;
  * A small application for the launcher's end-to-end tests, steered by its {@code testApp}
  * configuration section: {@code drainMs} (how long its drain takes), {@code hangIn} (a phase
  * it never answers), {@code port} (a port it binds), {@code exitAfterStartMs} (calls
- * {@code System.exit(0)} from application code after that long).
+ * {@code System.exit(0)} from application code after that long), {@code stuckStop} (also deploys a
+ * verticle whose {@code stop()} never completes).
  */
 public final class TestApplication extends VerticleBase implements Participant {
 
@@ -36,6 +37,15 @@ public final class TestApplication extends VerticleBase implements Participant {
     if (settings.containsKey("port")) {
       bound = vertx.createHttpServer().requestHandler(r -> r.response().end("ok"))
           .listen(settings.getInteger("port"), "127.0.0.1");
+    }
+    if (settings.getBoolean("stuckStop", false)) {
+      bound = bound.compose(v -> vertx.deployVerticle(new VerticleBase() {
+        @Override
+        public Future<?> stop() {
+          System.out.println("TESTAPP stuck stop called");
+          return Promise.promise().future();
+        }
+      }));
     }
     if (settings.containsKey("exitAfterStartMs")) {
       vertx.setTimer(settings.getLong("exitAfterStartMs"), id -> new Thread(() -> System.exit(0)).start());

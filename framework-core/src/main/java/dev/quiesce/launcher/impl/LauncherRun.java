@@ -164,8 +164,14 @@ public final class LauncherRun {
     Runtime.getRuntime().halt(exitCode.get());
   }
 
+  /**
+   * How long Vert.x may take to close after the stop: what is left of the deadline when every
+   * deployment was undeployed; just a short grace when the stop was forced or abandoned a
+   * deployment (whose close would never complete).
+   */
   private Duration remaining(JsonObject report) {
-    if (report == null) {
+    if (report == null || report.getValue("forcedBy") != null || report.getJsonArray("undeployed",
+        new io.vertx.core.json.JsonArray()).stream().anyMatch(u -> !"done".equals(((JsonObject) u).getString("outcome")))) {
       return CLOSE_GRACE;
     }
     long left = report.getLong("start", 0L) + report.getLong("deadlineMs", 0L) - System.currentTimeMillis();

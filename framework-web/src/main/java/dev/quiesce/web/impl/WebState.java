@@ -1,0 +1,134 @@
+package dev.quiesce.web.impl;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What the HTTP verticle and the management listener of one {@code Vertx} share: readiness, the
+ * health checks, the in-flight request count and the meters. One per {@code Vertx}, kept in a
+ * local shared-data map; every field is safe to use from any thread.
+ */
+public final class WebState implements Shareable {
+
+  private static final String MAP = "quiesce.web";
+  private static final String KEY = "state";
+
+  /** Readiness reasons, as the readiness body shows them. */
+  public static final String STOPPING = "stopping";
+  public static final String DRAINING = "draining";
+
+  private final HealthChecks liveness;
+  private final HealthChecks readiness;
+  private final AtomicLong inFlight = new AtomicLong();
+  private final AtomicLong notReadyAnswers = new AtomicLong();
+  private final AtomicReference<NotReady> notReady = new AtomicReference<>();
+  private final AtomicReference<JsonObject> http = new AtomicReference<>(new JsonObject());
+  private final WebMeters meters;
+
+  /** Why readiness is down, since when. */
+  record NotReady(String reason, String cause, long since, boolean stopping) {
+  }
+
+  private WebState(Vertx vertx) {
+    this.liveness = HealthChecks.create(vertx);
+    this.readiness = HealthChecks.create(vertx);
+    this.meters = new WebMeters(vertx, this);
+    liveness.register("vertx", promise -> promise.complete(Status.OK()));
+    readiness.register("lifecycle", promise -> {
+      NotReady down = notReady.get();
+      promise.complete(down == null ? Status.OK() : Status.KO(new JsonObject().put("reason", down.reason())
+          .put("cause", down.cause()).put("since", down.since())));
+    });
+  }
+
+  /** The state of {@code vertx}, created on first use. */
+  public static WebState of(Vertx vertx) {
+    return vertx.sharedData().<String, WebState>getLocalMap(MAP).computeIfAbsent(KEY, k -> new WebState(vertx));
+  }
+
+  public HealthChecks liveness() {
+    return liveness;
+  }
+
+  public HealthChecks readiness() {
+    return readiness;
+  }
+
+  public WebMeters meters() {
+    return meters;
+  }
+
+  // ---------------------------------------------------------------- readiness
+
+  /** True unless a stop was announced or a drain command is in effect. */
+  public boolean ready() {
+    return notReady.get() == null;
+  }
+
+  /** The reason readiness is down ({@link #STOPPING}, {@link #DRAINING}), or null. */
+  public String notReadyReason() {
+    NotReady down = notReady.get();
+    return down == null ? null : down.reason();
+  }
+
+  /**
+   * Takes readiness down. A stop ({@code stopping} true) is final: a later {@link #markReady()}
+   * does not undo it, and a drain command does not replace it.
+   */
+  public void markNotReady(String reason, String cause, boolean stopping) {
+    notReady.updateAndGet(current -> {
+      if (current != null && current.stopping()) {
+        return current;
+      }
+      if (current != null && !stopping && current.reason().equals(reason)) {
+        return current;
+      }
+      return new NotReady(reason, cause, System.currentTimeMillis(), stopping);
+    });
+  }
+
+  /** Readiness up again (command {@code resume}); ignored once a stop began. */
+  public void markReady() {
+    notReady.updateAndGet(current -> current != null && current.stopping() ? current : null);
+  }
+
+  /** Called by every readiness endpoint once it has answered. */
+  public void readinessAnswered(int statusCode) {
+    if (statusCode == 503) {
+      notReadyAnswers.incrementAndGet();
+    }
+  }
+
+  /** How many readiness probes have been answered 503 so far (a running count). */
+  public long notReadyAnswers() {
+    return notReadyAnswers.get();
+  }
+
+  // ---------------------------------------------------------------- HTTP
+
+  public long inFlight() {
+    return inFlight.get();
+  }
+
+  void requestStarted() {
+    inFlight.incrementAndGet();
+  }
+
+  void requestEnded() {
+    inFlight.decrementAndGet();
+  }
+
+  /** A summary of the HTTP listener for the status endpoint (a copy). */
+  public JsonObject http() {
+    return http.get().copy();
+  }
+
+  void http(JsonObject summary) {
+    http.set(summary.copy());
+  }
+}

@@ -1,0 +1,304 @@
+package dev.quiesce.process.impl;
+
+import dev.quiesce.process.PosixSignal;
+import dev.quiesce.process.ProcessGroupConfig;
+import dev.quiesce.process.ProcessesConfig;
+import dev.quiesce.process.impl.ChildRecords.Swept;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The groups of one process manager and what happens to all of them at once: start, terminate
+ * (every group in parallel, each along its ladder), reload, propagated signals and the halt-time
+ * SIGKILL. Runs on the verticle's context, except {@link #killAllNow()}.
+ */
+public final class Supervisor {
+
+  /** The lifecycle of the supervisor itself. */
+  public enum State { RUNNING, TERMINATING, TERMINATED }
+
+  static final long STRAGGLER_GRACE_MS = 300;
+  static final long POLL_MS = 20;
+
+  final Logger log = LoggerFactory.getLogger("dev.quiesce.process");
+  final Vertx vertx;
+  final Context context;
+  final ChildLauncher launcher;
+  final Events events;
+  final NetClient net;
+  /** Process groups that may still have members: what a halt kills. */
+  final Set<Integer> liveGroups = ConcurrentHashMap.newKeySet();
+  private final Map<String, Group> groups = new LinkedHashMap<>();
+  private final List<Swept> swept;
+  private State state = State.RUNNING;
+  private Future<JsonObject> terminated;
+  private Future<?> reloading = Future.succeededFuture();
+
+  public Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept) {
+    this.vertx = vertx;
+    this.context = context;
+    this.launcher = launcher;
+    this.events = new Events(vertx.eventBus());
+    this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
+    this.swept = List.copyOf(swept);
+    config.groups().forEach(g -> groups.put(g.name(), new Group(this, g)));
+    for (Swept s : swept) {
+      events.publish("swept", new JsonObject().put("group", s.group()).put("instance", s.instance())
+          .put("pid", s.pid()).put("outcome", s.outcome()));
+    }
+  }
+
+  public State state() {
+    return state;
+  }
+
+  boolean isRunning() {
+    return state == State.RUNNING;
+  }
+
+  Group group(String name) {
+    return groups.get(name);
+  }
+
+  Collection<Group> groups() {
+    return groups.values();
+  }
+
+  /** Starts every group; completes when every instance is spawned or failed to start (never fails). */
+  public Future<Void> startAll() {
+    List<Future<Void>> started = new ArrayList<>();
+    groups.values().forEach(g -> started.add(g.startAll()));
+    return Future.join(started).mapEmpty();
+  }
+
+  /**
+   * The terminate phase: no more restarts; every group stops in parallel along its ladder, cut to
+   * end by {@code deadline}; KILL at once when {@code forced}. A second call returns the same
+   * result (escalating when forced). Never fails.
+   *
+   * @return the acknowledgement detail: {@code children} (one entry per child that was running:
+   *     exit, ladder step, duration, forced), {@code killed}, {@code forced} and {@code forcedReason}
+   */
+  public Future<JsonObject> terminate(long deadline, boolean forced) {
+    if (terminated != null) {
+      if (forced) {
+        escalate();
+      }
+      return terminated;
+    }
+    state = State.TERMINATING;
+    long begun = System.nanoTime();
+    List<Future<List<JsonObject>>> stops = new ArrayList<>();
+    groups.values().forEach(g -> stops.add(g.stopAll(deadline, forced)));
+    terminated = Future.join(stops).map(cf -> {
+      state = State.TERMINATED;
+      List<JsonObject> children = new ArrayList<>();
+      stops.forEach(f -> children.addAll(f.result()));
+      return detail(children, (System.nanoTime() - begun) / 1_000_000);
+    });
+    return terminated;
+  }
+
+  /** A stop was forced while the terminate phase runs: every ladder goes to KILL now. */
+  public void escalate() {
+    if (state == State.TERMINATING) {
+      log.warn("stop forced: every child still running gets SIGKILL now");
+      groups.values().forEach(g -> g.instances.forEach(Instance::escalate));
+    }
+  }
+
+  private JsonObject detail(List<JsonObject> children, long durationMs) {
+    int killed = 0;
+    int forcedChildren = 0;
+    int stragglers = 0;
+    Map<String, Integer> forcedByGroup = new LinkedHashMap<>();
+    for (JsonObject c : children) {
+      int s = c.getInteger("stragglersKilled", 0);
+      stragglers += s;
+      killed += s;
+      if (c.getBoolean("forced", false)) {
+        forcedChildren++;
+        killed++;
+        forcedByGroup.merge(c.getString("group"), 1, Integer::sum);
+      }
+    }
+    JsonObject d = new JsonObject().put("children", new JsonArray(new ArrayList<>(children)))
+        .put("stopped", children.size()).put("killed", killed).put("forcedChildren", forcedChildren)
+        .put("stragglersKilled", stragglers).put("durationMs", durationMs).put("forced", killed > 0);
+    if (killed > 0) {
+      List<String> reasons = new ArrayList<>();
+      forcedByGroup.forEach((g, n) -> reasons.add(n + (n == 1 ? " child" : " children") + " of group " + g
+          + " killed at the end of the stop ladder"));
+      if (stragglers > 0) {
+        reasons.add(stragglers + " process" + (stragglers == 1 ? "" : "es")
+            + " left in the group of an exited child killed");
+      }
+      d.put("forcedReason", String.join("; ", reasons));
+    }
+    return d;
+  }
+
+  /** Stops everything without a deadline (the verticle is undeployed without a terminate phase). */
+  public Future<JsonObject> shutdown() {
+    return terminate(LadderRun.NO_DEADLINE, false);
+  }
+
+  /**
+   * Applies a new configuration: removed groups stop, new groups start, kept groups reload (a
+   * signal or a rolling restart, and scaling). Reloads run one after another.
+   */
+  public Future<JsonObject> reload(ProcessesConfig next) {
+    Future<JsonObject> result = reloading.transform(v -> applyReload(next));
+    reloading = result;
+    return result;
+  }
+
+  private Future<JsonObject> applyReload(ProcessesConfig next) {
+    if (!isRunning()) {
+      return Future.failedFuture("the process manager is stopping");
+    }
+    List<Future<JsonObject>> work = new ArrayList<>();
+    Map<String, Group> kept = new LinkedHashMap<>();
+    for (ProcessGroupConfig cfg : next.groups()) {
+      Group g = groups.get(cfg.name());
+      if (g == null) {
+        Group added = new Group(this, cfg);
+        kept.put(cfg.name(), added);
+        work.add(added.startAll().map(v -> new JsonObject().put("group", cfg.name()).put("action", "started")
+            .put("instances", cfg.instances())));
+      } else {
+        kept.put(cfg.name(), g);
+        work.add(g.reload(cfg));
+      }
+    }
+    for (Group g : groups.values()) {
+      if (!kept.containsKey(g.name())) {
+        work.add(g.stopAll(LadderRun.NO_DEADLINE, false).map(list -> new JsonObject().put("group", g.name())
+            .put("action", "removed").put("stopped", list.size())));
+      }
+    }
+    groups.clear();
+    groups.putAll(kept);
+    return Future.join(work).transform(ar -> {
+      JsonArray done = new JsonArray();
+      List<String> failures = new ArrayList<>();
+      for (Future<JsonObject> f : work) {
+        if (f.succeeded()) {
+          done.add(f.result());
+        } else {
+          failures.add(f.cause().getMessage());
+        }
+      }
+      if (!failures.isEmpty()) {
+        return Future.failedFuture(String.join("; ", failures));
+      }
+      return Future.succeededFuture(new JsonObject().put("groups", done));
+    });
+  }
+
+  /** An OS signal the application caught: passed on to every group that propagates it. */
+  public void propagate(PosixSignal signal) {
+    for (Group g : groups.values()) {
+      if (g.config.propagate().contains(signal)) {
+        JsonArray pids = g.signalAll(signal);
+        log.info("passed {} on to group {} ({} instances)", signal, g.name(), pids.size());
+        events.publish("signalled", new JsonObject().put("group", g.name()).put("signal", signal.name())
+            .put("pids", pids).put("source", "propagate"));
+      }
+    }
+  }
+
+  /** Sends {@code signal} to the process group {@code pgid}; to the process alone when its group is not formed yet. */
+  void signalGroup(int pgid, PosixSignal signal) {
+    int err = Posix.killpg(pgid, signal.number());
+    if (err == Posix.ESRCH) {
+      // setsid has not run yet in the child (just spawned): its group does not exist yet
+      Posix.kill(pgid, signal.number());
+    } else if (err != 0) {
+      log.warn("killpg({}, {}) failed: errno {}", pgid, signal, err);
+    }
+  }
+
+  /**
+   * After a leader exited: waits briefly for the rest of its group to go, then kills any member
+   * left (zombies aside) and forgets the group.
+   *
+   * @return how many members were killed
+   */
+  Future<Integer> reapGroup(Child c, Instance instance) {
+    Promise<Integer> result = Promise.promise();
+    long giveUp = System.currentTimeMillis() + STRAGGLER_GRACE_MS;
+    pollGroup(c, instance, giveUp, result);
+    return result.future().onComplete(ar -> {
+      liveGroups.remove(c.pid);
+      Spawner.get().execute(() -> launcher.forget(c.pid, c.startTime));
+    });
+  }
+
+  private void pollGroup(Child c, Instance instance, long giveUp, Promise<Integer> result) {
+    if (!Posix.groupExists(c.pid)) {
+      result.complete(0);
+    } else if (System.currentTimeMillis() < giveUp) {
+      vertx.setTimer(POLL_MS, id -> pollGroup(c, instance, giveUp, result));
+    } else {
+      context.<List<ProcStat>>executeBlocking(() -> {
+        List<ProcStat> members = ProcStat.membersOf(c.pid);
+        if (!members.isEmpty()) {
+          Posix.killpg(c.pid, PosixSignal.KILL.number());
+        }
+        return members;
+      }, false).onComplete(ar -> {
+        List<ProcStat> members = ar.succeeded() ? ar.result() : List.of();
+        if (!members.isEmpty()) {
+          String pids = members.stream().map(m -> Integer.toString(m.pid())).collect(Collectors.joining(","));
+          log.warn("group {} instance {}: {} process(es) left in the process group of pid {} after it exited;"
+              + " killed: {}", instance.group.name(), instance.index, members.size(), c.pid, pids);
+          events.publish("stragglers-killed", Events.of(instance).put("pgid", c.pid).put("count", members.size())
+              .put("pids", new JsonArray(members.stream().map(ProcStat::pid).toList())));
+        }
+        result.complete(members.size());
+      });
+    }
+  }
+
+  /**
+   * SIGKILL to every process group that may still have members, at once, from any thread: the
+   * halt hook of a third stop trigger. Never blocks.
+   */
+  public void killAllNow() {
+    for (int pgid : liveGroups) {
+      Posix.killpg(pgid, PosixSignal.KILL.number());
+    }
+  }
+
+  /** {@code {"groups":[…],"state":…,"swept":[…]}}. */
+  public JsonObject list() {
+    JsonArray list = new JsonArray();
+    groups.values().forEach(g -> list.add(g.status()));
+    JsonArray sweptJson = new JsonArray();
+    swept.forEach(s -> sweptJson.add(new JsonObject().put("group", s.group()).put("instance", s.instance())
+        .put("pid", s.pid()).put("outcome", s.outcome())));
+    return new JsonObject().put("state", state.name().toLowerCase(java.util.Locale.ROOT)).put("groups", list)
+        .put("swept", sweptJson);
+  }
+
+  public void close() {
+    net.close();
+  }
+}
