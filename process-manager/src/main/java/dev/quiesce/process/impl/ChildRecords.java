@@ -73,11 +73,16 @@ public final class ChildRecords {
     write("- " + pid + " " + startTime);
   }
 
-  /** Deletes the file: nothing of this supervisor is left to sweep. */
-  public void close() {
+  /**
+   * Closes the file, and deletes it when {@code delete} (nothing of this supervisor is left to
+   * sweep); a file kept is swept by the next run once this JVM is gone.
+   */
+  public void close(boolean delete) {
     try {
       out.close();
-      Files.deleteIfExists(file);
+      if (delete) {
+        Files.deleteIfExists(file);
+      }
     } catch (IOException e) {
       LOG.warn("could not delete the child record file {}: {}", file, e.toString());
     }

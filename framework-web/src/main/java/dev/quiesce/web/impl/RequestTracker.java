@@ -1,0 +1,412 @@
+package dev.quiesce.web.impl;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.HttpServerRequestInternal;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tracks one server instance's connections, in-flight requests and WebSockets, and drains them.
+ *
+ * <p>Runs on the instance's event loop only (connections, requests and WebSockets of a server
+ * are all handled on the event loop of the verticle that created it), so it needs no locks;
+ * only the shared counters in {@link WebState} are atomic.
+ */
+public final class RequestTracker {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RequestTracker.class);
+  static final String CTX_KEY = "quiesce.http.tracked";
+
+  private final Vertx vertx;
+  private final Context context;
+  private final WebState state;
+  private final String sseFinalEvent;
+  private final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
+  private final Set<HttpConnection> connections = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
+  private HttpServer server;
+  private Drain drain;
+
+  /** One request being served. */
+  static final class Tracked {
+    final HttpServerRequest request;
+    final HttpServerResponse response;
+    final HttpConnection connection;
+    final boolean http1;
+    Handler<Void> drainHandler;
+    boolean upgraded;
+    boolean forcedAbort;
+    boolean done;
+    RequestTracker tracker;
+
+    Tracked(HttpServerRequest request, RequestTracker tracker) {
+      this.request = request;
+      this.response = request.response();
+      this.connection = request.connection();
+      this.http1 = request.version() != HttpVersion.HTTP_2;
+      this.tracker = tracker;
+    }
+  }
+
+  RequestTracker(Vertx vertx, Context context, WebState state, String sseFinalEvent) {
+    this.vertx = vertx;
+    this.context = context;
+    this.state = state;
+    this.sseFinalEvent = sseFinalEvent;
+  }
+
+  void attach(HttpServer server) {
+    this.server = server;
+  }
+
+  /**
+   * Adds the tracking route to the application's router: first of all routes, it hooks the
+   * request to vertx-web's end and header handlers (which replace the response's own) and makes
+   * it reachable from the {@link RoutingContext}.
+   */
+  void install(Router router) {
+    router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+      Tracked t = inFlight.get(ctx.response());
+      if (t != null) {
+        ctx.put(CTX_KEY, t);
+        ctx.addHeadersEndHandler(v -> beforeHeaders(t));
+        ctx.addEndHandler(ar -> finish(t));
+      }
+      ctx.next();
+    });
+  }
+
+  // ---------------------------------------------------------------- connections and requests
+
+  void onConnection(HttpConnection connection) {
+    connections.add(connection);
+    connection.closeHandler(v -> connectionClosed(connection));
+  }
+
+  private void connectionClosed(HttpConnection connection) {
+    closingAfterResponse.remove(connection);
+    if (connections.remove(connection) && drain != null) {
+      drain.connectionClosed();
+    }
+  }
+
+  void onRequest(HttpServerRequest raw, Handler<HttpServerRequest> next) {
+    Tracked t = new Tracked(raw, this);
+    inFlight.put(t.response, t);
+    state.requestStarted();
+    t.response.endHandler(v -> finish(t));
+    t.response.closeHandler(v -> finish(t));
+    t.response.headersEndHandler(v -> beforeHeaders(t));
+    if (drain != null) {
+      drain.accepted(t);
+    }
+    HttpServerRequest request = raw instanceof HttpServerRequestInternal internal
+        ? new TrackingRequest(internal, t) : raw;
+    next.handle(request);
+  }
+
+  private void beforeHeaders(Tracked t) {
+    if (drain != null && t.http1) {
+      t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+  }
+
+  /** The request is over, one way or another; counted once. */
+  void finish(Tracked t) {
+    if (t.done) {
+      return;
+    }
+    t.done = true;
+    inFlight.remove(t.response);
+    state.requestEnded();
+    if (drain != null) {
+      drain.requestEnded(!t.forcedAbort && (t.upgraded || t.response.ended()));
+    }
+  }
+
+  void webSocketOpened(Tracked t, ServerWebSocket ws) {
+    t.upgraded = true;
+    finish(t);
+    webSockets.put(ws, t.connection);
+    if (drain != null) {
+      drain.goAway(ws);
+    }
+  }
+
+  // ---------------------------------------------------------------- the drain
+
+  boolean draining() {
+    return drain != null;
+  }
+
+  /** The drain in progress or done; null when none began. */
+  Future<DrainResult> drainResult() {
+    return drain == null ? null : drain.result.future();
+  }
+
+  /**
+   * Drains this instance. For {@code window} the listener keeps accepting while every response
+   * carries {@code Connection: close} and its connection closes after it; then the server shuts
+   * down: the listener stops accepting, idle connections close, busy ones close after their
+   * response, HTTP/2 connections get GOAWAY. WebSockets get 1001 and server-sent-event streams
+   * their final event at once. At {@code budgetDeadline} whatever is left is closed and counted
+   * as aborted; the result comes at the latest {@code settleMs} after that. A second call
+   * returns the first drain's result. Must run on this instance's context.
+   */
+  Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
+    if (drain == null) {
+      drain = new Drain(kind, windowMs, budgetDeadline, settleMs);
+      drain.begin();
+    }
+    return drain.result.future();
+  }
+
+  /** HttpDrain.onDrain: registers a handler on the tracked request of {@code ctx}. */
+  public static boolean onDrain(RoutingContext ctx, Handler<Void> handler) {
+    Tracked t = ctx.get(CTX_KEY);
+    if (t == null || handler == null) {
+      return false;
+    }
+    t.drainHandler = handler;
+    if (t.tracker.drain != null && !t.done) {
+      Drain d = t.tracker.drain;
+      t.tracker.context.runOnContext(v -> d.notifyStream(t));
+    }
+    return true;
+  }
+
+  /** HttpDrain.draining. */
+  public static boolean draining(RoutingContext ctx) {
+    Tracked t = ctx.get(CTX_KEY);
+    return t != null && t.tracker.drain != null;
+  }
+
+  private static boolean isEventStream(HttpServerResponse response) {
+    String type = response.headers().get(HttpHeaders.CONTENT_TYPE);
+    return type != null && type.regionMatches(true, 0, "text/event-stream", 0, "text/event-stream".length());
+  }
+
+  /** One drain of this instance, from its start to its result. */
+  private final class Drain {
+
+    private static final long CHECK_PERIOD_MS = 20;
+
+    final String kind;
+    final long start = System.currentTimeMillis();
+    final long windowMs;
+    final long budgetDeadline;
+    final long settleMs;
+    final io.vertx.core.Promise<DrainResult> result = io.vertx.core.Promise.promise();
+    final long inFlightAtStart;
+    long accepted;
+    long completed;
+    long aborted;
+    long connectionsClosed;
+    long websockets;
+    long streams;
+    Future<Void> shutdown;
+    boolean finished;
+    final List<Long> timers = new ArrayList<>();
+
+    Drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
+      this.kind = kind;
+      this.windowMs = windowMs;
+      this.budgetDeadline = budgetDeadline;
+      this.settleMs = settleMs;
+      this.inFlightAtStart = inFlight.size();
+    }
+
+    void begin() {
+      long budget = Math.max(0, budgetDeadline - System.currentTimeMillis());
+      long window = Math.min(windowMs, budget / 2);
+      if (window <= 0) {
+        shutdownServer();
+      }
+      for (Tracked t : List.copyOf(inFlight.values())) {
+        prepare(t);
+        notifyStream(t);
+      }
+      for (ServerWebSocket ws : List.copyOf(webSockets.keySet())) {
+        goAway(ws);
+      }
+      if (window > 0) {
+        timers.add(vertx.setTimer(window, id -> shutdownServer()));
+      }
+      if (budget > 0) {
+        timers.add(vertx.setTimer(budget, id -> abortRemaining()));
+      } else {
+        abortRemaining();
+      }
+      timers.add(vertx.setTimer(budget + Math.max(1, settleMs), id -> finish("the settle time after the budget ran out")));
+      timers.add(vertx.setPeriodic(CHECK_PERIOD_MS, id -> check()));
+      check();
+    }
+
+    /** A request arrived on an open connection after the drain began: it is served, then its connection closes. */
+    void accepted(Tracked t) {
+      accepted++;
+      prepare(t);
+    }
+
+    private void prepare(Tracked t) {
+      if (!t.http1 || t.done) {
+        return;
+      }
+      if (!t.response.headWritten() && !t.response.ended()) {
+        t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      }
+      if (shutdown == null && t.connection != null && closingAfterResponse.add(t.connection)) {
+        // in the window: close this connection once its response is sent (the server shutdown does the rest later)
+        t.connection.shutdown(Math.max(0, budgetDeadline - System.currentTimeMillis()),
+            java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    }
+
+    /** Ends a server-sent-event stream with the final event, or calls the application's drain handler. */
+    void notifyStream(Tracked t) {
+      if (t.done) {
+        return;
+      }
+      if (t.drainHandler != null) {
+        Handler<Void> handler = t.drainHandler;
+        t.drainHandler = null;
+        streams++;
+        try {
+          handler.handle(null);
+        } catch (RuntimeException e) {
+          LOG.warn("a drain handler of {} {} threw", t.request.method(), t.request.path(), e);
+        }
+      } else if (t.response.headWritten() && !t.response.ended() && isEventStream(t.response)) {
+        streams++;
+        try {
+          if (!sseFinalEvent.isEmpty()) {
+            t.response.write(sseFinalEvent);
+          }
+          t.response.end();
+        } catch (RuntimeException e) {
+          LOG.debug("could not end an event stream: {}", e.toString());
+        }
+      }
+    }
+
+    void goAway(ServerWebSocket ws) {
+      if (ws.isClosed()) {
+        return;
+      }
+      websockets++;
+      ws.close((short) 1001, "going away").onFailure(e -> LOG.debug("WebSocket close failed: {}", e.toString()));
+    }
+
+    private void shutdownServer() {
+      if (shutdown != null || finished) {
+        return;
+      }
+      long left = Math.max(0, budgetDeadline - System.currentTimeMillis());
+      shutdown = server == null ? Future.succeededFuture()
+          : server.shutdown(left, java.util.concurrent.TimeUnit.MILLISECONDS);
+      shutdown.onComplete(ar -> check());
+    }
+
+    private void abortRemaining() {
+      if (finished) {
+        return;
+      }
+      shutdownServer();
+      for (Tracked t : List.copyOf(inFlight.values())) {
+        t.forcedAbort = true;
+        RequestTracker.this.finish(t);
+        if (t.connection != null) {
+          t.connection.close();
+        }
+      }
+      webSockets.forEach((ws, connection) -> {
+        if (!ws.isClosed() && connection != null) {
+          connection.close();
+        }
+      });
+      check();
+    }
+
+    void requestEnded(boolean ok) {
+      if (finished) {
+        return;
+      }
+      if (ok) {
+        completed++;
+      } else {
+        aborted++;
+      }
+      check();
+    }
+
+    void connectionClosed() {
+      if (!finished) {
+        connectionsClosed++;
+        check();
+      }
+    }
+
+    /** Sweeps what no handler reported (handlers replaced by the application) and ends when all is done. */
+    void check() {
+      if (finished) {
+        return;
+      }
+      for (Tracked t : List.copyOf(inFlight.values())) {
+        if (t.response.ended() || t.response.closed()) {
+          RequestTracker.this.finish(t);
+        }
+      }
+      webSockets.entrySet().removeIf(e -> {
+        if (!e.getKey().isClosed()) {
+          return false;
+        }
+        HttpConnection connection = e.getValue();
+        if (connection != null && connections.contains(connection)) {
+          connectionClosed(connection);
+        }
+        return true;
+      });
+      if (inFlight.isEmpty() && webSockets.isEmpty() && shutdown != null && shutdown.isComplete()) {
+        finish(null);
+      }
+    }
+
+    private void finish(String cutShortBy) {
+      if (finished) {
+        return;
+      }
+      if (cutShortBy != null) {
+        // anything still tracked was cut: count it, nothing stays unaccounted for
+        for (Tracked t : List.copyOf(inFlight.values())) {
+          t.forcedAbort = true;
+          RequestTracker.this.finish(t);
+        }
+        LOG.warn("HTTP drain ({}) ended by {} with {} WebSocket(s) still open", kind, cutShortBy, webSockets.size());
+      }
+      finished = true;
+      timers.forEach(vertx::cancelTimer);
+      DrainResult r = new DrainResult(inFlightAtStart, accepted, completed, aborted, connectionsClosed, websockets,
+          streams, System.currentTimeMillis() - start);
+      result.complete(r);
+    }
+  }
+}

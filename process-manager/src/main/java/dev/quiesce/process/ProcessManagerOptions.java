@@ -1,0 +1,94 @@
+package dev.quiesce.process;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a {@link ProcessManagerVerticle} runs, beyond the {@code processes} configuration (which is
+ * a list, so it has no room for settings of the manager itself).
+ *
+ * <ul>
+ *   <li>{@code stateDir}: where started children are recorded, so that a later run can sweep the
+ *   leftovers of a crashed one. Default: the system property {@value #STATE_DIR_PROPERTY}, else
+ *   {@code ${java.io.tmpdir}/quiesce-processes-${user.name}}. Several applications may share it:
+ *   each JVM writes its own file and only files of JVMs that no longer run are swept.</li>
+ *   <li>{@code lifecycleParticipant} (true): register with the lifecycle coordinator as
+ *   {@code participantName} ("processes") for the stop phase {@code phase} ("terminate") and for
+ *   reloads. Without it the manager stops its children when it is undeployed.</li>
+ *   <li>{@code guardian} (true): keep a small watchdog process that kills the children's process
+ *   groups, grandchildren included, if the JVM dies without stopping them.</li>
+ *   <li>{@code parentDeathSignal} (KILL): what the kernel sends a child when the JVM dies.</li>
+ * </ul>
+ */
+public final class ProcessManagerOptions {
+
+  /** The system property that sets the default {@code stateDir}. */
+  public static final String STATE_DIR_PROPERTY = "quiesce.process.stateDir";
+
+  private Path stateDir;
+  private boolean lifecycleParticipant = true;
+  private String participantName = "processes";
+  private String phase = "terminate";
+  private boolean guardian = true;
+  private PosixSignal parentDeathSignal = PosixSignal.KILL;
+
+  public ProcessManagerOptions() {
+    String prop = System.getProperty(STATE_DIR_PROPERTY);
+    stateDir = prop != null && !prop.isBlank() ? Path.of(prop)
+        : Path.of(System.getProperty("java.io.tmpdir"), "quiesce-processes-" + System.getProperty("user.name", "user"));
+  }
+
+  public Path getStateDir() {
+    return stateDir;
+  }
+
+  public ProcessManagerOptions setStateDir(Path stateDir) {
+    this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
+    return this;
+  }
+
+  public boolean isLifecycleParticipant() {
+    return lifecycleParticipant;
+  }
+
+  public ProcessManagerOptions setLifecycleParticipant(boolean lifecycleParticipant) {
+    this.lifecycleParticipant = lifecycleParticipant;
+    return this;
+  }
+
+  public String getParticipantName() {
+    return participantName;
+  }
+
+  public ProcessManagerOptions setParticipantName(String participantName) {
+    this.participantName = Objects.requireNonNull(participantName, "participantName");
+    return this;
+  }
+
+  public String getPhase() {
+    return phase;
+  }
+
+  public ProcessManagerOptions setPhase(String phase) {
+    this.phase = Objects.requireNonNull(phase, "phase");
+    return this;
+  }
+
+  public boolean isGuardian() {
+    return guardian;
+  }
+
+  public ProcessManagerOptions setGuardian(boolean guardian) {
+    this.guardian = guardian;
+    return this;
+  }
+
+  public PosixSignal getParentDeathSignal() {
+    return parentDeathSignal;
+  }
+
+  public ProcessManagerOptions setParentDeathSignal(PosixSignal parentDeathSignal) {
+    this.parentDeathSignal = Objects.requireNonNull(parentDeathSignal, "parentDeathSignal");
+    return this;
+  }
+}
