@@ -57,14 +57,14 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
 
   /** The longest a stop can take along the ladder, KILL's wait included. */
   public Duration worstCaseStop() {
-    return stopLadder.stream().map(StopStep::wait).reduce(Duration.ZERO, Duration::plus);
+    return stopLadder.stream().map(StopStep::timeout).reduce(Duration.ZERO, Duration::plus);
   }
 
-  /** One step of a stop ladder: send {@code signal} to the instance's process group, then wait up to {@code wait} for it to exit. */
-  public record StopStep(PosixSignal signal, Duration wait) {
+  /** One step of a stop ladder: send {@code signal} to the instance's process group, then wait up to {@code timeout} (the JSON key {@code wait}) for it to exit. */
+  public record StopStep(PosixSignal signal, Duration timeout) {
     public StopStep {
       Objects.requireNonNull(signal, "signal");
-      Objects.requireNonNull(wait, "wait");
+      Objects.requireNonNull(timeout, "timeout");
     }
   }
 

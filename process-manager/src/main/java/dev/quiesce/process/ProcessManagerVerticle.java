@@ -213,7 +213,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
           continue;
         }
         for (ProcessGroupConfig g : config.groups()) {
-          Duration beforeKill = g.worstCaseStop().minus(g.stopLadder().get(g.stopLadder().size() - 1).wait());
+          Duration beforeKill = g.worstCaseStop().minus(g.stopLadder().get(g.stopLadder().size() - 1).timeout());
           if (beforeKill.toMillis() > phase.timeout().toMillis() - 300) {
             LOG.info("group {}: its stop ladder waits {} ms before KILL, but the {} phase has {} ms: the ladder will be"
                 + " cut to send KILL 300 ms before the phase ends", g.name(), beforeKill.toMillis(), phase.name(),

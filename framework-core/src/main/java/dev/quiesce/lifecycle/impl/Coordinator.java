@@ -268,6 +268,9 @@ public final class Coordinator {
     }
     Set<String> set = new LinkedHashSet<>();
     phases.forEach(p -> set.add((String) p));
+    if (body.getValue("retainDeployment") instanceof String deployment) {
+      retained.add(deployment);
+    }
     participants.put(name, set);
     LOG.debug("participant {} registered for {}", name, set);
     message.reply(new JsonObject().put("registered", true));

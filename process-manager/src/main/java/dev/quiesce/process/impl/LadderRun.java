@@ -79,7 +79,7 @@ final class LadderRun {
     step = i;
     StopStep s = steps.get(i);
     sup.signalGroup(child.pid, s.signal());
-    long wait = s.wait().toMillis();
+    long wait = s.timeout().toMillis();
     if (i < last()) {
       if (deadline != NO_DEADLINE) {
         wait = Math.min(wait, Math.max(0, deadline - System.currentTimeMillis() - MARGIN_MS));
