@@ -162,6 +162,24 @@ class LauncherEndToEndTest {
   }
 
   @Test
+  void applicationThatFailsToStartExitsOne() throws Exception {
+    try (JvmProcess app = start(base().put("testApp", new JsonObject().put("failStart", true)))) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.STARTUP_FAILURE);
+      assertThat(app.output()).contains("the application failed to start")
+          .contains("the test application refuses to start").doesNotContain("quiesce started");
+    }
+  }
+
+  @Test
+  void helpPrintsUsageAndExitsZero() throws Exception {
+    try (JvmProcess app = JvmProcess.start(dir, List.of(), TestApplication.class.getName(), List.of("--help"),
+        Map.of())) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isZero();
+      assertThat(app.output()).contains("usage:").contains("--config PATH");
+    }
+  }
+
+  @Test
   void unknownArgumentIsAUsageError() throws Exception {
     try (JvmProcess app = JvmProcess.start(dir, List.of(), TestApplication.class.getName(), List.of("--bogus"),
         Map.of())) {

@@ -38,6 +38,9 @@ public final class TestApplication extends VerticleBase implements Participant {
       bound = vertx.createHttpServer().requestHandler(r -> r.response().end("ok"))
           .listen(settings.getInteger("port"), "127.0.0.1");
     }
+    if (settings.getBoolean("failStart", false)) {
+      bound = bound.compose(v -> Future.failedFuture("the test application refuses to start"));
+    }
     if (settings.getBoolean("stuckStop", false)) {
       bound = bound.compose(v -> vertx.deployVerticle(new VerticleBase() {
         @Override

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class RequestTracker {
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestTracker.class);
+  private static final long MAINTENANCE_PERIOD_MS = 1000;
   static final String CTX_KEY = "quiesce.http.tracked";
 
   private final Vertx vertx;
@@ -45,6 +46,8 @@ public final class RequestTracker {
   private final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
   private HttpServer server;
   private Drain drain;
+  private int pruneWebSocketsAt = 64;
+  private long maintenanceTimer = -1;
 
   /** One request being served. */
   static final class Tracked {
@@ -76,6 +79,39 @@ public final class RequestTracker {
 
   void attach(HttpServer server) {
     this.server = server;
+    maintenanceTimer = vertx.setPeriodic(MAINTENANCE_PERIOD_MS, id -> sweep());
+  }
+
+  void detach() {
+    if (maintenanceTimer >= 0) {
+      vertx.cancelTimer(maintenanceTimer);
+      maintenanceTimer = -1;
+    }
+  }
+
+  /**
+   * Finishes requests whose end no handler reported (the application replaced the response's
+   * handlers) and forgets closed WebSockets, so the counts stay right.
+   */
+  private void sweep() {
+    for (Tracked t : List.copyOf(inFlight.values())) {
+      if (t.response.ended() || t.response.closed()) {
+        finish(t);
+      }
+    }
+    List<ServerWebSocket> closed = new ArrayList<>();
+    webSockets.keySet().forEach(ws -> {
+      if (ws.isClosed()) {
+        closed.add(ws);
+      }
+    });
+    for (ServerWebSocket ws : closed) {
+      HttpConnection connection = webSockets.remove(ws);
+      if (connection != null && connections.contains(connection)) {
+        connectionClosed(connection);
+      }
+    }
+    pruneWebSocketsAt = Math.max(64, 2 * webSockets.size());
   }
 
   /**
@@ -125,8 +161,16 @@ public final class RequestTracker {
   }
 
   private void beforeHeaders(Tracked t) {
-    if (drain != null && t.http1) {
+    if (drain == null) {
+      return;
+    }
+    if (t.http1) {
       t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    if (isEventStream(t.response)) {
+      // a stream that starts during the drain is told at once, once its head is out
+      Drain d = drain;
+      context.runOnContext(v -> d.notifyStream(t));
     }
   }
 
@@ -147,6 +191,9 @@ public final class RequestTracker {
     t.upgraded = true;
     finish(t);
     webSockets.put(ws, t.connection);
+    if (webSockets.size() >= pruneWebSocketsAt) {
+      sweep();
+    }
     if (drain != null) {
       drain.goAway(ws);
     }
@@ -225,6 +272,8 @@ public final class RequestTracker {
     long streams;
     Future<Void> shutdown;
     boolean finished;
+    boolean checking;
+    boolean recheck;
     final List<Long> timers = new ArrayList<>();
 
     Drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
@@ -338,11 +387,7 @@ public final class RequestTracker {
           t.connection.close();
         }
       }
-      webSockets.forEach((ws, connection) -> {
-        if (!ws.isClosed() && connection != null) {
-          connection.close();
-        }
-      });
+      // WebSockets still open are closed by the server shutdown, whose timeout is this same budget
       check();
     }
 
@@ -365,28 +410,26 @@ public final class RequestTracker {
       }
     }
 
-    /** Sweeps what no handler reported (handlers replaced by the application) and ends when all is done. */
+    /** Sweeps what no handler reported and ends the drain when all is done; never re-entered. */
     void check() {
       if (finished) {
         return;
       }
-      for (Tracked t : List.copyOf(inFlight.values())) {
-        if (t.response.ended() || t.response.closed()) {
-          RequestTracker.this.finish(t);
-        }
+      if (checking) {
+        recheck = true;
+        return;
       }
-      webSockets.entrySet().removeIf(e -> {
-        if (!e.getKey().isClosed()) {
-          return false;
-        }
-        HttpConnection connection = e.getValue();
-        if (connection != null && connections.contains(connection)) {
-          connectionClosed(connection);
-        }
-        return true;
-      });
-      if (inFlight.isEmpty() && webSockets.isEmpty() && shutdown != null && shutdown.isComplete()) {
-        finish(null);
+      checking = true;
+      try {
+        do {
+          recheck = false;
+          sweep();
+          if (inFlight.isEmpty() && webSockets.isEmpty() && shutdown != null && shutdown.isComplete()) {
+            finish(null);
+          }
+        } while (recheck && !finished);
+      } finally {
+        checking = false;
       }
     }
 
