@@ -20,9 +20,13 @@ import java.util.Optional;
  *     ({@code stop}, {@code reload}, {@code drain}, {@code resume}, {@code ignore}, {@code default})
  * @param reportFile where the stop report is written, if anywhere
  * @param startTimeout how long the launcher waits for the application to start before it gives up (exit 1)
+ * @param signalDebounce a signal that comes less than this after the previous one of the same name is
+ *     a duplicate and ignored (a signal storm, or a supervisor that signals both the group and the
+ *     main pid, is one trigger, not an escalation); zero counts every signal
  */
 public record LifecycleConfig(Duration shutdownTimeout, List<PhaseSpec> phases, Duration reloadTimeout,
-    Duration stepTimeout, Map<String, String> signals, Optional<String> reportFile, Duration startTimeout) {
+    Duration stepTimeout, Map<String, String> signals, Optional<String> reportFile, Duration startTimeout,
+    Duration signalDebounce) {
 
   /** The section's key. */
   public static final String SECTION = "lifecycle";

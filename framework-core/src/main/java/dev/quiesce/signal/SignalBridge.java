@@ -5,6 +5,7 @@ import dev.quiesce.lifecycle.LifecycleCoordinator;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,15 +50,18 @@ public final class SignalBridge {
    *
    * @param actions signal name (TERM, INT, HUP, USR1, WINCH) to action, as validated in {@code lifecycle.signals}
    * @param passOn signals to catch only so that they can be passed on
+   * @param debounce a signal less than this after the previous one of the same name is a duplicate:
+   *     logged and published, but not turned into a command again
    */
   public static Installed install(Vertx vertx, LifecycleCoordinator coordinator, Map<String, String> actions,
-      Set<String> passOn) {
+      Set<String> passOn, Duration debounce) {
     Map<String, String> wanted = new LinkedHashMap<>(actions);
     passOn.forEach(s -> wanted.putIfAbsent(s, "ignore"));
     Map<String, String> handled = new LinkedHashMap<>();
     List<String> failed = new ArrayList<>();
     boolean reduced = reducedSignals();
     Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+    long debounceNanos = debounce.toNanos();
     wanted.forEach((name, action) -> {
       if ("default".equals(action)) {
         return;
@@ -68,7 +72,12 @@ public final class SignalBridge {
       }
       try {
         AtomicLong count = counts.computeIfAbsent(name, n -> new AtomicLong());
-        Signal.handle(new Signal(name), sig -> onSignal(vertx, coordinator, name, action, count.incrementAndGet()));
+        AtomicLong last = new AtomicLong(System.nanoTime() - debounceNanos - 1);
+        Signal.handle(new Signal(name), sig -> {
+          long now = System.nanoTime();
+          boolean duplicate = now - last.getAndSet(now) < debounceNanos;
+          onSignal(vertx, coordinator, name, duplicate ? "duplicate" : action, count.incrementAndGet());
+        });
         handled.put(name, action);
       } catch (IllegalArgumentException e) {
         failed.add(name);
@@ -79,14 +88,18 @@ public final class SignalBridge {
   }
 
   private static void onSignal(Vertx vertx, LifecycleCoordinator coordinator, String name, String action, long n) {
-    LOG.info("caught SIG{} (#{}) -> {}", name, n, action);
+    if ("duplicate".equals(action)) {
+      LOG.info("caught SIG{} (#{}) again within the debounce period: a duplicate, ignored", name, n);
+    } else {
+      LOG.info("caught SIG{} (#{}) -> {}", name, n, action);
+    }
     try {
       vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
           new JsonObject().put("signal", name).put("action", "ignore".equals(action) ? "none" : action).put("count", n));
     } catch (RuntimeException e) {
       LOG.debug("could not publish SIG{}: {}", name, e.getMessage());
     }
-    if (!"ignore".equals(action)) {
+    if (!"ignore".equals(action) && !"duplicate".equals(action)) {
       coordinator.trigger(action, "signal", "SIG" + name);
     }
   }

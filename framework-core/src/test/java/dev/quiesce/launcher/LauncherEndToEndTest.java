@@ -2,6 +2,7 @@ package dev.quiesce.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -108,10 +109,34 @@ class LauncherEndToEndTest {
     try (JvmProcess app = start(config)) {
       app.awaitLine(STARTED, START);
       app.signal("TERM");
+      long first = System.nanoTime();
       app.awaitLine("TESTAPP phase drain", Duration.ofSeconds(10));
+      // a TERM within lifecycle.signalDebounce (500 ms) of the first is a duplicate, not an escalation
+      Await.until("the debounce period has passed", Duration.ofSeconds(5),
+          () -> System.nanoTime() - first > 600_000_000L);
       app.signal("TERM");
       assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.FORCED);
       assertThat(report().getJsonObject("forcedBy").getString("reason")).isEqualTo("SIGTERM");
+    }
+  }
+
+  @Test
+  void aStormOfTermSignalsGivesOneOrderlyStop() throws Exception {
+    JsonObject config = base().put("testApp", new JsonObject().put("drainMs", 1500));
+    try (JvmProcess app = start(config)) {
+      app.awaitLine(STARTED, START);
+      long stormStart = System.nanoTime();
+      for (int i = 0; i < 100 && app.isAlive(); i++) {
+        app.signal("TERM");
+      }
+      long stormMs = (System.nanoTime() - stormStart) / 1_000_000;
+
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+      JsonObject report = report();
+      assertThat(report.getString("outcome")).isEqualTo("graceful");
+      assertThat(report.getValue("forcedBy")).isNull();
+      assertThat(app.output()).contains("a duplicate, ignored").doesNotContain("third stop trigger");
+      assertThat(stormMs).as("the storm must come within the debounce windows").isLessThan(20_000);
     }
   }
 

@@ -37,7 +37,7 @@ class SignalBridgeTest {
         .completion());
 
     SignalBridge.Installed installed = SignalBridge.install(vertx, coordinator,
-        Map.of("USR1", "drain", "INT", "default"), Set.of("WINCH"));
+        Map.of("USR1", "drain", "INT", "default"), Set.of("WINCH"), Duration.ZERO);
 
     assertThat(installed.handled()).containsOnlyKeys("USR1", "WINCH");
     assertThat(installed.reducedSignals()).isFalse();

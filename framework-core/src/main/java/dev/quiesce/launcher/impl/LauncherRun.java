@@ -89,7 +89,7 @@ public final class LauncherRun {
       return ExitCodes.STARTUP_FAILURE;
     }
     SignalBridge.Installed signals = SignalBridge.install(vertx, coordinator, lifecycle.signals(),
-        signalsToPassOn(config));
+        signalsToPassOn(config), lifecycle.signalDebounce());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
 
     try {

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 public final class LifecycleConfigParser {
 
   static final List<String> KEYS = ConfigReader.keys("shutdownTimeout", "phases", "reloadTimeout", "stepTimeout",
-      "signals", "reportFile", "startTimeout");
+      "signals", "signalDebounce", "reportFile", "startTimeout");
   static final List<String> ACTIONS = List.of("stop", "reload", "drain", "resume", "ignore", "default");
   private static final Pattern PHASE_NAME = Pattern.compile("[a-z][a-zA-Z0-9-]{0,39}");
   private static final Duration MAX_DEADLINE = Duration.ofHours(24);
@@ -39,6 +39,7 @@ public final class LifecycleConfigParser {
         .put("reloadTimeout", "30s")
         .put("stepTimeout", "5s")
         .put("startTimeout", "60s")
+        .put("signalDebounce", "500ms")
         .putNull("reportFile")
         .put("signals", new JsonObject().put("TERM", "stop").put("INT", "stop").put("HUP", "reload")));
   }
@@ -67,6 +68,7 @@ public final class LifecycleConfigParser {
     Duration reloadTimeout = r.duration("reloadTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), MAX_DEADLINE);
     Duration stepTimeout = r.duration("stepTimeout", Duration.ofSeconds(5), Duration.ofMillis(1), MAX_DEADLINE);
     Duration startTimeout = r.duration("startTimeout", Duration.ofSeconds(60), Duration.ofMillis(1), MAX_DEADLINE);
+    Duration signalDebounce = r.duration("signalDebounce", Duration.ofMillis(500), Duration.ZERO, Duration.ofMinutes(1));
     Map<String, String> signals = signals(r);
     String reportFile = r.string("reportFile", null);
     if (reportFile != null && reportFile.isBlank()) {
@@ -75,7 +77,7 @@ public final class LifecycleConfigParser {
     }
     root.addProblems(r.problems());
     return new LifecycleConfig(shutdownTimeout, phases, reloadTimeout, stepTimeout, signals,
-        Optional.ofNullable(reportFile), startTimeout);
+        Optional.ofNullable(reportFile), startTimeout, signalDebounce);
   }
 
   private static List<PhaseSpec> phases(ConfigReader r) {
