@@ -55,8 +55,8 @@ if [ -n "$CHILD_BIG_LINE" ]; then
 fi
 if [ -n "$CHILD_READY_AFTER" ]; then
   sleep "$CHILD_READY_AFTER"
-  echo "ready to serve"
   log ready
+  echo "ready to serve"
 fi
 if [ -n "$CHILD_EXIT_AFTER" ]; then
   sleep "$CHILD_EXIT_AFTER"

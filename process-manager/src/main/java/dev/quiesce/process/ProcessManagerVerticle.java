@@ -106,7 +106,10 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
       Commands commands = new Commands(sup);
       consumers.add(vertx.eventBus().<Object>consumer(ProcessAddresses.COMMANDS, commands::handle));
       consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.SIGNALS, m -> {
-        if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name) {
+        // a "duplicate" is the same signal again within the signal bridge's debounce period: the
+        // application treats a burst as one signal, and so do the children
+        if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name
+            && !"duplicate".equals(body.getValue("action"))) {
           PosixSignal.byName(name.startsWith("SIG") ? name.substring(3) : name).ifPresent(sup::propagate);
         }
       }));
@@ -123,7 +126,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
         registered = registered.compose(v -> Participants.register(vertx, this)).onSuccess(r -> registration = r);
       }
       return registered.compose(v -> sup.startAll());
-    }).onFailure(err -> release(true));
+    }).recover(err -> release().transform(v -> Future.failedFuture(err)));
   }
 
   @Override
@@ -133,13 +136,11 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
     }
     return supervisor.shutdown()
         .eventually(() -> registration != null ? registration.unregister() : Future.succeededFuture())
-        .eventually(() -> {
-          release(false);
-          return Future.succeededFuture();
-        });
+        .eventually(this::release);
   }
 
-  private void release(boolean failedStart) {
+  /** Stops listening, ends the guardian and deletes the record file; completes when done. */
+  private Future<Void> release() {
     if (haltHook != null) {
       HaltHooks.remove(haltHook);
     }
@@ -149,14 +150,16 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
     }
     ChildRecords rec = records;
     Guardian g = guardian;
-    Spawner.get().execute(() -> {
+    boolean nothingLeft = supervisor == null || !supervisor.hasLiveGroups();
+    return Future.fromCompletionStage(Spawner.get().submit(() -> {
       if (g != null) {
         g.close();
       }
       if (rec != null) {
-        rec.close(true);
+        rec.close(nothingLeft); // a child that could not be killed stays recorded for the next sweep
       }
-    });
+      return null;
+    }), context).mapEmpty();
   }
 
   /** The participant's name ({@link ProcessManagerOptions#getParticipantName()}, "processes"). */

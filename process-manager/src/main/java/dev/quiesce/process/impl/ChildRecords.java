@@ -36,6 +36,7 @@ public final class ChildRecords {
 
   private final Path file;
   private final OutputStream out;
+  private boolean closed;
 
   private ChildRecords(Path file, OutputStream out) {
     this.file = file;
@@ -78,6 +79,7 @@ public final class ChildRecords {
    * sweep); a file kept is swept by the next run once this JVM is gone.
    */
   public void close(boolean delete) {
+    closed = true;
     try {
       out.close();
       if (delete) {
@@ -89,6 +91,9 @@ public final class ChildRecords {
   }
 
   private void write(String line) {
+    if (closed) {
+      return;
+    }
     try {
       out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
       out.flush();
@@ -172,10 +177,14 @@ public final class ChildRecords {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } catch (UnsupportedOperationException e) {
         Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new IOException("cannot create the state directory " + dir + " (" + e + "); choose another with the"
+            + " system property quiesce.process.stateDir or ProcessManagerOptions.setStateDir", e);
       }
     }
     if (!Files.isWritable(dir)) {
-      throw new IOException("the state directory " + dir + " is not writable");
+      throw new IOException("the state directory " + dir + " is not writable; choose another with the system"
+          + " property quiesce.process.stateDir or ProcessManagerOptions.setStateDir");
     }
   }
 }

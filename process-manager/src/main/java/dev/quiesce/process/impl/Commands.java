@@ -177,6 +177,9 @@ public final class Commands {
         });
       }
       case "restart":
+        if (r.group().crashLoop) {
+          r.group().clearCrashLoop();
+        }
         return r.group().rollingRestart(targets).map(n -> r.group().status().put("restarted", n));
       case "signal": {
         JsonArray pids = new JsonArray();

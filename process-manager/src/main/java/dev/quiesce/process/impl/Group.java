@@ -19,10 +19,12 @@ final class Group {
 
   final Supervisor sup;
   final Logger log;
-  ProcessGroupConfig config;
-  RateLimiter outputEvents;
+  volatile ProcessGroupConfig config;
+  volatile RateLimiter outputEvents;
   boolean crashLoop;
   final List<Instance> instances = new ArrayList<>();
+  /** Instances scaled away by a reload, still stopping. */
+  private final List<Instance> retiring = new ArrayList<>();
   private final Deque<Long> restarts = new ArrayDeque<>();
 
   Group(Supervisor sup, ProcessGroupConfig config) {
@@ -51,6 +53,7 @@ final class Group {
   Future<List<JsonObject>> stopAll(long deadline, boolean forced) {
     List<Future<JsonObject>> stopped = new ArrayList<>();
     instances.forEach(i -> stopped.add(i.stop(deadline, forced)));
+    new ArrayList<>(retiring).forEach(i -> stopped.add(i.stop(deadline, forced)));
     return Future.join(stopped).map(cf -> {
       List<JsonObject> out = new ArrayList<>();
       for (Future<JsonObject> f : stopped) {
@@ -134,24 +137,32 @@ final class Group {
     List<Future<?>> scaling = new ArrayList<>();
     while (instances.size() > next.instances()) {
       Instance gone = instances.remove(instances.size() - 1);
-      scaling.add(gone.stop(LadderRun.NO_DEADLINE, false));
+      retiring.add(gone);
+      scaling.add(gone.stop(LadderRun.NO_DEADLINE, false).onComplete(ar -> retiring.remove(gone)));
     }
     List<Instance> existing = new ArrayList<>(instances);
-    for (int i = instances.size(); i < next.instances(); i++) {
-      Instance added = new Instance(sup, this, i);
-      instances.add(added);
-      scaling.add(added.start());
-    }
     JsonObject detail = new JsonObject().put("group", name()).put("action", next.reload().toString())
         .put("changed", changed).put("instances", next.instances());
     Future<JsonObject> action;
     if (next.reload().mode() == Reload.Mode.SIGNAL) {
+      // only the instances that ran before the reload hear the signal; new ones start with the new configuration
       List<Instance> notRunning = existing.stream().filter(i -> i.pid() == 0).toList();
-      JsonArray pids = signalAll(next.reload().signal());
+      JsonArray pids = new JsonArray();
+      for (Instance i : existing) {
+        int pid = i.pid();
+        if (i.signal(next.reload().signal())) {
+          pids.add(pid);
+        }
+      }
       notRunning.forEach(Instance::start);
       action = Future.succeededFuture(detail.put("signalled", pids.size()).put("started", notRunning.size()));
     } else {
       action = rollingRestart(existing).map(n -> detail.put("restarted", n));
+    }
+    for (int i = instances.size(); i < next.instances(); i++) {
+      Instance added = new Instance(sup, this, i);
+      instances.add(added);
+      scaling.add(added.start());
     }
     return Future.join(scaling).transform(v -> action);
   }

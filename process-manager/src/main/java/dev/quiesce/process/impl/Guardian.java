@@ -38,6 +38,7 @@ public final class Guardian {
   private final Process process;
   private final OutputStream in;
   private boolean broken;
+  private boolean closed;
 
   private Guardian(Process process) {
     this.process = process;
@@ -73,6 +74,7 @@ public final class Guardian {
 
   /** Closes the pipe: the guardian kills what it still lists (nothing, after a clean stop) and exits. */
   public void close() {
+    closed = true;
     try {
       in.close();
     } catch (IOException e) {
@@ -81,7 +83,7 @@ public final class Guardian {
   }
 
   private void send(String line) {
-    if (broken) {
+    if (broken || closed) {
       return;
     }
     try {

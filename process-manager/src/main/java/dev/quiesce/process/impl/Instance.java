@@ -139,6 +139,8 @@ final class Instance {
     if (ladder != null) {
       if (forced) {
         ladder.escalate();
+      } else {
+        ladder.tighten(deadline);
       }
       return ladder.future();
     }
@@ -194,7 +196,6 @@ final class Instance {
     sup.liveGroups.add(c.pid);
     sup.events.publish("started", Events.of(this).put("pid", c.pid));
     sup.log.info("group {} instance {} started: pid {}", cfg.name(), index, c.pid);
-    c.exit.onComplete(ar -> onExit(c, ar.succeeded() ? ar.result() : -1));
     Readiness.arm(sup, this, c, cfg.ready());
     if (cfg.output() == Output.LOG) {
       OutputPump.LineListener listener = (stream, text, dropped) -> onLine(c, stream, text, dropped);
@@ -203,6 +204,7 @@ final class Instance {
       new OutputPump(c.process.getErrorStream(), "stderr", group.log, cfg.name(), index, c.pid, cfg.maxLineLength(),
           listener).start();
     }
+    c.exit.onComplete(ar -> onExit(c, ar.succeeded() ? ar.result() : -1));
   }
 
   /** On a pump thread. */

@@ -25,7 +25,8 @@ final class LadderRun {
   private final Instance instance;
   private final Child child;
   private final List<StopStep> steps;
-  private final long deadline;
+  private long deadline;
+  private long stepEndsAt;
   private final long begun = System.nanoTime();
   private final Promise<JsonObject> result = Promise.promise();
   private int step = -1;
@@ -48,6 +49,27 @@ final class LadderRun {
 
   Future<JsonObject> future() {
     return result.future();
+  }
+
+  /**
+   * A stop with an earlier deadline joined this one (the terminate phase began while a stop
+   * command ran): the current and following steps are cut to fit it.
+   */
+  void tighten(long newDeadline) {
+    if (exited || newDeadline >= deadline) {
+      return;
+    }
+    deadline = newDeadline;
+    if (step < last()) {
+      long now = System.currentTimeMillis();
+      long end = Math.min(stepEndsAt, deadline - MARGIN_MS);
+      int next = step + 1;
+      cancelTimer();
+      timer = sup.vertx.setTimer(Math.max(1, end - now), id -> {
+        timer = -1;
+        go(next);
+      });
+    }
   }
 
   /** Skips the remaining waits: KILL now. */
@@ -84,6 +106,7 @@ final class LadderRun {
       if (deadline != NO_DEADLINE) {
         wait = Math.min(wait, Math.max(0, deadline - System.currentTimeMillis() - MARGIN_MS));
       }
+      stepEndsAt = System.currentTimeMillis() + wait;
       timer = sup.vertx.setTimer(Math.max(1, wait), id -> {
         timer = -1;
         go(i + 1);

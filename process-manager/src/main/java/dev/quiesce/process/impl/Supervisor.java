@@ -34,7 +34,7 @@ public final class Supervisor {
   public enum State { RUNNING, TERMINATING, TERMINATED }
 
   static final long STRAGGLER_GRACE_MS = 300;
-  static final long POLL_MS = 20;
+  static final long POLL_MS = 40;
 
   final Logger log = LoggerFactory.getLogger("dev.quiesce.process");
   final Vertx vertx;
@@ -42,10 +42,13 @@ public final class Supervisor {
   final ChildLauncher launcher;
   final Events events;
   final NetClient net;
+  private final GroupScanner scanner;
   /** Process groups that may still have members: what a halt kills. */
   final Set<Integer> liveGroups = ConcurrentHashMap.newKeySet();
   private final Map<String, Group> groups = new LinkedHashMap<>();
   private final List<Swept> swept;
+  private final Set<Future<Integer>> reaping = new java.util.HashSet<>();
+  private volatile boolean halted;
   private State state = State.RUNNING;
   private Future<JsonObject> terminated;
   private Future<?> reloading = Future.succeededFuture();
@@ -57,6 +60,7 @@ public final class Supervisor {
     this.events = new Events(vertx.eventBus());
     this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
     this.swept = List.copyOf(swept);
+    this.scanner = new GroupScanner(vertx, context);
     config.groups().forEach(g -> groups.put(g.name(), new Group(this, g)));
     for (Swept s : swept) {
       events.publish("swept", new JsonObject().put("group", s.group()).put("instance", s.instance())
@@ -69,7 +73,7 @@ public final class Supervisor {
   }
 
   boolean isRunning() {
-    return state == State.RUNNING;
+    return state == State.RUNNING && !halted;
   }
 
   Group group(String name) {
@@ -156,7 +160,8 @@ public final class Supervisor {
 
   /** Stops everything without a deadline (the verticle is undeployed without a terminate phase). */
   public Future<JsonObject> shutdown() {
-    return terminate(LadderRun.NO_DEADLINE, false);
+    return terminate(LadderRun.NO_DEADLINE, false)
+        .compose(d -> Future.join(new ArrayList<>(reaping)).transform(v -> Future.succeededFuture(d)));
   }
 
   /**
@@ -245,7 +250,9 @@ public final class Supervisor {
     Promise<Integer> result = Promise.promise();
     long giveUp = System.currentTimeMillis() + STRAGGLER_GRACE_MS;
     pollGroup(c, instance, giveUp, result);
+    reaping.add(result.future());
     return result.future().onComplete(ar -> {
+      reaping.remove(result.future());
       liveGroups.remove(c.pid);
       Spawner.get().execute(() -> launcher.forget(c.pid, c.startTime));
     });
@@ -254,27 +261,24 @@ public final class Supervisor {
   private void pollGroup(Child c, Instance instance, long giveUp, Promise<Integer> result) {
     if (!Posix.groupExists(c.pid)) {
       result.complete(0);
-    } else if (System.currentTimeMillis() < giveUp) {
-      vertx.setTimer(POLL_MS, id -> pollGroup(c, instance, giveUp, result));
-    } else {
-      context.<List<ProcStat>>executeBlocking(() -> {
-        List<ProcStat> members = ProcStat.membersOf(c.pid);
-        if (!members.isEmpty()) {
-          Posix.killpg(c.pid, PosixSignal.KILL.number());
-        }
-        return members;
-      }, false).onComplete(ar -> {
-        List<ProcStat> members = ar.succeeded() ? ar.result() : List.of();
-        if (!members.isEmpty()) {
-          String pids = members.stream().map(m -> Integer.toString(m.pid())).collect(Collectors.joining(","));
-          log.warn("group {} instance {}: {} process(es) left in the process group of pid {} after it exited;"
-              + " killed: {}", instance.group.name(), instance.index, members.size(), c.pid, pids);
-          events.publish("stragglers-killed", Events.of(instance).put("pgid", c.pid).put("count", members.size())
-              .put("pids", new JsonArray(members.stream().map(ProcStat::pid).toList())));
-        }
-        result.complete(members.size());
-      });
+      return;
     }
+    scanner.members(c.pid).onComplete(ar -> {
+      List<ProcStat> members = ar.succeeded() ? ar.result() : List.of();
+      if (members.isEmpty()) {
+        result.complete(0); // only zombies left, waiting for init to reap them
+      } else if (System.currentTimeMillis() < giveUp) {
+        vertx.setTimer(POLL_MS, id -> pollGroup(c, instance, giveUp, result));
+      } else {
+        Posix.killpg(c.pid, PosixSignal.KILL.number());
+        String pids = members.stream().map(m -> Integer.toString(m.pid())).collect(Collectors.joining(","));
+        log.warn("group {} instance {}: {} process(es) left in the process group of pid {} after it exited;"
+            + " killed: {}", instance.group.name(), instance.index, members.size(), c.pid, pids);
+        events.publish("stragglers-killed", Events.of(instance).put("pgid", c.pid).put("count", members.size())
+            .put("pids", new JsonArray(members.stream().map(ProcStat::pid).toList())));
+        result.complete(members.size());
+      }
+    });
   }
 
   /**
@@ -282,9 +286,15 @@ public final class Supervisor {
    * halt hook of a third stop trigger. Never blocks.
    */
   public void killAllNow() {
+    halted = true;
     for (int pgid : liveGroups) {
       Posix.killpg(pgid, PosixSignal.KILL.number());
     }
+  }
+
+  /** True while some child's process group may still have members. */
+  public boolean hasLiveGroups() {
+    return !liveGroups.isEmpty();
   }
 
   /** {@code {"groups":[…],"state":…,"swept":[…]}}. */

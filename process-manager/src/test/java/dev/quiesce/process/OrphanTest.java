@@ -1,0 +1,166 @@
+package dev.quiesce.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.process.impl.Posix;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** No child outlives the JVM: a JVM killed with SIGKILL, and the sweep of an earlier run's leftovers. */
+@Tag("slow")
+class OrphanTest extends ProcessTestBase {
+
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void killWhatThisTestStarted() {
+    for (Process p : started) {
+      Posix.killpg((int) p.pid(), 9);
+      p.destroyForcibly();
+    }
+  }
+
+  /** Runs {@link SupervisorMain} in a JVM of its own; returns it once it printed its children's pids. */
+  private Process supervisorJvm(JsonObject config, boolean guardian, List<Integer> pids, long[] guardianPid)
+      throws Exception {
+    Path cfg = Files.writeString(temp.resolve("config.json"), config.encode());
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process jvm = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp",
+        System.getProperty("java.class.path"), SupervisorMain.class.getName(), cfg.toString(),
+        temp.resolve("state").toString(), Boolean.toString(guardian))
+        .redirectError(temp.resolve("jvm.err").toFile()).start();
+    started.add(jvm);
+    BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+    String line = CompletableFuture.supplyAsync(() -> {
+      try {
+        String l;
+        while ((l = out.readLine()) != null) {
+          if (l.startsWith("PIDS")) {
+            return l;
+          }
+        }
+        return null;
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    }).get(60, TimeUnit.SECONDS);
+    assertThat(line).as("the supervisor JVM's report (stderr: %s)", temp.resolve("jvm.err")).isNotNull();
+    String[] words = line.split(" ");
+    int g = Arrays.asList(words).indexOf("GUARDIAN");
+    for (int i = 1; i < g; i++) {
+      pids.add(Integer.parseInt(words[i]));
+    }
+    guardianPid[0] = Long.parseLong(words[g + 1]);
+    return jvm;
+  }
+
+  private List<Integer> withRole(String role) {
+    return children.byRole().entrySet().stream().filter(e -> e.getValue().equals(role)).map(Map.Entry::getKey)
+        .toList();
+  }
+
+  @Test
+  void jvmKilledWithSigkillLeavesNoChildOrGrandchildBehindWithinTwoSeconds() throws Exception {
+    JsonObject config = ChildFixture.config(children.group("workers", 3,
+        Map.of("CHILD_GRANDCHILD", "1", "CHILD_IGNORE", "TERM HUP", "CHILD_GRANDCHILD_IGNORE", "TERM HUP")));
+    List<Integer> leaders = new ArrayList<>();
+    long[] guardian = new long[1];
+    Process jvm = supervisorJvm(config, true, leaders, guardian);
+    assertThat(leaders).hasSize(3);
+    ChildFixture.await("3 children and 3 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 6);
+    assertThat(guardian[0]).isPositive();
+
+    jvm.destroyForcibly(); // SIGKILL
+    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    long t0 = System.nanoTime();
+    ChildFixture.await("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
+    long took = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("all children and grandchildren gone " + took + " ms after the JVM died");
+    ChildFixture.await("the guardian is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive((int) guardian[0]));
+  }
+
+  @Test
+  void withoutTheGuardianTheParentDeathSignalStillKillsEveryChildButNotTheGrandchildren() throws Exception {
+    JsonObject config = ChildFixture.config(children.group("workers", 2,
+        Map.of("CHILD_GRANDCHILD", "1", "CHILD_IGNORE", "TERM")));
+    List<Integer> leaders = new ArrayList<>();
+    Process jvm = supervisorJvm(config, false, leaders, new long[1]);
+    ChildFixture.await("2 children and 2 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 4);
+    List<Integer> grandchildren = withRole("grandchild");
+
+    jvm.destroyForcibly();
+    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    ChildFixture.await("every child (group leader) is gone", Duration.ofSeconds(2),
+        () -> leaders.stream().noneMatch(ChildFixture::alive));
+    // the documented limit: a parent-death signal reaches only the direct child
+    assertThat(grandchildren).allMatch(ChildFixture::alive);
+    for (int pid : leaders) {
+      Posix.killpg(pid, 9);
+    }
+  }
+
+  @Test
+  void leftoverOfAnEarlierRunIsSweptButAProcessThatReusedARecordedPidIsLeftAlone() throws Exception {
+    Process leftover = startAlone();
+    Process unrelated = startAlone();
+    Process otherLiveJvmsChild = startAlone();
+    long leftoverStart = startTime(leftover.pid());
+    long unrelatedStart = startTime(unrelated.pid());
+    long otherStart = startTime(otherLiveJvmsChild.pid());
+    Path state = Files.createDirectories(temp.resolve("state"));
+    // a crashed run: its JVM (pid 99999999 cannot exist) is gone
+    Files.writeString(state.resolve("99999999-deadbeef.children"), String.join("\n",
+        "owner 99999999 1",
+        "+ " + leftover.pid() + " " + leftoverStart + " 0 workers",
+        "+ " + unrelated.pid() + " " + (unrelatedStart - 1) + " 1 workers",
+        "+ 4000000 5 2 workers",
+        "+ 4000001 5 3 workers",
+        "- 4000001 5", ""));
+    // a run that is still going (this very JVM): its children are not leftovers
+    long self = ProcessHandle.current().pid();
+    Path live = Files.writeString(state.resolve(self + "-cafebabe.children"), String.join("\n",
+        "owner " + self + " " + startTime(self),
+        "+ " + otherLiveJvmsChild.pid() + " " + otherStart + " 0 other", ""));
+
+    deploy(new JsonObject());
+
+    ChildFixture.await("the leftover is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive((int) leftover.pid()));
+    assertThat(ChildFixture.alive((int) unrelated.pid())).as("the process that reused a pid").isTrue();
+    assertThat(ChildFixture.alive((int) otherLiveJvmsChild.pid())).as("a child of a running JVM").isTrue();
+    JsonObject list = command(new JsonObject().put("command", "list"));
+    assertThat(list.getJsonArray("swept").stream().map(o -> ((JsonObject) o).getString("outcome")))
+        .containsExactlyInAnyOrder("killed", "reused", "gone");
+    assertThat(state.resolve("99999999-deadbeef.children")).doesNotExist();
+    assertThat(live).exists();
+  }
+
+  /** A tagged test child in a session of its own, as a child of a crashed run would be. */
+  private Process startAlone() throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("setsid", "sh", children.script.toString());
+    pb.environment().put("QUIESCE_TEST_TAG", children.tag);
+    pb.environment().put("CHILD_LOG_DIR", children.logDir.toString());
+    Process p = pb.start();
+    started.add(p);
+    ChildFixture.await("it runs", Duration.ofSeconds(5), () -> children.timeOf((int) p.pid(), "start") > 0);
+    return p;
+  }
+
+  private static long startTime(long pid) throws Exception {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+  }
+}

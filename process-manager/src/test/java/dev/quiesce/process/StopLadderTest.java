@@ -1,0 +1,115 @@
+package dev.quiesce.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.lifecycle.HaltHooks;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Stopping children: the ladder, its timing, what is reported, stragglers and the halt hook. */
+class StopLadderTest extends ProcessTestBase {
+
+  @Test
+  void childIgnoringTermIsKilledAtStopTimeout() {
+    deploy(ChildFixture.config(children.group("stubborn", 1, Map.of("CHILD_IGNORE", "TERM"))
+        .put("stopTimeout", "1s")));
+    int pid = awaitRunning("stubborn", 1).get(0);
+
+    long t0 = System.currentTimeMillis();
+    JsonObject reply = command(new JsonObject().put("command", "stop").put("group", "stubborn"));
+    long took = System.currentTimeMillis() - t0;
+
+    JsonObject child = reply.getJsonArray("children").getJsonObject(0);
+    assertThat(child.getInteger("pid")).isEqualTo(pid);
+    assertThat(child.getJsonObject("exit")).isEqualTo(new JsonObject().put("signal", "KILL"));
+    assertThat(child.getString("step")).isEqualTo("KILL");
+    assertThat(child.getBoolean("forced")).isTrue();
+    assertThat(child.getLong("durationMs")).isBetween(1000L, 3000L);
+    assertThat(took).isBetween(1000L, 4000L);
+    List<Map.Entry<String, Long>> signals = children.signals(pid);
+    assertThat(signals).extracting(Map.Entry::getKey).containsExactly("TERM");
+    assertThat(ChildFixture.alive(pid)).isFalse();
+  }
+
+  @Test
+  void childThatCleansUpOnTermExitsAtTermStepWithoutForce() {
+    deploy(ChildFixture.config(children.group("polite", 2, Map.of("CHILD_CLEANUP", "0.3"))
+        .put("stopTimeout", "5s")));
+    List<Integer> pids = awaitRunning("polite", 2);
+
+    JsonObject reply = command(new JsonObject().put("command", "stop").put("group", "polite"));
+
+    assertThat(reply.getJsonArray("children")).hasSize(2);
+    for (Object o : reply.getJsonArray("children")) {
+      JsonObject c = (JsonObject) o;
+      assertThat(c.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
+      assertThat(c.getString("step")).isEqualTo("TERM");
+      assertThat(c.getBoolean("forced")).isFalse();
+      assertThat(c.getLong("durationMs")).isBetween(300L, 4000L);
+    }
+    for (int pid : pids) {
+      assertThat(children.signalNames(pid)).containsExactly("TERM");
+    }
+  }
+
+  @Test
+  void ladderRunsItsStepsInOrder() {
+    JsonArray ladder = new JsonArray()
+        .add(new JsonObject().put("signal", "USR1").put("wait", "300ms"))
+        .add(new JsonObject().put("signal", "INT").put("wait", "300ms"))
+        .add(new JsonObject().put("signal", "TERM").put("wait", "2s"));
+    deploy(ChildFixture.config(children.group("laddered", 1, Map.of("CHILD_IGNORE", "INT"))
+        .put("stopLadder", ladder)));
+    int pid = awaitRunning("laddered", 1).get(0);
+
+    JsonObject child = command(new JsonObject().put("command", "stop").put("group", "laddered"))
+        .getJsonArray("children").getJsonObject(0);
+
+    List<Map.Entry<String, Long>> signals = children.signals(pid);
+    assertThat(signals).extracting(Map.Entry::getKey).containsExactly("USR1", "INT", "TERM");
+    assertThat(signals.get(1).getValue() - signals.get(0).getValue()).isBetween(250L, 2000L);
+    assertThat(signals.get(2).getValue() - signals.get(1).getValue()).isBetween(250L, 2000L);
+    assertThat(child.getString("step")).isEqualTo("TERM");
+    assertThat(child.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
+    assertThat(child.getBoolean("forced")).isFalse();
+  }
+
+  @Test
+  void membersLeftInTheGroupAfterTheLeaderExitsAreKilledAndReported() {
+    deploy(ChildFixture.config(children.group("leader", 1,
+        Map.of("CHILD_GRANDCHILD", "1", "CHILD_GRANDCHILD_IGNORE", "TERM")).put("stopTimeout", "5s")));
+    awaitRunning("leader", 1);
+    ChildFixture.await("the grandchild runs", Duration.ofSeconds(5), () -> children.byRole().containsValue("grandchild"));
+    int grandchild = children.byRole().entrySet().stream().filter(e -> e.getValue().equals("grandchild"))
+        .findFirst().orElseThrow().getKey();
+
+    JsonObject child = command(new JsonObject().put("command", "stop").put("group", "leader"))
+        .getJsonArray("children").getJsonObject(0);
+
+    assertThat(child.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
+    assertThat(child.getString("step")).isEqualTo("TERM");
+    assertThat(child.getInteger("stragglersKilled")).isGreaterThanOrEqualTo(1);
+    assertThat(children.signalNames(grandchild)).containsExactly("TERM");
+    ChildFixture.await("the grandchild is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(grandchild));
+    assertThat(events("stragglers-killed")).singleElement()
+        .satisfies(e -> assertThat(e.getJsonArray("pids").stream().map(Integer.class::cast).toList())
+            .contains(grandchild));
+  }
+
+  @Test
+  void haltHookKillsEveryChildGroupAtOnce() {
+    deploy(ChildFixture.config(children.group("doomed", 3, Map.of("CHILD_IGNORE", "TERM", "CHILD_GRANDCHILD", "1"))));
+    awaitRunning("doomed", 3);
+    ChildFixture.await("3 children and 3 grandchildren", Duration.ofSeconds(5), () -> children.byRole().size() == 6);
+
+    long t0 = System.nanoTime();
+    HaltHooks.runAll();
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(500);
+
+    ChildFixture.await("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
+  }
+}

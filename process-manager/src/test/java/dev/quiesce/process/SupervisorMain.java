@@ -1,0 +1,44 @@
+package dev.quiesce.process;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A JVM of its own that runs a process manager, for the tests that kill a JVM: prints
+ * {@code PIDS <pid> <pid>… GUARDIAN <pid>} once every instance runs, then waits to be killed.
+ *
+ * <p>Arguments: the configuration file, the state directory, and {@code true}/{@code false} for the guardian.
+ */
+public final class SupervisorMain {
+
+  private SupervisorMain() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    JsonObject config = new JsonObject(Files.readString(Path.of(args[0])));
+    ProcessManagerOptions options = new ProcessManagerOptions().setStateDir(Path.of(args[1]))
+        .setLifecycleParticipant(false).setGuardian(Boolean.parseBoolean(args[2]));
+    Vertx vertx = Vertx.vertx();
+    ProcessManagerVerticle verticle = new ProcessManagerVerticle(options);
+    vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).toCompletionStage()
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    StringBuilder pids = new StringBuilder("PIDS");
+    JsonObject list = vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS,
+        new JsonObject().put("command", "list")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
+        .body();
+    for (Object g : list.getJsonArray("groups")) {
+      for (Object i : ((JsonObject) g).getJsonArray("instances", new JsonArray())) {
+        pids.append(' ').append(((JsonObject) i).getInteger("pid"));
+      }
+    }
+    System.out.println(pids + " GUARDIAN " + verticle.guardianPid());
+    System.out.flush();
+    new CountDownLatch(1).await();
+  }
+}
