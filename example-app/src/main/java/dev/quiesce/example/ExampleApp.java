@@ -1,14 +1,27 @@
 package dev.quiesce.example;
 
 import dev.quiesce.launcher.QuiesceLauncher;
+import dev.quiesce.process.ProcessManagerVerticle;
+import dev.quiesce.web.QuiesceWeb;
 
-/** The example application: {@code java -jar example-app/target/example-app.jar --config example-app/conf/config.json}. */
+/**
+ * The example application: an HTTP API and a pool of worker child processes, stopped, drained
+ * and reloaded by Quiesce.
+ *
+ * <pre>
+ * java -jar example-app/target/example-app.jar --config example-app/conf/config.json
+ * </pre>
+ *
+ * The process manager is deployed first so that {@code GET /workers} can answer from the first
+ * request; then the management listener and the HTTP server.
+ */
 public final class ExampleApp {
 
   private ExampleApp() {
   }
 
   public static void main(String[] args) {
-    QuiesceLauncher.launch(args, ctx -> ctx.deploy(HelloVerticle::new));
+    QuiesceLauncher.launch(args, ctx -> ctx.deploy(ProcessManagerVerticle::new)
+        .compose(processes -> QuiesceWeb.deploy(ctx, ExampleRoutes::router)));
   }
 }

@@ -40,7 +40,9 @@ public final class Coordinator {
   private volatile LifecycleConfig config;
   private volatile LifecycleState state = LifecycleState.STARTING;
   private final Map<String, Set<String>> participants = Collections.synchronizedMap(new LinkedHashMap<>());
-  private final Map<Long, Round> openRounds = new ConcurrentHashMap<>();
+  /** Recent rounds by seq: open ones take acknowledgements, ended ones explain late ones. */
+  private final Map<Long, Round> rounds = new ConcurrentHashMap<>();
+  private static final int ROUNDS_KEPT = 64;
   private final Map<String, String> deploymentNames = new ConcurrentHashMap<>();
   private final Set<String> retained = ConcurrentHashMap.newKeySet();
   private final AtomicInteger stopTriggers = new AtomicInteger();
@@ -253,7 +255,7 @@ public final class Coordinator {
     }
     if (Boolean.TRUE.equals(body.getValue("unregister"))) {
       participants.remove(name);
-      openRounds.values().forEach(r -> r.leave(name));
+      rounds.values().forEach(r -> r.leave(name));
       message.reply(new JsonObject().put("unregistered", true));
       return;
     }
@@ -282,10 +284,15 @@ public final class Coordinator {
       LOG.warn("ignored a malformed acknowledgement: {}", Commands.cut(String.valueOf(message.body())));
       return;
     }
-    Round round = openRounds.get(seqNumber.longValue());
+    Round round = rounds.get(seqNumber.longValue());
     if (round == null || !round.ack(name, ack)) {
-      LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already marked as not answering",
-          name, ack.getValue("phase"), seqNumber);
+      String recorded = round == null ? null : round.outcomeOf(name);
+      if ("notified".equals(recorded)) {
+        LOG.debug("{} answered {} after it was announced without a budget", name, round.name);
+      } else {
+        LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already recorded as {}",
+            name, ack.getValue("phase"), seqNumber, recorded == null ? "not answering" : recorded);
+      }
     }
   }
 
@@ -304,15 +311,16 @@ public final class Coordinator {
   Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
     long number = ++seq;
     Round round = new Round(vertx, name, number, start, deadline, forced, participantsFor(name));
-    openRounds.put(number, round);
+    rounds.put(number, round);
+    rounds.remove(number - ROUNDS_KEPT);
     vertx.eventBus().publish(LifecycleAddresses.PHASE,
         new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
     return round;
   }
 
-  /** Forgets a round once it has ended and been reported (later acks are then "late"). */
+  /** A round has ended and been reported; later acknowledgements for it are "late". */
   void close(Round round) {
-    openRounds.remove(round.seq);
+    round.end("timed-out");
   }
 
   // ---------------------------------------------------------------- stop

@@ -80,6 +80,12 @@ final class Round {
     return true;
   }
 
+  /** The outcome recorded for {@code participant}, or null. */
+  String outcomeOf(String participant) {
+    JsonObject o = outcomes.get(participant);
+    return o == null ? null : o.getString("outcome");
+  }
+
   /** A participant that left (unregistered) is no longer waited for. */
   void leave(String participant) {
     if (!isOver() && pending.remove(participant)) {
