@@ -1,0 +1,86 @@
+package dev.quiesce.example;
+
+import dev.quiesce.testing.JvmProcess;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the built fat jar as its own JVM with a configuration made for one test. */
+final class ExampleAppFixture implements AutoCloseable {
+
+  static final Duration START = Duration.ofSeconds(60);
+  static final String STARTED = "quiesce started pid=(\\d+)";
+
+  final Path dir;
+  final int httpPort;
+  final int managementPort;
+  final JsonObject config;
+  final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  JvmProcess app;
+
+  ExampleAppFixture(Path dir) throws IOException {
+    this.dir = dir;
+    this.httpPort = freePort();
+    this.managementPort = freePort();
+    JsonObject conf = new JsonObject(Files.readString(Path.of("conf/config.json")));
+    conf.getJsonObject("lifecycle").put("reportFile", dir.resolve("report.json").toString());
+    conf.getJsonObject("http").put("port", httpPort);
+    conf.getJsonObject("management").put("port", managementPort);
+    JsonObject workers = conf.getJsonArray("processes").getJsonObject(0);
+    workers.put("command", new JsonArray().add("sh").add(System.getProperty("example.worker")));
+    workers.getJsonObject("env").put("WORKER_CLEANUP_SECONDS", "0.5");
+    this.config = conf;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  JsonObject workers() {
+    return config.getJsonArray("processes").getJsonObject(0);
+  }
+
+  ExampleAppFixture start() throws IOException {
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, config.encodePrettily());
+    app = JvmProcess.startJar(dir, List.of("-Xmx256m"), Path.of(System.getProperty("example.jar")),
+        List.of("--config", file.toString()), Map.of());
+    app.awaitLine(STARTED, START);
+    return this;
+  }
+
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonObject status() throws IOException, InterruptedException {
+    return new JsonObject(client.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + managementPort + "/lifecycle/status")).timeout(Duration.ofSeconds(5))
+        .build(), HttpResponse.BodyHandlers.ofString()).body());
+  }
+
+  JsonObject report() throws IOException {
+    return new JsonObject(Files.readString(dir.resolve("report.json")));
+  }
+
+  @Override
+  public void close() {
+    if (app != null) {
+      app.close();
+    }
+  }
+}
