@@ -1,0 +1,2 @@
+/** The benchmark harness (see bench/README.md). */
+package dev.quiesce.bench;
