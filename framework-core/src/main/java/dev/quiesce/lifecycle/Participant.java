@@ -27,6 +27,15 @@ public interface Participant {
   Set<String> phases();
 
   /**
+   * True to keep the registering verticle's deployment out of the {@code close} phase's undeploy,
+   * so it lives until the process exits (the management listener, which must deliver the final
+   * report). Default: false.
+   */
+  default boolean retainUntilExit() {
+    return false;
+  }
+
+  /**
    * Runs one stop phase. Should finish before {@link PhaseContext#deadline()}, and at once
    * when {@link PhaseContext#forced()}.
    *

@@ -131,6 +131,41 @@ class LifecycleCoordinatorTest {
   }
 
   @Test
+  void childDeploymentsGoWithTheirParentAndDoNotMakeTheStopForced(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("close", "2s")).deploy();
+    Await.result(vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return vertx.deployVerticle(new VerticleBase() { });
+      }
+    }));
+
+    JsonObject report = f.stopAndAwaitReport();
+
+    assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
+    assertThat(report.getJsonArray("undeployed")).hasSize(2);
+    assertThat(vertx.deploymentIDs()).hasSize(1);
+  }
+
+  @Test
+  void participantThatAsksToBeRetainedOutlivesTheClosePhase(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("close", "2s")).deploy();
+    String kept = Await.result(vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return Participants.register(vertx, new RecordingParticipant(vertx, "kept", "close").retained());
+      }
+    }));
+    String other = Await.result(vertx.deployVerticle(new VerticleBase() { }));
+    f.coordinator.nameDeployment(other, "Other");
+
+    JsonObject report = f.stopAndAwaitReport();
+
+    assertThat(report.getString("outcome")).isEqualTo("graceful");
+    assertThat(vertx.deploymentIDs()).contains(kept).doesNotContain(other);
+  }
+
+  @Test
   void secondTriggerSkipsRemainingWaitsButStillAnnouncesEveryPhase(Vertx vertx) {
     CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "20s", "terminate", "20s", "close", "20s"))
         .deploy();

@@ -31,6 +31,7 @@ public final class RecordingParticipant implements Participant {
   private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
   private final Map<String, Long> delays = new ConcurrentHashMap<>();
   private final List<Heard> heard = new CopyOnWriteArrayList<>();
+  private volatile boolean retained;
 
   public RecordingParticipant(Vertx vertx, String name, String... phases) {
     this.vertx = vertx;
@@ -48,6 +49,17 @@ public final class RecordingParticipant implements Participant {
   public RecordingParticipant delay(String phase, long ms) {
     delays.put(phase, ms);
     return this;
+  }
+
+  /** Asks to be kept out of the close phase's undeploy ({@link Participant#retainUntilExit()}). */
+  public RecordingParticipant retained() {
+    retained = true;
+    return this;
+  }
+
+  @Override
+  public boolean retainUntilExit() {
+    return retained;
   }
 
   public List<Heard> heard() {

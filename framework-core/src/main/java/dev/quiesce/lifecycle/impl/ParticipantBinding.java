@@ -35,6 +35,10 @@ public final class ParticipantBinding implements Registration {
     binding.consumer = vertx.eventBus().consumer(LifecycleAddresses.PHASE, binding::onPhaseMessage);
     JsonObject request = new JsonObject().put("participant", participant.name())
         .put("phases", new JsonArray(participant.phases().stream().sorted().toList()));
+    String deployment = vertx.getOrCreateContext().deploymentID();
+    if (participant.retainUntilExit() && deployment != null) {
+      request.put("retainDeployment", deployment);
+    }
     return binding.consumer.completion()
         .compose(v -> vertx.eventBus().<JsonObject>request(LifecycleAddresses.REGISTER, request, REGISTER_TIMEOUT))
         .<Registration>map(reply -> binding)

@@ -176,9 +176,11 @@ final class StopRun {
         if (!"timed-out".equals(entry.getString("outcome")) || undeployWait.future().isComplete()) {
           return;
         }
-        entry.put("outcome", ar.succeeded() ? "done" : "failed").put("durationMs",
+        // a child deployment goes with its parent: Vert.x then answers that it is already gone
+        boolean gone = ar.failed() && alreadyUndeployed(ar.cause());
+        entry.put("outcome", ar.succeeded() || gone ? "done" : "failed").put("durationMs",
             System.currentTimeMillis() - startedAt);
-        if (ar.failed()) {
+        if (ar.failed() && !gone) {
           entry.put("reason", String.valueOf(ar.cause().getMessage()));
         }
         if (--open[0] == 0) {
@@ -202,6 +204,11 @@ final class StopRun {
         undeployed.add(e.copy());
       });
     });
+  }
+
+  private static boolean alreadyUndeployed(Throwable t) {
+    String message = String.valueOf(t.getMessage());
+    return message.contains("Already undeployed") || message.contains("Unknown deployment");
   }
 
   private void finish() {

@@ -2,86 +2,156 @@ package dev.quiesce.web.impl;
 
 import dev.quiesce.web.HttpConfig;
 import dev.quiesce.web.RouterFactory;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One instance of the application's HTTP server, on its own event loop: the application's
- * router behind the {@link RequestTracker}. Deployed and drained by {@link HttpService}; each
- * instance is its own deployment so a reload can replace them one at a time.
+ * router behind a {@link RequestTracker}. Deployed and drained by {@link HttpService}.
+ *
+ * <p>A reload replaces the server of an instance in place: a new server, with the new router and
+ * configuration, starts listening on the same event loop and shared port, then the old one
+ * drains. Keeping the event loop matters: Vert.x hands each accepted connection to an event loop
+ * first and to a server of that loop a moment later; a connection handed to a loop whose last
+ * server just left is closed unanswered. With the new server already on the loop, it is served.
  */
 final class HttpInstanceVerticle extends VerticleBase {
 
-  private final HttpConfig config;
-  private final JsonObject fullConfig;
   private final RouterFactory routes;
-  private final int port;
+  private HttpConfig config;
+  private final JsonObject startConfig;
+  private final int startPort;
+  /** The servers of this instance; the one taking new connections is the last. */
+  private final List<Slot> slots = new ArrayList<>();
+  private long stopDeadline = -1;
   private volatile int actualPort = -1;
-  private RequestTracker tracker;
+
+  /** One server and its tracker. */
+  private record Slot(HttpServer server, RequestTracker tracker) {
+  }
 
   HttpInstanceVerticle(HttpConfig config, JsonObject fullConfig, RouterFactory routes, int port) {
     this.config = config;
-    this.fullConfig = fullConfig;
+    this.startConfig = fullConfig;
     this.routes = routes;
-    this.port = port;
+    this.startPort = port;
   }
 
   @Override
-  public Future<?> start() throws Exception {
+  public Future<?> start() {
+    return open(config, startConfig, startPort).onSuccess(slot -> {
+      slots.add(slot);
+      actualPort = slot.server().actualPort();
+    });
+  }
+
+  /** Builds the router and a server for it, listening on {@code port}. Runs on this instance's context. */
+  private Future<Slot> open(HttpConfig cfg, JsonObject full, int port) {
     WebState state = WebState.of(vertx);
-    Router router = routes.create(vertx, fullConfig.copy());
+    Router router;
+    try {
+      router = routes.create(vertx, full.copy());
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
     if (router == null) {
       return Future.failedFuture(new IllegalStateException("the router factory returned null"));
     }
-    tracker = new RequestTracker(vertx, context, state, config.sseFinalEvent());
+    RequestTracker tracker = new RequestTracker(vertx, context, state, cfg.sseFinalEvent());
     tracker.install(router);
-    config.readinessPath().ifPresent(path -> {
+    cfg.readinessPath().ifPresent(path -> {
       HealthCheckHandler readiness = HealthCheckHandler.createWithHealthChecks(state.readiness());
       router.get(path).order(Integer.MIN_VALUE + 1).handler(ctx -> {
         ctx.addBodyEndHandler(v -> state.readinessAnswered(ctx.response().getStatusCode()));
         readiness.handle(ctx);
       });
     });
-    HttpServer server = vertx.createHttpServer(config.serverOptions(port))
+    HttpServer server = vertx.createHttpServer(cfg.serverOptions(port))
         .connectionHandler(tracker::onConnection)
         .requestHandler(request -> tracker.onRequest(request, router));
     tracker.attach(server);
-    return server.listen().onSuccess(s -> actualPort = s.actualPort()).onFailure(e -> tracker.detach());
+    return server.listen().<Slot>map(s -> new Slot(s, tracker)).onFailure(e -> tracker.detach());
   }
 
   /**
-   * Undeployed: drains first when no drain ran (bounded by {@code http.undeployDrainTimeout}),
-   * otherwise waits for the drain that runs (it has its own budget).
+   * Undeployed: drains the servers that are not draining yet (bounded by
+   * {@code http.undeployDrainTimeout}), and waits for those that are (they have their own budget).
    */
   @Override
   public Future<?> stop() {
-    if (tracker == null) {
-      return Future.succeededFuture();
+    if (stopDeadline < 0) {
+      stopDeadline = System.currentTimeMillis() + config.undeployDrainTimeout().toMillis();
     }
-    Future<DrainResult> running = tracker.drainResult();
-    Future<DrainResult> drained = running != null ? running
-        : tracker.drain("undeploy", 0, System.currentTimeMillis() + config.undeployDrainTimeout().toMillis(), 200);
-    return drained.eventually(() -> {
-      tracker.detach();
-      return Future.succeededFuture();
+    return drainSlots(List.copyOf(slots), "undeploy", 0, stopDeadline, 200);
+  }
+
+  /**
+   * Drains every server of this instance (see {@link RequestTracker#drain}); a server already
+   * draining contributes the result of that drain. Runs on this instance's context.
+   */
+  Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
+    return OnContext.call(context, () -> {
+      if (stopDeadline < 0) {
+        stopDeadline = budgetDeadline;
+      }
+      return drainSlots(List.copyOf(slots), kind, windowMs, budgetDeadline, settleMs);
     });
   }
 
-  /** See {@link RequestTracker#drain}; runs on this instance's context whatever the caller's. */
-  Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
-    return OnContext.call(context, () -> tracker.drain(kind, windowMs, budgetDeadline, settleMs));
+  /**
+   * Reload: a new server with {@code next} starts listening next to the current one, then the
+   * current one drains ({@code windowMs} of {@code Connection: close}, then a graceful shutdown,
+   * everything cut at {@code budgetDeadline}). Fails, leaving the current server serving, when
+   * the new one cannot start; fails too when a stop began meanwhile (the new server is then
+   * drained with the stop).
+   */
+  Future<DrainResult> replace(HttpConfig next, JsonObject full, int port, long windowMs, long budgetDeadline,
+      long settleMs) {
+    return OnContext.call(context, () -> {
+      if (stopDeadline >= 0) {
+        return Future.failedFuture(new IllegalStateException("the HTTP server is stopping"));
+      }
+      return open(next, full, port).compose(fresh -> {
+        List<Slot> old = List.copyOf(slots);
+        slots.add(fresh);
+        actualPort = fresh.server().actualPort();
+        if (stopDeadline >= 0) {
+          return drainSlots(List.of(fresh), "stop", 0, stopDeadline, settleMs)
+              .compose(r -> Future.failedFuture(new IllegalStateException("a stop began during the reload")));
+        }
+        config = next;
+        return drainSlots(old, "reload", windowMs, budgetDeadline, settleMs)
+            .onComplete(ar -> slots.removeAll(old));
+      });
+    });
+  }
+
+  private Future<DrainResult> drainSlots(List<Slot> which, String kind, long windowMs, long budgetDeadline,
+      long settleMs) {
+    List<Future<DrainResult>> drains = new ArrayList<>();
+    for (Slot slot : which) {
+      Future<DrainResult> running = slot.tracker().drainResult();
+      drains.add((running != null ? running : slot.tracker().drain(kind, windowMs, budgetDeadline, settleMs))
+          .andThen(ar -> slot.tracker().detach()));
+    }
+    return Future.join(drains).map(cf -> {
+      DrainResult sum = DrainResult.NONE;
+      for (Future<DrainResult> f : drains) {
+        if (f.succeeded()) {
+          sum = sum.plus(f.result());
+        }
+      }
+      return sum;
+    });
   }
 
   int actualPort() {
     return actualPort;
-  }
-
-  Context instanceContext() {
-    return context;
   }
 }

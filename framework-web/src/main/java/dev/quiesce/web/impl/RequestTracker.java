@@ -41,7 +41,8 @@ public final class RequestTracker {
   private final WebState state;
   private final String sseFinalEvent;
   private final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
-  private final Set<HttpConnection> connections = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Open connections, each with how many requests it carried and when it was accepted. */
+  private final Map<HttpConnection, long[]> connections = new IdentityHashMap<>();
   private final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
   private HttpServer server;
@@ -59,7 +60,7 @@ public final class RequestTracker {
     boolean upgraded;
     boolean forcedAbort;
     boolean done;
-    RequestTracker tracker;
+    final RequestTracker tracker;
 
     Tracked(HttpServerRequest request, RequestTracker tracker) {
       this.request = request;
@@ -107,7 +108,7 @@ public final class RequestTracker {
     });
     for (ServerWebSocket ws : closed) {
       HttpConnection connection = webSockets.remove(ws);
-      if (connection != null && connections.contains(connection)) {
+      if (connection != null && connections.containsKey(connection)) {
         connectionClosed(connection);
       }
     }
@@ -134,19 +135,27 @@ public final class RequestTracker {
   // ---------------------------------------------------------------- connections and requests
 
   void onConnection(HttpConnection connection) {
-    connections.add(connection);
+    connections.put(connection, new long[] {0, System.nanoTime()});
     connection.closeHandler(v -> connectionClosed(connection));
   }
 
   private void connectionClosed(HttpConnection connection) {
     closingAfterResponse.remove(connection);
-    if (connections.remove(connection) && drain != null) {
+    long[] info = connections.remove(connection);
+    if (info != null && drain != null) {
+      if (info[0] == 0) {
+        LOG.debug("a connection closed during the drain without having sent a request");
+      }
       drain.connectionClosed();
     }
   }
 
   void onRequest(HttpServerRequest raw, Handler<HttpServerRequest> next) {
     Tracked t = new Tracked(raw, this);
+    long[] info = t.connection == null ? null : connections.get(t.connection);
+    if (info != null) {
+      info[0]++;
+    }
     inFlight.put(t.response, t);
     state.requestStarted();
     t.response.endHandler(v -> finish(t));
@@ -256,6 +265,8 @@ public final class RequestTracker {
   private final class Drain {
 
     private static final long CHECK_PERIOD_MS = 20;
+    private static final long QUIET_WAIT_MS = 250;
+    private static final long FRESH_NANOS = 250_000_000L;
 
     final String kind;
     final long start = System.currentTimeMillis();
@@ -298,7 +309,8 @@ public final class RequestTracker {
         goAway(ws);
       }
       if (window > 0) {
-        timers.add(vertx.setTimer(window, id -> shutdownServer()));
+        long quietUntil = System.currentTimeMillis() + window + Math.min(QUIET_WAIT_MS, (budget - window) / 4);
+        timers.add(vertx.setTimer(window, id -> shutdownWhenQuiet(quietUntil)));
       }
       if (budget > 0) {
         timers.add(vertx.setTimer(budget, id -> abortRemaining()));
@@ -365,6 +377,26 @@ public final class RequestTracker {
       ws.close((short) 1001, "going away").onFailure(e -> LOG.debug("WebSocket close failed: {}", e.toString()));
     }
 
+    /**
+     * Shuts the server down at a moment when no connection has just been accepted without its
+     * first request read yet: a shutdown closes such a connection as idle while its request is on
+     * the way. New connections keep coming (the other instances share the port), so this waits
+     * at most until {@code quietUntil}, checking every millisecond.
+     */
+    private void shutdownWhenQuiet(long quietUntil) {
+      if (shutdown != null || finished) {
+        return;
+      }
+      long now = System.nanoTime();
+      boolean fresh = connections.values().stream()
+          .anyMatch(info -> info[0] == 0 && now - info[1] < FRESH_NANOS);
+      if (fresh && System.currentTimeMillis() < quietUntil) {
+        timers.add(vertx.setTimer(1, id -> shutdownWhenQuiet(quietUntil)));
+        return;
+      }
+      shutdownServer();
+    }
+
     private void shutdownServer() {
       if (shutdown != null || finished) {
         return;
@@ -380,15 +412,29 @@ public final class RequestTracker {
         return;
       }
       shutdownServer();
-      for (Tracked t : List.copyOf(inFlight.values())) {
-        t.forcedAbort = true;
-        RequestTracker.this.finish(t);
+      for (Tracked t : abortAll()) {
         if (t.connection != null) {
           t.connection.close();
         }
       }
       // WebSockets still open are closed by the server shutdown, whose timeout is this same budget
       check();
+    }
+
+    /** Counts every request still tracked as aborted; returns them. The drain does not end meanwhile. */
+    private List<Tracked> abortAll() {
+      List<Tracked> cut = List.copyOf(inFlight.values());
+      boolean wasChecking = checking;
+      checking = true;
+      try {
+        for (Tracked t : cut) {
+          t.forcedAbort = true;
+          RequestTracker.this.finish(t);
+        }
+      } finally {
+        checking = wasChecking;
+      }
+      return cut;
     }
 
     void requestEnded(boolean ok) {
@@ -424,7 +470,8 @@ public final class RequestTracker {
         do {
           recheck = false;
           sweep();
-          if (inFlight.isEmpty() && webSockets.isEmpty() && shutdown != null && shutdown.isComplete()) {
+          if (inFlight.isEmpty() && webSockets.isEmpty() && connections.isEmpty() && shutdown != null
+              && shutdown.isComplete()) {
             finish(null);
           }
         } while (recheck && !finished);
@@ -439,10 +486,7 @@ public final class RequestTracker {
       }
       if (cutShortBy != null) {
         // anything still tracked was cut: count it, nothing stays unaccounted for
-        for (Tracked t : List.copyOf(inFlight.values())) {
-          t.forcedAbort = true;
-          RequestTracker.this.finish(t);
-        }
+        abortAll();
         LOG.warn("HTTP drain ({}) ended by {} with {} WebSocket(s) still open", kind, cutShortBy, webSockets.size());
       }
       finished = true;

@@ -1,0 +1,415 @@
+package dev.quiesce.web.impl;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.Participant;
+import dev.quiesce.lifecycle.Participants;
+import dev.quiesce.lifecycle.PhaseContext;
+import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.web.HttpConfig;
+import dev.quiesce.web.RouterFactory;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP verticle's logic: deploys the instances, takes part in the lifecycle as participant
+ * {@code http}, drains the instances on {@code drain} and replaces their servers one at a time
+ * on {@code reload}. Runs on the HTTP verticle's context.
+ */
+public final class HttpService implements Participant {
+
+  private static final Logger LOG = LoggerFactory.getLogger("quiesce.http");
+
+  /** The participant's name in the stop report. */
+  public static final String NAME = "http";
+
+  private static final long PROBE_POLL_MS = 20;
+  private static final java.util.concurrent.atomic.AtomicInteger EPHEMERAL_KEYS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private final Vertx vertx;
+  private final RouterFactory routes;
+  private final WebState state;
+  private final List<Instance> instances = new ArrayList<>();
+  private HttpConfig config;
+  private JsonObject fullConfig;
+  private int listenPort;
+  private Participants.Registration registration;
+  private boolean stopping;
+  private long stopBudgetDeadline;
+  private boolean reloading;
+  private Future<JsonObject> reloadChain = Future.succeededFuture();
+  private Runnable cancelAnnounce = () -> { };
+  private volatile int publishedPort = -1;
+
+  /** One running instance and the port it listens on. */
+  private record Instance(String deploymentId, HttpInstanceVerticle verticle, int port) {
+  }
+
+  public HttpService(Vertx vertx, RouterFactory routes, HttpConfig config, JsonObject fullConfig) {
+    this.vertx = vertx;
+    this.routes = routes;
+    this.config = config;
+    this.fullConfig = fullConfig.copy();
+    this.state = WebState.of(vertx);
+  }
+
+  // ---------------------------------------------------------------- start and stop
+
+  /** Deploys the instances one after the other (the first one fixes the port when it is 0), then registers. */
+  public Future<Void> start() {
+    listenPort = listenPort(config);
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < config.instances(); i++) {
+      chain = chain.compose(v -> deployInstance(config, fullConfig, listenPort).map(instance -> {
+        instances.add(instance);
+        return null;
+      }));
+    }
+    return chain
+        .compose(v -> Participants.register(vertx, this))
+        .<Void>map(r -> {
+          registration = r;
+          publishSummary();
+          LOG.info("HTTP listening on {}:{} with {} instance(s)", config.host(), currentPort(), instances.size());
+          return null;
+        })
+        .recover(err -> undeployAll(List.copyOf(instances), 5000).transform(ignored -> Future.failedFuture(
+            new IllegalStateException("the HTTP server on " + config.host() + ":" + config.port()
+                + " could not start: " + err.getMessage(), err))));
+  }
+
+  /** Undeployed: the instances (children) were undeployed first, each draining if it had not; leave the coordinator. */
+  public Future<Void> stop() {
+    cancelAnnounce.run();
+    // after the drain phase the coordinator expects nothing more from this participant
+    Future<Void> left = registration == null || stopping ? Future.succeededFuture() : registration.unregister();
+    return left.eventually(() -> undeployAll(List.copyOf(instances), config.undeployDrainTimeout().toMillis() + 1000));
+  }
+
+  /** The port the listener is bound to; -1 before it listens. Safe from any thread. */
+  public int port() {
+    return publishedPort;
+  }
+
+  private int currentPort() {
+    return instances.isEmpty() ? -1 : instances.get(instances.size() - 1).port();
+  }
+
+  /**
+   * The port instances listen on: the configured one, or for port 0 a negative key, with which
+   * Vert.x binds one free port and shares it between every server that listens with that key
+   * (a plain 0 would give each instance a port of its own).
+   */
+  private static int listenPort(HttpConfig cfg) {
+    return cfg.port() != 0 ? cfg.port() : -(1 + EPHEMERAL_KEYS.getAndIncrement() % 60_000);
+  }
+
+  private Future<Instance> deployInstance(HttpConfig cfg, JsonObject full, int port) {
+    HttpInstanceVerticle verticle = new HttpInstanceVerticle(cfg, full, routes, port);
+    return vertx.deployVerticle(verticle, new DeploymentOptions())
+        .map(id -> new Instance(id, verticle, verticle.actualPort()));
+  }
+
+  private Future<Void> undeployAll(List<Instance> which, long boundMs) {
+    List<Future<Void>> undeploys = new ArrayList<>();
+    for (Instance instance : which) {
+      undeploys.add(undeploy(instance));
+    }
+    return bounded(Future.join(undeploys).mapEmpty(), boundMs);
+  }
+
+  private Future<Void> undeploy(Instance instance) {
+    instances.remove(instance);
+    return vertx.undeploy(instance.deploymentId())
+        .onFailure(e -> LOG.debug("undeploy of HTTP instance {}: {}", instance.deploymentId(), e.toString()))
+        .otherwiseEmpty();
+  }
+
+  private Future<Void> bounded(Future<Void> future, long ms) {
+    if (ms <= 0) {
+      return Future.succeededFuture();
+    }
+    return future.timeout(ms, TimeUnit.MILLISECONDS).otherwiseEmpty();
+  }
+
+  // ---------------------------------------------------------------- the participant
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  /**
+   * {@code announce} and {@code drain}; {@code close} too, where it only drains when no drain
+   * phase ran (so the server is drained, not cut, and its instances are gone before the
+   * coordinator undeploys what is left).
+   */
+  @Override
+  public Set<String> phases() {
+    return Set.of(Steps.ANNOUNCE, Steps.DRAIN, Steps.CLOSE);
+  }
+
+  @Override
+  public Future<JsonObject> onPhase(PhaseContext phase) {
+    return switch (phase.name()) {
+      case Steps.ANNOUNCE -> announce(phase);
+      case Steps.DRAIN -> drain(phase);
+      case Steps.CLOSE -> stopping ? Future.succeededFuture(new JsonObject().put("drained", true)) : drain(phase);
+      default -> Future.succeededFuture(new JsonObject());
+    };
+  }
+
+  @Override
+  public Future<JsonObject> onSuspend(PhaseContext suspend) {
+    state.markNotReady(WebState.DRAINING, suspend.reason(), false);
+    publishSummary();
+    return Future.succeededFuture(readinessDetail());
+  }
+
+  @Override
+  public Future<JsonObject> onResume(PhaseContext resume) {
+    state.markReady();
+    publishSummary();
+    return Future.succeededFuture(readinessDetail());
+  }
+
+  private JsonObject readinessDetail() {
+    return new JsonObject().put("ready", state.ready()).put("reason", state.notReadyReason());
+  }
+
+  /** What is left of a step's time after keeping a margin to send the acknowledgement. */
+  static long usable(long remainingMs) {
+    return Math.max(0, remainingMs - margin(remainingMs));
+  }
+
+  static long margin(long remainingMs) {
+    return Math.min(250, Math.max(0, remainingMs) / 10);
+  }
+
+  // ---------------------------------------------------------------- announce
+
+  /**
+   * Readiness goes down ("stopping"), everything else is served as usual, for
+   * {@code http.preStopDelay} or until {@code http.preStopProbes} probes were answered 503,
+   * never past the phase's deadline.
+   */
+  private Future<JsonObject> announce(PhaseContext phase) {
+    state.markNotReady(WebState.STOPPING, phase.reason(), true);
+    publishSummary();
+    long started = System.currentTimeMillis();
+    long probesBefore = state.notReadyAnswers();
+    long delay = config.preStopDelay().toMillis();
+    long allowed = phase.forced() ? 0 : usable(phase.remaining().toMillis());
+    long wait = Math.min(delay, allowed);
+    int probes = config.preStopProbes();
+    Promise<String> ended = Promise.promise();
+    List<Long> timers = new ArrayList<>();
+    if (phase.forced()) {
+      ended.tryComplete("forced");
+    } else if (wait <= 0) {
+      ended.tryComplete(delay > allowed ? "deadline" : "delay");
+    } else {
+      timers.add(vertx.setTimer(wait, id -> ended.tryComplete(delay > allowed ? "deadline" : "delay")));
+      if (probes > 0) {
+        timers.add(vertx.setPeriodic(PROBE_POLL_MS, id -> {
+          if (state.notReadyAnswers() - probesBefore >= probes) {
+            ended.tryComplete("probes");
+          }
+        }));
+      }
+    }
+    cancelAnnounce = () -> ended.tryComplete("cut short");
+    return ended.future().map(until -> {
+      timers.forEach(vertx::cancelTimer);
+      cancelAnnounce = () -> { };
+      return new JsonObject().put("waitedMs", System.currentTimeMillis() - started).put("until", until)
+          .put("probesSeen", state.notReadyAnswers() - probesBefore);
+    });
+  }
+
+  // ---------------------------------------------------------------- drain
+
+  private Future<JsonObject> drain(PhaseContext phase) {
+    cancelAnnounce.run();
+    stopping = true;
+    state.markNotReady(WebState.STOPPING, phase.reason(), true);
+    long remaining = phase.forced() ? 0 : phase.remaining().toMillis();
+    long now = System.currentTimeMillis();
+    long budgetDeadline = now + usable(remaining);
+    stopBudgetDeadline = budgetDeadline;
+    long settle = Math.max(20, margin(remaining) / 2);
+    List<Instance> all = List.copyOf(instances);
+    publishSummary();
+    LOG.info("HTTP drain begins: {} instance(s), {} request(s) in flight, budget {} ms", all.size(),
+        state.inFlight(), budgetDeadline - now);
+    return drainAll(all, "stop", 0, budgetDeadline, settle)
+        .compose(result -> undeployAll(all, Math.max(0, phase.deadline() - System.currentTimeMillis()) / 2)
+            .map(result))
+        .map(result -> {
+          state.meters().drained("stop", result);
+          publishSummary();
+          LOG.info("HTTP drain done in {} ms: {}", result.durationMs(), result.toJson().encode());
+          return result.toJson();
+        });
+  }
+
+  private Future<DrainResult> drainAll(List<Instance> which, String kind, long windowMs, long budgetDeadline,
+      long settle) {
+    List<Future<DrainResult>> drains = new ArrayList<>();
+    for (Instance instance : which) {
+      drains.add(instance.verticle().drain(kind, windowMs, budgetDeadline, settle));
+    }
+    return Future.join(drains).map(cf -> {
+      DrainResult sum = DrainResult.NONE;
+      for (Future<DrainResult> f : drains) {
+        if (f.succeeded()) {
+          sum = sum.plus(f.result());
+        }
+      }
+      return sum;
+    });
+  }
+
+  // ---------------------------------------------------------------- reload
+
+  /**
+   * Replaces the servers one instance at a time with the new configuration: on each instance's
+   * event loop a new server (new router, new configuration) starts listening on the shared port,
+   * then the old one drains (a window of {@code Connection: close}, then a graceful shutdown) and
+   * goes. More instances than before are deployed, fewer are drained and undeployed. Fails,
+   * naming the instance, when a new server cannot start; the instances not yet replaced keep
+   * serving with the previous configuration.
+   */
+  @Override
+  public Future<JsonObject> onReload(PhaseContext reload) {
+    HttpConfig next;
+    try {
+      next = HttpConfig.from(reload.config());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    if (stopping) {
+      return Future.failedFuture(new IllegalStateException("the HTTP server is stopping"));
+    }
+    Future<JsonObject> run = reloadChain.transform(ignored -> rollingReplace(next, reload.config(), reload));
+    reloadChain = run;
+    return run;
+  }
+
+  private Future<JsonObject> rollingReplace(HttpConfig next, JsonObject full, PhaseContext reload) {
+    if (stopping) {
+      return Future.failedFuture(new IllegalStateException("the HTTP server is stopping"));
+    }
+    reloading = true;
+    publishSummary();
+    long started = System.currentTimeMillis();
+    List<Instance> old = List.copyOf(instances);
+    boolean sameAddress = next.host().equals(config.host()) && next.port() == config.port();
+    int listen = next.port() == 0 && sameAddress ? listenPort : listenPort(next);
+    int target = next.instances();
+    int steps = Math.max(old.size(), target);
+    int drainSteps = old.size();
+    DrainResult[] drained = {DrainResult.NONE};
+    int[] replaced = {0};
+    int[] changed = {0};
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = 0; i < steps; i++) {
+      int index = i;
+      chain = chain.compose(v -> {
+        if (stopping) {
+          return Future.failedFuture(new IllegalStateException("a stop began during the reload"));
+        }
+        long now = System.currentTimeMillis();
+        long share = usable(reload.deadline() - now) / Math.max(1, drainSteps - index);
+        long window = Math.min(next.reloadCloseWindow().toMillis(), share / 2);
+        long settle = Math.max(20, margin(share) / 2);
+        if (index < old.size() && index < target) {
+          // the same instance, a new server: it listens before the old one drains
+          Instance instance = old.get(index);
+          return instance.verticle().replace(next, full, listen, window, now + share, settle)
+              .recover(e -> Future.failedFuture(new IllegalStateException("instance " + (index + 1) + " of "
+                  + target + " could not start with the new configuration: " + e.getMessage(), e)))
+              .map(result -> {
+                drained[0] = drained[0].plus(result);
+                replaced[0]++;
+                changed[0]++;
+                int at = instances.indexOf(instance);
+                if (at >= 0) {
+                  instances.set(at, new Instance(instance.deploymentId(), instance.verticle(),
+                      instance.verticle().actualPort()));
+                }
+                publishSummary();
+                return null;
+              });
+        }
+        if (index < target) {
+          return deployInstance(next, full, listen)
+              .recover(e -> Future.failedFuture(new IllegalStateException("new instance " + (index + 1) + " of "
+                  + target + " could not start: " + e.getMessage(), e)))
+              .compose(instance -> {
+                instances.add(instance);
+                changed[0]++;
+                publishSummary();
+                return stopping ? drainAll(List.of(instance), "stop", 0, stopBudgetDeadline, 20)
+                    .compose(r -> undeploy(instance)) : Future.<Void>succeededFuture();
+              });
+        }
+        Instance retired = old.get(index);
+        return retired.verticle().drain("reload", window, now + share, settle).compose(result -> {
+          drained[0] = drained[0].plus(result);
+          changed[0]++;
+          return undeploy(retired);
+        });
+      });
+    }
+    return chain.transform(ar -> {
+      reloading = false;
+      if (changed[0] > 0) {
+        config = next;
+        fullConfig = full.copy();
+        listenPort = listen;
+      }
+      state.meters().drained("reload", drained[0]);
+      state.meters().instancesReplaced(replaced[0]);
+      publishSummary();
+      JsonObject detail = drained[0].toJson().put("replaced", replaced[0]).put("instances", instances.size())
+          .put("port", currentPort()).put("durationMs", System.currentTimeMillis() - started);
+      if (ar.failed()) {
+        LOG.error("HTTP reload failed after replacing {} of {} instance(s): {}", replaced[0], old.size(),
+            ar.cause().getMessage());
+        return Future.failedFuture(new IllegalStateException(ar.cause().getMessage() + " (" + replaced[0]
+            + " of " + old.size() + " instance(s) replaced; the others keep the previous configuration)",
+            ar.cause()));
+      }
+      LOG.info("HTTP reload done: {}", detail.encode());
+      return Future.succeededFuture(detail);
+    });
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private void publishSummary() {
+    JsonArray ports = new JsonArray();
+    for (Instance instance : instances) {
+      if (!ports.contains(instance.port())) {
+        ports.add(instance.port());
+      }
+    }
+    if (!instances.isEmpty()) {
+      publishedPort = currentPort();
+    }
+    state.http(new JsonObject().put("host", config.host()).put("port", currentPort()).put("ports", ports)
+        .put("instances", instances.size()).put("ready", state.ready()).put("notReadyReason", state.notReadyReason())
+        .put("stopping", stopping).put("reloading", reloading));
+  }
+}

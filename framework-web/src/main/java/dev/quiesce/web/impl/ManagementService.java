@@ -1,0 +1,404 @@
+package dev.quiesce.web.impl;
+
+import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.Participant;
+import dev.quiesce.lifecycle.Participants;
+import dev.quiesce.lifecycle.PhaseContext;
+import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.web.ManagementConfig;
+import dev.quiesce.web.QuiesceMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The management listener's logic: its router, the lifecycle events it streams and counts, and
+ * its part in the lifecycle (participant {@code management}, phase {@code close}). Runs on the
+ * management verticle's context.
+ */
+public final class ManagementService implements Participant {
+
+  private static final Logger LOG = LoggerFactory.getLogger("quiesce.management");
+
+  /** The participant's name in the stop report. */
+  public static final String NAME = "management";
+  /** The process manager's address (its {@code list} command gives the summary shown in the status). */
+  static final String PROCESS_ADDRESS = "quiesce.process";
+
+  private static final List<String> COMMANDS = List.of("stop", "drain", "resume", "reload");
+  private static final int MAX_REASON = 200;
+
+  private final Vertx vertx;
+  private final WebState state;
+  private final EventStreams streams = new EventStreams();
+  private final ManagementConfig started;
+  private volatile ManagementConfig config;
+  private volatile BearerToken token;
+  private volatile BodyHandler bodies;
+  private volatile HttpServer server;
+  private MessageConsumer<Object> events;
+  private Participants.Registration registration;
+  private long heartbeatTimer = -1;
+  private boolean closing;
+
+  public ManagementService(Vertx vertx, ManagementConfig config) {
+    this.vertx = vertx;
+    this.state = WebState.of(vertx);
+    this.started = config;
+    apply(config);
+  }
+
+  private void apply(ManagementConfig next) {
+    config = next;
+    token = next.token().map(BearerToken::new).orElse(null);
+    bodies = BodyHandler.create(false).setBodyLimit(next.maxBodySize());
+  }
+
+  // ---------------------------------------------------------------- start and stop
+
+  /** Listens on the event bus, binds the listener, then registers for {@code close}. */
+  public Future<Void> start() {
+    events = vertx.eventBus().consumer(LifecycleAddresses.EVENTS, message -> {
+      if (message.body() instanceof JsonObject event) {
+        onEvent(event);
+      }
+    });
+    HttpServerOptions options = new HttpServerOptions().setHost(started.host()).setPort(started.port())
+        .setHttp2ClearTextEnabled(false).setCompressionSupported(false).setMaxInitialLineLength(4096)
+        .setMaxHeaderSize(8192).setMaxFormAttributeSize(started.maxBodySize()).setIdleTimeout(120);
+    server = vertx.createHttpServer(options).requestHandler(router());
+    return events.completion()
+        .compose(v -> server.listen())
+        .compose(s -> Participants.register(vertx, this))
+        .<Void>map(r -> {
+          registration = r;
+          restartHeartbeat();
+          LOG.info("management listening on {}:{}", started.host(), server.actualPort());
+          return null;
+        })
+        .recover(err -> server.close().otherwiseEmpty().compose(v -> events.unregister().otherwiseEmpty())
+            .transform(v -> Future.failedFuture(new IllegalStateException("the management listener on "
+                + started.host() + ":" + started.port() + " could not start: " + err.getMessage(), err))));
+  }
+
+  /** Kept out of the {@code close} phase's undeploy: the events stream must deliver the final report. */
+  @Override
+  public boolean retainUntilExit() {
+    return true;
+  }
+
+  /**
+   * Undeployed: streams still open get a {@code closing} event (unless the report already ended
+   * them) and end; the listener closes within a second.
+   */
+  public Future<Void> stop() {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    streams.closeAll("the management listener was undeployed");
+    // once the report is out, the stop is over and the coordinator may be gone already
+    Future<Void> left = registration == null || streams.reportSeen() ? Future.succeededFuture()
+        : registration.unregister();
+    return left.eventually(() -> events == null ? Future.succeededFuture() : events.unregister().otherwiseEmpty())
+        .eventually(() -> server == null ? Future.succeededFuture()
+            : server.shutdown(1, TimeUnit.SECONDS).otherwiseEmpty());
+  }
+
+  public int port() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private void restartHeartbeat() {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    heartbeatTimer = vertx.setPeriodic(config.eventsHeartbeat().toMillis(), id -> streams.heartbeat());
+  }
+
+  // ---------------------------------------------------------------- lifecycle events
+
+  private void onEvent(JsonObject event) {
+    String type = event.getString("type", "");
+    WebMeters meters = state.meters();
+    switch (type) {
+      case "phase-end" -> {
+        if (event.getValue("phase") instanceof String phase && event.getValue("durationMs") instanceof Number ms) {
+          meters.phase(phase, ms.longValue());
+        }
+      }
+      case "report" -> {
+        JsonObject report = event.getValue("report") instanceof JsonObject r ? r : new JsonObject();
+        meters.stop(report.getValue("outcome") instanceof String o ? o : "unknown");
+      }
+      case "reload" -> meters.reload(event.getValue("outcome") instanceof String o ? o : "unknown");
+      default -> {
+      }
+    }
+    streams.publish(event);
+  }
+
+  // ---------------------------------------------------------------- the participant
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> phases() {
+    return Set.of(Steps.CLOSE);
+  }
+
+  /** {@code close}: the end is near; keeps serving (the listener lives until it is undeployed). */
+  @Override
+  public Future<JsonObject> onPhase(PhaseContext phase) {
+    if (Steps.CLOSE.equals(phase.name())) {
+      closing = true;
+    }
+    return Future.succeededFuture(new JsonObject().put("eventStreams", streams.size()));
+  }
+
+  /**
+   * Applies the token, body limit, timeouts and heartbeat of a new configuration at once; a
+   * changed address or metrics setting is reported in {@code restartRequired} (they need a restart).
+   */
+  @Override
+  public Future<JsonObject> onReload(PhaseContext reload) {
+    ManagementConfig next;
+    try {
+      next = ManagementConfig.from(reload.config());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    JsonArray restart = new JsonArray();
+    if (!next.host().equals(started.host())) {
+      restart.add("management.host");
+    }
+    if (next.port() != started.port()) {
+      restart.add("management.port");
+    }
+    if (next.metricsEnabled() != started.metricsEnabled()) {
+      restart.add("management.metricsEnabled");
+    }
+    if (next.enabled() != started.enabled()) {
+      restart.add("management.enabled");
+    }
+    apply(next);
+    restartHeartbeat();
+    return Future.succeededFuture(new JsonObject().put("controlEnabled", token != null)
+        .put("restartRequired", restart));
+  }
+
+  // ---------------------------------------------------------------- routes
+
+  private Router router() {
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
+    router.route().handler(ctx -> bodies.handle(ctx));
+    HealthCheckHandler live = HealthCheckHandler.createWithHealthChecks(state.liveness());
+    HealthCheckHandler ready = HealthCheckHandler.createWithHealthChecks(state.readiness());
+    endpoint(router, "/health/live", Map.of(HttpMethod.GET, live));
+    endpoint(router, "/health/ready", Map.of(HttpMethod.GET, ctx -> {
+      ctx.addBodyEndHandler(v -> state.readinessAnswered(ctx.response().getStatusCode()));
+      ready.handle(ctx);
+    }));
+    endpoint(router, "/lifecycle/status", Map.of(HttpMethod.GET, this::status));
+    endpoint(router, "/lifecycle/events", Map.of(HttpMethod.GET, ctx -> streams.open(ctx, coordinatorStatus())));
+    for (String command : COMMANDS) {
+      endpoint(router, "/lifecycle/" + command, Map.of(HttpMethod.POST, ctx -> control(ctx, command)));
+    }
+    endpoint(router, "/metrics", Map.of(HttpMethod.GET, metricsHandler()));
+    router.route().last().handler(ctx -> Responses.error(ctx, 404, "not found"));
+    router.errorHandler(400, ctx -> Responses.error(ctx, 400, "bad request"));
+    router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not found"));
+    router.errorHandler(405, ctx -> Responses.error(ctx, 405, "method not allowed"));
+    router.errorHandler(413, ctx -> Responses.error(ctx, 413, "request body too large; the limit is "
+        + config.maxBodySize() + " bytes"));
+    router.errorHandler(500, ctx -> {
+      LOG.warn("management request {} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+      Responses.error(ctx, 500, "internal error");
+    });
+    return router;
+  }
+
+  /** One path: its methods, and 405 with {@code Allow} for the others. */
+  private static void endpoint(Router router, String path, Map<HttpMethod, Handler<RoutingContext>> methods) {
+    String allow = methods.keySet().stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
+    router.route(path).handler(ctx -> {
+      Handler<RoutingContext> handler = methods.get(ctx.request().method());
+      if (handler == null) {
+        ctx.response().putHeader(HttpHeaders.ALLOW, allow);
+        Responses.error(ctx, 405, "method not allowed; use " + allow);
+        return;
+      }
+      handler.handle(ctx);
+    });
+  }
+
+  private Handler<RoutingContext> metricsHandler() {
+    if (!started.metricsEnabled()) {
+      return ctx -> Responses.error(ctx, 404, "metrics are disabled (management.metricsEnabled is false)");
+    }
+    return QuiesceMetrics.registry(vertx)
+        .filter(PrometheusMeterRegistry.class::isInstance)
+        .map(r -> PrometheusScrapingHandler.create((PrometheusMeterRegistry) r))
+        .orElse(ctx -> Responses.error(ctx, 404, "metrics are not available: Vert.x was created without"
+            + " Micrometer Prometheus metrics"));
+  }
+
+  // ---------------------------------------------------------------- status
+
+  private Future<JsonObject> coordinatorStatus() {
+    return vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "status"),
+            new DeliveryOptions().setSendTimeout(config.commandTimeout().toMillis()))
+        .map(reply -> reply.body() instanceof JsonObject o ? o : new JsonObject());
+  }
+
+  private void status(RoutingContext ctx) {
+    Future<JsonObject> lifecycle = coordinatorStatus();
+    Future<Object> processes = vertx.eventBus().<Object>request(PROCESS_ADDRESS, new JsonObject().put("command", "list"),
+        new DeliveryOptions().setSendTimeout(config.processTimeout().toMillis())).map(m -> m.body());
+    Future.join(lifecycle, processes).onComplete(ar -> {
+      JsonObject body = new JsonObject();
+      int code = 200;
+      if (lifecycle.succeeded()) {
+        body.mergeIn(lifecycle.result());
+      } else {
+        code = 503;
+        body.put("state", "UNKNOWN").put("error", "the lifecycle coordinator did not answer: "
+            + describe(lifecycle.cause()));
+      }
+      body.put("inFlightRequests", state.inFlight());
+      body.put("ready", state.ready());
+      JsonObject http = state.http();
+      if (!http.isEmpty()) {
+        body.put("http", http);
+      }
+      if (processes.succeeded() && processes.result() != null) {
+        body.put("processes", processes.result());
+      }
+      body.put("management", new JsonObject().put("closing", closing).put("eventStreams", streams.size())
+          .put("controlEnabled", token != null));
+      Responses.json(ctx, code, body);
+    });
+  }
+
+  private static String describe(Throwable t) {
+    if (t instanceof ReplyException re) {
+      return switch (re.failureType()) {
+        case NO_HANDLERS -> "no lifecycle coordinator is running";
+        case TIMEOUT -> "it did not answer in time";
+        default -> Responses.clean(re.getMessage(), MAX_REASON);
+      };
+    }
+    return "internal error";
+  }
+
+  // ---------------------------------------------------------------- control
+
+  private void control(RoutingContext ctx, String command) {
+    BearerToken expected = token;
+    if (expected == null) {
+      Responses.json(ctx, 403, new JsonObject().put("status", 403)
+          .put("error", "control endpoints are disabled: no management token is configured")
+          .put("hint", "set management.token (at least " + ManagementConfig.MIN_TOKEN_LENGTH
+              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) and send \"Authorization: Bearer <token>\""));
+      return;
+    }
+    if (!expected.matches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"quiesce\"");
+      Responses.error(ctx, 401, "missing or wrong bearer token");
+      return;
+    }
+    String reason;
+    try {
+      reason = reasonOf(ctx);
+    } catch (IllegalArgumentException e) {
+      Responses.error(ctx, 400, e.getMessage());
+      return;
+    }
+    JsonObject request = new JsonObject().put("command", command).put("reason", reason);
+    vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, request,
+            new DeliveryOptions().setSendTimeout(config.commandTimeout().toMillis()))
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            Object body = ar.result().body();
+            Responses.json(ctx, 202, body instanceof JsonObject o ? o : new JsonObject().put("accepted", true));
+            return;
+          }
+          if (ar.cause() instanceof ReplyException re) {
+            switch (re.failureType()) {
+              case NO_HANDLERS -> Responses.error(ctx, 503, "no lifecycle coordinator is running");
+              case TIMEOUT -> Responses.error(ctx, 504, "the lifecycle coordinator did not answer in time");
+              default -> {
+                int code = re.failureCode() == 400 || re.failureCode() == 409 ? re.failureCode() : 500;
+                Responses.error(ctx, code, code == 500 ? "the lifecycle coordinator failed"
+                    : Responses.clean(re.getMessage(), MAX_REASON));
+              }
+            }
+            return;
+          }
+          LOG.warn("management command {} failed", command, ar.cause());
+          Responses.error(ctx, 500, "internal error");
+        });
+  }
+
+  /** The optional {@code {"reason": "…"}} body; without one, the reason names the caller. */
+  private static String reasonOf(RoutingContext ctx) {
+    String fallback = "management API (" + ctx.request().remoteAddress() + ")";
+    Buffer raw = ctx.body() == null ? null : ctx.body().buffer();
+    if (raw == null || raw.toString().isBlank()) {
+      return fallback;
+    }
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      body = null;
+    }
+    if (body == null) {
+      throw new IllegalArgumentException("the body must be a JSON object such as {\"reason\": \"deploy 42\"}");
+    }
+    Set<String> unknown = new java.util.TreeSet<>(body.fieldNames());
+    unknown.remove("reason");
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException("unknown field(s) " + unknown + "; only \"reason\" is accepted");
+    }
+    Object reason = body.getValue("reason");
+    if (reason == null) {
+      return fallback;
+    }
+    if (!(reason instanceof String s)) {
+      throw new IllegalArgumentException("\"reason\" must be a string");
+    }
+    return Responses.clean(s, MAX_REASON);
+  }
+}

@@ -1,0 +1,224 @@
+package dev.quiesce.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.testing.Await;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@code drain} phase of the HTTP verticle, seen by real clients on 127.0.0.1. */
+class HttpDrainTest {
+
+  private WebFixture fx;
+  private PhaseDriver driver;
+
+  @BeforeEach
+  void start() {
+    fx = new WebFixture();
+    driver = new PhaseDriver(fx.vertx);
+    fx.deployHttp(WebFixture.config(new JsonObject()));
+  }
+
+  @AfterEach
+  void stop() {
+    fx.close();
+  }
+
+  private static CompletableFuture<RawHttp.Response> readAsync(RawHttp client) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return client.read();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void registersAsHttpParticipant() {
+    assertThat(driver.registered()).containsExactly("http");
+  }
+
+  @Test
+  void inFlightRequestCompletesDuringDrainWithConnectionClose() throws Exception {
+    try (RawHttp client = new RawHttp(fx.httpPort())) {
+      client.send("/slow?ms=800");
+      CompletableFuture<RawHttp.Response> response = readAsync(client);
+      fx.awaitInFlight(1);
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5));
+
+      RawHttp.Response r = response.get(5, TimeUnit.SECONDS);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("slept 800");
+      assertThat(r.header("connection")).isEqualToIgnoringCase("close");
+      JsonObject detail = drain.detail(Duration.ofSeconds(5));
+      assertThat(detail.getLong("completed")).isEqualTo(1);
+      assertThat(detail.getLong("aborted")).isZero();
+      assertThat(detail.getLong("inFlightAtStart")).isEqualTo(1);
+      assertThat(detail.getLong("connectionsClosed")).isEqualTo(1);
+      assertThat(client.closedWithin(Duration.ofSeconds(2))).isTrue();
+    }
+  }
+
+  @Test
+  void newConnectionIsRefusedOnceDrainBegan() throws Exception {
+    int port = fx.httpPort();
+    try (RawHttp busy = new RawHttp(port)) {
+      busy.send("/slow?ms=1500");
+      fx.awaitInFlight(1);
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5));
+      Await.until("new connections are refused", Duration.ofSeconds(2), () -> {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+          return !s.isConnected();
+        } catch (ConnectException e) {
+          return true;
+        } catch (IOException e) {
+          return false;
+        }
+      });
+      assertThat(drain.acked()).as("the drain still waits for the slow request").isFalse();
+      assertThat(busy.read().status()).isEqualTo(200);
+      assertThat(drain.detail(Duration.ofSeconds(5)).getLong("completed")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void requestPipelinedBehindInFlightOneIsServedWithConnectionClose() throws Exception {
+    try (RawHttp client = new RawHttp(fx.httpPort())) {
+      client.sendRaw("GET /slow?ms=600 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      fx.awaitInFlight(1);
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5));
+
+      RawHttp.Response first = client.read();
+      RawHttp.Response second = client.read();
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(second.status()).isEqualTo(200);
+      assertThat(second.body()).isEqualTo("hello");
+      assertThat(second.header("connection")).isEqualToIgnoringCase("close");
+      JsonObject detail = drain.detail(Duration.ofSeconds(5));
+      assertThat(detail.getLong("acceptedDuringDrain")).isEqualTo(1);
+      assertThat(detail.getLong("completed")).isEqualTo(2);
+      assertThat(detail.getLong("aborted")).isZero();
+    }
+  }
+
+  @Test
+  void idleKeepAliveConnectionIsClosedWhenDrainBegins() throws Exception {
+    try (RawHttp idle = new RawHttp(fx.httpPort())) {
+      RawHttp.Response r = idle.send("/hello").read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("connection")).isNull();
+      assertThat(idle.closedWithin(Duration.ofMillis(200))).as("kept alive before the drain").isFalse();
+
+      long started = System.nanoTime();
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(10));
+      assertThat(idle.closedWithin(Duration.ofSeconds(3))).isTrue();
+      JsonObject detail = drain.detail(Duration.ofSeconds(5));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+      assertThat(detail.getLong("connectionsClosed")).isEqualTo(1);
+      assertThat(detail.getLong("completed")).isZero();
+    }
+  }
+
+  @Test
+  void requestsBeyondBudgetAreAbortedAndCounted() throws Exception {
+    try (RawHttp slow1 = new RawHttp(fx.httpPort()); RawHttp slow2 = new RawHttp(fx.httpPort());
+        RawHttp quick = new RawHttp(fx.httpPort())) {
+      slow1.send("/slow?ms=20000");
+      slow2.send("/slow?ms=20000");
+      quick.send("/slow?ms=200");
+      fx.awaitInFlight(3);
+      long started = System.nanoTime();
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(1));
+
+      JsonObject detail = drain.detail(Duration.ofSeconds(5));
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(800)).isLessThan(Duration.ofSeconds(3));
+      assertThat(detail.getLong("completed")).isEqualTo(1);
+      assertThat(detail.getLong("aborted")).isEqualTo(2);
+      assertThat(detail.getLong("completed") + detail.getLong("aborted"))
+          .isEqualTo(detail.getLong("inFlightAtStart") + detail.getLong("acceptedDuringDrain"));
+      assertThat(quick.read().status()).isEqualTo(200);
+      assertThatThrownBy(slow1::read).isInstanceOf(IOException.class);
+      assertThatThrownBy(slow2::read).isInstanceOf(IOException.class);
+      assertThat(fx.state().inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void forcedDrainAbortsAtOnce() throws Exception {
+    try (RawHttp slow = new RawHttp(fx.httpPort())) {
+      slow.send("/slow?ms=20000");
+      fx.awaitInFlight(1);
+      long started = System.nanoTime();
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ZERO, true, new JsonObject());
+      JsonObject detail = drain.detail(Duration.ofSeconds(5));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+      assertThat(detail.getLong("aborted")).isEqualTo(1);
+      assertThatThrownBy(slow::read).isInstanceOf(IOException.class);
+    }
+  }
+
+  @Test
+  void drainedInstancesAreUndeployedBeforeTheAck() {
+    int before = fx.vertx.deploymentIDs().size();
+    assertThat(before).isEqualTo(2);
+    driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5)).detail(Duration.ofSeconds(5));
+    assertThat(fx.vertx.deploymentIDs()).containsExactly(fx.httpDeployment);
+  }
+
+  @Test
+  void drainUnderLoadAccountsForEveryRequest() {
+    HttpClient keepAlive = fx.vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(8));
+    HttpClient perRequest = fx.vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(8));
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong answered = new AtomicLong();
+    int port = fx.httpPort();
+    for (int i = 0; i < 8; i++) {
+      HttpClient client = i % 2 == 0 ? keepAlive : perRequest;
+      fx.vertx.runOnContext(v -> loop(client, port, stop, answered, 0));
+    }
+    Await.until("load is flowing", Duration.ofSeconds(5), () -> answered.get() > 100);
+    JsonObject detail = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(3)).detail(Duration.ofSeconds(6));
+    stop.set(true);
+    assertThat(detail.getLong("aborted")).as(detail.encode()).isZero();
+    assertThat(detail.getLong("completed")).as("nothing unaccounted for: " + detail.encode())
+        .isEqualTo(detail.getLong("inFlightAtStart") + detail.getLong("acceptedDuringDrain"));
+    assertThat(detail.getLong("inFlightAtStart")).isPositive();
+    assertThat(fx.state().inFlight()).isZero();
+  }
+
+  /** One request after the other (bounded), until told to stop or refused. */
+  private static void loop(HttpClient client, int port,
+      AtomicBoolean stop, AtomicLong answered, int n) {
+    if (stop.get() || n >= 5_000) {
+      return;
+    }
+    client.request(HttpMethod.GET, port, "127.0.0.1", "/slow?ms=20")
+        .compose(req -> req.send()).compose(resp -> resp.body())
+        .onComplete(ar -> {
+          if (ar.succeeded()) {
+            answered.incrementAndGet();
+            loop(client, port, stop, answered, n + 1);
+          }
+        });
+  }
+}

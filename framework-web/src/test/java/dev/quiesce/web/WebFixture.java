@@ -1,0 +1,96 @@
+package dev.quiesce.web;
+
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.LifecycleCoordinator;
+import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.testing.Await;
+import dev.quiesce.web.impl.WebState;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/**
+ * A real Vert.x (with Micrometer metrics, as the launcher creates it) and the web verticles
+ * deployed on 127.0.0.1 with free ports.
+ */
+final class WebFixture implements AutoCloseable {
+
+  final Vertx vertx;
+  HttpServerVerticle http;
+  String httpDeployment;
+  ManagementVerticle management;
+  String managementDeployment;
+  LifecycleCoordinator coordinator;
+
+  WebFixture() {
+    vertx = Vertx.vertx(QuiesceMetrics.enable(new VertxOptions()));
+  }
+
+  /** A configuration with both listeners on 127.0.0.1, free ports, plus {@code http} and {@code management} overrides. */
+  static JsonObject config(JsonObject http, JsonObject management) {
+    return new JsonObject()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).mergeIn(http))
+        .put("management", new JsonObject().put("host", "127.0.0.1").put("port", 0).mergeIn(management));
+  }
+
+  static JsonObject config(JsonObject http) {
+    return config(http, new JsonObject());
+  }
+
+  WebFixture deployHttp(JsonObject config) {
+    return deployHttp(config, new TestRoutes());
+  }
+
+  WebFixture deployHttp(JsonObject config, RouterFactory routes) {
+    http = new HttpServerVerticle(routes);
+    httpDeployment = Await.result(vertx.deployVerticle(http, new DeploymentOptions().setConfig(config)));
+    return this;
+  }
+
+  WebFixture deployManagement(JsonObject config) {
+    management = new ManagementVerticle();
+    managementDeployment = Await.result(vertx.deployVerticle(management, new DeploymentOptions().setConfig(config)));
+    return this;
+  }
+
+  /** A real lifecycle coordinator, deployed first as the launcher does (on a worker), and running. */
+  LifecycleCoordinator deployCoordinator(JsonObject root) {
+    coordinator = new LifecycleCoordinator(LifecycleConfig.from(root));
+    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    coordinator.markRunning();
+    Await.until("the coordinator runs", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.RUNNING);
+    return coordinator;
+  }
+
+  int httpPort() {
+    return http.actualPort();
+  }
+
+  int managementPort() {
+    return management.actualPort();
+  }
+
+  WebState state() {
+    return WebState.of(vertx);
+  }
+
+  /** Waits until {@code n} requests are in flight. */
+  void awaitInFlight(long n) {
+    Await.until(n + " request(s) in flight", Duration.ofSeconds(5), () -> state().inFlight() == n);
+  }
+
+  /** Undeploys the web verticles first (while the coordinator still answers), then closes Vert.x. */
+  @Override
+  public void close() {
+    for (String id : new String[] {httpDeployment, managementDeployment}) {
+      if (id != null && vertx.deploymentIDs().contains(id)) {
+        vertx.undeploy(id).otherwiseEmpty().toCompletionStage().toCompletableFuture()
+            .completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join();
+      }
+    }
+    Await.result(vertx.close(), Duration.ofSeconds(20));
+  }
+}
