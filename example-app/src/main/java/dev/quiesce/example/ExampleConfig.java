@@ -30,9 +30,6 @@ public record ExampleConfig(Duration maxWork, Duration workersTimeout) {
 
   /** @throws dev.quiesce.config.ConfigException naming every problem */
   public static ExampleConfig from(JsonObject root) {
-    ConfigReader reader = ConfigReader.root(root);
-    ExampleConfig config = read(reader);
-    reader.throwIfProblems();
-    return config;
+    return ConfigReader.readAll(root, ExampleConfig::read);
   }
 }

@@ -37,6 +37,19 @@ public final class ConfigReader {
     return new ConfigReader(json == null ? new JsonObject() : json, "", new ArrayList<>());
   }
 
+  /**
+   * Reads a whole configuration with {@code read} and throws if it found any problem: the
+   * {@code from(JsonObject)} of every typed section.
+   *
+   * @throws ConfigException naming the JSON path and rule of every problem
+   */
+  public static <T> T readAll(JsonObject root, Function<ConfigReader, T> read) {
+    ConfigReader reader = root(root);
+    T value = read.apply(reader);
+    reader.throwIfProblems();
+    return value;
+  }
+
   /** A reader of {@code json} that reports problems under {@code path}, into its own list. */
   public static ConfigReader at(String path, JsonObject json) {
     return new ConfigReader(json == null ? new JsonObject() : json, path, new ArrayList<>());

@@ -43,10 +43,7 @@ public record LifecycleConfig(Duration shutdownTimeout, List<PhaseSpec> phases, 
    * @throws ConfigException naming the JSON path and rule of every problem
    */
   public static LifecycleConfig from(JsonObject root) {
-    ConfigReader reader = ConfigReader.root(root);
-    LifecycleConfig config = LifecycleConfigParser.parse(reader);
-    reader.throwIfProblems();
-    return config;
+    return ConfigReader.readAll(root, LifecycleConfigParser::parse);
   }
 
   /** The defaults alone. */

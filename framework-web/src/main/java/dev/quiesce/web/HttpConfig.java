@@ -78,10 +78,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
    * @throws ConfigException naming the JSON path and rule of every problem
    */
   public static HttpConfig from(JsonObject root) {
-    ConfigReader reader = ConfigReader.root(root);
-    HttpConfig config = read(reader);
-    reader.throwIfProblems();
-    return config;
+    return ConfigReader.readAll(root, HttpConfig::read);
   }
 
   /** Reads the {@code http} section of {@code root}, recording problems in it (never throws for bad input). */

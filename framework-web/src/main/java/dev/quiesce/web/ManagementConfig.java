@@ -59,10 +59,7 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
    * @throws ConfigException naming the JSON path and rule of every problem
    */
   public static ManagementConfig from(JsonObject root) {
-    ConfigReader reader = ConfigReader.root(root);
-    ManagementConfig config = read(reader);
-    reader.throwIfProblems();
-    return config;
+    return ConfigReader.readAll(root, ManagementConfig::read);
   }
 
   /** Reads the {@code management} section of {@code root}, recording problems in it (never throws for bad input). */

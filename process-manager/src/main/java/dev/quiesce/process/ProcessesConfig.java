@@ -30,10 +30,7 @@ public record ProcessesConfig(List<ProcessGroupConfig> groups) {
    *     the rule of every problem found
    */
   public static ProcessesConfig from(JsonObject root) {
-    ConfigReader reader = ConfigReader.root(root);
-    ProcessesConfig config = read(reader);
-    reader.throwIfProblems();
-    return config;
+    return ConfigReader.readAll(root, ProcessesConfig::read);
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.quiesce.web.impl;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * What one drain did, for the acknowledgement detail and the metrics. Every request that was in
@@ -28,6 +30,17 @@ public record DrainResult(long inFlightAtStart, long acceptedDuringDrain, long c
     return new DrainResult(inFlightAtStart + other.inFlightAtStart, acceptedDuringDrain + other.acceptedDuringDrain,
         completed + other.completed, aborted + other.aborted, connectionsClosed + other.connectionsClosed,
         websockets + other.websockets, streams + other.streams, Math.max(durationMs, other.durationMs));
+  }
+
+  /** Waits for every drain run side by side and sums them; fails when one of them failed. */
+  public static Future<DrainResult> sumOf(List<Future<DrainResult>> drains) {
+    return Future.join(drains).map(all -> {
+      DrainResult sum = NONE;
+      for (Future<DrainResult> f : drains) {
+        sum = sum.plus(f.result());
+      }
+      return sum;
+    });
   }
 
   /** {@code {"completed":N,"aborted":N,"connectionsClosed":N,"websockets":N,"streams":N,...}}. */

@@ -140,15 +140,7 @@ final class HttpInstanceVerticle extends VerticleBase {
       drains.add((running != null ? running : slot.tracker().drain(kind, windowMs, budgetDeadline, settleMs))
           .andThen(ar -> slot.tracker().detach()));
     }
-    return Future.join(drains).map(cf -> {
-      DrainResult sum = DrainResult.NONE;
-      for (Future<DrainResult> f : drains) {
-        if (f.succeeded()) {
-          sum = sum.plus(f.result());
-        }
-      }
-      return sum;
-    });
+    return DrainResult.sumOf(drains);
   }
 
   int actualPort() {

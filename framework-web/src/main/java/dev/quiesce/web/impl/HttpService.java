@@ -269,15 +269,7 @@ public final class HttpService implements Participant {
     for (Instance instance : which) {
       drains.add(instance.verticle().drain(kind, windowMs, budgetDeadline, settle));
     }
-    return Future.join(drains).map(cf -> {
-      DrainResult sum = DrainResult.NONE;
-      for (Future<DrainResult> f : drains) {
-        if (f.succeeded()) {
-          sum = sum.plus(f.result());
-        }
-      }
-      return sum;
-    });
+    return DrainResult.sumOf(drains);
   }
 
   // ---------------------------------------------------------------- reload
