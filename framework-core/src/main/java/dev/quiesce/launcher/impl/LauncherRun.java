@@ -97,6 +97,13 @@ public final class LauncherRun {
       await(start == null ? Future.succeededFuture() : start, lifecycle.startTimeout());
     } catch (Exception e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      if (coordinator.state() == LifecycleState.STOPPING || coordinator.state() == LifecycleState.STOPPED) {
+        // a stop asked for during the start: the start's failure is its consequence, not a second trigger
+        LOG.info("the application did not finish starting because a stop began: {}", cause.toString());
+        JsonObject report = awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+        closeVertx(remaining(report));
+        return report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
+      }
       LOG.error("the application failed to start: {}", cause instanceof TimeoutException
           ? "it did not start within " + lifecycle.startTimeout().toMillis() + " ms" : cause.toString(), cause);
       exitCode.set(ExitCodes.STARTUP_FAILURE);
