@@ -12,6 +12,9 @@
 #   CHILD_EXIT_AFTER=0.1      exit on its own after this many seconds, with CHILD_EXIT_CODE (0)
 #   CHILD_CLOSE_STDOUT=1      close stdout at once (and say so on stderr)
 #   CHILD_BIG_LINE=10485760   first write one line of this many bytes to stdout
+#   CHILD_ESCAPE=setsid       also start a descendant (role "escapee") that leaves the group with setsid
+#   CHILD_ESCAPE=daemon       the same as a daemon does it: setsid, fork, and the intermediate exits at once
+#                             (the escapee's parent is gone and its session leader too)
 # Every test sets QUIESCE_TEST_TAG so that it can find exactly its own processes.
 ROLE=${CHILD_ROLE:-child}
 LOG="$CHILD_LOG_DIR/$$.log"
@@ -44,6 +47,16 @@ if [ "$CHILD_GRANDCHILD" = 1 ]; then
   CHILD_ROLE=grandchild CHILD_GRANDCHILD= CHILD_READY_AFTER= CHILD_EXIT_AFTER= \
     CHILD_IGNORE="$CHILD_GRANDCHILD_IGNORE" sh "$0" &
 fi
+case "$CHILD_ESCAPE" in
+  setsid)
+    CHILD_ROLE=escapee CHILD_ESCAPE= CHILD_GRANDCHILD= CHILD_READY_AFTER= CHILD_EXIT_AFTER= CHILD_IGNORE= \
+      setsid sh "$0" &
+    ;;
+  daemon)
+    CHILD_ROLE=escapee CHILD_ESCAPE= CHILD_GRANDCHILD= CHILD_READY_AFTER= CHILD_EXIT_AFTER= CHILD_IGNORE= \
+      setsid sh -c 'sh "$1" </dev/null >/dev/null 2>&1 & exit 0' sh "$0" </dev/null >/dev/null 2>&1 &
+    ;;
+esac
 if [ -n "$CHILD_CLOSE_STDOUT" ]; then
   exec 1>&-
   echo "stdout closed" >&2

@@ -7,6 +7,8 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -128,7 +130,33 @@ public final class ConfigLoader {
           retriever.close();
           return Future.succeededFuture();
         })
-        .recover(err -> Future.failedFuture(new ConfigException("", file + ": " + describe(err))));
+        .recover(err -> explain(err).compose(why -> Future.failedFuture(new ConfigException("", file + ": " + why))));
+  }
+
+  /**
+   * What is wrong with the file. vertx-config answers only "Failed to decode" for a file that is
+   * valid JSON but not an object ({@code [...]}, {@code "text"}, {@code 42}, {@code null}): such a
+   * file is read again to say so, rather than calling valid JSON invalid.
+   */
+  private Future<String> explain(Throwable err) {
+    String described = describe(err);
+    if (!described.startsWith("not valid JSON")) {
+      return Future.succeededFuture(described);
+    }
+    return vertx.fileSystem().readFile(file).map(content -> {
+      Object value;
+      try {
+        value = Json.decodeValue(content);
+      } catch (DecodeException e) {
+        return described;
+      }
+      if (value instanceof JsonObject) {
+        return described;
+      }
+      String kind = value == null ? "null" : value instanceof JsonArray ? "an array"
+          : value instanceof String ? "a string" : value instanceof Boolean ? "a boolean" : "a number";
+      return "the top level must be a JSON object ({…}), not " + kind;
+    }).otherwise(described);
   }
 
   private static String describe(Throwable err) {

@@ -2,6 +2,8 @@ package dev.quiesce.config;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Reads one JSON object of the configuration and remembers where it is, so every problem it
@@ -118,6 +121,55 @@ public final class ConfigReader {
       problem(key, "must not be empty");
     }
     return s;
+  }
+
+  /**
+   * An address to listen on or connect to: a host name (labels of letters, digits and '-', at most
+   * 253 characters in all) or an IPv4 or IPv6 literal; {@code def} when absent. Checked by syntax
+   * only, never looked up: a name that does not resolve still fails when it is used, but text that
+   * cannot be a host ({@code "日本"}, {@code "a b"}, {@code ""}) is a problem here, before anything starts.
+   */
+  public String host(String key, String def) {
+    String s = string(key, null);
+    if (s == null) {
+      return def;
+    }
+    if (s.isBlank()) {
+      problem(key, "must not be empty");
+      return def;
+    }
+    if (!isHost(s)) {
+      problem(key, describe(s) + " is not a host name or an IP address");
+      return def;
+    }
+    return s;
+  }
+
+  private static final Pattern HOST_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
+
+  static boolean isHost(String s) {
+    String h = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+    if (h.indexOf(':') >= 0) {
+      if (!IPV6.matcher(h).matches()) {
+        return false;
+      }
+      try {
+        // an IPv6 literal is parsed, never looked up
+        return InetAddress.getByName("[" + h + "]") != null;
+      } catch (UnknownHostException | RuntimeException e) {
+        return false;
+      }
+    }
+    if (h.isEmpty() || h.length() > 253) {
+      return false;
+    }
+    for (String label : h.split("\\.", -1)) {
+      if (!HOST_LABEL.matcher(label).matches()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** One of {@code allowed} (compared exactly), or {@code def} when absent. */

@@ -80,7 +80,11 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining(f + ": ");
     Path array = file("[1, 2]");
     assertThat(Await.failure(new ConfigLoader(vertx, array.toString(), Map.of(), props()).load()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining(array.toString());
+        .isInstanceOf(ConfigException.class).hasMessageContaining(array.toString())
+        .hasMessageContaining("the top level must be a JSON object ({…}), not an array");
+    Path number = file("42");
+    assertThat(Await.failure(new ConfigLoader(vertx, number.toString(), Map.of(), props()).load()))
+        .hasMessageContaining("the top level must be a JSON object ({…}), not a number");
   }
 
   @Test

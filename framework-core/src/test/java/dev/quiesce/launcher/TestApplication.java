@@ -7,22 +7,46 @@ import dev.quiesce.lifecycle.PhaseContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small application for the launcher's end-to-end tests, steered by its {@code testApp}
  * configuration section: {@code drainMs} (how long its drain takes), {@code hangIn} (a phase
  * it never answers), {@code port} (a port it binds), {@code exitAfterStartMs} (calls
  * {@code System.exit(0)} from application code after that long), {@code stuckStop} (also deploys a
- * verticle whose {@code stop()} never completes).
+ * verticle whose {@code stop()} never completes), {@code startDelayMs} (its start takes that long,
+ * printing {@code TESTAPP starting} first), {@code reloadMs} (each reload it hears takes that long,
+ * printed as {@code TESTAPP reload begins N} and {@code TESTAPP reload ends N}), and
+ * {@code misbehave}: a list of extra participants {@code {"name", "phase", "behaviour": "hang" | "throw"
+ * | "block", "ms"}}, each a verticle of its own, that never answer, throw, or block their event loop
+ * for {@code ms} in that phase.
+ *
+ * <p>The system property {@code testapp.eventLoops} sets the number of Vert.x event loops
+ * ({@link EventLoops}, a {@link VertxOptionsContributor}); with 1, every verticle shares the event
+ * loop of the lifecycle coordinator's context, the worst case for a verticle that blocks it.
  */
 public final class TestApplication extends VerticleBase implements Participant {
+
+  private static final AtomicInteger RELOADS = new AtomicInteger();
 
   private JsonObject settings;
 
   public static void main(String[] args) {
-    QuiesceLauncher.launch(args, ctx -> ctx.deploy(TestApplication::new));
+    QuiesceLauncher.launch(args, ctx -> {
+      List<Future<?>> misbehaving = new ArrayList<>();
+      JsonArray list = ctx.config().getJsonObject("testApp", new JsonObject()).getJsonArray("misbehave",
+          new JsonArray());
+      for (Object o : list) {
+        misbehaving.add(ctx.deploy(() -> new Misbehaving((JsonObject) o)));
+      }
+      return Future.all(misbehaving).compose(v -> ctx.deploy(TestApplication::new));
+    });
   }
 
   @Override
@@ -34,9 +58,15 @@ public final class TestApplication extends VerticleBase implements Participant {
       }
     });
     Future<?> bound = Future.succeededFuture();
+    if (settings.containsKey("startDelayMs")) {
+      System.out.println("TESTAPP starting");
+      Promise<Void> delayed = Promise.promise();
+      vertx.setTimer(settings.getLong("startDelayMs"), id -> delayed.complete());
+      bound = delayed.future();
+    }
     if (settings.containsKey("port")) {
-      bound = vertx.createHttpServer().requestHandler(r -> r.response().end("ok"))
-          .listen(settings.getInteger("port"), "127.0.0.1");
+      bound = bound.compose(v -> vertx.createHttpServer().requestHandler(r -> r.response().end("ok"))
+          .listen(settings.getInteger("port"), "127.0.0.1"));
     }
     if (settings.getBoolean("failStart", false)) {
       bound = bound.compose(v -> Future.failedFuture("the test application refuses to start"));
@@ -77,5 +107,79 @@ public final class TestApplication extends VerticleBase implements Participant {
     Promise<JsonObject> done = Promise.promise();
     vertx.setTimer(Math.max(1, ms), id -> done.complete(new JsonObject().put("drainedMs", ms)));
     return done.future();
+  }
+
+  @Override
+  public Future<JsonObject> onReload(PhaseContext reload) {
+    long ms = settings.getLong("reloadMs", 0L);
+    if (ms <= 0) {
+      return Future.succeededFuture(new JsonObject());
+    }
+    int n = RELOADS.incrementAndGet();
+    System.out.println("TESTAPP reload begins " + n);
+    Promise<JsonObject> done = Promise.promise();
+    vertx.setTimer(ms, id -> {
+      System.out.println("TESTAPP reload ends " + n);
+      done.complete(new JsonObject().put("reload", n));
+    });
+    return done.future();
+  }
+
+  /** A participant that misbehaves in one phase: never answers, throws, or blocks its event loop. */
+  static final class Misbehaving extends VerticleBase implements Participant {
+
+    private final JsonObject spec;
+
+    Misbehaving(JsonObject spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public Future<?> start() {
+      return Participants.register(vertx, this);
+    }
+
+    @Override
+    public String name() {
+      return spec.getString("name");
+    }
+
+    @Override
+    public Set<String> phases() {
+      return Set.of(spec.getString("phase"));
+    }
+
+    @Override
+    public Future<JsonObject> onPhase(PhaseContext phase) {
+      String behaviour = spec.getString("behaviour");
+      System.out.println("TESTAPP " + name() + " " + behaviour + " in " + phase.name() + " on "
+          + Thread.currentThread().getName());
+      switch (behaviour) {
+        case "throw":
+          throw new IllegalStateException("boom from " + name());
+        case "block":
+          try {
+            Thread.sleep(spec.getLong("ms")); // blocks the event loop, as application code should never do
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          System.out.println("TESTAPP " + name() + " unblocked");
+          return Future.succeededFuture(new JsonObject());
+        default:
+          return Promise.<JsonObject>promise().future();
+      }
+    }
+  }
+
+  /** Sets the number of event loops from the system property {@code testapp.eventLoops}, when set. */
+  public static final class EventLoops implements VertxOptionsContributor {
+
+    @Override
+    public void contribute(VertxOptions options, JsonObject config) {
+      String n = System.getProperty("testapp.eventLoops");
+      if (n != null) {
+        options.setEventLoopPoolSize(Integer.parseInt(n));
+      }
+    }
   }
 }

@@ -66,6 +66,53 @@ class LifecycleCoordinatorTest {
     assertThat(report.getJsonArray("problems").encode()).contains("silent timed out in phase drain");
   }
 
+  /**
+   * The worst case for the coordinator's timers: one event loop, blocked by a participant for
+   * longer than its budget (Vert.x runs a worker context's timers on an event loop too).
+   */
+  @Test
+  void participantBlockingTheOnlyEventLoopIsTimedOutAtItsBudgetAndTheStopStillEnds() {
+    Vertx single = Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
+    try {
+      CoordinatorFixture f = new CoordinatorFixture(single, phases("drain", "300ms", "terminate", "300ms")).deploy();
+      Participant blocker = new Participant() {
+        @Override
+        public String name() {
+          return "blocker";
+        }
+
+        @Override
+        public java.util.Set<String> phases() {
+          return java.util.Set.of("drain");
+        }
+
+        @Override
+        public Future<JsonObject> onPhase(PhaseContext phase) {
+          try {
+            Thread.sleep(3000); // blocks the only event loop
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return Future.succeededFuture(new JsonObject());
+        }
+      };
+      Await.result(Participants.register(single, blocker));
+      long t0 = System.nanoTime();
+      // not through the event bus: a reply to this thread would be delivered on the blocked loop
+      f.coordinator.trigger("stop", "test", "blocked loop");
+      JsonObject report = Await.result(f.coordinator.stopped(), Duration.ofSeconds(10));
+      long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+      JsonObject blocked = outcome(report, "drain", "blocker");
+      assertThat(blocked.getString("outcome")).isEqualTo("timed-out");
+      assertThat(blocked.getLong("durationMs")).isGreaterThanOrEqualTo(300).isLessThan(300 + 500);
+      assertThat(tookMs).as("the report came while the loop was still blocked").isLessThan(3000);
+      assertThat(report.getInteger("exitCode")).isEqualTo(3);
+    } finally {
+      Await.result(single.close(), Duration.ofSeconds(20));
+    }
+  }
+
   @Test
   void aPhaseNeverGetsMoreThanWhatIsLeftOfTheDeadline(Vertx vertx) {
     JsonObject lifecycle = phases("drain", "20s", "terminate", "20s").put("shutdownTimeout", "600ms");

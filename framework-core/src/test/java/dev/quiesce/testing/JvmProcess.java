@@ -127,6 +127,27 @@ public final class JvmProcess implements AutoCloseable {
     }
   }
 
+  /** What {@link #storm} did: how many signals were sent, and in how long. */
+  public record Storm(int sent, Duration took) {
+  }
+
+  /**
+   * Sends {@code count} {@code signal}s to this JVM as fast as one shell loop running the real
+   * {@code kill} command ({@code /bin/kill}) can; stops early if the JVM is gone.
+   */
+  public Storm storm(String signal, int count) throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    Process loop = new ProcessBuilder("sh", "-c",
+        "n=0; while [ \"$n\" -lt \"$2\" ]; do /bin/kill -\"$1\" \"$3\" 2>/dev/null || break; n=$((n+1)); done; echo $n",
+        "sh", signal, Integer.toString(count), Long.toString(pid())).redirectErrorStream(true).start();
+    if (!loop.waitFor(30, TimeUnit.SECONDS)) {
+      loop.destroyForcibly();
+      throw new IOException("the signal storm did not end within 30 s");
+    }
+    String out = new String(loop.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    return new Storm(Integer.parseInt(out), Duration.ofNanos(System.nanoTime() - start));
+  }
+
   /** Waits for the exit and returns the exit code; fails with the output if it does not come in time. */
   public int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -85,11 +85,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   public static HttpConfig read(ConfigReader root) {
     ConfigReader r = root.object(SECTION);
     r.allowOnly(KEYS);
-    String host = r.string("host", DEFAULT_HOST);
-    if (host != null && host.isBlank()) {
-      r.problem("host", "must not be empty");
-      host = DEFAULT_HOST;
-    }
+    String host = r.host("host", DEFAULT_HOST);
     int port = r.integer("port", DEFAULT_PORT, 0, 65535);
     int instances = r.integer("instances", 1, 1, 128);
     Duration preStopDelay = r.duration("preStopDelay", DEFAULT_PRE_STOP_DELAY, Duration.ZERO, Duration.ofMinutes(10));

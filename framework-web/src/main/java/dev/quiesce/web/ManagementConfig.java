@@ -67,11 +67,7 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
     ConfigReader r = root.object(SECTION);
     r.allowOnly(KEYS);
     boolean enabled = r.bool("enabled", true);
-    String host = r.string("host", DEFAULT_HOST);
-    if (host != null && host.isBlank()) {
-      r.problem("host", "must not be empty");
-      host = DEFAULT_HOST;
-    }
+    String host = r.host("host", DEFAULT_HOST);
     int port = r.integer("port", DEFAULT_PORT, 0, 65535);
     String token = r.string("token", null);
     if (token != null) {

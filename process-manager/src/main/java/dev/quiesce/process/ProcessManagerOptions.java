@@ -1,6 +1,7 @@
 package dev.quiesce.process;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -18,6 +19,10 @@ import java.util.Objects;
  *   <li>{@code guardian} (true): keep a small watchdog process that kills the children's process
  *   groups, grandchildren included, if the JVM dies without stopping them.</li>
  *   <li>{@code parentDeathSignal} (KILL): what the kernel sends a child when the JVM dies.</li>
+ *   <li>{@code descendantScanInterval} (1 s): how often the descendants of running children are looked
+ *   for in /proc, so that one that leaves its child's process group ({@code setsid}) can still be
+ *   reported and killed when the child stops. Zero: only just before a stop ladder and after a child
+ *   exits (cheaper, but a descendant that escapes and whose parent exits in between is not found).</li>
  * </ul>
  */
 public final class ProcessManagerOptions {
@@ -31,6 +36,7 @@ public final class ProcessManagerOptions {
   private String phase = "terminate";
   private boolean guardian = true;
   private PosixSignal parentDeathSignal = PosixSignal.KILL;
+  private Duration descendantScanInterval = Duration.ofSeconds(1);
 
   public ProcessManagerOptions() {
     String prop = System.getProperty(STATE_DIR_PROPERTY);
@@ -89,6 +95,19 @@ public final class ProcessManagerOptions {
 
   public ProcessManagerOptions setParentDeathSignal(PosixSignal parentDeathSignal) {
     this.parentDeathSignal = Objects.requireNonNull(parentDeathSignal, "parentDeathSignal");
+    return this;
+  }
+
+  public Duration getDescendantScanInterval() {
+    return descendantScanInterval;
+  }
+
+  /** How often descendants of running children are looked for; {@link Duration#ZERO} for only around stops and exits. */
+  public ProcessManagerOptions setDescendantScanInterval(Duration descendantScanInterval) {
+    if (descendantScanInterval.isNegative()) {
+      throw new IllegalArgumentException("descendantScanInterval must not be negative");
+    }
+    this.descendantScanInterval = descendantScanInterval;
     return this;
   }
 }

@@ -100,7 +100,8 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
       records = i.records();
       guardian = i.guardian();
       ChildLauncher launcher = new ChildLauncher(tools, options.getParentDeathSignal(), records, guardian);
-      supervisor = new Supervisor(vertx, context, launcher, config, i.swept());
+      supervisor = new Supervisor(vertx, context, launcher, config, i.swept(),
+          options.getDescendantScanInterval().toMillis());
       Supervisor sup = supervisor;
       haltHook = HaltHooks.add(sup::killAllNow);
       Commands commands = new Commands(sup);

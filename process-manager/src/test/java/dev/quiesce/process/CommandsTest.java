@@ -57,6 +57,17 @@ class CommandsTest extends ProcessTestBase {
     for (int i = 0; i < 300; i++) {
       assertRefused(randomInvalidRequest(random), 400);
     }
+    // huge strings, deep nesting, random bytes, non-JSON text: refused, and the reply stays short
+    String huge = "x".repeat(1 << 20);
+    for (Object body : List.of(cmd(huge), new JsonObject().put(huge, "list"), huge, Buffer.buffer(huge),
+        cmd("signal").put("group", "g").put("signal", huge), cmd("list").put("instance", deep(500)),
+        deep(500), "{\"command\":", "\u0000\u0001", Buffer.buffer(randomBytes(random, 4096)))) {
+      ReplyException e = refused(body);
+      assertThat(e.failureCode()).isEqualTo(400);
+      assertThat(e.getMessage()).hasSizeLessThan(1000).doesNotContain("\tat ").doesNotContain("Exception");
+    }
+    assertRefused(cmd("stop").put("group", "g".repeat(100_000)), 404, "no group");
+    assertThat(refused(cmd("stop").put("group", "g".repeat(100_000))).getMessage()).hasSizeLessThan(1000);
 
     assertThat(pidsOf("g")).isEqualTo(pids);
     for (int pid : pids) {
@@ -64,6 +75,20 @@ class CommandsTest extends ProcessTestBase {
     }
     assertThat(events("stopping")).isEmpty();
     assertThat(events("signalled")).isEmpty();
+  }
+
+  private static JsonObject deep(int depth) {
+    JsonObject o = new JsonObject().put("command", "list");
+    for (int i = 0; i < depth; i++) {
+      o = new JsonObject().put("x", o);
+    }
+    return o;
+  }
+
+  private static byte[] randomBytes(Random random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
   }
 
   /** Random JSON objects that are never a valid request: a bad command, or a bad type. */

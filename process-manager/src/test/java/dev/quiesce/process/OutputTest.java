@@ -55,6 +55,20 @@ class OutputTest extends ProcessTestBase {
     assertThat(lines("quiesce.process.big")).anySatisfy(l -> assertThat(l)
         .startsWith("[big#0 stdout] xxx").endsWith("[line cut at 1000 bytes, " + ((10L << 20) - 1000) + " more dropped]")
         .hasSizeLessThan(1100));
+    // the JVM's memory stays bounded: the thread that read the 10 MB line allocated a small fraction
+    // of it (a line kept whole would need at least 10 MB, 20 MB as a String)
+    long allocated = allocatedBy("quiesce-output-big-0-stdout");
+    assertThat(allocated).as("bytes allocated by the pump that read 10 MB").isBetween(1L, 2L << 20);
+    System.out.printf("10 MB line: cut at 1000 bytes; the pump thread allocated %d bytes in all%n", allocated);
+  }
+
+  /** Bytes allocated so far by the live thread {@code name} (HotSpot's per-thread allocation counter). */
+  private static long allocatedBy(String name) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    Thread pump = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no thread " + name));
+    return threads.getThreadAllocatedBytes(pump.getId());
   }
 
   @Test

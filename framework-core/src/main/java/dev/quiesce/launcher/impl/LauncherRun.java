@@ -14,6 +14,7 @@ import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.signal.SignalBridge;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -93,8 +94,22 @@ public final class LauncherRun {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
 
     try {
-      Future<?> start = app.start(new AppContext(vertx, config, coordinator));
-      await(start == null ? Future.succeededFuture() : start, lifecycle.startTimeout());
+      Future<?> given = app.start(new AppContext(vertx, config, coordinator));
+      Future<?> start = given == null ? Future.succeededFuture() : given;
+      awaitStartOrStop(start, lifecycle.startTimeout());
+      if (!start.isComplete()) {
+        // a stop asked for during the start (a signal, say) has finished before the start did
+        JsonObject report = coordinator.stopped().result();
+        int code = report.getInteger("exitCode", ExitCodes.FORCED);
+        LOG.warn("the stop ({}) ended before the application had finished starting: its start is abandoned",
+            report.getString("reason"));
+        exitCode.set(code);
+        closeVertx(CLOSE_GRACE);
+        return code;
+      }
+      if (start.failed()) {
+        throw new ExecutionException(start.cause());
+      }
     } catch (Exception e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       if (coordinator.state() == LifecycleState.STOPPING || coordinator.state() == LifecycleState.STOPPED) {
@@ -112,15 +127,35 @@ public final class LauncherRun {
       closeVertx(CLOSE_GRACE.multipliedBy(4));
       return ExitCodes.STARTUP_FAILURE;
     }
-    coordinator.markRunning();
-    LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
-        loaded.sources(), lifecycle, signals));
+    LifecycleState now = coordinator.state();
+    if (now == LifecycleState.STOPPING || now == LifecycleState.STOPPED) {
+      LOG.info("the application finished starting while a stop runs: no start line; it stops with the rest");
+    } else {
+      coordinator.markRunning();
+      LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
+          loaded.sources(), lifecycle, signals));
+    }
 
     JsonObject report = awaitQuietly(coordinator.stopped(), null);
     int code = report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
     exitCode.set(code);
     closeVertx(remaining(report));
     return code;
+  }
+
+  /**
+   * Waits until the application's start completes (succeeded or failed) or until a stop that began
+   * meanwhile (a signal during start-up) has finished, whichever comes first: a stop during start-up
+   * is bounded by its deadline, not by {@code startTimeout}.
+   *
+   * @throws TimeoutException when neither happens within {@code timeout}
+   */
+  private void awaitStartOrStop(Future<?> start, Duration timeout)
+      throws ExecutionException, TimeoutException, InterruptedException {
+    Promise<Void> either = Promise.promise();
+    start.onComplete(ar -> either.tryComplete());
+    coordinator.stopped().onComplete(ar -> either.tryComplete());
+    await(either.future(), timeout);
   }
 
   private LoadedConfig loadConfig(String file) {

@@ -56,6 +56,7 @@ public final class Coordinator {
 
   private Vertx vertx;
   private Context context;
+  private CoordinatorTimers timers;
   private long seq;
 
   private StopRun stop;
@@ -95,6 +96,10 @@ public final class Coordinator {
     return vertx;
   }
 
+  CoordinatorTimers timers() {
+    return timers;
+  }
+
   public void nameDeployment(String id, String name) {
     deploymentNames.put(id, name);
   }
@@ -114,6 +119,7 @@ public final class Coordinator {
   public Future<?> start(Vertx vertx, Context context) {
     this.vertx = vertx;
     this.context = context;
+    this.timers = new CoordinatorTimers(context);
     retained.add(context.deploymentID());
     consumers.add(vertx.eventBus().consumer(LifecycleAddresses.COMMANDS, this::onCommand));
     consumers.add(vertx.eventBus().consumer(LifecycleAddresses.REGISTER, this::onRegister));
@@ -126,7 +132,8 @@ public final class Coordinator {
     if (stop != null && !stop.isFinished()) {
       stop.force("coordinator-undeployed", "the lifecycle verticle was undeployed");
     }
-    return Future.all(consumers.stream().map(c -> c.unregister().otherwiseEmpty()).toList());
+    return Future.all(consumers.stream().map(c -> c.unregister().otherwiseEmpty()).toList())
+        .onComplete(v -> timers.close());
   }
 
   public void markRunning() {
@@ -310,7 +317,7 @@ public final class Coordinator {
   /** Publishes a phase or step and returns its round, open for acknowledgements until it ends. */
   Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
     long number = ++seq;
-    Round round = new Round(vertx, name, number, start, deadline, forced, participantsFor(name));
+    Round round = new Round(timers, name, number, start, deadline, forced, participantsFor(name));
     rounds.put(number, round);
     rounds.remove(number - ROUNDS_KEPT);
     vertx.eventBus().publish(LifecycleAddresses.PHASE,
@@ -335,7 +342,7 @@ public final class Coordinator {
       changeState(LifecycleState.STOPPED, report.getString("outcome"));
       event(new JsonObject().put("type", "report").put("report", report));
       LOG.info("stop report {}", report.encode());
-      ReportFile.write(vertx, config.reportFile(), report).onComplete(w -> stopped.tryComplete(report));
+      ReportFile.write(vertx, timers, config.reportFile(), report).onComplete(w -> stopped.tryComplete(report));
     });
   }
 
@@ -361,7 +368,7 @@ public final class Coordinator {
     long started = System.currentTimeMillis();
     Future<JsonObject> next;
     try {
-      next = reloader.reload().timeout(config.reloadTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      next = timers.bound(reloader.reload(), config.reloadTimeout().toMillis());
     } catch (RuntimeException e) {
       next = Future.failedFuture(e);
     }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Writes the stop report to {@code lifecycle.reportFile}: whole (a temporary file, then an
@@ -23,18 +22,17 @@ final class ReportFile {
   }
 
   /** Never fails: a report that cannot be written is logged, the stop goes on. */
-  static Future<Void> write(Vertx vertx, Optional<String> path, JsonObject report) {
+  static Future<Void> write(Vertx vertx, CoordinatorTimers timers, Optional<String> path, JsonObject report) {
     if (path.isEmpty()) {
       return Future.succeededFuture();
     }
     Path target = Path.of(path.get());
-    return vertx.<Void>executeBlocking(() -> {
+    return timers.bound(vertx.<Void>executeBlocking(() -> {
       Path temp = target.resolveSibling(target.getFileName() + ".tmp");
       Files.writeString(temp, report.encode() + "\n", StandardCharsets.UTF_8);
       Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return null;
-    }, false)
-        .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+    }, false), TIMEOUT_MS)
         .onFailure(e -> Coordinator.LOG.error("could not write the stop report to {}: {}", target, e.toString()))
         .otherwiseEmpty();
   }

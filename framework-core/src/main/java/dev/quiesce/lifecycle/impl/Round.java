@@ -2,7 +2,6 @@ package dev.quiesce.lifecycle.impl;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
@@ -23,15 +22,15 @@ final class Round {
   final long start;
   final long deadline;
   final boolean forced;
-  private final Vertx vertx;
+  private final CoordinatorTimers timers;
   private final Set<String> pending;
   private final Map<String, JsonObject> outcomes = new LinkedHashMap<>();
   private final Promise<Round> ended = Promise.promise();
-  private long timerId = -1;
+  private CoordinatorTimers.Timer timer;
   private long end;
 
-  Round(Vertx vertx, String name, long seq, long start, long deadline, boolean forced, Set<String> expected) {
-    this.vertx = vertx;
+  Round(CoordinatorTimers timers, String name, long seq, long start, long deadline, boolean forced, Set<String> expected) {
+    this.timers = timers;
     this.name = name;
     this.seq = seq;
     this.start = start;
@@ -49,7 +48,7 @@ final class Round {
       if (delay <= 0) {
         end(missingOutcome);
       } else {
-        timerId = vertx.setTimer(delay, id -> end(missingOutcome));
+        timer = timers.schedule(delay, () -> end(missingOutcome));
       }
     }
     return ended.future();
@@ -102,8 +101,8 @@ final class Round {
     if (isOver()) {
       return;
     }
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
+    if (timer != null) {
+      timer.cancel();
     }
     end = System.currentTimeMillis();
     for (String p : pending) {

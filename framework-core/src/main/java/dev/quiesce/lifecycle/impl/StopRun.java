@@ -30,7 +30,7 @@ final class StopRun {
   private final JsonArray undeployed = new JsonArray();
   private final StopReport report;
   private final Promise<JsonObject> result = Promise.promise();
-  private final long deadlineTimer;
+  private final CoordinatorTimers.Timer deadlineTimer;
 
   private Round current;
   private Promise<Void> undeployWait;
@@ -55,7 +55,7 @@ final class StopRun {
     }
     this.undeployAt = close >= 0 ? close : phases.size() - 1;
     this.report = new StopReport(trigger, reason, start, timeout);
-    this.deadlineTimer = vertx.setTimer(timeout, id -> onDeadline());
+    this.deadlineTimer = coordinator.timers().schedule(timeout, this::onDeadline);
   }
 
   long deadline() {
@@ -189,13 +189,13 @@ final class StopRun {
       });
     }
     long wait = noWait() ? 0 : until - System.currentTimeMillis();
-    long timer = wait > 0 ? vertx.setTimer(wait, id -> undeployWait.tryComplete()) : -1;
+    CoordinatorTimers.Timer timer = wait > 0 ? coordinator.timers().schedule(wait, undeployWait::tryComplete) : null;
     if (wait <= 0) {
       undeployWait.tryComplete();
     }
     return undeployWait.future().onComplete(v -> {
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
+      if (timer != null) {
+        timer.cancel();
       }
       entries.forEach(e -> {
         if ("timed-out".equals(e.getString("outcome"))) {
@@ -213,7 +213,7 @@ final class StopRun {
 
   private void finish() {
     finished = true;
-    vertx.cancelTimer(deadlineTimer);
+    deadlineTimer.cancel();
     current = null;
     result.complete(report.build(System.currentTimeMillis(), phaseReports, undeployed, forcedBy, deadlineHit));
   }

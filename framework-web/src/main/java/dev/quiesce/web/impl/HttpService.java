@@ -258,8 +258,15 @@ public final class HttpService implements Participant {
         .map(result -> {
           state.meters().drained("stop", result);
           publishSummary();
-          LOG.info("HTTP drain done in {} ms: {}", result.durationMs(), result.toJson().encode());
-          return result.toJson();
+          JsonObject detail = result.toJson();
+          if (result.aborted() > 0) {
+            // requests cut at the end of the budget are work lost: like children killed, they make the stop
+            // forced (exit code 3), and the report's problems say how many
+            detail.put("forced", true).put("forcedReason", result.aborted() + " request(s) still in flight at the end"
+                + " of the drain budget aborted");
+          }
+          LOG.info("HTTP drain done in {} ms: {}", result.durationMs(), detail.encode());
+          return detail;
         });
   }
 

@@ -222,6 +222,19 @@ public final class ManagementService implements Participant {
       ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store").putHeader("X-Content-Type-Options", "nosniff");
       ctx.next();
     });
+    // A request that breaks off inside its body (a malformed chunk, a reset connection) fails the routing
+    // with the HTTP decoder's exception, which vertx-web would log at ERROR with a stack trace, once per
+    // request: any client could flood the log. Answer 400 without detail (when the connection still
+    // allows it) and log one line at DEBUG; every other failure goes on to the error handlers below.
+    router.route().failureHandler(ctx -> {
+      if (ctx.failure() != null && !ctx.request().isEnded()) {
+        LOG.debug("management request {} {} broke off in its body: {}", ctx.request().method(), ctx.request().path(),
+            ctx.failure().toString());
+        Responses.error(ctx, 400, "bad request");
+      } else {
+        ctx.next();
+      }
+    });
     router.route().handler(ctx -> bodies.handle(ctx));
     HealthCheckHandler live = HealthCheckHandler.createWithHealthChecks(state.liveness());
     HealthCheckHandler ready = HealthCheckHandler.createWithHealthChecks(state.readiness());

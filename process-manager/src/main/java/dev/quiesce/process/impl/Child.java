@@ -12,12 +12,15 @@ final class Child {
   final int pid;
   final long startTime;
   final long startedAt = System.currentTimeMillis();
+  /** The value of {@code QUIESCE_CHILD_ID} in its environment, inherited by its descendants. */
+  final String id;
   /** Completes with the JDK's exit value (128 + N for a death by signal N), on the supervisor's context. */
   final Future<Integer> exit;
   /** While set, the first output line that matches makes the instance ready. */
   volatile Pattern readyPattern;
 
-  Child(Spawned spawned, Context context) {
+  Child(Spawned spawned, Context context, String id) {
+    this.id = id;
     this.process = spawned.process();
     this.pid = spawned.pid();
     this.startTime = spawned.startTime();

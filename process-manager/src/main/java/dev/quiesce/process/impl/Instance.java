@@ -172,6 +172,8 @@ final class Instance {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("QUIESCE_GROUP", cfg.name());
     env.put("QUIESCE_INSTANCE", Integer.toString(index));
+    String childId = sup.nextChildId();
+    env.put(Descendants.CHILD_ID, childId);
     if (cfg.ready().kind() == ReadyKind.TCP_PORT) {
       env.put("QUIESCE_PORT", Integer.toString(cfg.ready().tcpPort() + index));
     }
@@ -181,7 +183,7 @@ final class Instance {
         .onComplete(ar -> {
           spawning = null;
           if (ar.succeeded()) {
-            attach(cfg, new Child(ar.result(), sup.context));
+            attach(cfg, new Child(ar.result(), sup.context, childId));
           } else {
             startFailed(ar.cause());
           }
@@ -194,6 +196,7 @@ final class Instance {
     child = c;
     lastError = null;
     sup.liveGroups.add(c.pid);
+    sup.descendants.track(c, this);
     sup.events.publish("started", Events.of(this).put("pid", c.pid));
     sup.log.info("group {} instance {} started: pid {}", cfg.name(), index, c.pid);
     Readiness.arm(sup, this, c, cfg.ready());
@@ -274,17 +277,21 @@ final class Instance {
     c.readyPattern = null;
     JsonObject exit = ExitStatus.toJson(exitValue);
     lastExit = exit;
-    Future<Integer> stragglers = sup.reapGroup(c, this);
+    Future<Supervisor.Reaped> reaped = sup.reapGroup(c, this);
     if (ladder != null) {
-      ladder.exited(exit, stragglers);
+      ladder.exited(exit, reaped);
       return;
     }
     state = State.EXITED;
     failReadyWaiter("it exited (" + exit.encode() + ")");
     long uptime = System.currentTimeMillis() - c.startedAt;
-    stragglers.onComplete(n -> {
-      sup.events.publish("exited", Events.of(this).put("pid", c.pid).put("exit", exit).put("expected", false)
-          .put("uptimeMs", uptime).put("stragglersKilled", n.succeeded() ? n.result() : 0));
+    reaped.onComplete(n -> {
+      JsonObject exited = Events.of(this).put("pid", c.pid).put("exit", exit).put("expected", false)
+          .put("uptimeMs", uptime).put("stragglersKilled", n.succeeded() ? n.result().stragglers() : 0);
+      if (n.succeeded() && !n.result().escapees().isEmpty()) {
+        exited.put("escapeesKilled", n.result().escapeesKilled()).put("escapees", n.result().escapees());
+      }
+      sup.events.publish("exited", exited);
       sup.log.warn("group {} instance {} (pid {}) exited on its own after {} ms: {}", group.name(), index, c.pid,
           uptime, exit.encode());
       decideRestart(!ExitStatus.isSuccess(exit));

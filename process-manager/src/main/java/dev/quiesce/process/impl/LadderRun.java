@@ -41,9 +41,21 @@ final class LadderRun {
     this.deadline = deadline;
   }
 
-  /** Starts at the first step, or at KILL when {@code forced}. */
+  /**
+   * Starts at the first step, or at KILL when {@code forced}. Before the first signal the child's
+   * descendants are looked for once more, so that one that left its group and whose parent exits on
+   * the signal can still be traced ({@link Descendants}).
+   */
   Future<JsonObject> start(boolean forced) {
-    go(forced ? last() : 0);
+    if (forced) {
+      go(last());
+    } else {
+      sup.descendants.refresh().onComplete(v -> {
+        if (step < 0 && !exited) {
+          go(0);
+        }
+      });
+    }
     return result.future();
   }
 
@@ -80,7 +92,7 @@ final class LadderRun {
   }
 
   /** The leader exited; {@code stragglers} completes with the members of its group killed after it. */
-  void exited(JsonObject exit, Future<Integer> stragglers) {
+  void exited(JsonObject exit, Future<Supervisor.Reaped> reaped) {
     if (exited) {
       return;
     }
@@ -88,8 +100,14 @@ final class LadderRun {
     cancelTimer();
     long durationMs = (System.nanoTime() - begun) / 1_000_000;
     StopStep s = steps.get(Math.max(0, step));
-    stragglers.onComplete(n -> result.tryComplete(json(exit, s.signal().name(), durationMs,
-        s.signal() == PosixSignal.KILL, n.succeeded() ? n.result() : 0)));
+    reaped.onComplete(n -> {
+      JsonObject json = json(exit, s.signal().name(), durationMs, s.signal() == PosixSignal.KILL,
+          n.succeeded() ? n.result().stragglers() : 0);
+      if (n.succeeded() && !n.result().escapees().isEmpty()) {
+        json.put("escapeesKilled", n.result().escapeesKilled()).put("escapees", n.result().escapees());
+      }
+      result.tryComplete(json);
+    });
   }
 
   private int last() {

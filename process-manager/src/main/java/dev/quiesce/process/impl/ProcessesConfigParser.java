@@ -298,7 +298,7 @@ public final class ProcessesConfigParser {
       r.problem(null, "give only one of delay, logLine and tcpPort (found " + String.join(", ", kinds) + ")");
     }
     Duration timeout = r.duration("timeout", Ready.NONE.timeout(), Duration.ofMillis(1), HOUR);
-    String host = r.string("host", "127.0.0.1");
+    String host = r.host("host", "127.0.0.1");
     if (r.has("host") && !r.has("tcpPort")) {
       r.problem("host", "is used only with tcpPort");
     }

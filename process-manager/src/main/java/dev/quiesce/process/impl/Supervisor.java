@@ -33,7 +33,8 @@ public final class Supervisor {
   /** The lifecycle of the supervisor itself. */
   public enum State { RUNNING, TERMINATING, TERMINATED }
 
-  static final long STRAGGLER_GRACE_MS = 300;
+  /** How long members left in a group after its leader exited get before KILL (they heard the same signal). */
+  static final long STRAGGLER_GRACE_MS = 1000;
   static final long POLL_MS = 40;
 
   final Logger log = LoggerFactory.getLogger("dev.quiesce.process");
@@ -43,17 +44,25 @@ public final class Supervisor {
   final Events events;
   final NetClient net;
   private final GroupScanner scanner;
+  /** Every descendant of every child, to find those that left the child's process group. */
+  final Descendants descendants;
+  private final long descendantScanTimer;
   /** Process groups that may still have members: what a halt kills. */
   final Set<Integer> liveGroups = ConcurrentHashMap.newKeySet();
   private final Map<String, Group> groups = new LinkedHashMap<>();
   private final List<Swept> swept;
-  private final Set<Future<Integer>> reaping = new java.util.HashSet<>();
+  private final Set<Future<Reaped>> reaping = new java.util.HashSet<>();
   private volatile boolean halted;
   private State state = State.RUNNING;
   private Future<JsonObject> terminated;
   private Future<?> reloading = Future.succeededFuture();
 
-  public Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept) {
+  /**
+   * @param descendantScanIntervalMs how often the descendants of running children are looked for
+   *     (to find those that leave their group); 0 for only before a stop and after an exit
+   */
+  public Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept,
+      long descendantScanIntervalMs) {
     this.vertx = vertx;
     this.context = context;
     this.launcher = launcher;
@@ -61,11 +70,27 @@ public final class Supervisor {
     this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
     this.swept = List.copyOf(swept);
     this.scanner = new GroupScanner(vertx, context);
+    this.descendants = new Descendants(context, events, log);
+    this.descendantScanTimer = descendantScanIntervalMs <= 0 ? -1 : vertx.setPeriodic(descendantScanIntervalMs,
+        id -> {
+          if (!descendants.isEmpty()) {
+            descendants.refresh();
+          }
+        });
     config.groups().forEach(g -> groups.put(g.name(), new Group(this, g)));
     for (Swept s : swept) {
       events.publish("swept", new JsonObject().put("group", s.group()).put("instance", s.instance())
           .put("pid", s.pid()).put("outcome", s.outcome()));
     }
+  }
+
+  private static final String CHILD_ID_PREFIX = ProcessHandle.current().pid() + "-"
+      + ProcStat.startTime((int) ProcessHandle.current().pid()).orElse(0) + "-";
+  private static final java.util.concurrent.atomic.AtomicLong CHILD_IDS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** A new {@code QUIESCE_CHILD_ID}: unique among every child of every JVM running now ({@code <jvm pid>-<its start time>-<n>}). */
+  String nextChildId() {
+    return CHILD_ID_PREFIX + CHILD_IDS.incrementAndGet();
   }
 
   public State state() {
@@ -131,11 +156,15 @@ public final class Supervisor {
     int killed = 0;
     int forcedChildren = 0;
     int stragglers = 0;
+    int escapees = 0;
     Map<String, Integer> forcedByGroup = new LinkedHashMap<>();
     for (JsonObject c : children) {
       int s = c.getInteger("stragglersKilled", 0);
       stragglers += s;
       killed += s;
+      int e = c.getInteger("escapeesKilled", 0);
+      escapees += e;
+      killed += e;
       if (c.getBoolean("forced", false)) {
         forcedChildren++;
         killed++;
@@ -144,7 +173,8 @@ public final class Supervisor {
     }
     JsonObject d = new JsonObject().put("children", new JsonArray(new ArrayList<>(children)))
         .put("stopped", children.size()).put("killed", killed).put("forcedChildren", forcedChildren)
-        .put("stragglersKilled", stragglers).put("durationMs", durationMs).put("forced", killed > 0);
+        .put("stragglersKilled", stragglers).put("escapeesKilled", escapees).put("durationMs", durationMs)
+        .put("forced", killed > 0);
     if (killed > 0) {
       List<String> reasons = new ArrayList<>();
       forcedByGroup.forEach((g, n) -> reasons.add(n + (n == 1 ? " child" : " children") + " of group " + g
@@ -152,6 +182,10 @@ public final class Supervisor {
       if (stragglers > 0) {
         reasons.add(stragglers + " process" + (stragglers == 1 ? "" : "es")
             + " left in the group of an exited child killed");
+      }
+      if (escapees > 0) {
+        reasons.add(escapees + " process" + (escapees == 1 ? "" : "es")
+            + " that had left the process group of a child (setsid or setpgid) killed");
       }
       d.put("forcedReason", String.join("; ", reasons));
     }
@@ -240,19 +274,30 @@ public final class Supervisor {
     }
   }
 
+  /** What was left of a child after it exited: members of its group killed, descendants outside it killed. */
+  record Reaped(int stragglers, JsonArray escapees) {
+
+    int escapeesKilled() {
+      return (int) escapees.stream().filter(e -> ((JsonObject) e).getBoolean("killed", false)).count();
+    }
+  }
+
   /**
    * After a leader exited: waits briefly for the rest of its group to go, then kills any member
-   * left (zombies aside) and forgets the group.
+   * left (zombies aside), then kills the descendants that had left the group ({@link Descendants}),
+   * and forgets the group.
    *
-   * @return how many members were killed
+   * @return how many members were killed, and the escapees found
    */
-  Future<Integer> reapGroup(Child c, Instance instance) {
-    Promise<Integer> result = Promise.promise();
+  Future<Reaped> reapGroup(Child c, Instance instance) {
+    Promise<Integer> stragglers = Promise.promise();
     long giveUp = System.currentTimeMillis() + STRAGGLER_GRACE_MS;
-    pollGroup(c, instance, giveUp, result);
-    reaping.add(result.future());
-    return result.future().onComplete(ar -> {
-      reaping.remove(result.future());
+    pollGroup(c, instance, giveUp, stragglers);
+    Future<Reaped> result = stragglers.future().compose(n -> descendants.killEscapees(c, instance)
+        .map(escapees -> new Reaped(n, escapees)));
+    reaping.add(result);
+    return result.onComplete(ar -> {
+      reaping.remove(result);
       liveGroups.remove(c.pid);
       Spawner.get().execute(() -> launcher.forget(c.pid, c.startTime));
     });
@@ -309,6 +354,9 @@ public final class Supervisor {
   }
 
   public void close() {
+    if (descendantScanTimer >= 0) {
+      vertx.cancelTimer(descendantScanTimer);
+    }
     net.close();
   }
 }
