@@ -1,0 +1,115 @@
+package dev.quiesce.bench;
+
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The benchmark harness: {@code bench/run.sh <benchmark> [options]} (see bench/README.md). Runs
+ * from the repository root; every process it starts carries {@code BENCH_TAG} in its environment
+ * and is stopped by pid.
+ */
+public final class Bench {
+
+  /** The tag of this run's processes: BENCH_TAG of the environment (run.sh sets one), else a new one. */
+  static final String TAG = System.getenv("BENCH_TAG") != null ? System.getenv("BENCH_TAG")
+      : UUID.randomUUID().toString();
+  static final String BENCH_JAR = "bench/target/quiesce-bench.jar";
+  static final String EXAMPLE_JAR = "example-app/target/example-app.jar";
+
+  private static final String USAGE = """
+      usage: bench/run.sh <benchmark> [options]
+        overhead   req/s and p50/p99 of GET /hello: framework HTTP verticle vs bare Vert.x (A/B rounds)
+        drain      signal -> exit with N requests in flight that end T after the signal; idle stop
+        fanout     200 children that need 1 s to clean up: signal -> all exited, spread of receipt
+        reload     failed requests and p99 during 5 reloads in a row, keep-alive and connection-per-request
+        start      java -jar -> first 200 on /health/ready (the example app)
+        memory     resident memory idle and under load, live heap after GC, with and without the framework
+        jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
+        cleanup    kill leftover processes of a bench run: bench/run.sh cleanup [--tag TAG] (default: every BENCH_TAG)
+      common options: --rounds N  --out DIR (default bench/target/results)  --jvm "FLAGS"
+      see bench/README.md for each benchmark's options""";
+
+  private Bench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      System.out.println(USAGE);
+      return;
+    }
+    String name = args[0];
+    String command = "bench/run.sh " + String.join(" ", args);
+    args = quietOptions(args);
+    try {
+      switch (name) {
+        case "overhead" -> {
+          Options o = new Options(args, 1, OverheadBench.OPTIONS, OverheadBench.FLAGS);
+          Report report = new Report(out(o), name, command);
+          OverheadBench.run(o, report);
+          report.finish();
+        }
+        case "drain" -> {
+          Options o = new Options(args, 1, DrainBench.OPTIONS, DrainBench.FLAGS);
+          Report report = new Report(out(o), name, command);
+          DrainBench.run(o, report);
+          report.finish();
+        }
+        case "fanout" -> {
+          Options o = new Options(args, 1, FanoutBench.OPTIONS, FanoutBench.FLAGS);
+          Report report = new Report(out(o), name, command);
+          FanoutBench.run(o, report);
+          report.finish();
+        }
+        case "reload" -> {
+          Options o = new Options(args, 1, ReloadBench.OPTIONS, ReloadBench.FLAGS);
+          Report report = new Report(out(o), name, command);
+          ReloadBench.run(o, report);
+          report.finish();
+        }
+        case "start" -> {
+          Options o = new Options(args, 1, StartBench.OPTIONS, StartBench.FLAGS);
+          Report report = new Report(out(o), name, command);
+          StartBench.run(o, report);
+          report.finish();
+        }
+        case "memory" -> {
+          Options o = new Options(args, 1, MemoryBench.OPTIONS, MemoryBench.FLAGS);
+          Report report = new Report(out(o), name, command);
+          MemoryBench.run(o, report);
+          report.finish();
+        }
+        case "jfr-top" -> JfrTop.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+        case "cleanup" -> Cleanup.run(new Options(args, 1, Set.of("tag"), Set.of()));
+        default -> {
+          System.err.println("unknown benchmark " + name);
+          System.err.println(USAGE);
+          System.exit(2);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+    }
+    System.exit(0);
+  }
+
+  /** Takes the common --quiet PCT and --quiet-wait SECONDS out of the arguments. */
+  private static String[] quietOptions(String[] args) {
+    java.util.List<String> rest = new java.util.ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--quiet") && i + 1 < args.length) {
+        CpuMonitor.quietPct = Double.parseDouble(args[++i]);
+      } else if (args[i].equals("--quiet-wait") && i + 1 < args.length) {
+        CpuMonitor.quietWaitMs = Long.parseLong(args[++i]) * 1000;
+      } else {
+        rest.add(args[i]);
+      }
+    }
+    return rest.toArray(new String[0]);
+  }
+
+  private static Path out(Options o) {
+    return Path.of(o.string("out", "bench/target/results"));
+  }
+}

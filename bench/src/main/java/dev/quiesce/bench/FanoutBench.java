@@ -1,0 +1,233 @@
+package dev.quiesce.bench;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Benchmark 3, child fan-out: the example application with one process group of 200 children
+ * ({@code bench/scripts/fanout-child.sh}), each of which needs 1 s to clean up after TERM. SIGTERM
+ * to the JVM; the children log when they received TERM and when they exit
+ * ({@code $EPOCHREALTIME}, microseconds, the same clock as the harness's {@code Instant.now()}).
+ * Target: all exited within 1.3 s of the signal (the physical limit is the 1 s clean-up), and at
+ * most 50 ms between the first and the last child receiving TERM.
+ */
+final class FanoutBench {
+
+  static final Set<String> OPTIONS = Set.of("rounds", "children", "cleanup", "sleep", "port", "mport", "jvm", "out");
+  static final Set<String> FLAGS = Set.of("baseline");
+
+  private FanoutBench() {
+  }
+
+  record Run(int round, int children, int received, int exited, double firstReceiptMs, double lastReceiptMs,
+      double spreadMs, double lastChildExitMs, double jvmExitMs, double terminateStartMs, double terminateMs,
+      double terminateStartToLastExitMs, int exitCode, int leftRunning, double foreignPct) {
+  }
+
+  static void run(Options o, Report report) throws Exception {
+    int rounds = o.integer("rounds", 5);
+    int children = o.integer("children", 200);
+    String cleanup = o.string("cleanup", "1");
+    String sleep = o.string("sleep", "fork");
+    boolean baseline = o.flag("baseline");
+    int port = o.integer("port", 18080);
+    int mport = o.integer("mport", 18081);
+    List<String> jvm = o.list("jvm");
+    report.add(String.format(Locale.ROOT, (baseline ? "Baseline of: " : "") + "Server: `java %s -Dquiesce.processes.0.instances=%d -jar %s --config "
+        + "bench/conf/fanout.json`: one group of %d children `bash bench/scripts/fanout-child.sh` (TERM → log the "
+        + "receipt, sleep %s s, log, exit 0), stop ladder TERM then KILL after 5 s, terminate budget 10 s. SIGTERM to "
+        + "the JVM once every child logged `start` and 1 s more; %d rounds. Clean-up sleep: %s (FANOUT_SLEEP).",
+        String.join(" ", jvm), children, Bench.EXAMPLE_JAR, children, cleanup, rounds, sleep));
+    if (baseline) {
+      report.add("");
+      report.add("Baseline (`--baseline`): the same children started by the harness itself (`setsid bash "
+          + "bench/scripts/fanout-child.sh`, each its own process group) and signalled by one `kill -TERM -- -PGID…` "
+          + "command naming every group: no framework, what the machine itself allows. \"signal\" is the start of "
+          + "that kill command; \"JVM exited\" is when the harness saw the last child exit.");
+    }
+    report.add("");
+    List<Run> runs = new ArrayList<>();
+    for (int r = 1; r <= rounds; r++) {
+      Run run = baseline ? baseline(r, children, cleanup, sleep, report)
+          : once(r, children, cleanup, sleep, port, mport, jvm, report);
+      runs.add(run);
+      report.progress(String.format(Locale.ROOT, "round %d: TERM received by %d/%d, first %.1f ms last %.1f ms after "
+          + "the signal (spread %.1f ms); last child exited %.1f ms, JVM exited %.1f ms after the signal; terminate "
+          + "phase began %.1f ms after the signal and took %.0f ms; exit %d; left running %d; foreign CPU %.0f%%", r,
+          run.received(), run.children(), run.firstReceiptMs(), run.lastReceiptMs(), run.spreadMs(),
+          run.lastChildExitMs(), run.jvmExitMs(), run.terminateStartMs(), run.terminateMs(), run.exitCode(),
+          run.leftRunning(), run.foreignPct()));
+    }
+    summarize(runs, cleanup, report);
+  }
+
+  static Run once(int round, int children, String cleanup, String sleep, int port, int mport, List<String> jvm,
+      Report report) throws Exception {
+    Http.requireFree(port, mport);
+    CpuMonitor.awaitQuiet();
+    Path childLog = report.file("children-r" + round + ".log").toAbsolutePath();
+    Files.deleteIfExists(childLog);
+    Files.createFile(childLog);
+    Path reportFile = report.file("stop-report-r" + round + ".json").toAbsolutePath();
+    List<String> flags = new ArrayList<>(jvm);
+    flags.addAll(List.of("-Dquiesce.http.port=" + port, "-Dquiesce.management.port=" + mport,
+        "-Dquiesce.processes.0.instances=" + children, "-Dquiesce.lifecycle.reportFile=" + reportFile));
+    Server server = Server.java("fanout", flags, List.of("-jar", Bench.EXAMPLE_JAR, "--config",
+        "bench/conf/fanout.json"), Path.of("."), report.file("server-r" + round + ".log"),
+        Map.of("FANOUT_LOG", childLog.toString(), "FANOUT_CLEANUP", cleanup, "FANOUT_SLEEP", sleep));
+    try {
+      Http.awaitOk(server, mport, "/health/ready", 60_000, 20);
+      long until = System.nanoTime() + 60_000_000_000L;
+      while (count(childLog, "start") < children) {
+        server.checkAlive();
+        if (System.nanoTime() > until) {
+          throw new IllegalStateException("only " + count(childLog, "start") + " of " + children
+              + " children started within 60 s");
+        }
+        Thread.sleep(50);
+      }
+      Thread.sleep(1000);
+      CpuMonitor cpu = CpuMonitor.start();
+      Instant wall = Instant.now();
+      long sig = server.term();
+      int exit = server.awaitExit(60_000);
+      double foreign = cpu.stop().foreignPct();
+      double sigMicros = wall.getEpochSecond() * 1e6 + wall.getNano() / 1e3;
+      List<double[]> terms = lines(childLog, "term");
+      List<double[]> exits = lines(childLog, "exit");
+      double first = terms.stream().mapToDouble(x -> x[0]).min().orElse(Double.NaN);
+      double last = terms.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      double lastExit = exits.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      int left = 0;
+      for (double[] s : lines(childLog, "start")) {
+        if (ProcessHandle.of((long) s[1]).map(ProcessHandle::isAlive).orElse(false)) {
+          left++;
+        }
+      }
+      JsonObject stop = StopReport.read(reportFile);
+      double terminateStart = stop == null ? Double.NaN
+          : stop.getLong("start") + StopReport.phaseStartMs(stop, "terminate") - sigMicros / 1000;
+      return new Run(round, children, terms.size(), exits.size(), (first - sigMicros) / 1000, (last - sigMicros) / 1000,
+          (last - first) / 1000, (lastExit - sigMicros) / 1000, (server.exitNanos() - sig) / 1e6, terminateStart,
+          StopReport.phaseMs(stop, "terminate"), (lastExit - sigMicros) / 1000 - terminateStart, exit, left, foreign);
+    } finally {
+      server.stopQuietly(10_000);
+    }
+  }
+
+  /** No framework: the harness starts the children and signals every group with one kill command. */
+  static Run baseline(int round, int children, String cleanup, String sleep, Report report) throws Exception {
+    CpuMonitor.awaitQuiet();
+    Path childLog = report.file("baseline-children-r" + round + ".log").toAbsolutePath();
+    Files.deleteIfExists(childLog);
+    Files.createFile(childLog);
+    List<Server> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < children; i++) {
+        started.add(Server.start("child-" + i, List.of("setsid", "bash", "bench/scripts/fanout-child.sh"), Path.of("."),
+            report.file("baseline-child-output.log"), Map.of("FANOUT_LOG", childLog.toString(), "FANOUT_CLEANUP",
+                cleanup, "FANOUT_SLEEP", sleep)));
+      }
+      long until = System.nanoTime() + 60_000_000_000L;
+      while (count(childLog, "start") < children) {
+        if (System.nanoTime() > until) {
+          throw new IllegalStateException("only " + count(childLog, "start") + " children started within 60 s");
+        }
+        Thread.sleep(50);
+      }
+      Thread.sleep(1000);
+      List<String> kill = new ArrayList<>(List.of("kill", "-TERM", "--"));
+      for (Server s : started) {
+        kill.add("-" + s.pid());
+      }
+      CpuMonitor cpu = CpuMonitor.start();
+      Instant wall = Instant.now();
+      long sig = System.nanoTime();
+      ProcessBuilder pb = new ProcessBuilder(kill);
+      pb.environment().put("BENCH_TAG", Bench.TAG);
+      pb.start().waitFor();
+      long lastExit = sig;
+      for (Server s : started) {
+        s.awaitExit(30_000);
+        lastExit = Math.max(lastExit, s.exitNanos());
+      }
+      double foreign = cpu.stop().foreignPct();
+      double sigMicros = wall.getEpochSecond() * 1e6 + wall.getNano() / 1e3;
+      List<double[]> terms = lines(childLog, "term");
+      List<double[]> exits = lines(childLog, "exit");
+      double first = terms.stream().mapToDouble(x -> x[0]).min().orElse(Double.NaN);
+      double last = terms.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      double lastExitLine = exits.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      int left = (int) started.stream().filter(Server::alive).count();
+      return new Run(round, children, terms.size(), exits.size(), (first - sigMicros) / 1000,
+          (last - sigMicros) / 1000, (last - first) / 1000, (lastExitLine - sigMicros) / 1000, (lastExit - sig) / 1e6,
+          Double.NaN, Double.NaN, Double.NaN, 0, left, foreign);
+    } finally {
+      for (Server s : started) {
+        s.stopQuietly(2000);
+      }
+    }
+  }
+
+  private static long count(Path log, String kind) throws IOException {
+    try (var lines = Files.lines(log)) {
+      return lines.filter(l -> l.startsWith(kind + " ")).count();
+    }
+  }
+
+  /** {epoch microseconds, pid} of every line of {@code kind}. */
+  private static List<double[]> lines(Path log, String kind) throws IOException {
+    List<double[]> out = new ArrayList<>();
+    for (String l : Files.readAllLines(log)) {
+      String[] f = l.trim().split("\\s+");
+      if (f.length == 3 && f[0].equals(kind)) {
+        out.add(new double[] {Double.parseDouble(f[1]) * 1e6, Double.parseDouble(f[2])});
+      }
+    }
+    return out;
+  }
+
+  private static void summarize(List<Run> runs, String cleanup, Report report) {
+    double limit = Double.parseDouble(cleanup) * 1000;
+    Stats lastExit = Stats.of(runs.stream().map(Run::lastChildExitMs).toList());
+    Stats jvmExit = Stats.of(runs.stream().map(Run::jvmExitMs).toList());
+    Stats spread = Stats.of(runs.stream().map(Run::spreadMs).toList());
+    report.add("All times in ms after SIGTERM to the JVM unless said otherwise. Spread: [p25–p75] (min–max) over "
+        + "the rounds. Physical limit: " + (long) limit + " ms (each child's clean-up).");
+    report.add("");
+    report.add("| measure | median [p25–p75] (min–max) | target | verdict |");
+    report.add("|---|---|---|---|");
+    report.add(row("signal → last child exited (its last log line)", lastExit, 1300));
+    report.add(row("signal → JVM exited (process handle)", jvmExit, 1300));
+    report.add(row("first → last child receiving TERM (spread)", spread, 50));
+    report.add(row("signal → first child received TERM", Stats.of(runs.stream().map(Run::firstReceiptMs).toList()), -1));
+    report.add(row("signal → last child received TERM", Stats.of(runs.stream().map(Run::lastReceiptMs).toList()), -1));
+    report.add(row("signal → terminate phase began (stop report)",
+        Stats.of(runs.stream().map(Run::terminateStartMs).toList()), -1));
+    report.add(row("terminate phase began → last child exited",
+        Stats.of(runs.stream().map(Run::terminateStartToLastExitMs).toList()), -1));
+    report.add(row("terminate phase duration (stop report)", Stats.of(runs.stream().map(Run::terminateMs).toList()),
+        -1));
+    report.add("");
+    report.add(String.format(Locale.ROOT, "Children that received TERM / exited / were left running, all rounds: "
+        + "%d / %d / %d of %d; exit codes %s; foreign CPU max %.0f %% of a core.",
+        runs.stream().mapToInt(Run::received).sum(), runs.stream().mapToInt(Run::exited).sum(),
+        runs.stream().mapToInt(Run::leftRunning).sum(), runs.stream().mapToInt(Run::children).sum(),
+        runs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
+        runs.stream().mapToDouble(Run::foreignPct).max().orElse(0)));
+  }
+
+  private static String row(String what, Stats s, double target) {
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s |", what, s.fmtFull(1),
+        target < 0 ? "—" : "≤ " + (long) target, target < 0 ? "" : s.median() <= target
+            ? (s.max() <= target ? "pass" : "pass (median; max over)") : "MISS");
+  }
+}

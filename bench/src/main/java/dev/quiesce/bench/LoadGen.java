@@ -1,0 +1,155 @@
+package dev.quiesce.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An open-loop load client at a fixed rate (Vert.x HttpClient): request k is due at
+ * {@code start + k / rate} whatever happened to the ones before, over at most {@code connections}
+ * connections, either kept alive or one per request ({@code Connection: close}). Latency is
+ * measured from the moment a request was due, so time spent waiting for a connection counts
+ * (no coordinated omission). Every failure is kept with its reason.
+ */
+final class LoadGen {
+
+  private final Vertx vertx;
+  /** Every request is sent and answered on this one event loop; the harness reads the arrays after {@link #stop}. */
+  private final io.vertx.core.Context context;
+  private final HttpClient client;
+  private final int port;
+  private final String path;
+  private final double ratePerNanos;
+  private final int capacity;
+  private final long[] due;
+  private final long[] ended;
+  private final int[] status;
+  private final String[] failure;
+  private int issued;
+  private int completed;
+  private long t0;
+  private long timer = -1;
+  private volatile boolean stopped;
+
+  LoadGen(Vertx vertx, int port, String path, int rate, int connections, boolean keepAlive, int maxSeconds) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.port = port;
+    this.path = path;
+    this.ratePerNanos = rate / 1e9;
+    this.capacity = rate * maxSeconds + 16;
+    this.due = new long[capacity];
+    this.ended = new long[capacity];
+    this.status = new int[capacity];
+    this.failure = new String[capacity];
+    this.client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions().setKeepAlive(keepAlive).setConnectTimeout(5000).setIdleTimeout(10)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS))
+        .with(new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1))
+        .build();
+  }
+
+  /** Starts sending (from a Vert.x timer, every millisecond, whatever is due). */
+  void start() {
+    context.runOnContext(v -> {
+      t0 = System.nanoTime();
+      timer = vertx.setPeriodic(1, id -> tick());
+      tick();
+    });
+  }
+
+  private void tick() {
+    if (stopped) {
+      return;
+    }
+    long now = System.nanoTime();
+    long target = (long) ((now - t0) * ratePerNanos) + 1;
+    while (issued < target && issued < capacity) {
+      int k = issued++;
+      due[k] = t0 + (long) (k / ratePerNanos);
+      client.request(HttpMethod.GET, port, "127.0.0.1", path)
+          .compose(req -> req.send())
+          .compose(resp -> resp.body().map(b -> resp.statusCode()))
+          .onComplete(ar -> {
+            ended[k] = System.nanoTime();
+            if (ar.succeeded()) {
+              status[k] = ar.result();
+              if (ar.result() != 200) {
+                failure[k] = "HTTP " + ar.result();
+              }
+            } else {
+              status[k] = -1;
+              failure[k] = ar.cause().getClass().getSimpleName() + ": " + ar.cause().getMessage();
+            }
+            completed++;
+          });
+    }
+  }
+
+  /** Stops sending; waits (bounded) for the answers still due. */
+  void stop(long waitMs) throws Exception {
+    stopped = true;
+    context.runOnContext(v -> {
+      if (timer >= 0) {
+        vertx.cancelTimer(timer);
+      }
+    });
+    long until = System.nanoTime() + waitMs * 1_000_000;
+    while (true) {
+      java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+      int[] counts = new int[2];
+      context.runOnContext(v -> {
+        counts[0] = issued;
+        counts[1] = completed;
+        read.countDown();
+      });
+      read.await(5, TimeUnit.SECONDS);
+      if (counts[0] == counts[1] || System.nanoTime() > until) {
+        break;
+      }
+      Thread.sleep(50);
+    }
+    client.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+  }
+
+  /** What happened to the requests due in [from, to) (System.nanoTime()). */
+  Window window(long from, long to) {
+    long[] lat = new long[issued];
+    int n = 0;
+    int failed = 0;
+    int unanswered = 0;
+    Map<String, Integer> reasons = new TreeMap<>();
+    for (int k = 0; k < issued; k++) {
+      if (due[k] < from || due[k] >= to) {
+        continue;
+      }
+      if (ended[k] == 0) {
+        unanswered++;
+        continue;
+      }
+      if (status[k] != 200) {
+        failed++;
+        reasons.merge(failure[k] == null ? "?" : failure[k], 1, Integer::sum);
+        continue;
+      }
+      lat[n++] = ended[k] - due[k];
+    }
+    double p50 = Stats.percentile(lat, n, 0.50) / 1e6;
+    double p99 = Stats.percentile(lat, n, 0.99) / 1e6;
+    double max = n == 0 ? Double.NaN : lat[n - 1] / 1e6;
+    List<String> why = new ArrayList<>();
+    reasons.forEach((r, c) -> why.add(c + "× " + r));
+    return new Window(n + failed + unanswered, failed + unanswered, p50, p99, max, why);
+  }
+
+  /** Requests due in a window: how many, how many failed (or never answered), latency in ms. */
+  record Window(int requests, int failed, double p50, double p99, double max, List<String> reasons) {
+  }
+}
