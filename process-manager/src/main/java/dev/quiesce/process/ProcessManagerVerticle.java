@@ -14,6 +14,7 @@ import dev.quiesce.process.impl.ChildRecords;
 import dev.quiesce.process.impl.ChildRecords.Swept;
 import dev.quiesce.process.impl.Commands;
 import dev.quiesce.process.impl.Guardian;
+import dev.quiesce.process.impl.Posix;
 import dev.quiesce.process.impl.Spawner;
 import dev.quiesce.process.impl.Supervisor;
 import io.vertx.core.Future;
@@ -84,6 +85,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
     }
     warnAboutEnvironment(tools, config);
     Future<Init> init = Future.fromCompletionStage(Spawner.get().submit(() -> {
+      Posix.preload();
       List<Swept> swept = ChildRecords.sweep(options.getStateDir());
       ChildRecords rec = ChildRecords.open(options.getStateDir());
       Guardian g = null;

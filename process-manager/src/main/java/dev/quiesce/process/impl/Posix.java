@@ -28,6 +28,15 @@ public final class Posix {
   }
 
   /**
+   * Loads libc through JNA and makes one harmless call ({@code kill(own pid, 0)}), so that the
+   * first signal of a stop does not pay for it (measured: 40–65 ms for the first call, 6 µs after).
+   * Call it off the event loop, at start.
+   */
+  public static void preload() {
+    kill((int) ProcessHandle.current().pid(), 0);
+  }
+
+  /**
    * Sends {@code signal} to every process of the group {@code pgid} ({@code signal} 0 only checks
    * that the group has a member).
    *
