@@ -9,6 +9,7 @@ import dev.quiesce.config.LoadedConfig;
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.process.ProcessesConfig;
+import dev.quiesce.testing.ProcFs;
 import dev.quiesce.testing.JvmProcess;
 import dev.quiesce.web.HttpConfig;
 import dev.quiesce.web.ManagementConfig;
@@ -263,7 +264,7 @@ class ConfigurationCorpusIT {
         try {
           String stat = Files.readString(p.resolve("stat"));
           char state = stat.charAt(stat.lastIndexOf(')') + 2);
-          if (state != 'Z' && contains(Files.readAllBytes(p.resolve("environ")), needle)) {
+          if (state != 'Z' && ProcFs.contains(Files.readAllBytes(p.resolve("environ")), needle)) {
             out.add(Integer.parseInt(name));
           }
         } catch (IOException | RuntimeException e) {
@@ -272,19 +273,6 @@ class ConfigurationCorpusIT {
       }
     }
     return out;
-  }
-
-  private static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i <= hay.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
   }
 
   // ---------------------------------------------------------------- the corpus

@@ -10,6 +10,7 @@ import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.process.ProcessManagerOptions;
 import dev.quiesce.process.ProcessManagerVerticle;
+import dev.quiesce.testing.ProcFs;
 import dev.quiesce.testing.Await;
 import dev.quiesce.web.QuiesceWeb;
 import io.vertx.core.Deployable;
@@ -296,7 +297,7 @@ class StartStopSoakIT {
             if (Integer.parseInt(f[1]) == self) {
               children++;
             }
-            if (indexOf(Files.readAllBytes(p.resolve("environ")), needle)) {
+            if (ProcFs.contains(Files.readAllBytes(p.resolve("environ")), needle)) {
               tagged.add(Integer.parseInt(name));
             }
           } catch (IOException | RuntimeException e) {
@@ -305,19 +306,6 @@ class StartStopSoakIT {
         }
       }
       return new Counts(fds, threads, children, tagged, threadNames, fdTargets);
-    }
-
-    private static boolean indexOf(byte[] hay, byte[] needle) {
-      outer:
-      for (int i = 0; i <= hay.length - needle.length; i++) {
-        for (int j = 0; j < needle.length; j++) {
-          if (hay[i + j] != needle[j]) {
-            continue outer;
-          }
-        }
-        return true;
-      }
-      return false;
     }
   }
 }
