@@ -126,6 +126,8 @@ class LifecycleCoordinatorTest {
 
     assertThat(took).isGreaterThanOrEqualTo(600).isLessThan(5000);
     assertThat(phase(report, "drain").getLong("budgetMs")).isLessThanOrEqualTo(600);
+    // the forced phase is published without a wait: it may reach the participant after the report
+    Await.until("terminate heard", Duration.ofSeconds(5), () -> !late.heard().isEmpty());
     assertThat(late.heard()).singleElement().satisfies(h -> assertThat(h.forced()).isTrue());
     assertThat(report.getInteger("exitCode")).isEqualTo(3);
   }
@@ -227,6 +229,7 @@ class LifecycleCoordinatorTest {
 
     assertThat(second.getString("escalation")).isEqualTo("force");
     assertThat(System.currentTimeMillis() - start).isLessThan(5000);
+    Await.until("every phase heard", Duration.ofSeconds(5), () -> slow.heardNames().size() >= 3);
     assertThat(slow.heardNames()).containsExactly("drain", "terminate", "close");
     assertThat(slow.heard().subList(1, 3)).allSatisfy(h -> assertThat(h.forced()).isTrue());
     assertThat(outcome(report, "drain", "slow").getString("outcome")).isEqualTo("forced");
