@@ -1,5 +1,6 @@
 package dev.quiesce.launcher;
 
+import dev.quiesce.launcher.impl.CommonPoolSizing;
 import dev.quiesce.launcher.impl.LauncherRun;
 import dev.quiesce.launcher.impl.LoggingSetup;
 
@@ -20,6 +21,10 @@ import dev.quiesce.launcher.impl.LoggingSetup;
  * sources and the stop plan, and then waits for a stop. After the stop it exits with the
  * report's exit code ({@link ExitCodes}); a stop that overruns its deadline by 500 ms is cut
  * short by a watchdog (exit 3).
+ *
+ * <p>On a machine with one or two CPUs it first sets the JDK's common fork-join pool to two
+ * threads, unless {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism} is given (see
+ * docs/PRODUCTION.md: with one thread, every exit of a child process costs a new thread).
  */
 public final class QuiesceLauncher {
 
@@ -28,6 +33,7 @@ public final class QuiesceLauncher {
 
   /** Runs {@code app} and exits the JVM with an {@link ExitCodes exit code}; never returns. */
   public static void launch(String[] args, QuiesceApplication app) {
+    CommonPoolSizing.widenOnSmallMachines();
     LoggingSetup.useDefaultsUnlessConfigured();
     int code = new LauncherRun(args, app).run();
     System.exit(code);

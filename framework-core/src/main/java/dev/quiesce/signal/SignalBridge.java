@@ -26,7 +26,11 @@ import sun.misc.Signal;
  * <p>A handled TERM replaces the JVM's own exit on TERM: the launcher exits after the stop,
  * with its own exit code. A signal mapped to {@code default} keeps the JVM's behaviour. Under
  * {@code -Xrs} the JVM catches no signal at all: {@link #install} reports it through
- * {@link Installed#reducedSignals()} instead of failing.
+ * {@link Installed#reducedSignals()} instead of failing. A signal that the JVM inherited as
+ * ignored (a start under {@code nohup} ignores HUP; a shell's background job ignores INT) is never
+ * delivered, although registering a handler for it succeeds: {@link #install} finds these in the
+ * kernel's {@code SigIgn} mask after registering and reports them in
+ * {@link Installed#inheritedIgnored()}, with a warning, instead of claiming to handle them.
  */
 public final class SignalBridge {
 
@@ -35,8 +39,16 @@ public final class SignalBridge {
   private SignalBridge() {
   }
 
-  /** What {@link #install} did. */
-  public record Installed(Map<String, String> handled, List<String> failed, boolean reducedSignals) {
+  /**
+   * What {@link #install} did.
+   *
+   * @param handled signal name to action, for every signal a handler now catches
+   * @param failed signals that could not be caught (the JVM refused them, or {@code -Xrs})
+   * @param reducedSignals the JVM runs with {@code -Xrs} and catches nothing
+   * @param inheritedIgnored signals that stay ignored because the process inherited them as ignored
+   */
+  public record Installed(Map<String, String> handled, List<String> failed, boolean reducedSignals,
+      List<String> inheritedIgnored) {
   }
 
   /** True when the JVM was started with {@code -Xrs} (it then handles no signal). */
@@ -84,7 +96,17 @@ public final class SignalBridge {
         LOG.warn("cannot catch SIG{}: {}", name, e.getMessage());
       }
     });
-    return new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()));
+    List<String> ignored = new ArrayList<>();
+    for (String name : List.copyOf(handled.keySet())) {
+      if (IgnoredSignals.isIgnored(new Signal(name).getNumber())) {
+        handled.remove(name);
+        ignored.add(name);
+        LOG.warn("SIG{} was ignored when this process started (nohup, or a parent that ignores it), so the JVM"
+            + " never delivers it and '{}' cannot be triggered by it; start the process without ignoring it, or use"
+            + " the management endpoint or the event bus", name, wanted.get(name));
+      }
+    }
+    return new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()), ignored);
   }
 
   private static void onSignal(Vertx vertx, LifecycleCoordinator coordinator, String name, String action, long n) {

@@ -66,6 +66,37 @@ class LauncherEndToEndTest {
   }
 
   @Test
+  void onTwoCpusTheCommonPoolGetsTwoThreadsUnlessTheUserChose() throws Exception {
+    try (JvmProcess app = start(base(), "-XX:ActiveProcessorCount=2")) {
+      app.awaitLine(STARTED, START);
+      assertThat(app.awaitLine("TESTAPP commonPoolParallelism (\\d+)", START).group(1)).isEqualTo("2");
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+    }
+    try (JvmProcess app = start(base(), "-XX:ActiveProcessorCount=2",
+        "-Djava.util.concurrent.ForkJoinPool.common.parallelism=1")) {
+      app.awaitLine(STARTED, START);
+      assertThat(app.awaitLine("TESTAPP commonPoolParallelism (\\d+)", START).group(1)).isEqualTo("1");
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+    }
+  }
+
+  @Test
+  void aSignalInheritedAsIgnoredIsNamedInTheStartLineAndNotClaimedAsHandled() throws Exception {
+    try (JvmProcess app = JvmProcess.startWrapped(List.of("nohup"), dir, List.of(), TestApplication.class.getName(),
+        List.of("--config", config(base()).toString()), Map.of())) {
+      app.awaitLine(STARTED, START);
+      assertThat(app.output()).contains("signals: TERM->stop INT->stop;")
+          .doesNotContain("HUP->reload")
+          .contains("WARNING: [HUP] inherited as ignored")
+          .contains("SIGHUP was ignored when this process started");
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+    }
+  }
+
+  @Test
   void participantThatHangsEndsWithExitThreeWithinTheDeadline() throws Exception {
     JsonObject config = base().put("testApp", new JsonObject().put("hangIn", "drain"));
     config.getJsonObject("lifecycle").put("shutdownTimeout", "2s");

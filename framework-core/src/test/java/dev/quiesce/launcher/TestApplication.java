@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,6 +53,7 @@ public final class TestApplication extends VerticleBase implements Participant {
   @Override
   public Future<?> start() {
     settings = config().getJsonObject("testApp", new JsonObject());
+    System.out.println("TESTAPP commonPoolParallelism " + ForkJoinPool.getCommonPoolParallelism());
     vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.EVENTS, m -> {
       if ("reload".equals(m.body().getString("type"))) {
         System.out.println("TESTAPP reload " + m.body().getString("outcome"));

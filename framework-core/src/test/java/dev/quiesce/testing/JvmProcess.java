@@ -37,6 +37,17 @@ public final class JvmProcess implements AutoCloseable {
         env);
   }
 
+  /**
+   * Starts {@code mainClass} as {@link #start} does, through {@code wrapper} (a command that execs
+   * its arguments, such as {@code nohup}), so the pid is still the JVM's.
+   */
+  public static JvmProcess startWrapped(List<String> wrapper, Path dir, List<String> jvmArgs, String mainClass,
+      List<String> args, Map<String, String> env) throws IOException {
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(command(jvmArgs, List.of("-cp", System.getProperty("java.class.path"), mainClass), args));
+    return startCommand(dir, command, env);
+  }
+
   /** Starts {@code java -jar jar}. */
   public static JvmProcess startJar(Path dir, List<String> jvmArgs, Path jar, List<String> args,
       Map<String, String> env) throws IOException {

@@ -35,6 +35,10 @@ final class StartLine {
       if (!signals.failed().isEmpty()) {
         line.append("; WARNING: could not catch ").append(signals.failed());
       }
+      if (!signals.inheritedIgnored().isEmpty()) {
+        line.append("; WARNING: ").append(signals.inheritedIgnored()).append(" inherited as ignored (nohup?):"
+            + " the JVM never delivers them; start without ignoring them, or use the management endpoint");
+      }
     }
     return line.toString();
   }
