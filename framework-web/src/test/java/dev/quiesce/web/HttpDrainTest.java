@@ -77,6 +77,32 @@ class HttpDrainTest {
   }
 
   @Test
+  void aRequestWhoseEndHandlersTheApplicationReplacedIsStillCountedOnce() throws Exception {
+    try (RawHttp client = new RawHttp(fx.httpPort())) {
+      client.send("/slow-hooked?ms=10");
+      RawHttp.Response r = client.read();
+      assertThat(r.header("x-hooked")).isEqualTo("yes");
+      // the response's end handler was vertx-web's, not the tracker's: the periodic sweep sees the end
+      Await.until("the in-flight count back to 0", Duration.ofSeconds(5), () -> fx.state().inFlight() == 0);
+
+      client.send("/slow-hooked?ms=600");
+      CompletableFuture<RawHttp.Response> response = readAsync(client);
+      fx.awaitInFlight(1);
+      long started = System.nanoTime();
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(10));
+
+      assertThat(response.get(5, TimeUnit.SECONDS).body()).isEqualTo("slept 600");
+      JsonObject detail = drain.detail(Duration.ofSeconds(5));
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      // the end is seen when the connection closes after the response, long before the 10 s budget
+      assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(5));
+      assertThat(detail.getLong("completed")).isEqualTo(1);
+      assertThat(detail.getLong("aborted")).isZero();
+      assertThat(fx.state().inFlight()).isZero();
+    }
+  }
+
+  @Test
   void newConnectionIsRefusedOnceDrainBegan() throws Exception {
     int port = fx.httpPort();
     try (RawHttp busy = new RawHttp(port)) {

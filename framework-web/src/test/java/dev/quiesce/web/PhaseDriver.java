@@ -12,8 +12,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Stands in for the lifecycle coordinator: answers registrations, publishes phases and steps as
- * the coordinator does ({@link PhaseContext#toJson()}), and collects the acknowledgements.
+ * Stands in for the lifecycle coordinator: answers registrations and status requests (always
+ * {@code RUNNING}: the application has started), publishes phases and steps as the coordinator
+ * does ({@link PhaseContext#toJson()}), and collects the acknowledgements.
  */
 final class PhaseDriver {
 
@@ -23,6 +24,7 @@ final class PhaseDriver {
   private final AtomicLong seq = new AtomicLong(100);
   private final MessageConsumer<JsonObject> ackConsumer;
   private final MessageConsumer<JsonObject> registerConsumer;
+  private final MessageConsumer<JsonObject> statusConsumer;
 
   /** One published step, waiting for its acknowledgement. */
   final class Step {
@@ -76,6 +78,9 @@ final class PhaseDriver {
         m.reply(new JsonObject().put("registered", true));
       }
     });
+    statusConsumer = vertx.eventBus().consumer(LifecycleAddresses.COMMANDS,
+        m -> m.reply(new JsonObject().put("state", "RUNNING")));
+    Await.result(statusConsumer.completion());
     Await.result(ackConsumer.completion());
     Await.result(registerConsumer.completion());
   }

@@ -11,6 +11,8 @@ import io.vertx.ext.web.Router;
  * <ul>
  *   <li>{@code /hello}: "hello"; {@code /greeting}: the configured {@code app.greeting}</li>
  *   <li>{@code /slow?ms=N}: answers after N ms</li>
+ *   <li>{@code /slow-hooked?ms=N}: the same, after registering vertx-web end and headers-end
+ *       handlers, which replace the response's own (as many vertx-web handlers do)</li>
  *   <li>{@code /sse}: a server-sent-event stream, one tick every 100 ms, never ending by itself</li>
  *   <li>{@code /long}: a long poll that ends only when the drain tells it ({@link HttpDrain#onDrain})</li>
  *   <li>{@code /ws}: a WebSocket echo</li>
@@ -31,6 +33,15 @@ final class TestRoutes implements RouterFactory {
           ctx.end("slept " + ms);
         }
       });
+    });
+    router.get("/slow-hooked").handler(ctx -> {
+      ctx.addHeadersEndHandler(v -> ctx.response().putHeader("x-hooked", "yes"));
+      ctx.addEndHandler(ar -> { });
+      ctx.next();
+    });
+    router.get("/slow-hooked").handler(ctx -> {
+      long ms = Long.parseLong(ctx.queryParams().get("ms"));
+      vertx.setTimer(ms, id -> ctx.end("slept " + ms));
     });
     router.get("/sse").handler(ctx -> {
       HttpServerResponse response = ctx.response().setChunked(true)

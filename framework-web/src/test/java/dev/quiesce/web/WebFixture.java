@@ -9,7 +9,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
 
 /**
@@ -24,6 +27,7 @@ final class WebFixture implements AutoCloseable {
   ManagementVerticle management;
   String managementDeployment;
   LifecycleCoordinator coordinator;
+  private WebClient client;
 
   WebFixture() {
     vertx = Vertx.vertx(QuiesceMetrics.enable(new VertxOptions()));
@@ -58,11 +62,25 @@ final class WebFixture implements AutoCloseable {
 
   /** A real lifecycle coordinator, deployed first as the launcher does (on a worker), and running. */
   LifecycleCoordinator deployCoordinator(JsonObject root) {
-    coordinator = new LifecycleCoordinator(LifecycleConfig.from(root));
-    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    deployStartingCoordinator(root);
     coordinator.markRunning();
     Await.until("the coordinator runs", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.RUNNING);
     return coordinator;
+  }
+
+  /** A real lifecycle coordinator, deployed on a worker and left {@code STARTING}, as while an application deploys. */
+  LifecycleCoordinator deployStartingCoordinator(JsonObject root) {
+    coordinator = new LifecycleCoordinator(LifecycleConfig.from(root));
+    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    return coordinator;
+  }
+
+  /** GET {@code path} on 127.0.0.1:{@code port}, through a client of this fixture's Vert.x. */
+  HttpResponse<Buffer> get(int port, String path) {
+    if (client == null) {
+      client = WebClient.create(vertx);
+    }
+    return Await.result(client.get(port, "127.0.0.1", path).send());
   }
 
   int httpPort() {

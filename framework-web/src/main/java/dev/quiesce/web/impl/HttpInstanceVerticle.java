@@ -64,7 +64,6 @@ final class HttpInstanceVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("the router factory returned null"));
     }
     RequestTracker tracker = new RequestTracker(vertx, context, state, cfg.sseFinalEvent());
-    tracker.install(router);
     cfg.readinessPath().ifPresent(path -> {
       HealthCheckHandler readiness = HealthCheckHandler.createWithHealthChecks(state.readiness());
       router.get(path).order(Integer.MIN_VALUE + 1).handler(ctx -> {

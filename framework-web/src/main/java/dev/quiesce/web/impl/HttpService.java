@@ -11,6 +11,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -44,6 +45,7 @@ public final class HttpService implements Participant {
   private JsonObject fullConfig;
   private int listenPort;
   private Participants.Registration registration;
+  private MessageConsumer<Object> lifecycleEvents;
   private boolean stopping;
   private long stopBudgetDeadline;
   private boolean reloading;
@@ -68,7 +70,8 @@ public final class HttpService implements Participant {
   /** Deploys the instances one after the other (the first one fixes the port when it is 0), then registers. */
   public Future<Void> start() {
     listenPort = listenPort(config);
-    Future<Void> chain = Future.succeededFuture();
+    lifecycleEvents = state.followLifecycle();
+    Future<Void> chain = lifecycleEvents.completion();
     for (int i = 0; i < config.instances(); i++) {
       chain = chain.compose(v -> deployInstance(config, fullConfig, listenPort).map(instance -> {
         instances.add(instance);
@@ -83,7 +86,7 @@ public final class HttpService implements Participant {
           LOG.info("HTTP listening on {}:{} with {} instance(s)", config.host(), currentPort(), instances.size());
           return null;
         })
-        .recover(err -> undeployAll(List.copyOf(instances), 5000).transform(ignored -> Future.failedFuture(
+        .recover(err -> undeployAll(List.copyOf(instances), 5000).eventually(lifecycleEvents::unregister).transform(ignored -> Future.failedFuture(
             new IllegalStateException("the HTTP server on " + config.host() + ":" + config.port()
                 + " could not start: " + err.getMessage(), err))));
   }
@@ -93,7 +96,8 @@ public final class HttpService implements Participant {
     cancelAnnounce.run();
     // after the drain phase the coordinator expects nothing more from this participant
     Future<Void> left = registration == null || stopping ? Future.succeededFuture() : registration.unregister();
-    return left.eventually(() -> undeployAll(List.copyOf(instances), config.undeployDrainTimeout().toMillis() + 1000));
+    return left.eventually(() -> undeployAll(List.copyOf(instances), config.undeployDrainTimeout().toMillis() + 1000))
+        .eventually(lifecycleEvents::unregister);
   }
 
   /** The port the listener is bound to; -1 before it listens. Safe from any thread. */

@@ -146,6 +146,11 @@ public final class ManagementService implements Participant {
     String type = event.getString("type", "");
     WebMeters meters = state.meters();
     switch (type) {
+      case "state" -> {
+        if (event.getValue("to") instanceof String to) {
+          state.lifecycleState(to);
+        }
+      }
       case "phase-end" -> {
         if (event.getValue("phase") instanceof String phase && event.getValue("durationMs") instanceof Number ms) {
           meters.phase(phase, ms.longValue());
@@ -303,6 +308,9 @@ public final class ManagementService implements Participant {
       JsonObject body = new JsonObject();
       int code = 200;
       if (lifecycle.succeeded()) {
+        if (lifecycle.result().getValue("state") instanceof String now) {
+          state.lifecycleState(now);
+        }
         body.mergeIn(lifecycle.result());
       } else {
         code = 503;

@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,20 +28,30 @@ import org.slf4j.LoggerFactory;
  * <p>Runs on the instance's event loop only (connections, requests and WebSockets of a server
  * are all handled on the event loop of the verticle that created it), so it needs no locks;
  * only the shared counters in {@link WebState} are atomic.
+ *
+ * <p>It adds nothing to the application's router: a request's end is seen through the
+ * response's own end, close and headers-end handlers, set when the request arrives. When the
+ * application (or a vertx-web handler, through {@code RoutingContext.addEndHandler} and its
+ * kin) replaces those handlers, the end is still seen: when the request's connection closes
+ * (at once during a drain, where every response carries {@code Connection: close}), or by the
+ * sweep, every second while serving and every 20 ms while draining. The trackers of a context
+ * are kept in its context data, where {@code HttpDrain} finds the request of a
+ * {@link RoutingContext}.
  */
 public final class RequestTracker {
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestTracker.class);
   private static final long MAINTENANCE_PERIOD_MS = 1000;
-  static final String CTX_KEY = "quiesce.http.tracked";
+  /** Context-data key of the list of trackers serving on a context (two while an in-loop reload overlaps). */
+  private static final String TRACKERS_KEY = "quiesce.http.trackers";
 
   private final Vertx vertx;
   private final Context context;
   private final WebState state;
   private final String sseFinalEvent;
   private final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
-  /** Open connections, each with how many requests it carried and when it was accepted. */
-  private final Map<HttpConnection, long[]> connections = new IdentityHashMap<>();
+  /** Open connections, each with what is known of it. */
+  private final Map<HttpConnection, Conn> connections = new IdentityHashMap<>();
   private final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
   private final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
   private HttpServer server;
@@ -50,16 +59,27 @@ public final class RequestTracker {
   private int pruneWebSocketsAt = 64;
   private long maintenanceTimer = -1;
 
+  /** One open connection: how many requests it carried, when it was accepted, its requests in flight. */
+  private static final class Conn {
+    final long acceptedNanos = System.nanoTime();
+    long requests;
+    /** Usually none or one; more with HTTP/1.1 pipelining or HTTP/2 streams. */
+    final List<Tracked> inFlight = new ArrayList<>(1);
+  }
+
   /** One request being served. */
   static final class Tracked {
     final HttpServerRequest request;
     final HttpServerResponse response;
     final HttpConnection connection;
+    Conn conn;
     final boolean http1;
     Handler<Void> drainHandler;
     boolean upgraded;
     boolean forcedAbort;
     boolean done;
+    /** Its drain handler was called, or its event stream ended, by the drain: never twice. */
+    boolean notified;
     final RequestTracker tracker;
 
     Tracked(HttpServerRequest request, RequestTracker tracker) {
@@ -78,26 +98,62 @@ public final class RequestTracker {
     this.sseFinalEvent = sseFinalEvent;
   }
 
+  /** Starts tracking for {@code server}; on this tracker's context. */
   void attach(HttpServer server) {
     this.server = server;
     maintenanceTimer = vertx.setPeriodic(MAINTENANCE_PERIOD_MS, id -> sweep());
+    trackersOf(context).add(this);
   }
 
+  /** Stops the periodic sweep and forgets this tracker; on this tracker's context. */
   void detach() {
     if (maintenanceTimer >= 0) {
       vertx.cancelTimer(maintenanceTimer);
       maintenanceTimer = -1;
     }
+    trackersOf(context).remove(this);
+  }
+
+  private static List<RequestTracker> trackersOf(Context context) {
+    List<RequestTracker> list = context.get(TRACKERS_KEY);
+    if (list == null) {
+      list = new ArrayList<>(2);
+      context.put(TRACKERS_KEY, list);
+    }
+    return list;
+  }
+
+  /** The tracked request whose response is {@code ctx}'s, if a tracker of the current context serves it. */
+  private static Tracked trackedOf(RoutingContext ctx) {
+    Context current = Vertx.currentContext();
+    if (current == null) {
+      return null;
+    }
+    List<RequestTracker> trackers = current.get(TRACKERS_KEY);
+    if (trackers == null) {
+      return null;
+    }
+    for (RequestTracker tracker : trackers) {
+      Tracked t = tracker.inFlight.get(ctx.response());
+      if (t != null) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /**
    * Finishes requests whose end no handler reported (the application replaced the response's
-   * handlers) and forgets closed WebSockets, so the counts stay right.
+   * handlers), tells event streams that began during a drain without the headers-end hook
+   * seeing them, and forgets closed WebSockets, so the counts stay right. O(requests in flight):
+   * runs from timers, never per request.
    */
   private void sweep() {
     for (Tracked t : List.copyOf(inFlight.values())) {
       if (t.response.ended() || t.response.closed()) {
         finish(t);
+      } else if (drain != null && !t.notified && t.response.headWritten() && isEventStream(t.response)) {
+        drain.notifyStream(t);
       }
     }
     List<ServerWebSocket> closed = new ArrayList<>();
@@ -115,35 +171,24 @@ public final class RequestTracker {
     pruneWebSocketsAt = Math.max(64, 2 * webSockets.size());
   }
 
-  /**
-   * Adds the tracking route to the application's router: first of all routes, it hooks the
-   * request to vertx-web's end and header handlers (which replace the response's own) and makes
-   * it reachable from the {@link RoutingContext}.
-   */
-  void install(Router router) {
-    router.route().order(Integer.MIN_VALUE).handler(ctx -> {
-      Tracked t = inFlight.get(ctx.response());
-      if (t != null) {
-        ctx.put(CTX_KEY, t);
-        ctx.addHeadersEndHandler(v -> beforeHeaders(t));
-        ctx.addEndHandler(ar -> finish(t));
-      }
-      ctx.next();
-    });
-  }
-
   // ---------------------------------------------------------------- connections and requests
 
   void onConnection(HttpConnection connection) {
-    connections.put(connection, new long[] {0, System.nanoTime()});
+    connections.put(connection, new Conn());
     connection.closeHandler(v -> connectionClosed(connection));
   }
 
   private void connectionClosed(HttpConnection connection) {
     closingAfterResponse.remove(connection);
-    long[] info = connections.remove(connection);
+    Conn info = connections.remove(connection);
+    if (info != null) {
+      // requests whose response handlers the application replaced end here at the latest
+      for (Tracked t : List.copyOf(info.inFlight)) {
+        finish(t);
+      }
+    }
     if (info != null && drain != null) {
-      if (info[0] == 0) {
+      if (info.requests == 0) {
         LOG.debug("a connection closed during the drain without having sent a request");
       }
       drain.connectionClosed();
@@ -152,9 +197,11 @@ public final class RequestTracker {
 
   void onRequest(HttpServerRequest raw, Handler<HttpServerRequest> next) {
     Tracked t = new Tracked(raw, this);
-    long[] info = t.connection == null ? null : connections.get(t.connection);
+    Conn info = t.connection == null ? null : connections.get(t.connection);
     if (info != null) {
-      info[0]++;
+      info.requests++;
+      info.inFlight.add(t);
+      t.conn = info;
     }
     inFlight.put(t.response, t);
     state.requestStarted();
@@ -190,6 +237,9 @@ public final class RequestTracker {
     }
     t.done = true;
     inFlight.remove(t.response);
+    if (t.conn != null) {
+      t.conn.inFlight.remove(t);
+    }
     state.requestEnded();
     if (drain != null) {
       drain.requestEnded(!t.forcedAbort && (t.upgraded || t.response.ended()));
@@ -238,7 +288,7 @@ public final class RequestTracker {
 
   /** HttpDrain.onDrain: registers a handler on the tracked request of {@code ctx}. */
   public static boolean onDrain(RoutingContext ctx, Handler<Void> handler) {
-    Tracked t = ctx.get(CTX_KEY);
+    Tracked t = trackedOf(ctx);
     if (t == null || handler == null) {
       return false;
     }
@@ -252,7 +302,7 @@ public final class RequestTracker {
 
   /** HttpDrain.draining. */
   public static boolean draining(RoutingContext ctx) {
-    Tracked t = ctx.get(CTX_KEY);
+    Tracked t = trackedOf(ctx);
     return t != null && t.tracker.drain != null;
   }
 
@@ -318,7 +368,11 @@ public final class RequestTracker {
         abortRemaining();
       }
       timers.add(vertx.setTimer(budget + Math.max(1, settleMs), id -> finish("the settle time after the budget ran out")));
-      timers.add(vertx.setPeriodic(CHECK_PERIOD_MS, id -> check()));
+      timers.add(vertx.setPeriodic(CHECK_PERIOD_MS, id -> {
+        sweep();
+        check();
+      }));
+      sweep();
       check();
     }
 
@@ -350,13 +404,15 @@ public final class RequestTracker {
       if (t.drainHandler != null) {
         Handler<Void> handler = t.drainHandler;
         t.drainHandler = null;
+        t.notified = true;
         streams++;
         try {
           handler.handle(null);
         } catch (RuntimeException e) {
           LOG.warn("a drain handler of {} {} threw", t.request.method(), t.request.path(), e);
         }
-      } else if (t.response.headWritten() && !t.response.ended() && isEventStream(t.response)) {
+      } else if (!t.notified && t.response.headWritten() && !t.response.ended() && isEventStream(t.response)) {
+        t.notified = true;
         streams++;
         try {
           if (!sseFinalEvent.isEmpty()) {
@@ -389,7 +445,7 @@ public final class RequestTracker {
       }
       long now = System.nanoTime();
       boolean fresh = connections.values().stream()
-          .anyMatch(info -> info[0] == 0 && now - info[1] < FRESH_NANOS);
+          .anyMatch(info -> info.requests == 0 && now - info.acceptedNanos < FRESH_NANOS);
       if (fresh && System.currentTimeMillis() < quietUntil) {
         timers.add(vertx.setTimer(1, id -> shutdownWhenQuiet(quietUntil)));
         return;
@@ -456,7 +512,10 @@ public final class RequestTracker {
       }
     }
 
-    /** Sweeps what no handler reported and ends the drain when all is done; never re-entered. */
+    /**
+     * Ends the drain when all is done; never re-entered. O(1): called on every request end and
+     * connection close, so the scan for what no handler reported is left to the periodic sweep.
+     */
     void check() {
       if (finished) {
         return;
@@ -469,7 +528,6 @@ public final class RequestTracker {
       try {
         do {
           recheck = false;
-          sweep();
           if (inFlight.isEmpty() && webSockets.isEmpty() && connections.isEmpty() && shutdown != null
               && shutdown.isComplete()) {
             finish(null);

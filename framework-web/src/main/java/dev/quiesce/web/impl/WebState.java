@@ -1,6 +1,10 @@
 package dev.quiesce.web.impl;
 
+import dev.quiesce.lifecycle.LifecycleAddresses;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -18,7 +22,11 @@ public final class WebState implements Shareable {
   private static final String MAP = "quiesce.web";
   private static final String KEY = "state";
 
+  /** How long a readiness probe waits for the coordinator's state while the application starts. */
+  static final long STATUS_TIMEOUT_MS = 500;
+
   /** Readiness reasons, as the readiness body shows them. */
+  public static final String STARTING = "starting";
   public static final String STOPPING = "stopping";
   public static final String DRAINING = "draining";
 
@@ -27,6 +35,10 @@ public final class WebState implements Shareable {
   private final AtomicLong inFlight = new AtomicLong();
   private final AtomicLong notReadyAnswers = new AtomicLong();
   private final AtomicReference<NotReady> notReady = new AtomicReference<>();
+  private final Vertx vertx;
+  /** Latched once the coordinator was seen past {@code STARTING}. */
+  private volatile boolean started;
+  private final long createdAt = System.currentTimeMillis();
   private final AtomicReference<JsonObject> http = new AtomicReference<>(new JsonObject());
   private final WebMeters meters;
 
@@ -35,15 +47,74 @@ public final class WebState implements Shareable {
   }
 
   private WebState(Vertx vertx) {
+    this.vertx = vertx;
     this.liveness = HealthChecks.create(vertx);
     this.readiness = HealthChecks.create(vertx);
     this.meters = new WebMeters(vertx, this);
     liveness.register("vertx", promise -> promise.complete(Status.OK()));
     readiness.register("lifecycle", promise -> {
-      NotReady down = notReady.get();
-      promise.complete(down == null ? Status.OK() : Status.KO(new JsonObject().put("reason", down.reason())
-          .put("cause", down.cause()).put("since", down.since())));
+      if (started) {
+        answer(promise);
+      } else {
+        askCoordinator(promise);
+      }
     });
+  }
+
+  private void answer(Promise<Status> promise) {
+    NotReady down = notReady.get();
+    promise.complete(down == null ? Status.OK() : down(down.reason(), down.cause(), down.since()));
+  }
+
+  private static Status down(String reason, String cause, long since) {
+    return Status.KO(new JsonObject().put("reason", reason).put("cause", cause).put("since", since));
+  }
+
+  /**
+   * Until the application has started, each probe asks the coordinator for its state: ready
+   * needs {@code RUNNING} (every verticle deployed, every listener bound), not just this one
+   * listener. A coordinator that does not answer within {@link #STATUS_TIMEOUT_MS} keeps
+   * readiness down, with the reason.
+   */
+  private void askCoordinator(Promise<Status> promise) {
+    vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "status"),
+        new DeliveryOptions().setSendTimeout(STATUS_TIMEOUT_MS)).onComplete(ar -> {
+          String lifecycle = ar.succeeded() && ar.result().body() instanceof JsonObject o ? o.getString("state") : null;
+          if (lifecycle != null) {
+            lifecycleState(lifecycle);
+          }
+          if (started) {
+            answer(promise);
+          } else {
+            promise.complete(down(STARTING, lifecycle != null ? "the application is starting (lifecycle state "
+                + lifecycle + ")" : "the lifecycle coordinator did not answer: "
+                + (ar.failed() ? ar.cause().getMessage() : "no state in its reply"), createdAt));
+          }
+        });
+  }
+
+  /**
+   * Follows the coordinator's {@code state} events on {@link LifecycleAddresses#EVENTS}, so that
+   * {@link #ready()} turns true when the application has started even when no probe asked. The
+   * caller unregisters the consumer when it stops.
+   */
+  public MessageConsumer<Object> followLifecycle() {
+    return vertx.eventBus().consumer(LifecycleAddresses.EVENTS, message -> {
+      if (message.body() instanceof JsonObject event && "state".equals(event.getValue("type"))
+          && event.getValue("to") instanceof String to) {
+        lifecycleState(to);
+      }
+    });
+  }
+
+  /**
+   * Tells this state the coordinator's lifecycle state (from a {@code state} event or a status
+   * reply): any state but {@code STARTING} means the application has started.
+   */
+  public void lifecycleState(String lifecycle) {
+    if (!"STARTING".equals(lifecycle)) {
+      started = true;
+    }
   }
 
   /** The state of {@code vertx}, created on first use. */
@@ -65,15 +136,15 @@ public final class WebState implements Shareable {
 
   // ---------------------------------------------------------------- readiness
 
-  /** True unless a stop was announced or a drain command is in effect. */
+  /** True once the application has started, unless a stop was announced or a drain command is in effect. */
   public boolean ready() {
-    return notReady.get() == null;
+    return started && notReady.get() == null;
   }
 
-  /** The reason readiness is down ({@link #STOPPING}, {@link #DRAINING}), or null. */
+  /** The reason readiness is down ({@link #STARTING}, {@link #STOPPING}, {@link #DRAINING}), or null. */
   public String notReadyReason() {
     NotReady down = notReady.get();
-    return down == null ? null : down.reason();
+    return down != null ? down.reason() : started ? null : STARTING;
   }
 
   /**
