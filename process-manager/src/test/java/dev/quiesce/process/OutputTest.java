@@ -2,9 +2,6 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -12,33 +9,24 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Output capture: lines to the group's logger, cut at maxLineLength, rate-limited events; readiness. */
 class OutputTest extends ProcessTestBase {
 
-  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
-  private Logger processLogger;
+  private LogCapture logged;
 
   @BeforeEach
   void captureProcessLogs() {
-    processLogger = (Logger) LoggerFactory.getLogger("quiesce.process");
-    logged.start();
-    processLogger.addAppender(logged);
+    logged = new LogCapture("quiesce.process");
   }
 
   @AfterEach
   void release() {
-    processLogger.detachAppender(logged);
+    logged.detach();
   }
 
   private List<String> lines(String logger) {
-    List<ILoggingEvent> events;
-    synchronized (logged) { // AppenderBase.doAppend holds this lock while it adds to the list
-      events = List.copyOf(logged.list);
-    }
-    return events.stream().filter(e -> e.getLoggerName().equals(logger)).map(ILoggingEvent::getFormattedMessage)
-        .toList();
+    return logged.lines(logger);
   }
 
   @Test
@@ -57,18 +45,18 @@ class OutputTest extends ProcessTestBase {
         .hasSizeLessThan(1100));
     // the JVM's memory stays bounded: the thread that read the 10 MB line allocated a small fraction
     // of it (a line kept whole would need at least 10 MB, 20 MB as a String)
-    long allocated = allocatedBy("quiesce-output-big-0-stdout");
-    assertThat(allocated).as("bytes allocated by the pump that read 10 MB").isBetween(1L, 2L << 20);
-    System.out.printf("10 MB line: cut at 1000 bytes; the pump thread allocated %d bytes in all%n", allocated);
+    long allocated = allocatedBy("quiesce-output-big");
+    assertThat(allocated).as("bytes allocated by the reader that read 10 MB").isBetween(1L, 2L << 20);
+    System.out.printf("10 MB line: cut at 1000 bytes; the reader thread allocated %d bytes in all%n", allocated);
   }
 
   /** Bytes allocated so far by the live thread {@code name} (HotSpot's per-thread allocation counter). */
   private static long allocatedBy(String name) {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-    Thread pump = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+    Thread reader = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
         .orElseThrow(() -> new AssertionError("no thread " + name));
-    return threads.getThreadAllocatedBytes(pump.getId());
+    return threads.getThreadAllocatedBytes(reader.getId());
   }
 
   @Test

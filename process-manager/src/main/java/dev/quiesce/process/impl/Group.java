@@ -19,6 +19,8 @@ final class Group {
 
   final Supervisor sup;
   final Logger log;
+  /** Reads the output of every child with {@code output: "log"}; its thread runs while some child's output is read. */
+  final OutputReader output;
   volatile ProcessGroupConfig config;
   volatile RateLimiter outputEvents;
   boolean crashLoop;
@@ -31,6 +33,7 @@ final class Group {
     this.sup = sup;
     this.config = config;
     this.log = LoggerFactory.getLogger("quiesce.process." + config.name());
+    this.output = new OutputReader(config.name(), log);
     this.outputEvents = new RateLimiter(config.outputEvents());
     for (int i = 0; i < config.instances(); i++) {
       instances.add(new Instance(sup, this, i));

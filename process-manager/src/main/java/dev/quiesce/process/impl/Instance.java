@@ -201,16 +201,13 @@ final class Instance {
     sup.log.info("group {} instance {} started: pid {}", cfg.name(), index, c.pid);
     Readiness.arm(sup, this, c, cfg.ready());
     if (cfg.output() == Output.LOG) {
-      OutputPump.LineListener listener = (stream, text, dropped) -> onLine(c, stream, text, dropped);
-      new OutputPump(c.process.getInputStream(), "stdout", group.log, cfg.name(), index, c.pid, cfg.maxLineLength(),
-          listener).start();
-      new OutputPump(c.process.getErrorStream(), "stderr", group.log, cfg.name(), index, c.pid, cfg.maxLineLength(),
-          listener).start();
+      group.output.read(c.process, index, c.pid, cfg.maxLineLength(),
+          (stream, text, dropped) -> onLine(c, stream, text, dropped));
     }
     c.exit.onComplete(ar -> onExit(c, ar.succeeded() ? ar.result() : -1));
   }
 
-  /** On a pump thread. */
+  /** On the group's output reader thread. */
   private void onLine(Child c, String stream, String text, long droppedBytes) {
     Pattern ready = c.readyPattern;
     if (ready != null && ready.matcher(text).find()) {
