@@ -62,6 +62,8 @@ class LauncherEndToEndTest {
       assertThat(report.getString("outcome")).isEqualTo("graceful");
       assertThat(report.getString("reason")).isEqualTo("SIGTERM");
       assertThat(app.output()).contains("TESTAPP phase drain").contains("stop report {");
+      // the last line says when everything is done, and how
+      assertThat(app.output().strip()).containsPattern("Vert.x closed in \\d+ ms; exiting with code 0$");
     }
   }
 

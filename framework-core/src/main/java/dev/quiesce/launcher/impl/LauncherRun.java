@@ -139,7 +139,9 @@ public final class LauncherRun {
     JsonObject report = awaitQuietly(coordinator.stopped(), null);
     int code = report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
     exitCode.set(code);
+    long closing = System.nanoTime();
     closeVertx(remaining(report));
+    LOG.info("Vert.x closed in {} ms; exiting with code {}", (System.nanoTime() - closing) / 1_000_000, code);
     return code;
   }
 

@@ -211,8 +211,10 @@ public final class RequestTracker {
     if (drain != null) {
       drain.accepted(t);
     }
-    HttpServerRequest request = raw instanceof HttpServerRequestInternal internal
-        ? new TrackingRequest(internal, t) : raw;
+    // only a request that asks for a WebSocket is wrapped, so that the drain learns of the
+    // WebSocket made from it; every other request reaches the router as Vert.x made it
+    HttpServerRequest request = raw instanceof HttpServerRequestInternal internal && t.http1
+        && raw.headers().contains(HttpHeaders.UPGRADE) ? new TrackingRequest(internal, t) : raw;
     next.handle(request);
   }
 

@@ -6,8 +6,10 @@ import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
 
 /**
- * The request as the application's router sees it: the Vert.x request, except that a WebSocket
- * made from it with {@link #toWebSocket()} is known to the drain (so it gets "going away").
+ * A request with an {@code Upgrade} header, as the application's router sees it: the Vert.x
+ * request, except that a WebSocket made from it with {@link #toWebSocket()} is known to the drain
+ * (so it gets "going away"). Other requests are not wrapped: a wrapper on every request cost
+ * measurable CPU (docs/BENCHMARKS.md).
  *
  * <p>Built on Vert.x's internal request wrapper, the one vertx-web uses itself.
  */

@@ -11,6 +11,7 @@ import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What the HTTP verticle and the management listener of one {@code Vertx} share: readiness, the
@@ -32,7 +33,8 @@ public final class WebState implements Shareable {
 
   private final HealthChecks liveness;
   private final HealthChecks readiness;
-  private final AtomicLong inFlight = new AtomicLong();
+  /** Changed on every request by every event loop: a LongAdder, so the loops do not contend for one counter. */
+  private final LongAdder inFlight = new LongAdder();
   private final AtomicLong notReadyAnswers = new AtomicLong();
   private final AtomicReference<NotReady> notReady = new AtomicReference<>();
   private final Vertx vertx;
@@ -183,15 +185,15 @@ public final class WebState implements Shareable {
   // ---------------------------------------------------------------- HTTP
 
   public long inFlight() {
-    return inFlight.get();
+    return inFlight.sum();
   }
 
   void requestStarted() {
-    inFlight.incrementAndGet();
+    inFlight.increment();
   }
 
   void requestEnded() {
-    inFlight.decrementAndGet();
+    inFlight.decrement();
   }
 
   /** A summary of the HTTP listener for the status endpoint (a copy). */
