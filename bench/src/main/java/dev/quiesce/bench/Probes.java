@@ -14,8 +14,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Diagnostic variants of the bare server for the overhead benchmark ({@code --variants
  * probe-…}): each adds to bare Vert.x one of the mechanisms the framework's request tracking
- * (framework-web's {@code RequestTracker}) uses per request, copied in shape, so that its cost can
- * be measured on its own.
+ * (framework-web's {@code RequestTracker}) used per request before fix 1 of docs/BENCHMARKS.md,
+ * copied in shape, so that its cost can be measured on its own. They reproduce the profile of the
+ * first runs; the tracker now has no route, wraps only upgrade requests and counts with a
+ * {@code LongAdder}.
  *
  * <ul>
  *   <li>{@code route-empty}: one more route, first of all, that only calls {@code next()};</li>
