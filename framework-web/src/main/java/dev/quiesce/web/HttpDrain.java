@@ -23,7 +23,11 @@ public final class HttpDrain {
    * request is in flight (at once, asynchronously, when one already began). A response with such
    * a handler is not ended by the framework's server-sent-event handling.
    *
-   * @return false when the request is not served by a {@link HttpServerVerticle} (nothing will be called)
+   * <p>Call it from the request's own context, where its handlers run (a blocking task started
+   * from a handler, or a reply to an event-bus request sent from it, runs there too).
+   *
+   * @return false when the request is not served by a {@link HttpServerVerticle}, has already
+   *     ended, or the call comes from another context (nothing will be called)
    */
   public static boolean onDrain(RoutingContext ctx, Handler<Void> handler) {
     return RequestTracker.onDrain(ctx, handler);
