@@ -1,6 +1,7 @@
 package dev.quiesce.bench;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -30,6 +31,23 @@ public final class Bench {
       common options: --rounds N  --out DIR (default bench/target/results)  --jvm "FLAGS"
       see bench/README.md for each benchmark's options""";
 
+  /** Runs one benchmark with its options, writing to its report. */
+  interface Runner {
+    void run(Options o, Report report) throws Exception;
+  }
+
+  /** One benchmark: the options and flags it takes, and how it runs. */
+  record Benchmark(Set<String> options, Set<String> flags, Runner runner) {
+  }
+
+  private static final Map<String, Benchmark> BENCHMARKS = Map.of(
+      "overhead", new Benchmark(OverheadBench.OPTIONS, OverheadBench.FLAGS, OverheadBench::run),
+      "drain", new Benchmark(DrainBench.OPTIONS, DrainBench.FLAGS, DrainBench::run),
+      "fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run),
+      "reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run),
+      "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
+      "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run));
+
   private Bench() {
   }
 
@@ -42,49 +60,21 @@ public final class Bench {
     String command = "bench/run.sh " + String.join(" ", args);
     args = quietOptions(args);
     try {
-      switch (name) {
-        case "overhead" -> {
-          Options o = new Options(args, 1, OverheadBench.OPTIONS, OverheadBench.FLAGS);
-          Report report = new Report(out(o), name, command);
-          OverheadBench.run(o, report);
-          report.finish();
-        }
-        case "drain" -> {
-          Options o = new Options(args, 1, DrainBench.OPTIONS, DrainBench.FLAGS);
-          Report report = new Report(out(o), name, command);
-          DrainBench.run(o, report);
-          report.finish();
-        }
-        case "fanout" -> {
-          Options o = new Options(args, 1, FanoutBench.OPTIONS, FanoutBench.FLAGS);
-          Report report = new Report(out(o), name, command);
-          FanoutBench.run(o, report);
-          report.finish();
-        }
-        case "reload" -> {
-          Options o = new Options(args, 1, ReloadBench.OPTIONS, ReloadBench.FLAGS);
-          Report report = new Report(out(o), name, command);
-          ReloadBench.run(o, report);
-          report.finish();
-        }
-        case "start" -> {
-          Options o = new Options(args, 1, StartBench.OPTIONS, StartBench.FLAGS);
-          Report report = new Report(out(o), name, command);
-          StartBench.run(o, report);
-          report.finish();
-        }
-        case "memory" -> {
-          Options o = new Options(args, 1, MemoryBench.OPTIONS, MemoryBench.FLAGS);
-          Report report = new Report(out(o), name, command);
-          MemoryBench.run(o, report);
-          report.finish();
-        }
-        case "jfr-top" -> JfrTop.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-        case "cleanup" -> Cleanup.run(new Options(args, 1, Set.of("tag"), Set.of()));
-        default -> {
-          System.err.println("unknown benchmark " + name);
-          System.err.println(USAGE);
-          System.exit(2);
+      Benchmark benchmark = BENCHMARKS.get(name);
+      if (benchmark != null) {
+        Options o = new Options(args, 1, benchmark.options(), benchmark.flags());
+        Report report = new Report(out(o), name, command);
+        benchmark.runner().run(o, report);
+        report.finish();
+      } else {
+        switch (name) {
+          case "jfr-top" -> JfrTop.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+          case "cleanup" -> Cleanup.run(new Options(args, 1, Set.of("tag"), Set.of()));
+          default -> {
+            System.err.println("unknown benchmark " + name);
+            System.err.println(USAGE);
+            System.exit(2);
+          }
         }
       }
     } catch (IllegalArgumentException e) {

@@ -27,6 +27,24 @@ final class FanoutBench {
   private FanoutBench() {
   }
 
+  /**
+   * What the children's log says, in ms after the signal sent at {@code wall}: first and last TERM
+   * receipt, last exit, and how many received TERM and exited.
+   */
+  record Receipts(double signalMs, double firstMs, double lastMs, double lastExitMs, int received, int exited) {
+
+    static Receipts read(Path childLog, Instant wall) throws IOException {
+      double sigMs = wall.getEpochSecond() * 1e3 + wall.getNano() / 1e6;
+      List<double[]> terms = lines(childLog, "term");
+      List<double[]> exits = lines(childLog, "exit");
+      double first = terms.stream().mapToDouble(x -> x[0]).min().orElse(Double.NaN);
+      double last = terms.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      double lastExit = exits.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      return new Receipts(sigMs, first / 1000 - sigMs, last / 1000 - sigMs, lastExit / 1000 - sigMs, terms.size(),
+          exits.size());
+    }
+  }
+
   record Run(int round, int children, int received, int exited, double firstReceiptMs, double lastReceiptMs,
       double spreadMs, double lastChildExitMs, double jvmExitMs, double terminateStartMs, double terminateMs,
       double terminateStartToLastExitMs, int exitCode, int leftRunning, double foreignPct) {
@@ -100,12 +118,7 @@ final class FanoutBench {
       long sig = server.term();
       int exit = server.awaitExit(60_000);
       double foreign = cpu.stop().foreignPct();
-      double sigMicros = wall.getEpochSecond() * 1e6 + wall.getNano() / 1e3;
-      List<double[]> terms = lines(childLog, "term");
-      List<double[]> exits = lines(childLog, "exit");
-      double first = terms.stream().mapToDouble(x -> x[0]).min().orElse(Double.NaN);
-      double last = terms.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
-      double lastExit = exits.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      Receipts r = Receipts.read(childLog, wall);
       int left = 0;
       for (double[] s : lines(childLog, "start")) {
         if (ProcessHandle.of((long) s[1]).map(ProcessHandle::isAlive).orElse(false)) {
@@ -114,10 +127,10 @@ final class FanoutBench {
       }
       JsonObject stop = StopReport.read(reportFile);
       double terminateStart = stop == null ? Double.NaN
-          : stop.getLong("start") + StopReport.phaseStartMs(stop, "terminate") - sigMicros / 1000;
-      return new Run(round, children, terms.size(), exits.size(), (first - sigMicros) / 1000, (last - sigMicros) / 1000,
-          (last - first) / 1000, (lastExit - sigMicros) / 1000, (server.exitNanos() - sig) / 1e6, terminateStart,
-          StopReport.phaseMs(stop, "terminate"), (lastExit - sigMicros) / 1000 - terminateStart, exit, left, foreign);
+          : stop.getLong("start") + StopReport.phaseStartMs(stop, "terminate") - r.signalMs();
+      return new Run(round, children, r.received(), r.exited(), r.firstMs(), r.lastMs(), r.lastMs() - r.firstMs(),
+          r.lastExitMs(), (server.exitNanos() - sig) / 1e6, terminateStart, StopReport.phaseMs(stop, "terminate"),
+          r.lastExitMs() - terminateStart, exit, left, foreign);
     } finally {
       server.stopQuietly(10_000);
     }
@@ -160,16 +173,10 @@ final class FanoutBench {
         lastExit = Math.max(lastExit, s.exitNanos());
       }
       double foreign = cpu.stop().foreignPct();
-      double sigMicros = wall.getEpochSecond() * 1e6 + wall.getNano() / 1e3;
-      List<double[]> terms = lines(childLog, "term");
-      List<double[]> exits = lines(childLog, "exit");
-      double first = terms.stream().mapToDouble(x -> x[0]).min().orElse(Double.NaN);
-      double last = terms.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
-      double lastExitLine = exits.stream().mapToDouble(x -> x[0]).max().orElse(Double.NaN);
+      Receipts r = Receipts.read(childLog, wall);
       int left = (int) started.stream().filter(Server::alive).count();
-      return new Run(round, children, terms.size(), exits.size(), (first - sigMicros) / 1000,
-          (last - sigMicros) / 1000, (last - first) / 1000, (lastExitLine - sigMicros) / 1000, (lastExit - sig) / 1e6,
-          Double.NaN, Double.NaN, Double.NaN, 0, left, foreign);
+      return new Run(round, children, r.received(), r.exited(), r.firstMs(), r.lastMs(), r.lastMs() - r.firstMs(),
+          r.lastExitMs(), (lastExit - sig) / 1e6, Double.NaN, Double.NaN, Double.NaN, 0, left, foreign);
     } finally {
       for (Server s : started) {
         s.stopQuietly(2000);

@@ -19,7 +19,6 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -252,27 +251,8 @@ class ConfigurationCorpusIT {
   }
 
   /** Live processes whose environment carries {@code TEST_RUN_TAG=tag} (children inherit it). */
-  private static List<Integer> liveProcessesTagged(String tag) throws IOException {
-    byte[] needle = ("TEST_RUN_TAG=" + tag).getBytes(StandardCharsets.US_ASCII);
-    List<Integer> out = new ArrayList<>();
-    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"))) {
-      for (Path p : procs) {
-        String name = p.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        try {
-          String stat = Files.readString(p.resolve("stat"));
-          char state = stat.charAt(stat.lastIndexOf(')') + 2);
-          if (state != 'Z' && ProcFs.contains(Files.readAllBytes(p.resolve("environ")), needle)) {
-            out.add(Integer.parseInt(name));
-          }
-        } catch (IOException | RuntimeException e) {
-          // gone meanwhile, or not ours
-        }
-      }
-    }
-    return out;
+  private static List<Integer> liveProcessesTagged(String tag) {
+    return ProcFs.liveTagged("TEST_RUN_TAG", tag);
   }
 
   // ---------------------------------------------------------------- the corpus

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -82,11 +83,9 @@ class ExampleAppIT {
     try (f) {
       f.start();
       Await.until("both workers ready", Duration.ofSeconds(20), () -> workersReady(f) == 2);
-      long signalled = System.nanoTime();
-      f.app.signal("TERM");
-
-      assertThat(f.app.awaitExit(Duration.ofSeconds(40))).isEqualTo(ExitCodes.FORCED);
-      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+      JvmProcess.Exit exit = f.app.stop("TERM", Duration.ofSeconds(40));
+      assertThat(exit.code()).isEqualTo(ExitCodes.FORCED);
+      long tookMs = exit.tookMs();
       assertThat(tookMs).isGreaterThanOrEqualTo(1500).isLessThan(1500 + 10_000);
       assertThat(f.app.output()).contains("got TERM, ignoring it");
       JsonObject report = f.report();

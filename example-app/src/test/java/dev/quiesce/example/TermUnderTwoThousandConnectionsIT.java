@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -85,11 +86,9 @@ class TermUnderTwoThousandConnectionsIT {
       }
       Await.until("2,000 requests in flight on the server", Duration.ofSeconds(30),
           () -> inFlight(f) == CONNECTIONS);
-      long signalled = System.nanoTime();
-      f.app.signal("TERM");
-
-      int code = f.app.awaitExit(Duration.ofSeconds(40));
-      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+      JvmProcess.Exit exit = f.app.stop("TERM", Duration.ofSeconds(40));
+      int code = exit.code();
+      long tookMs = exit.tookMs();
       List<Result> results = new ArrayList<>();
       for (Future<Result> r : inFlight) {
         results.add(Await.result(r, Duration.ofSeconds(30)));

@@ -84,11 +84,9 @@ class FaultsEndToEndTest {
         "close", "1s"));
     try (JvmProcess app = start(config, "-Dtestapp.eventLoops=1")) {
       app.awaitLine(STARTED, START);
-      long signalled = System.nanoTime();
-      app.signal("TERM");
-
-      int code = app.awaitExit(Duration.ofSeconds(20));
-      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+      JvmProcess.Exit exit = app.stop("TERM", Duration.ofSeconds(20));
+      int code = exit.code();
+      long tookMs = exit.tookMs();
 
       assertThat(code).as(app.output()).isEqualTo(ExitCodes.FORCED);
       assertThat(tookMs).as("from TERM to exit").isGreaterThanOrEqualTo(2000).isLessThan(4000 + 1000);
@@ -122,11 +120,9 @@ class FaultsEndToEndTest {
     JsonObject config = base("3s").put("testApp", new JsonObject().put("startDelayMs", 20_000));
     try (JvmProcess app = start(config)) {
       app.awaitLine("TESTAPP starting", START);
-      long signalled = System.nanoTime();
-      app.signal("TERM");
-
-      int code = app.awaitExit(Duration.ofSeconds(20));
-      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+      JvmProcess.Exit exit = app.stop("TERM", Duration.ofSeconds(20));
+      int code = exit.code();
+      long tookMs = exit.tookMs();
 
       assertThat(tookMs).as("from TERM to exit").isLessThan(3000 + 1000);
       assertThat(app.output()).contains("stop begins: trigger=signal reason=SIGTERM")

@@ -104,11 +104,9 @@ class LauncherEndToEndTest {
     config.getJsonObject("lifecycle").put("shutdownTimeout", "2s");
     try (JvmProcess app = start(config)) {
       app.awaitLine(STARTED, START);
-      long signalled = System.nanoTime();
-      app.signal("TERM");
-
-      int code = app.awaitExit(Duration.ofSeconds(20));
-      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+      JvmProcess.Exit exit = app.stop("TERM", Duration.ofSeconds(20));
+      int code = exit.code();
+      long tookMs = exit.tookMs();
 
       assertThat(code).isEqualTo(ExitCodes.FORCED);
       // issue #7: the process ends within shutdownTimeout plus 1 s
@@ -123,11 +121,9 @@ class LauncherEndToEndTest {
     config.getJsonObject("lifecycle").put("shutdownTimeout", "3s");
     try (JvmProcess app = start(config)) {
       app.awaitLine(STARTED, START);
-      long signalled = System.nanoTime();
-      app.signal("TERM");
-
-      int code = app.awaitExit(Duration.ofSeconds(20));
-      long tookMs = (System.nanoTime() - signalled) / 1_000_000;
+      JvmProcess.Exit exit = app.stop("TERM", Duration.ofSeconds(20));
+      int code = exit.code();
+      long tookMs = exit.tookMs();
 
       assertThat(code).isEqualTo(ExitCodes.FORCED);
       assertThat(app.output()).contains("TESTAPP stuck stop called");

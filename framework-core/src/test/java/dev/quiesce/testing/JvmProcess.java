@@ -159,6 +159,21 @@ public final class JvmProcess implements AutoCloseable {
     return new Storm(Integer.parseInt(out), Duration.ofNanos(System.nanoTime() - start));
   }
 
+  /** How a stop ended: the exit code, and how long after the signal the JVM was gone. */
+  public record Exit(int code, long tookMs) {
+  }
+
+  /**
+   * Sends {@code signal} and waits for the exit, timing it from just before the signal; fails with
+   * the output if the exit does not come within {@code timeout}.
+   */
+  public Exit stop(String signal, Duration timeout) throws IOException, InterruptedException {
+    long signalled = System.nanoTime();
+    signal(signal);
+    int code = awaitExit(timeout);
+    return new Exit(code, (System.nanoTime() - signalled) / 1_000_000);
+  }
+
   /** Waits for the exit and returns the exit code; fails with the output if it does not come in time. */
   public int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

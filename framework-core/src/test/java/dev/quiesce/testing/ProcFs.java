@@ -1,9 +1,55 @@
 package dev.quiesce.testing;
 
-/** Reading /proc in tests, e.g. whether {@code /proc/<pid>/environ} carries a test tag. */
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reading /proc in tests, e.g. which processes carry a test tag in {@code /proc/<pid>/environ}. */
 public final class ProcFs {
 
   private ProcFs() {
+  }
+
+  /**
+   * The live processes (zombies aside) whose environment has the entry {@code name=value}, as
+   * tests tag the processes they start; processes that end or cannot be read meanwhile are left out.
+   */
+  public static List<Integer> liveTagged(String name, String value) {
+    byte[] needle = (name + "=" + value).getBytes(StandardCharsets.US_ASCII);
+    List<Integer> out = new ArrayList<>();
+    try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"))) {
+      for (Path p : procs) {
+        String pid = p.getFileName().toString();
+        if (!pid.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          if (contains(Files.readAllBytes(p.resolve("environ")), needle) && !isZombie(Integer.parseInt(pid))) {
+            out.add(Integer.parseInt(pid));
+          }
+        } catch (IOException | RuntimeException e) {
+          // gone meanwhile, or not ours to read
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list /proc", e);
+    }
+    return out;
+  }
+
+  /** True when {@code pid} is a zombie, or gone (state Z or X, or no stat to read). */
+  public static boolean isZombie(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state == 'Z' || state == 'X';
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
   }
 
   /** True when {@code needle} occurs in {@code hay}. */

@@ -1,10 +1,10 @@
 package dev.quiesce.process;
 
+import dev.quiesce.testing.ProcFs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,41 +60,11 @@ final class ChildFixture {
 
   /** Every live process (zombies aside) that carries this fixture's tag. */
   List<Integer> pids() {
-    List<Integer> out = new ArrayList<>();
-    byte[] needle = ("QUIESCE_TEST_TAG=" + tag).getBytes(StandardCharsets.US_ASCII);
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"))) {
-      for (Path d : dirs) {
-        String name = d.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        try {
-          byte[] env = Files.readAllBytes(d.resolve("environ"));
-          if (indexOf(env, needle) >= 0 && !isZombie(Integer.parseInt(name))) {
-            out.add(Integer.parseInt(name));
-          }
-        } catch (IOException | RuntimeException ignored) {
-          // gone meanwhile, or not ours to read
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-    return out;
-  }
-
-  static boolean isZombie(int pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
-      char state = stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
-      return state == 'Z' || state == 'X';
-    } catch (IOException e) {
-      return true;
-    }
+    return ProcFs.liveTagged("QUIESCE_TEST_TAG", tag);
   }
 
   static boolean alive(int pid) {
-    return Files.exists(Path.of("/proc", Integer.toString(pid))) && !isZombie(pid);
+    return Files.exists(Path.of("/proc", Integer.toString(pid))) && !ProcFs.isZombie(pid);
   }
 
   /** Sends SIGKILL to every tagged process; returns how many there were. */
@@ -182,18 +152,5 @@ final class ChildFixture {
         throw new AssertionError(e);
       }
     }
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i <= hay.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }
