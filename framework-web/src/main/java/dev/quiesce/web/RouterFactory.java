@@ -16,10 +16,10 @@ import java.util.function.Function;
  * <p>Failure: an exception fails that instance's deployment. At start the HTTP verticle then
  * fails to start; in a reload the old instances keep serving and the reload is reported failed.
  *
- * <p>Handlers should use {@code RoutingContext.addEndHandler}, {@code addHeadersEndHandler} and
- * {@code addBodyEndHandler} rather than setting the same handlers on {@code response()} directly:
- * the framework tracks every request through them (it falls back to polling the response when a
- * handler replaced them, so counts stay right, only later).
+ * <p>The framework tracks each request through its response's end, close and headers-end
+ * handlers. A handler that replaces them ({@code RoutingContext.addEndHandler} and its kin, or
+ * {@code response().endHandler(...)}) is fine: the end is then seen when the connection closes or
+ * by a periodic sweep, so counts stay right, at most a second later (see framework-web's README).
  */
 @FunctionalInterface
 public interface RouterFactory {

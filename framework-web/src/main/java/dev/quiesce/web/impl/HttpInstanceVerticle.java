@@ -7,7 +7,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -64,13 +63,8 @@ final class HttpInstanceVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("the router factory returned null"));
     }
     RequestTracker tracker = new RequestTracker(vertx, context, state, cfg.sseFinalEvent());
-    cfg.readinessPath().ifPresent(path -> {
-      HealthCheckHandler readiness = HealthCheckHandler.createWithHealthChecks(state.readiness());
-      router.get(path).order(Integer.MIN_VALUE + 1).handler(ctx -> {
-        ctx.addBodyEndHandler(v -> state.readinessAnswered(ctx.response().getStatusCode()));
-        readiness.handle(ctx);
-      });
-    });
+    cfg.readinessPath().ifPresent(path -> router.get(path).order(Integer.MIN_VALUE + 1)
+        .handler(state.readinessHandler()));
     HttpServer server = vertx.createHttpServer(cfg.serverOptions(port))
         .connectionHandler(tracker::onConnection)
         .requestHandler(request -> tracker.onRequest(request, router));

@@ -42,7 +42,8 @@ public final class HttpService implements Participant {
   private final WebState state;
   private final List<Instance> instances = new ArrayList<>();
   private HttpConfig config;
-  private JsonObject fullConfig;
+  /** The whole configuration the first instances are built with (reloads bring their own). */
+  private final JsonObject fullConfig;
   private int listenPort;
   private Participants.Registration registration;
   private MessageConsumer<Object> lifecycleEvents;
@@ -379,7 +380,6 @@ public final class HttpService implements Participant {
       reloading = false;
       if (changed[0] > 0) {
         config = next;
-        fullConfig = full.copy();
         listenPort = listen;
       }
       state.meters().drained("reload", drained[0]);

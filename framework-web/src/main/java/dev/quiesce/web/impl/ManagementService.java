@@ -146,11 +146,7 @@ public final class ManagementService implements Participant {
     String type = event.getString("type", "");
     WebMeters meters = state.meters();
     switch (type) {
-      case "state" -> {
-        if (event.getValue("to") instanceof String to) {
-          state.lifecycleState(to);
-        }
-      }
+      case "state" -> state.onLifecycleEvent(event);
       case "phase-end" -> {
         if (event.getValue("phase") instanceof String phase && event.getValue("durationMs") instanceof Number ms) {
           meters.phase(phase, ms.longValue());
@@ -242,12 +238,8 @@ public final class ManagementService implements Participant {
     });
     router.route().handler(ctx -> bodies.handle(ctx));
     HealthCheckHandler live = HealthCheckHandler.createWithHealthChecks(state.liveness());
-    HealthCheckHandler ready = HealthCheckHandler.createWithHealthChecks(state.readiness());
     endpoint(router, "/health/live", Map.of(HttpMethod.GET, live));
-    endpoint(router, "/health/ready", Map.of(HttpMethod.GET, ctx -> {
-      ctx.addBodyEndHandler(v -> state.readinessAnswered(ctx.response().getStatusCode()));
-      ready.handle(ctx);
-    }));
+    endpoint(router, "/health/ready", Map.of(HttpMethod.GET, state.readinessHandler()));
     endpoint(router, "/lifecycle/status", Map.of(HttpMethod.GET, this::status));
     endpoint(router, "/lifecycle/events", Map.of(HttpMethod.GET, ctx -> streams.open(ctx, coordinatorStatus())));
     for (String command : COMMANDS) {
@@ -295,9 +287,7 @@ public final class ManagementService implements Participant {
   // ---------------------------------------------------------------- status
 
   private Future<JsonObject> coordinatorStatus() {
-    return vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "status"),
-            new DeliveryOptions().setSendTimeout(config.commandTimeout().toMillis()))
-        .map(reply -> reply.body() instanceof JsonObject o ? o : new JsonObject());
+    return state.coordinatorStatus(config.commandTimeout().toMillis());
   }
 
   private void status(RoutingContext ctx) {
@@ -308,9 +298,6 @@ public final class ManagementService implements Participant {
       JsonObject body = new JsonObject();
       int code = 200;
       if (lifecycle.succeeded()) {
-        if (lifecycle.result().getValue("state") instanceof String now) {
-          state.lifecycleState(now);
-        }
         body.mergeIn(lifecycle.result());
       } else {
         code = 503;

@@ -262,10 +262,6 @@ public final class RequestTracker {
 
   // ---------------------------------------------------------------- the drain
 
-  boolean draining() {
-    return drain != null;
-  }
-
   /** The drain in progress or done; null when none began. */
   Future<DrainResult> drainResult() {
     return drain == null ? null : drain.result.future();
@@ -335,8 +331,8 @@ public final class RequestTracker {
     long streams;
     Future<Void> shutdown;
     boolean finished;
+    /** Set while {@link #abortAll} counts requests: their ends must not end the drain midway. */
     boolean checking;
-    boolean recheck;
     final List<Long> timers = new ArrayList<>();
 
     Drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
@@ -482,7 +478,6 @@ public final class RequestTracker {
     /** Counts every request still tracked as aborted; returns them. The drain does not end meanwhile. */
     private List<Tracked> abortAll() {
       List<Tracked> cut = List.copyOf(inFlight.values());
-      boolean wasChecking = checking;
       checking = true;
       try {
         for (Tracked t : cut) {
@@ -490,7 +485,7 @@ public final class RequestTracker {
           RequestTracker.this.finish(t);
         }
       } finally {
-        checking = wasChecking;
+        checking = false;
       }
       return cut;
     }
@@ -515,28 +510,17 @@ public final class RequestTracker {
     }
 
     /**
-     * Ends the drain when all is done; never re-entered. O(1): called on every request end and
-     * connection close, so the scan for what no handler reported is left to the periodic sweep.
+     * Ends the drain when all is done. O(1): called on every request end and connection close, so
+     * the scan for what no handler reported is left to the periodic sweep. While {@link #abortAll}
+     * runs it does nothing; its callers check after it.
      */
     void check() {
-      if (finished) {
+      if (finished || checking) {
         return;
       }
-      if (checking) {
-        recheck = true;
-        return;
-      }
-      checking = true;
-      try {
-        do {
-          recheck = false;
-          if (inFlight.isEmpty() && webSockets.isEmpty() && connections.isEmpty() && shutdown != null
-              && shutdown.isComplete()) {
-            finish(null);
-          }
-        } while (recheck && !finished);
-      } finally {
-        checking = false;
+      if (inFlight.isEmpty() && webSockets.isEmpty() && connections.isEmpty() && shutdown != null
+          && shutdown.isComplete()) {
+        finish(null);
       }
     }
 

@@ -16,7 +16,7 @@ import java.util.List;
  * <ul>
  *   <li>{@code quiesce_http_requests_in_flight}: requests being served now</li>
  *   <li>{@code quiesce_http_drain_requests_total{drain, outcome}}: requests a drain waited for,
- *       {@code outcome} completed or aborted, {@code drain} stop, reload or undeploy</li>
+ *       {@code outcome} completed or aborted, {@code drain} stop or reload</li>
  *   <li>{@code quiesce_http_drain_connections_closed_total}, {@code quiesce_http_drain_websockets_total},
  *       {@code quiesce_http_drain_streams_total} (each with {@code drain})</li>
  *   <li>{@code quiesce_http_reload_instances_replaced_total}</li>
@@ -53,10 +53,6 @@ public final class WebMeters {
         counter(RELOADS, "outcome", outcome);
       }
     }
-  }
-
-  public boolean enabled() {
-    return registry != null;
   }
 
   /** Records what one drain of the HTTP listener did. */

@@ -1,6 +1,9 @@
 package dev.quiesce.web.impl;
 
 import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.LifecycleState;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -9,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -79,12 +84,8 @@ public final class WebState implements Shareable {
    * readiness down, with the reason.
    */
   private void askCoordinator(Promise<Status> promise) {
-    vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "status"),
-        new DeliveryOptions().setSendTimeout(STATUS_TIMEOUT_MS)).onComplete(ar -> {
-          String lifecycle = ar.succeeded() && ar.result().body() instanceof JsonObject o ? o.getString("state") : null;
-          if (lifecycle != null) {
-            lifecycleState(lifecycle);
-          }
+    coordinatorStatus(STATUS_TIMEOUT_MS).onComplete(ar -> {
+          String lifecycle = ar.succeeded() ? ar.result().getString("state") : null;
           if (started) {
             answer(promise);
           } else {
@@ -96,27 +97,58 @@ public final class WebState implements Shareable {
   }
 
   /**
-   * Follows the coordinator's {@code state} events on {@link LifecycleAddresses#EVENTS}, so that
-   * {@link #ready()} turns true when the application has started even when no probe asked. The
-   * caller unregisters the consumer when it stops.
+   * Asks the coordinator for its status (the {@code status} command), waiting at most
+   * {@code timeoutMs}; a reply that is not a JSON object counts as an empty one. The state in the
+   * reply is noted, as by {@link #onLifecycleEvent}. Fails when the coordinator does not answer.
+   */
+  public Future<JsonObject> coordinatorStatus(long timeoutMs) {
+    return vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "status"),
+            new DeliveryOptions().setSendTimeout(timeoutMs))
+        .map(reply -> reply.body() instanceof JsonObject o ? o : new JsonObject())
+        .andThen(ar -> {
+          if (ar.succeeded() && ar.result().getValue("state") instanceof String now) {
+            lifecycleState(now);
+          }
+        });
+  }
+
+  /**
+   * Follows the coordinator's events on {@link LifecycleAddresses#EVENTS} (see
+   * {@link #onLifecycleEvent}), so that {@link #ready()} turns true when the application has
+   * started even when no probe asked. The caller unregisters the consumer when it stops.
    */
   public MessageConsumer<Object> followLifecycle() {
     return vertx.eventBus().consumer(LifecycleAddresses.EVENTS, message -> {
-      if (message.body() instanceof JsonObject event && "state".equals(event.getValue("type"))
-          && event.getValue("to") instanceof String to) {
-        lifecycleState(to);
+      if (message.body() instanceof JsonObject event) {
+        onLifecycleEvent(event);
       }
     });
   }
 
-  /**
-   * Tells this state the coordinator's lifecycle state (from a {@code state} event or a status
-   * reply): any state but {@code STARTING} means the application has started.
-   */
-  public void lifecycleState(String lifecycle) {
-    if (!"STARTING".equals(lifecycle)) {
+  /** Notes a {@code state} event of the coordinator; other events are ignored. */
+  public void onLifecycleEvent(JsonObject event) {
+    if ("state".equals(event.getValue("type")) && event.getValue("to") instanceof String to) {
+      lifecycleState(to);
+    }
+  }
+
+  /** Any lifecycle state but {@code STARTING} means the application has started. */
+  private void lifecycleState(String lifecycle) {
+    if (!LifecycleState.STARTING.name().equals(lifecycle)) {
       started = true;
     }
+  }
+
+  /**
+   * A readiness endpoint: the vertx-health-check handler on {@link #readiness()}, counting each
+   * 503 it answers ({@link #readinessAnswered}). One per router.
+   */
+  public Handler<RoutingContext> readinessHandler() {
+    HealthCheckHandler readiness = HealthCheckHandler.createWithHealthChecks(this.readiness);
+    return ctx -> {
+      ctx.addBodyEndHandler(v -> readinessAnswered(ctx.response().getStatusCode()));
+      readiness.handle(ctx);
+    };
   }
 
   /** The state of {@code vertx}, created on first use. */
