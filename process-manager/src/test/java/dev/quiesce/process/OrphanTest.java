@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.process.impl.Posix;
+import dev.quiesce.process.impl.ProcStat;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -159,8 +160,7 @@ class OrphanTest extends ProcessTestBase {
     return p;
   }
 
-  private static long startTime(long pid) throws Exception {
-    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+  private static long startTime(long pid) {
+    return ProcStat.startTime((int) pid).orElseThrow(() -> new AssertionError("no process " + pid));
   }
 }

@@ -59,10 +59,6 @@ public final class ChildRecords {
     return records;
   }
 
-  /** The file written. */
-  public Path file() {
-    return file;
-  }
 
   /** Records a child started. */
   public void add(int pid, long startTime, String group, int instance) {

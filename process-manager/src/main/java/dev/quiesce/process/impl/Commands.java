@@ -182,15 +182,8 @@ public final class Commands {
         }
         return r.group().rollingRestart(targets).map(n -> r.group().status().put("restarted", n));
       case "signal": {
-        JsonArray pids = new JsonArray();
-        for (Instance t : targets) {
-          int pid = t.pid();
-          if (t.signal(r.signal())) {
-            pids.add(pid);
-          }
-        }
-        sup.events.publish("signalled", new JsonObject().put("group", r.group().name())
-            .put("signal", r.signal().name()).put("pids", pids).put("source", "command"));
+        JsonArray pids = Group.signal(targets, r.signal());
+        sup.signalled(r.group(), r.signal(), pids, "command");
         return Future.succeededFuture(new JsonObject().put("group", r.group().name())
             .put("signal", r.signal().name()).put("pids", pids));
       }

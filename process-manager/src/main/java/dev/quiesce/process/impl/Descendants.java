@@ -52,6 +52,7 @@ final class Descendants {
 
   /** The environment variable that carries each child's unique id to all its descendants. */
   static final String CHILD_ID = "QUIESCE_CHILD_ID";
+  private static final byte[] CHILD_ID_ENTRY = (CHILD_ID + "=").getBytes(StandardCharsets.US_ASCII);
 
   /** A descendant as last seen: identity (pid, start time), where it is (group, session) and what it runs. */
   record Known(int pid, long startTime, int ppid, int pgid, int sid, String command) {
@@ -280,7 +281,7 @@ final class Descendants {
     } catch (IOException | RuntimeException e) {
       return null;
     }
-    byte[] key = (CHILD_ID + "=").getBytes(StandardCharsets.US_ASCII);
+    byte[] key = CHILD_ID_ENTRY;
     int start = 0;
     for (int i = 0; i <= env.length; i++) {
       if (i == env.length || env[i] == 0) {

@@ -85,8 +85,13 @@ final class Group {
 
   /** Sends {@code signal} to every running instance; returns the pids signalled. */
   JsonArray signalAll(PosixSignal signal) {
+    return signal(instances, signal);
+  }
+
+  /** Sends {@code signal} to each running instance of {@code which}; returns the pids signalled. */
+  static JsonArray signal(List<Instance> which, PosixSignal signal) {
     JsonArray pids = new JsonArray();
-    for (Instance i : instances) {
+    for (Instance i : which) {
       int pid = i.pid();
       if (i.signal(signal)) {
         pids.add(pid);
@@ -150,13 +155,7 @@ final class Group {
     if (next.reload().mode() == Reload.Mode.SIGNAL) {
       // only the instances that ran before the reload hear the signal; new ones start with the new configuration
       List<Instance> notRunning = existing.stream().filter(i -> i.pid() == 0).toList();
-      JsonArray pids = new JsonArray();
-      for (Instance i : existing) {
-        int pid = i.pid();
-        if (i.signal(next.reload().signal())) {
-          pids.add(pid);
-        }
-      }
+      JsonArray pids = signal(existing, next.reload().signal());
       notRunning.forEach(Instance::start);
       action = Future.succeededFuture(detail.put("signalled", pids.size()).put("started", notRunning.size()));
     } else {

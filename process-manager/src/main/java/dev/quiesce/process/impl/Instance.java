@@ -283,11 +283,8 @@ final class Instance {
     failReadyWaiter("it exited (" + exit.encode() + ")");
     long uptime = System.currentTimeMillis() - c.startedAt;
     reaped.onComplete(n -> {
-      JsonObject exited = Events.of(this).put("pid", c.pid).put("exit", exit).put("expected", false)
-          .put("uptimeMs", uptime).put("stragglersKilled", n.succeeded() ? n.result().stragglers() : 0);
-      if (n.succeeded() && !n.result().escapees().isEmpty()) {
-        exited.put("escapeesKilled", n.result().escapeesKilled()).put("escapees", n.result().escapees());
-      }
+      JsonObject exited = Supervisor.Reaped.putInto(Events.of(this).put("pid", c.pid).put("exit", exit)
+          .put("expected", false).put("uptimeMs", uptime), n);
       sup.events.publish("exited", exited);
       sup.log.warn("group {} instance {} (pid {}) exited on its own after {} ms: {}", group.name(), index, c.pid,
           uptime, exit.encode());

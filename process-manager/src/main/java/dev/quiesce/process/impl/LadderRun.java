@@ -101,12 +101,8 @@ final class LadderRun {
     long durationMs = (System.nanoTime() - begun) / 1_000_000;
     StopStep s = steps.get(Math.max(0, step));
     reaped.onComplete(n -> {
-      JsonObject json = json(exit, s.signal().name(), durationMs, s.signal() == PosixSignal.KILL,
-          n.succeeded() ? n.result().stragglers() : 0);
-      if (n.succeeded() && !n.result().escapees().isEmpty()) {
-        json.put("escapeesKilled", n.result().escapeesKilled()).put("escapees", n.result().escapees());
-      }
-      result.tryComplete(json);
+      result.tryComplete(Supervisor.Reaped.putInto(
+          json(exit, s.signal().name(), durationMs, s.signal() == PosixSignal.KILL, 0), n));
     });
   }
 

@@ -30,6 +30,8 @@ final class OutputLines {
   private final Logger log;
   private final String group;
   private final String instance;
+  /** {@code [group#instance stream]}: the same for every line of this stream, so built once. */
+  private final String label;
   private final String pid;
   private final int maxLineLength;
   private final LineListener listener;
@@ -44,6 +46,7 @@ final class OutputLines {
     this.group = group;
     this.instance = Integer.toString(instance);
     this.pid = Integer.toString(pid);
+    this.label = "[" + group + "#" + instance + " " + stream + "]";
     this.maxLineLength = maxLineLength;
     this.listener = listener;
     this.line = new byte[Math.min(INITIAL_CAPACITY, maxLineLength)];
@@ -75,7 +78,7 @@ final class OutputLines {
 
   /** {@code [group#instance stream]}, for messages about this stream. */
   String label() {
-    return "[" + group + "#" + instance + " " + stream + "]";
+    return label;
   }
 
   private void emit() {
@@ -93,10 +96,9 @@ final class OutputLines {
     MDC.put("processStream", stream);
     try {
       if (cut > 0) {
-        log.info("[{}#{} {}] {} [line cut at {} bytes, {} more dropped]", group, instance, stream, text, maxLineLength,
-            cut);
+        log.info("{} {} [line cut at {} bytes, {} more dropped]", label, text, maxLineLength, cut);
       } else {
-        log.info("[{}#{} {}] {}", group, instance, stream, text);
+        log.info("{} {}", label, text);
       }
       if (listener != null) {
         try {

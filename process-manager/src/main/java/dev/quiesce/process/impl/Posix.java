@@ -13,8 +13,6 @@ public final class Posix {
 
   /** errno: no such process or process group. */
   public static final int ESRCH = 3;
-  /** errno: not permitted. */
-  public static final int EPERM = 1;
 
   interface LibC extends Library {
     int kill(int pid, int sig) throws LastErrorException;

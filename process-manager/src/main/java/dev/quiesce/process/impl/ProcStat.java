@@ -53,16 +53,6 @@ public record ProcStat(int pid, char state, int ppid, int pgrp, int session, lon
     return s != null && !s.zombie() && s.startTime() == startTime;
   }
 
-  /** Every process that is a member of {@code pgid} and not a zombie. */
-  public static List<ProcStat> membersOf(int pgid) {
-    List<ProcStat> out = new ArrayList<>();
-    for (ProcStat s : all()) {
-      if (s.pgrp() == pgid && !s.zombie()) {
-        out.add(s);
-      }
-    }
-    return out;
-  }
 
   /** A snapshot of every process visible in /proc. */
   public static List<ProcStat> all() {

@@ -22,10 +22,9 @@ public final class Spawner {
   private static final Spawner INSTANCE = new Spawner();
 
   private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
-  private final Thread thread;
 
   private Spawner() {
-    thread = new Thread(this::loop, "quiesce-process-spawner");
+    Thread thread = new Thread(this::loop, "quiesce-process-spawner");
     thread.setDaemon(true);
     thread.start();
   }
@@ -35,10 +34,6 @@ public final class Spawner {
     return INSTANCE;
   }
 
-  /** True when the caller runs on the spawner thread. */
-  public boolean isSpawnerThread() {
-    return Thread.currentThread() == thread;
-  }
 
   /** Runs {@code task} on the spawner thread, after every task submitted before it. */
   public <T> CompletableFuture<T> submit(Callable<T> task) {

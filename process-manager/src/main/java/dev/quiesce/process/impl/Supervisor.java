@@ -4,6 +4,7 @@ import dev.quiesce.process.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.process.impl.ChildRecords.Swept;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -91,10 +92,6 @@ public final class Supervisor {
   /** A new {@code QUIESCE_CHILD_ID}: unique among every child of every JVM running now ({@code <jvm pid>-<its start time>-<n>}). */
   String nextChildId() {
     return CHILD_ID_PREFIX + CHILD_IDS.incrementAndGet();
-  }
-
-  public State state() {
-    return state;
   }
 
   boolean isRunning() {
@@ -257,10 +254,15 @@ public final class Supervisor {
       if (g.config.propagate().contains(signal)) {
         JsonArray pids = g.signalAll(signal);
         log.info("passed {} on to group {} ({} instances)", signal, g.name(), pids.size());
-        events.publish("signalled", new JsonObject().put("group", g.name()).put("signal", signal.name())
-            .put("pids", pids).put("source", "propagate"));
+        signalled(g, signal, pids, "propagate");
       }
     }
+  }
+
+  /** Publishes the {@code signalled} event: {@code pids} of {@code group} got {@code signal}, from {@code source}. */
+  void signalled(Group group, PosixSignal signal, JsonArray pids, String source) {
+    events.publish("signalled", new JsonObject().put("group", group.name()).put("signal", signal.name())
+        .put("pids", pids).put("source", source));
   }
 
   /** Sends {@code signal} to the process group {@code pgid}; to the process alone when its group is not formed yet. */
@@ -279,6 +281,18 @@ public final class Supervisor {
 
     int escapeesKilled() {
       return (int) escapees.stream().filter(e -> ((JsonObject) e).getBoolean("killed", false)).count();
+    }
+
+    /**
+     * Puts {@code stragglersKilled} (0 when the reaping failed) into {@code json}, and
+     * {@code escapeesKilled} and {@code escapees} when there were escapees; returns {@code json}.
+     */
+    static JsonObject putInto(JsonObject json, AsyncResult<Reaped> reaped) {
+      json.put("stragglersKilled", reaped.succeeded() ? reaped.result().stragglers() : 0);
+      if (reaped.succeeded() && !reaped.result().escapees().isEmpty()) {
+        json.put("escapeesKilled", reaped.result().escapeesKilled()).put("escapees", reaped.result().escapees());
+      }
+      return json;
     }
   }
 
