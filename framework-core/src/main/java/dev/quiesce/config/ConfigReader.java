@@ -321,21 +321,6 @@ public final class ConfigReader {
     return out;
   }
 
-  /** The object at {@code key} read as a map of values converted by {@code convert}. */
-  public <T> Map<String, T> map(String key, Function<Object, T> convert, String rule) {
-    Map<String, T> out = new LinkedHashMap<>();
-    ConfigReader o = object(key);
-    for (String k : o.json.fieldNames()) {
-      Object v = o.json.getValue(k);
-      try {
-        out.put(k, convert.apply(v));
-      } catch (IllegalArgumentException e) {
-        o.problem(k, describe(v) + " " + rule);
-      }
-    }
-    return out;
-  }
-
   /**
    * Records a problem for each key of this object that is not in {@code known}, naming the
    * closest known key when there is a likely one ({@code "shutdownTimout" is not a known key;

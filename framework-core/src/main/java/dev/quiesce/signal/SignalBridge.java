@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +71,6 @@ public final class SignalBridge {
     Map<String, String> handled = new LinkedHashMap<>();
     List<String> failed = new ArrayList<>();
     boolean reduced = reducedSignals();
-    Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
     long debounceNanos = debounce.toNanos();
     wanted.forEach((name, action) -> {
       if ("default".equals(action)) {
@@ -83,7 +81,7 @@ public final class SignalBridge {
         return;
       }
       try {
-        AtomicLong count = counts.computeIfAbsent(name, n -> new AtomicLong());
+        AtomicLong count = new AtomicLong();
         AtomicLong last = new AtomicLong(System.nanoTime() - debounceNanos - 1);
         Signal.handle(new Signal(name), sig -> {
           long now = System.nanoTime();

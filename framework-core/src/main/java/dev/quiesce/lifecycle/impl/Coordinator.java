@@ -325,11 +325,6 @@ public final class Coordinator {
     return round;
   }
 
-  /** A round has ended and been reported; later acknowledgements for it are "late". */
-  void close(Round round) {
-    round.end("timed-out");
-  }
-
   // ---------------------------------------------------------------- stop
 
   private void beginStop(String trigger, String reason) {
@@ -353,7 +348,6 @@ public final class Coordinator {
     long budget = (Steps.RELOAD.equals(name) ? config.reloadTimeout() : config.stepTimeout()).toMillis();
     Round round = publish(name, now, now + budget, false, reason, stepConfig);
     return round.begin("timed-out").onComplete(ar -> {
-      close(round);
       if (!Steps.RELOAD.equals(name)) {
         event(new JsonObject().put("type", "step").put("step", name).put("seq", round.seq)
             .put("durationMs", round.durationMs()).put("participants", round.participantsJson()));

@@ -1,5 +1,6 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.config.ConfigLoader;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.PhaseSpec;
@@ -50,15 +51,11 @@ public final class LifecycleConfigParser {
 
   /** Reads the section of {@code root} over the defaults; problems go to {@code root}. */
   public static LifecycleConfig parse(ConfigReader root) {
-    JsonObject merged = defaultsJson().getJsonObject(LifecycleConfig.SECTION).copy();
+    JsonObject merged = defaultsJson().getJsonObject(LifecycleConfig.SECTION);
     Object given = root.json().getValue(LifecycleConfig.SECTION);
     ConfigReader section = root.object(LifecycleConfig.SECTION);
     if (given instanceof JsonObject g) {
-      merged.mergeIn(g, false);
-      if (g.getValue("signals") instanceof JsonObject s) {
-        merged.put("signals", defaultsJson().getJsonObject(LifecycleConfig.SECTION).getJsonObject("signals").copy()
-            .mergeIn(s));
-      }
+      ConfigLoader.deepMerge(merged, g);
     }
     ConfigReader r = ConfigReader.at(section.path(), merged);
     r.allowOnly(KEYS);

@@ -143,7 +143,6 @@ final class StopRun {
         .compose(r -> index == undeployAt ? undeploy(Steps.CLOSE.equals(spec.name()) ? r.deadline : deadline)
             : Future.succeededFuture())
         .onComplete(ar -> {
-          coordinator.close(round);
           JsonObject phaseReport = new JsonObject().put("phase", spec.name()).put("seq", round.seq)
               .put("budgetMs", round.budgetMs()).put("durationMs", System.currentTimeMillis() - round.start)
               .put("forced", round.forced).put("participants", round.participantsJson());
@@ -173,7 +172,7 @@ final class StopRun {
           .put("outcome", "timed-out");
       entries.add(entry);
       vertx.undeploy(id).onComplete(ar -> {
-        if (!"timed-out".equals(entry.getString("outcome")) || undeployWait.future().isComplete()) {
+        if (undeployWait.future().isComplete()) {
           return;
         }
         // a child deployment goes with its parent: Vert.x then answers that it is already gone
