@@ -1,0 +1,2 @@
+/** Implementation of configuration loading (the {@code quiesce.*} / {@code QUIESCE_*} overrides). Not API. */
+package dev.quiesce.config.impl;

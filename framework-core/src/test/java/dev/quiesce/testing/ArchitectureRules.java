@@ -1,0 +1,144 @@
+package dev.quiesce.testing;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.lang.ArchRule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The boundaries between Quiesce's modules, checked with ArchUnit on the compiled classes of
+ * one module (its {@code target/classes} and {@code target/test-classes}). Every module has an
+ * {@code ArchitectureTest} that calls {@link #check(QuiesceModule)}, so a violation fails
+ * {@code mvn verify} in the module that commits it.
+ *
+ * <p>The rules (docs/ARCHITECTURE.md explains them):
+ * <ol>
+ *   <li>framework-core never depends on another module's code (web, process, cluster, example, bench, cli);</li>
+ *   <li>the feature modules (web, process, cluster) depend on core only, never on each other;</li>
+ *   <li>nothing outside a module depends on that module's {@code ..impl..} packages;</li>
+ *   <li>no cycles between a module's packages (a package and its own {@code impl} count as one unit:
+ *       the API constructs its implementation, the implementation uses the API's types);</li>
+ *   <li>every package of the main code has a {@code package-info.java}.</li>
+ * </ol>
+ */
+public final class ArchitectureRules {
+
+  /** Quiesce's modules and the packages each one owns. */
+  public enum QuiesceModule {
+    CORE("dev.quiesce.lifecycle", "dev.quiesce.config", "dev.quiesce.signal", "dev.quiesce.launcher",
+        "dev.quiesce.testing"),
+    WEB("dev.quiesce.web"),
+    PROCESS("dev.quiesce.process"),
+    CLUSTER("dev.quiesce.cluster"),
+    CLI("dev.quiesce.cli"),
+    EXAMPLE("dev.quiesce.example"),
+    BENCH("dev.quiesce.bench");
+
+    private final List<String> roots;
+
+    QuiesceModule(String... roots) {
+      this.roots = List.of(roots);
+    }
+
+    /** ArchUnit package patterns of everything the module owns, e.g. {@code dev.quiesce.web..}. */
+    public String[] packages() {
+      return roots.stream().map(root -> root + "..").toArray(String[]::new);
+    }
+
+    /** ArchUnit package patterns of the module's implementation packages. */
+    public String[] implPackages() {
+      return roots.stream().map(root -> root + "..impl..").toArray(String[]::new);
+    }
+
+    boolean isFeature() {
+      return this == WEB || this == PROCESS || this == CLUSTER;
+    }
+  }
+
+  private ArchitectureRules() {
+  }
+
+  /** Imports the module in the current working directory (Maven runs tests there) and checks every rule. */
+  public static void check(QuiesceModule module) {
+    Path dir = Path.of(System.getProperty("basedir", "."));
+    JavaClasses main = importFrom(dir, "target/classes");
+    JavaClasses all = importFrom(dir, "target/classes", "target/test-classes");
+    if (all.isEmpty()) {
+      throw new AssertionError("no classes found for " + module + " under " + dir.toAbsolutePath()
+          + ": run the test through Maven");
+    }
+    for (ArchRule rule : dependencyRules(module)) {
+      rule.check(all);
+    }
+    if (!main.isEmpty()) {
+      noPackageCycles(module).check(main);
+    }
+    everyPackageSaysWhatLivesThere(dir.resolve("src/main/java"));
+  }
+
+  /** Every package of the module's main code has a {@code package-info.java} with its Javadoc. */
+  public static void everyPackageSaysWhatLivesThere(Path sources) {
+    if (!Files.isDirectory(sources)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(sources)) {
+      List<Path> missing = files.filter(f -> f.toString().endsWith(".java")).map(Path::getParent).distinct()
+          .filter(pkg -> !Files.isRegularFile(pkg.resolve("package-info.java")))
+          .map(sources::relativize).sorted().toList();
+      if (!missing.isEmpty()) {
+        throw new AssertionError("packages without a package-info.java saying what lives there: " + missing);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * No cycles between the packages of a module's main code. Tests are left out: a test fixture
+   * in {@code dev.quiesce.testing} and the test in {@code dev.quiesce.lifecycle} that uses it
+   * depend on each other by nature.
+   */
+  public static ArchRule noPackageCycles(QuiesceModule module) {
+    return slices().matching("dev.quiesce.(*)..").should().beFreeOfCycles()
+        .as("no package cycles in " + module + " (a package and its impl count as one)");
+  }
+
+  /** The dependency rules that apply to the main and test classes of {@code module}. */
+  public static List<ArchRule> dependencyRules(QuiesceModule module) {
+    List<ArchRule> rules = new ArrayList<>();
+    if (module == QuiesceModule.CORE) {
+      rules.add(noClasses().should().dependOnClassesThat().resideInAnyPackage(packagesOf(
+              Arrays.stream(QuiesceModule.values()).filter(m -> m != QuiesceModule.CORE)))
+          .as("framework-core never depends on web, process, cluster, example, bench or cli code"));
+    }
+    if (module.isFeature()) {
+      rules.add(noClasses().should().dependOnClassesThat().resideInAnyPackage(packagesOf(
+              Arrays.stream(QuiesceModule.values()).filter(m -> m != module && m != QuiesceModule.CORE)))
+          .as(module + " depends on framework-core only, never on another module"));
+    }
+    for (QuiesceModule other : QuiesceModule.values()) {
+      if (other != module) {
+        rules.add(noClasses().should().dependOnClassesThat().resideInAnyPackage(other.implPackages())
+            .as("nothing outside " + other + " depends on its impl packages " + String.join(", ", other.implPackages())));
+      }
+    }
+    return rules;
+  }
+
+  private static String[] packagesOf(Stream<QuiesceModule> modules) {
+    return modules.flatMap(m -> Arrays.stream(m.packages())).toArray(String[]::new);
+  }
+
+  private static JavaClasses importFrom(Path moduleDir, String... outputDirs) {
+    List<Path> dirs = Stream.of(outputDirs).map(moduleDir::resolve).filter(Files::isDirectory).toList();
+    return new ClassFileImporter().importPaths(dirs);
+  }
+}
