@@ -2,6 +2,7 @@ package dev.quiesce.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -249,29 +250,40 @@ class FaultsEndToEndTest {
 
   /** Waits until a reload has ended and none began for 1.5 s; returns the steps ("begins N", "ends N") in order. */
   private static List<String> awaitReloadsSettled(JvmProcess app) {
-    Pattern step = Pattern.compile("TESTAPP reload (begins|ends) (\\d+)");
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    List<String> last = List.of();
-    long stableSince = System.nanoTime();
-    while (System.nanoTime() < deadline) {
+    ReloadSteps steps = new ReloadSteps(app);
+    try {
+      return Await.value("the reloads settle (none begins for 1.5 s after the last ended)", Duration.ofSeconds(30),
+          steps::settled);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + ": " + steps.last + "\n" + app.output(), e);
+    }
+  }
+
+  /** The reload steps an application printed, and since when they have not changed. */
+  private static final class ReloadSteps {
+    private static final Pattern STEP = Pattern.compile("TESTAPP reload (begins|ends) (\\d+)");
+    private final JvmProcess app;
+    private List<String> last = List.of();
+    private long unchangedSince = System.nanoTime();
+
+    ReloadSteps(JvmProcess app) {
+      this.app = app;
+    }
+
+    /** The steps once every reload has ended and nothing changed for 1.5 s; null before. */
+    List<String> settled() {
       List<String> steps = new ArrayList<>();
-      Matcher m = step.matcher(app.output());
+      Matcher m = STEP.matcher(app.output());
       while (m.find()) {
         steps.add(m.group(1) + " " + m.group(2));
       }
       if (!steps.equals(last)) {
         last = steps;
-        stableSince = System.nanoTime();
-      } else if (!steps.isEmpty() && steps.size() % 2 == 0 && System.nanoTime() - stableSince > 1_500_000_000L) {
-        return steps;
+        unchangedSince = System.nanoTime();
+        return null;
       }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+      boolean allEnded = !steps.isEmpty() && steps.size() % 2 == 0;
+      return allEnded && System.nanoTime() - unchangedSince > 1_500_000_000L ? steps : null;
     }
-    throw new AssertionError("the reloads did not settle within 30 s: " + last + "\n" + app.output());
   }
 }

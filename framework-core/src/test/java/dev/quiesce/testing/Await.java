@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Bounded waits for tests: a future's result, or a condition polled until a deadline. */
 public final class Await {
@@ -47,12 +48,29 @@ public final class Await {
     throw new AssertionError("the future succeeded but a failure was expected");
   }
 
-  /** Polls {@code condition} every 10 ms until it holds or {@code timeout} passes (then fails with {@code what}). */
+  /**
+   * Polls {@code condition} every 10 ms until it holds or {@code timeout} (scaled by
+   * {@link Timing#upTo(Duration)}) passes, then fails with {@code what}.
+   */
   public static void until(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
+    value(what, timeout, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
+  }
+
+  /**
+   * Polls {@code poll} every 10 ms until it returns something other than null, and returns that;
+   * fails with {@code what} when {@code timeout} (scaled by {@link Timing#upTo(Duration)}) passes
+   * first. {@code poll} may throw an {@link AssertionError} to give up early (a process that died).
+   */
+  public static <T> T value(String what, Duration timeout, Supplier<T> poll) {
+    Duration bound = Timing.upTo(timeout);
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (true) {
+      T value = poll.get();
+      if (value != null) {
+        return value;
+      }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+        throw new AssertionError("timed out after " + bound + " waiting until " + what);
       }
       try {
         Thread.sleep(10);

@@ -99,29 +99,30 @@ public final class JvmProcess implements AutoCloseable {
   /** Waits until a line matches {@code regex}; returns the match. Fails with the output if it never comes. */
   public Matcher awaitLine(String regex, Duration timeout) {
     Pattern pattern = Pattern.compile(regex);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      for (String line : output().split("\n")) {
-        Matcher m = pattern.matcher(line);
-        if (m.find()) {
-          return m;
+    try {
+      return Await.value("a line matches /" + regex + "/", timeout, () -> {
+        boolean exited = !process.isAlive();
+        // read after checking the exit: a line written just before the exit is still found
+        Matcher m = firstMatch(pattern);
+        if (m == null && exited) {
+          throw new AssertionError("the JVM exited with " + process.exitValue());
         }
-      }
-      if (System.nanoTime() > deadline || !process.isAlive() && !pattern.matcher(output()).find()) {
-        if (!process.isAlive()) {
-          // one last read: the line may have been written just before the exit
-          for (String line : output().split("\n")) {
-            Matcher m = pattern.matcher(line);
-            if (m.find()) {
-              return m;
-            }
-          }
-        }
-        throw new AssertionError("no line matching /" + regex + "/ within " + timeout + (process.isAlive() ? ""
-            : " (the JVM exited with " + process.exitValue() + ")") + "; output:\n" + output());
-      }
-      sleep(20);
+        return m;
+      });
+    } catch (AssertionError e) {
+      throw new AssertionError("no line matching /" + regex + "/ within " + Timing.upTo(timeout) + " ("
+          + e.getMessage() + "); output:\n" + output(), e);
     }
+  }
+
+  private Matcher firstMatch(Pattern pattern) {
+    for (String line : output().split("\n")) {
+      Matcher m = pattern.matcher(line);
+      if (m.find()) {
+        return m;
+      }
+    }
+    return null;
   }
 
   /** Sends {@code signal} (e.g. {@code TERM}) with the real {@code kill} command. */
@@ -191,15 +192,6 @@ public final class JvmProcess implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
     }
   }
 }
