@@ -112,7 +112,8 @@ public final class ProcessService {
       consumers.forEach(c -> ready.add(c.completion()));
       Future<?> registered = Future.join(ready);
       if (options.isLifecycleParticipant()) {
-        registered = registered.compose(v -> Participants.register(vertx, participant)).onSuccess(r -> registration = r);
+        registered = registered.compose(v -> Participants.register(vertx, participant))
+            .onSuccess(r -> registration = r);
       }
       return registered.compose(v -> sup.startAll());
     }).recover(err -> release().transform(v -> Future.failedFuture(err)));
