@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One instance slot of a group: at most one child at a time, its readiness, its stop and its
@@ -38,9 +37,7 @@ final class Instance {
   private Readiness readiness;
   private Future<Void> spawning;
   private LadderRun ladder;
-  private long backoffTimer = -1;
-  private final RestartWindow restarts = new RestartWindow();
-  private int restartCount;
+  private final RestartBackoff restarts;
   private JsonObject lastExit;
   private String lastError;
   private Promise<Void> readyWaiter;
@@ -50,6 +47,7 @@ final class Instance {
     this.ctx = ctx;
     this.group = group;
     this.index = index;
+    this.restarts = new RestartBackoff(ctx.vertx());
   }
 
   int index() {
@@ -159,19 +157,11 @@ final class Instance {
     cancelReadiness();
     state = State.STOPPING;
     failReadyWaiter("it is being stopped");
-    ctx.events().publish("stopping", Events.of(this).put("pid", child.pid));
-    LadderRun run = new LadderRun(ctx, this, child, group.config().stopLadder(), deadline);
-    ladder = run;
-    Future<JsonObject> result = run.start(forced);
-    result.onComplete(ar -> {
+    ladder = new LadderRun(ctx, this, child, group.config().stopLadder(), deadline);
+    return ladder.start(forced).onComplete(ar -> {
       ladder = null;
       state = State.STOPPED;
-      JsonObject r = ar.result();
-      ctx.events().publish("exited", Events.of(this).mergeIn(r).put("expected", true));
-      ctx.log().info("group {} instance {} (pid {}) stopped: {} after {} ms (step {})", group.name(), index,
-          r.getInteger("pid"), r.getValue("exit"), r.getLong("durationMs"), r.getString("step"));
     });
-    return result;
   }
 
   private Future<Void> spawn() {
@@ -293,36 +283,28 @@ final class Instance {
     if (!group.takeRestart(now)) {
       return; // the group went into crash-loop
     }
-    int previous = restarts.countWithin(now, r.window().toMillis());
-    restarts.add(now);
-    restartCount++;
-    long delay = Backoff.delayMs(r, previous, () -> ThreadLocalRandom.current().nextDouble());
     state = State.BACKOFF;
-    ctx.events().publish("restarting", Events.of(this).put("delayMs", delay).put("attempt", previous + 1)
-        .put("lastExit", lastExit).put("error", lastError));
-    ctx.log().info("group {} instance {}: restart {} in {} ms", group.name(), index, previous + 1, delay);
-    backoffTimer = ctx.vertx().setTimer(Math.max(1, delay), id -> {
-      backoffTimer = -1;
+    RestartBackoff.Scheduled next = restarts.schedule(r, now, () -> {
       if (wanted && ctx.isRunning() && child == null && spawning == null && ladder == null
           && !group.isCrashLooping()) {
         spawn();
       }
     });
+    ctx.events().publish("restarting", Events.of(this).put("delayMs", next.delayMs())
+        .put("attempt", next.attempt()).put("lastExit", lastExit).put("error", lastError));
+    ctx.log().info("group {} instance {}: restart {} in {} ms", group.name(), index, next.attempt(),
+        next.delayMs());
   }
 
   /** Forgets the restart history (a reload or an explicit start after a crash loop). */
   void clearRestarts() {
-    restarts.clear();
+    restarts.forget();
   }
 
   /** No restart is pending any more (crash loop, terminate). */
   void cancelBackoff() {
-    if (backoffTimer >= 0) {
-      ctx.vertx().cancelTimer(backoffTimer);
-      backoffTimer = -1;
-      if (state == State.BACKOFF) {
-        state = State.FAILED;
-      }
+    if (restarts.cancel() && state == State.BACKOFF) {
+      state = State.FAILED;
     }
   }
 
@@ -341,7 +323,7 @@ final class Instance {
 
   JsonObject status() {
     JsonObject s = new JsonObject().put("instance", index).put("state", state.json()).put("wanted", wanted)
-        .put("restarts", restartCount);
+        .put("restarts", restarts.count());
     if (child != null) {
       s.put("pid", child.pid).put("startedAt", child.startedAt);
       if (state == State.READY) {

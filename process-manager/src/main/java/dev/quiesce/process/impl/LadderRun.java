@@ -44,9 +44,18 @@ final class LadderRun {
   /**
    * Starts at the first step, or at KILL when {@code forced}. Before the first signal the child's
    * descendants are looked for once more, so that one that left its group and whose parent exits on
-   * the signal can still be traced ({@link Descendants}).
+   * the signal can still be traced ({@link Descendants}). Publishes {@code stopping} now and
+   * {@code exited} at the end.
+   *
+   * @return the child's stop result: its exit, the step that ended it, how long it took, whether it was forced
    */
   Future<JsonObject> start(boolean forced) {
+    ctx.events().publish("stopping", Events.of(instance).put("pid", child.pid));
+    result.future().onSuccess(r -> {
+      ctx.events().publish("exited", Events.of(instance).mergeIn(r).put("expected", true));
+      ctx.log().info("group {} instance {} (pid {}) stopped: {} after {} ms (step {})", instance.groupName(),
+          instance.index(), r.getInteger("pid"), r.getValue("exit"), r.getLong("durationMs"), r.getString("step"));
+    });
     if (forced) {
       go(last());
     } else {

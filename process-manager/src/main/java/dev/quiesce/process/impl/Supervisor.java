@@ -105,9 +105,9 @@ public final class Supervisor {
     groups.values().forEach(g -> stops.add(g.stopAll(deadline, forced)));
     terminated = Future.join(stops).map(cf -> {
       state = State.TERMINATED;
-      List<JsonObject> children = new ArrayList<>();
-      stops.forEach(f -> children.addAll(f.result()));
-      return detail(children, (System.nanoTime() - begun) / 1_000_000);
+      List<JsonObject> stopped = new ArrayList<>();
+      stops.forEach(f -> stopped.addAll(f.result()));
+      return TerminateDetail.of(stopped, (System.nanoTime() - begun) / 1_000_000);
     });
     return terminated;
   }
@@ -118,46 +118,6 @@ public final class Supervisor {
       log.warn("stop forced: every child still running gets SIGKILL now");
       groups.values().forEach(Group::escalate);
     }
-  }
-
-  private JsonObject detail(List<JsonObject> children, long durationMs) {
-    int killed = 0;
-    int forcedChildren = 0;
-    int stragglers = 0;
-    int escapees = 0;
-    Map<String, Integer> forcedByGroup = new LinkedHashMap<>();
-    for (JsonObject c : children) {
-      int s = c.getInteger("stragglersKilled", 0);
-      stragglers += s;
-      killed += s;
-      int e = c.getInteger("escapeesKilled", 0);
-      escapees += e;
-      killed += e;
-      if (c.getBoolean("forced", false)) {
-        forcedChildren++;
-        killed++;
-        forcedByGroup.merge(c.getString("group"), 1, Integer::sum);
-      }
-    }
-    JsonObject d = new JsonObject().put("children", new JsonArray(new ArrayList<>(children)))
-        .put("stopped", children.size()).put("killed", killed).put("forcedChildren", forcedChildren)
-        .put("stragglersKilled", stragglers).put("escapeesKilled", escapees).put("durationMs", durationMs)
-        .put("forced", killed > 0);
-    if (killed > 0) {
-      List<String> reasons = new ArrayList<>();
-      forcedByGroup.forEach((g, n) -> reasons.add(n + (n == 1 ? " child" : " children") + " of group " + g
-          + " killed at the end of the stop ladder"));
-      if (stragglers > 0) {
-        reasons.add(stragglers + " process" + (stragglers == 1 ? "" : "es")
-            + " left in the group of an exited child killed");
-      }
-      if (escapees > 0) {
-        reasons.add(escapees + " process" + (escapees == 1 ? "" : "es")
-            + " that had left the process group of a child (setsid or setpgid) killed");
-      }
-      d.put("forcedReason", String.join("; ", reasons));
-    }
-    return d;
   }
 
   /** Stops everything without a deadline (the verticle is undeployed without a terminate phase). */
