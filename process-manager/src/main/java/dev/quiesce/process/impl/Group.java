@@ -46,10 +46,6 @@ final class Group {
     return config;
   }
 
-  OutputReader output() {
-    return output;
-  }
-
   /** The instances, in order (not those a reload scaled away). */
   List<Instance> instances() {
     return List.copyOf(instances);
@@ -60,10 +56,21 @@ final class Group {
   }
 
   /**
-   * On the output reader thread: publishes an {@code output} event for a line of {@code instance},
-   * unless the group's rate limit ({@code outputEvents}) refuses it.
+   * Reads the output of {@code c}, the child of {@code instance}, on the group's reader thread: each
+   * line is logged, may make the instance ready ({@code ready.logLine}), and is published as an
+   * {@code output} event unless the group's rate limit ({@code outputEvents}) refuses it. A line is
+   * cut at {@code maxLineLength} bytes (the configuration the child was started with).
    */
-  void publishOutput(Instance instance, int pid, String stream, String text, long droppedBytes) {
+  void readOutput(Instance instance, Child c, Readiness ready, int maxLineLength) {
+    output.read(c.process, instance.index(), c.pid, maxLineLength, (stream, text, dropped) -> {
+      if (ready.readyOn(text)) {
+        ctx.context().runOnContext(v -> instance.markReady(c));
+      }
+      publishOutput(instance, c.pid, stream, text, dropped);
+    });
+  }
+
+  private void publishOutput(Instance instance, int pid, String stream, String text, long droppedBytes) {
     long droppedLines = outputEvents.acquire();
     if (droppedLines >= 0) {
       JsonObject e = Events.of(instance).put("pid", pid).put("stream", stream).put("line", text)

@@ -197,12 +197,7 @@ final class Instance {
     Readiness ready = Readiness.arm(ctx, this, c, cfg.ready());
     readiness = ready;
     if (cfg.output() == Output.LOG) {
-      group.output().read(c.process, index, c.pid, cfg.maxLineLength(), (stream, text, dropped) -> {
-        if (ready.readyOn(text)) {
-          ctx.context().runOnContext(v -> markReady(c));
-        }
-        group.publishOutput(this, c.pid, stream, text, dropped);
-      });
+      group.readOutput(this, c, ready, cfg.maxLineLength());
     }
     c.exit.onComplete(ar -> onExit(c, ar.succeeded() ? ar.result() : -1));
   }
