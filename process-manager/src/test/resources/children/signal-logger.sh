@@ -22,8 +22,14 @@ SLEEPER=
 
 log() { echo "$(date +%s%3N) $*" >> "$LOG"; }
 
+# KILL, not TERM: a signal that reaches the sleeper between its fork and its exec of sleep is
+# caught by the shell's handler it still has there, and lost. When the signal came between
+# "sleep 3600 &" and "SLEEPER=$!", the new sleeper is only in $!.
 stop_sleeper() {
-  if [ -n "$SLEEPER" ]; then kill "$SLEEPER" 2>/dev/null; SLEEPER=; fi
+  if [ "$SLEEPER" = pending ]; then
+    if [ "$!" != "$PREVIOUS_JOB" ]; then SLEEPER=$!; else SLEEPER=; fi
+  fi
+  if [ -n "$SLEEPER" ]; then kill -KILL "$SLEEPER" 2>/dev/null; SLEEPER=; fi
 }
 
 on_signal() {
@@ -77,6 +83,8 @@ if [ -n "$CHILD_EXIT_AFTER" ]; then
   exit "${CHILD_EXIT_CODE:-0}"
 fi
 while :; do
+  PREVIOUS_JOB=$!
+  SLEEPER=pending
   sleep 3600 &
   SLEEPER=$!
   wait "$SLEEPER"

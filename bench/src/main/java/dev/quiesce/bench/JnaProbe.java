@@ -1,38 +1,47 @@
 package dev.quiesce.bench;
 
-import dev.quiesce.process.impl.Posix;
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 
 /**
  * Diagnostics for the fan-out benchmark: what the process manager's first signal costs in a fresh
- * JVM (loading JNA and libc through {@code Posix}), and what each further signal costs, cold and
- * warm. Signal 0 to the JVM's own process group: nothing is delivered.
+ * JVM (loading JNA and libc), and what each further signal costs, cold and warm. It binds
+ * {@code kill(2)} from libc through JNA the way the process manager does (its binding is not
+ * public API), and sends signal 0 to the JVM itself: nothing is delivered.
  *
  * <pre>java -cp bench/target/quiesce-bench.jar dev.quiesce.bench.JnaProbe</pre>
  */
 public final class JnaProbe {
 
+  /** {@code kill(2)}, bound as the process manager binds it. */
+  interface LibC extends Library {
+    int kill(int pid, int sig) throws LastErrorException;
+  }
+
   private JnaProbe() {
   }
 
   public static void main(String[] args) {
-    int pgid = (int) ProcessHandle.current().pid(); // a JVM started from a shell leads no group: use kill(pid, 0)
+    int pid = (int) ProcessHandle.current().pid(); // a JVM started from a shell leads no group: use kill(pid, 0)
     long t0 = System.nanoTime();
-    int first = Posix.kill(pgid, 0);
+    LibC libc = Native.load("c", LibC.class);
+    int first = libc.kill(pid, 0);
     long t1 = System.nanoTime();
     long[] lap = new long[200];
     for (int i = 0; i < 200; i++) {
       long a = System.nanoTime();
-      Posix.kill(pgid, 0);
+      libc.kill(pid, 0);
       lap[i] = System.nanoTime() - a;
     }
     long t2 = System.nanoTime();
     for (int i = 0; i < 20_000; i++) {
-      Posix.kill(pgid, 0);
+      libc.kill(pid, 0);
     }
     long t3 = System.nanoTime();
     for (int i = 0; i < 200; i++) {
       long a = System.nanoTime();
-      Posix.kill(pgid, 0);
+      libc.kill(pid, 0);
       lap[i] = System.nanoTime() - a;
     }
     long t4 = System.nanoTime();

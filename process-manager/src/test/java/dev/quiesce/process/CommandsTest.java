@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -128,7 +129,7 @@ class CommandsTest extends ProcessTestBase {
     assertThat(ChildFixture.alive(pids.get(1))).isTrue();
 
     command(cmd("start").put("group", "g").put("instance", 0));
-    ChildFixture.await("instance 0 runs again", java.time.Duration.ofSeconds(5), () -> pidsOf("g").size() == 2);
+    Await.until("instance 0 runs again", java.time.Duration.ofSeconds(5), () -> pidsOf("g").size() == 2);
     int newPid = pidsOf("g").get(0);
     assertThat(newPid).isNotEqualTo(pids.get(0));
 

@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -15,10 +16,10 @@ import org.junit.jupiter.api.Test;
 class EscapeeTest extends ProcessTestBase {
 
   private int awaitEscapee() {
-    ChildFixture.await("the escapee runs", Duration.ofSeconds(10), () -> children.byRole().containsValue("escapee"));
+    Await.until("the escapee runs", Duration.ofSeconds(10), () -> children.byRole().containsValue("escapee"));
     int pid = children.byRole().entrySet().stream().filter(e -> e.getValue().equals("escapee")).findFirst()
         .orElseThrow().getKey();
-    ChildFixture.await("the escapee has set up its signal handlers", Duration.ofSeconds(5),
+    Await.until("the escapee has set up its signal handlers", Duration.ofSeconds(5),
         () -> children.timeOf(pid, "start") > 0);
     return pid;
   }
@@ -59,7 +60,7 @@ class EscapeeTest extends ProcessTestBase {
     assertThat(detail.getBoolean("forced")).isTrue();
     assertThat(detail.getString("forcedReason")).contains("that had left the process group of a child (setsid");
     assertThat(children.signalNames(escapee)).as("outside the group it heard no TERM").isEmpty();
-    ChildFixture.await("the escapee is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(escapee));
+    Await.until("the escapee is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(escapee));
     assertThat(events("escapees-killed")).singleElement()
         .satisfies(e -> assertThat(e.getInteger("count")).isEqualTo(stopped.getInteger("escapeesKilled")));
   }
@@ -78,14 +79,14 @@ class EscapeeTest extends ProcessTestBase {
     dev.quiesce.process.impl.ProcStat stat = dev.quiesce.process.impl.ProcStat.of(daemon);
     assertThat(stat).isNotNull();
     assertThat(stat.session()).as("the daemon is in a session of its own making").isNotEqualTo(pidsOf("daemonizing").get(0));
-    ChildFixture.await("the session leader that forked the daemon has exited", Duration.ofSeconds(5),
+    Await.until("the session leader that forked the daemon has exited", Duration.ofSeconds(5),
         () -> !ChildFixture.alive(stat.session()));
 
     JsonObject stopped = command(new JsonObject().put("command", "stop").put("group", "daemonizing"))
         .getJsonArray("children").getJsonObject(0);
 
     assertThat(escapee(stopped, daemon).getBoolean("killed")).isTrue();
-    ChildFixture.await("the daemon is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(daemon));
+    Await.until("the daemon is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(daemon));
   }
 
   @Test
@@ -101,7 +102,7 @@ class EscapeeTest extends ProcessTestBase {
     assertThat(exited.getBoolean("expected")).isFalse();
     assertThat(exited.getInteger("escapeesKilled")).isGreaterThanOrEqualTo(1);
     assertThat(escapee(exited, escapee).getBoolean("killed")).isTrue();
-    ChildFixture.await("the escapee is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(escapee));
+    Await.until("the escapee is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(escapee));
   }
 
 }

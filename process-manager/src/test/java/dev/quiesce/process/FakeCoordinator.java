@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import dev.quiesce.lifecycle.LifecycleAddresses;
 import dev.quiesce.lifecycle.PhaseContext;
+import dev.quiesce.testing.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -38,7 +39,7 @@ final class FakeCoordinator {
 
   /** The acknowledgement of step {@code seq}, waiting at most {@code timeout}. */
   JsonObject awaitAck(long seq, Duration timeout) {
-    ChildFixture.await("the ack of step " + seq, timeout, () -> acks.stream().anyMatch(a -> a.getLong("seq") == seq));
+    Await.until("the ack of step " + seq, timeout, () -> acks.stream().anyMatch(a -> a.getLong("seq") == seq));
     return acks.stream().filter(a -> a.getLong("seq") == seq).findFirst().orElseThrow();
   }
 }

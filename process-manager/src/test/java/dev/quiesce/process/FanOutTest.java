@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -19,7 +20,7 @@ class FanOutTest extends ProcessTestBase {
     long t0 = System.nanoTime();
     deploy(ChildFixture.config(children.group("fleet", 200, Map.of("CHILD_CLEANUP", "1")).put("stopTimeout", "5s")
         .put("outputEvents", 0)), options().setLifecycleParticipant(true));
-    ChildFixture.await("200 children run", Duration.ofSeconds(60), () -> children.byRole().size() == 200);
+    Await.until("200 children run", Duration.ofSeconds(60), () -> children.byRole().size() == 200);
     long startMs = (System.nanoTime() - t0) / 1_000_000;
 
     long t1 = System.nanoTime();
@@ -43,6 +44,6 @@ class FanOutTest extends ProcessTestBase {
     }
     System.out.println("slowest child: " + slowest + " ms");
     assertThat(stopMs).isBetween(1000L, 5000L);
-    ChildFixture.await("no child is left", Duration.ofSeconds(5), () -> children.pids().isEmpty());
+    Await.until("no child is left", Duration.ofSeconds(5), () -> children.pids().isEmpty());
   }
 }

@@ -3,7 +3,9 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.process.impl.Guardian;
+import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -24,8 +26,8 @@ class GuardianTest extends ProcessTestBase {
     guardian.unwatch(forgotten);
     guardian.close();
 
-    assertThat(guardian.onExit().get(2, java.util.concurrent.TimeUnit.SECONDS).exitValue()).isZero();
-    ChildFixture.await("the watched groups are gone", Duration.ofSeconds(2),
+    assertThat(Await.result(Future.fromCompletionStage(guardian.onExit()), Duration.ofSeconds(2)).exitValue()).isZero();
+    Await.until("the watched groups are gone", Duration.ofSeconds(2),
         () -> watched.stream().noneMatch(ChildFixture::alive));
     assertThat(ChildFixture.alive(forgotten)).isTrue();
   }
@@ -33,16 +35,16 @@ class GuardianTest extends ProcessTestBase {
   @Test
   void guardianOfTheManagerExitsAfterACleanStop() {
     ProcessManagerVerticle verticle = new ProcessManagerVerticle(options());
-    String id = await(vertx.deployVerticle(verticle, new DeploymentOptions()
+    String id = Await.result(vertx.deployVerticle(verticle, new DeploymentOptions()
         .setConfig(ChildFixture.config(children.group("g", 1)))), Duration.ofSeconds(10));
     int pid = awaitRunning("g", 1).get(0);
     int guardian = (int) verticle.guardianPid();
     assertThat(ChildFixture.alive(guardian)).isTrue();
 
-    await(vertx.undeploy(id), Duration.ofSeconds(15));
+    Await.result(vertx.undeploy(id), Duration.ofSeconds(15));
 
     assertThat(children.signalNames(pid)).containsExactly("TERM");
-    ChildFixture.await("the guardian is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(guardian));
+    Await.until("the guardian is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(guardian));
     assertThat(temp.resolve("state").toFile().list()).isEmpty();
     assertThat(events("exited")).singleElement().satisfies(e -> assertThat(e.getBoolean("expected")).isTrue());
   }

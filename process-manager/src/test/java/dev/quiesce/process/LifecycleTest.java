@@ -6,6 +6,7 @@ import dev.quiesce.lifecycle.LifecycleAddresses;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.json.JsonArray;
@@ -88,7 +89,7 @@ class LifecycleTest extends ProcessTestBase {
     awaitRunning("slow", 2);
 
     long seq = coordinator.publish("terminate", Duration.ofSeconds(10), false, null);
-    ChildFixture.await("TERM was sent", Duration.ofSeconds(5), () -> events("stopping").size() == 2);
+    Await.until("TERM was sent", Duration.ofSeconds(5), () -> events("stopping").size() == 2);
     long t0 = System.currentTimeMillis();
     // the coordinator announces the next phase forced when a second trigger arrives
     vertx.eventBus().publish(LifecycleAddresses.EVENTS, new JsonObject().put("type", "phase-start")
@@ -107,7 +108,7 @@ class LifecycleTest extends ProcessTestBase {
     awaitRunning("slow", 1);
     var stopCommand = vertx.eventBus().request(ProcessAddresses.COMMANDS,
         new JsonObject().put("command", "stop").put("group", "slow"));
-    ChildFixture.await("TERM was sent", Duration.ofSeconds(5), () -> events("stopping").size() == 1);
+    Await.until("TERM was sent", Duration.ofSeconds(5), () -> events("stopping").size() == 1);
 
     long t0 = System.currentTimeMillis();
     long seq = coordinator.publish("terminate", Duration.ofMillis(1500), false, null);
@@ -116,7 +117,7 @@ class LifecycleTest extends ProcessTestBase {
     assertThat(System.currentTimeMillis() - t0).isBetween(1000L, 1500L);
     assertThat(ack.getJsonObject("detail").getJsonArray("children").getJsonObject(0).getString("step"))
         .isEqualTo("KILL");
-    await(stopCommand, Duration.ofSeconds(5));
+    Await.result(stopCommand, Duration.ofSeconds(5));
   }
 
   @Test
@@ -136,10 +137,10 @@ class LifecycleTest extends ProcessTestBase {
 
   private LifecycleCoordinator deployCoordinator(JsonObject config) {
     LifecycleCoordinator coordinator = new LifecycleCoordinator(LifecycleConfig.from(config));
-    await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
+    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
         Duration.ofSeconds(10));
     coordinator.markRunning();
-    ChildFixture.await("the coordinator runs", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.RUNNING);
+    Await.until("the coordinator runs", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.RUNNING);
     return coordinator;
   }
 
@@ -152,7 +153,7 @@ class LifecycleTest extends ProcessTestBase {
     List<Integer> pids = awaitRunning("workers", 2);
 
     vertx.eventBus().request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "stop").put("reason", "test"));
-    JsonObject report = await(coordinator.stopped(), Duration.ofSeconds(30));
+    JsonObject report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
 
     assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
     assertThat(report.getInteger("exitCode")).isZero();
@@ -174,7 +175,7 @@ class LifecycleTest extends ProcessTestBase {
     awaitRunning("stubborn", 1);
 
     vertx.eventBus().request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "stop").put("reason", "test"));
-    JsonObject report = await(coordinator.stopped(), Duration.ofSeconds(30));
+    JsonObject report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
 
     assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("forced");
     assertThat(report.getInteger("exitCode")).isEqualTo(3);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.process.impl.Posix;
 import dev.quiesce.process.impl.ProcStat;
+import dev.quiesce.testing.Await;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -46,7 +48,7 @@ class OrphanTest extends ProcessTestBase {
         .redirectError(temp.resolve("jvm.err").toFile()).start();
     started.add(jvm);
     BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-    String line = CompletableFuture.supplyAsync(() -> {
+    String line = Await.result(Future.fromCompletionStage(CompletableFuture.supplyAsync(() -> {
       try {
         String l;
         while ((l = out.readLine()) != null) {
@@ -58,7 +60,7 @@ class OrphanTest extends ProcessTestBase {
       } catch (java.io.IOException e) {
         return null;
       }
-    }).get(60, TimeUnit.SECONDS);
+    })), Duration.ofSeconds(60));
     assertThat(line).as("the supervisor JVM's report (stderr: %s)", temp.resolve("jvm.err")).isNotNull();
     String[] words = line.split(" ");
     int g = Arrays.asList(words).indexOf("GUARDIAN");
@@ -82,16 +84,16 @@ class OrphanTest extends ProcessTestBase {
     long[] guardian = new long[1];
     Process jvm = supervisorJvm(config, true, leaders, guardian);
     assertThat(leaders).hasSize(3);
-    ChildFixture.await("3 children and 3 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 6);
+    Await.until("3 children and 3 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 6);
     assertThat(guardian[0]).isPositive();
 
     jvm.destroyForcibly(); // SIGKILL
     assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
     long t0 = System.nanoTime();
-    ChildFixture.await("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
+    Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
     long took = (System.nanoTime() - t0) / 1_000_000;
     System.out.println("all children and grandchildren gone " + took + " ms after the JVM died");
-    ChildFixture.await("the guardian is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive((int) guardian[0]));
+    Await.until("the guardian is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive((int) guardian[0]));
   }
 
   @Test
@@ -100,12 +102,12 @@ class OrphanTest extends ProcessTestBase {
         Map.of("CHILD_GRANDCHILD", "1", "CHILD_IGNORE", "TERM")));
     List<Integer> leaders = new ArrayList<>();
     Process jvm = supervisorJvm(config, false, leaders, new long[1]);
-    ChildFixture.await("2 children and 2 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 4);
+    Await.until("2 children and 2 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 4);
     List<Integer> grandchildren = withRole("grandchild");
 
     jvm.destroyForcibly();
     assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
-    ChildFixture.await("every child (group leader) is gone", Duration.ofSeconds(2),
+    Await.until("every child (group leader) is gone", Duration.ofSeconds(2),
         () -> leaders.stream().noneMatch(ChildFixture::alive));
     // the documented limit: a parent-death signal reaches only the direct child
     assertThat(grandchildren).allMatch(ChildFixture::alive);
@@ -139,7 +141,7 @@ class OrphanTest extends ProcessTestBase {
 
     deploy(new JsonObject());
 
-    ChildFixture.await("the leftover is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive((int) leftover.pid()));
+    Await.until("the leftover is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive((int) leftover.pid()));
     assertThat(ChildFixture.alive((int) unrelated.pid())).as("the process that reused a pid").isTrue();
     assertThat(ChildFixture.alive((int) otherLiveJvmsChild.pid())).as("a child of a running JVM").isTrue();
     JsonObject list = command(new JsonObject().put("command", "list"));
@@ -156,7 +158,7 @@ class OrphanTest extends ProcessTestBase {
     pb.environment().put("CHILD_LOG_DIR", children.logDir.toString());
     Process p = pb.start();
     started.add(p);
-    ChildFixture.await("it runs", Duration.ofSeconds(5), () -> children.timeOf((int) p.pid(), "start") > 0);
+    Await.until("it runs", Duration.ofSeconds(5), () -> children.timeOf((int) p.pid(), "start") > 0);
     return p;
   }
 

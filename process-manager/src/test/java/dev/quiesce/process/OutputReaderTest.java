@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -27,7 +28,8 @@ class OutputReaderTest extends ProcessTestBase {
   void captureLogs() {
     logged = new LogCapture("quiesce.process", "dev.quiesce.process");
     // a reader of an earlier test ends within a poll or two of its last child's exit
-    awaitReaders("no output reader of an earlier test is left", READER, 0);
+    Await.until("no output reader of an earlier test is left", Duration.ofSeconds(5),
+        () -> readers(READER).isEmpty());
   }
 
   @AfterEach
@@ -46,12 +48,8 @@ class OutputReaderTest extends ProcessTestBase {
         .toList();
   }
 
-  private static void awaitReaders(String what, String prefix, int n) {
-    ChildFixture.await(what, Duration.ofSeconds(5), () -> readers(prefix).size() == n);
-  }
-
   private ILoggingEvent awaitLogged(String what, Predicate<ILoggingEvent> p) {
-    ChildFixture.await(what, Duration.ofSeconds(10), () -> logged.events().stream().anyMatch(p));
+    Await.until(what, Duration.ofSeconds(10), () -> logged.events().stream().anyMatch(p));
     return logged.events().stream().filter(p).findFirst().orElseThrow();
   }
 
@@ -71,7 +69,7 @@ class OutputReaderTest extends ProcessTestBase {
           expected.add("[" + g + "#" + instance + " stderr] err " + instance + " " + i);
         }
       }
-      ChildFixture.await("every line of " + g, Duration.ofSeconds(30), () -> {
+      Await.until("every line of " + g, Duration.ofSeconds(30), () -> {
         mostReaders.accumulateAndGet(readers(READER).size(), Math::max);
         return logged.lines("quiesce.process." + g).containsAll(expected);
       });
@@ -112,32 +110,35 @@ class OutputReaderTest extends ProcessTestBase {
   @Test
   void readerThreadEndsWhenItsGroupStopsAndComesBackWithIt() {
     deploy(ChildFixture.config(shell("brief", 2, "echo \"hello $QUIESCE_INSTANCE\"; exec sleep 60")));
-    ChildFixture.await("both hello", Duration.ofSeconds(10),
+    Await.until("both hello", Duration.ofSeconds(10),
         () -> logged.lines("quiesce.process.brief").size() == 2);
     assertThat(readers(READER)).extracting(Thread::getName).containsExactly(READER + "-brief");
 
     command(new JsonObject().put("command", "stop").put("group", "brief"));
-    awaitReaders("no output reader once the group stopped", READER, 0);
+    Await.until("no output reader once the group stopped", Duration.ofSeconds(5),
+        () -> readers(READER).isEmpty());
 
     command(new JsonObject().put("command", "start").put("group", "brief"));
-    ChildFixture.await("hello again", Duration.ofSeconds(10),
+    Await.until("hello again", Duration.ofSeconds(10),
         () -> logged.lines("quiesce.process.brief").size() == 4);
     assertThat(readers(READER)).hasSize(1);
     command(new JsonObject().put("command", "stop").put("group", "brief"));
-    awaitReaders("no output reader once the group stopped again", READER, 0);
+    Await.until("no output reader once the group stopped again", Duration.ofSeconds(5),
+        () -> readers(READER).isEmpty());
   }
 
   @Test
   void readerThreadOfAGroupRemovedByAReloadEnds() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);
     deploy(ChildFixture.config(shell("old", 1, "echo old; exec sleep 60")), options().setLifecycleParticipant(true));
-    ChildFixture.await("old's line", Duration.ofSeconds(10), () -> logged.lines("quiesce.process.old").size() == 1);
+    Await.until("old's line", Duration.ofSeconds(10), () -> logged.lines("quiesce.process.old").size() == 1);
 
     long seq = coordinator.publish("reload", Duration.ofSeconds(30), false,
         ChildFixture.config(shell("fresh", 1, "echo fresh; exec sleep 60")));
     assertThat(coordinator.awaitAck(seq, Duration.ofSeconds(10)).getString("outcome")).isEqualTo("done");
-    ChildFixture.await("fresh's line", Duration.ofSeconds(10), () -> logged.lines("quiesce.process.fresh").size() == 1);
-    awaitReaders("the removed group's reader ended", READER + "-old", 0);
+    Await.until("fresh's line", Duration.ofSeconds(10), () -> logged.lines("quiesce.process.fresh").size() == 1);
+    Await.until("the removed group's reader ended", Duration.ofSeconds(5),
+        () -> readers(READER + "-old").isEmpty());
     assertThat(readers(READER)).extracting(Thread::getName).containsExactly(READER + "-fresh");
   }
 }

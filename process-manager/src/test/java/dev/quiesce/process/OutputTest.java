@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -68,7 +69,7 @@ class OutputTest extends ProcessTestBase {
     assertThat(lines("quiesce.process.quiet")).contains("[quiet#0 stderr] stdout closed");
 
     command(new JsonObject().put("command", "signal").put("group", "quiet").put("signal", "HUP"));
-    ChildFixture.await("HUP logged", Duration.ofSeconds(5), () -> children.signalNames(pid).contains("HUP"));
+    Await.until("HUP logged", Duration.ofSeconds(5), () -> children.signalNames(pid).contains("HUP"));
     JsonObject stopped = command(new JsonObject().put("command", "stop").put("group", "quiet"))
         .getJsonArray("children").getJsonObject(0);
     assertThat(stopped.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
@@ -81,7 +82,7 @@ class OutputTest extends ProcessTestBase {
         .put("command", new io.vertx.core.json.JsonArray().add("sh").add("-c").add("seq 1 500"));
     deploy(ChildFixture.config(chatty));
     awaitEvent("exit", Duration.ofSeconds(10), e -> "exited".equals(e.getString("type")));
-    ChildFixture.await("500 lines logged", Duration.ofSeconds(5), () -> lines("quiesce.process.chatty").size() == 500);
+    Await.until("500 lines logged", Duration.ofSeconds(5), () -> lines("quiesce.process.chatty").size() == 500);
     assertThat(events("output")).hasSizeBetween(5, 10);
   }
 
@@ -122,7 +123,7 @@ class OutputTest extends ProcessTestBase {
     assertThat(timeout.getLong("afterMs")).isBetween(300L, 3000L);
     awaitEvent("exited", Duration.ofSeconds(5), e -> "exited".equals(e.getString("type")));
     assertThat(children.signalNames(pid)).containsExactly("TERM");
-    ChildFixture.await("state failed", Duration.ofSeconds(5), () -> "failed".equals(command(
+    Await.until("state failed", Duration.ofSeconds(5), () -> "failed".equals(command(
         new JsonObject().put("command", "status").put("group", "slow")).getJsonArray("instances").getJsonObject(0)
         .getString("state")));
   }

@@ -2,8 +2,8 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
@@ -11,9 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,9 +39,9 @@ abstract class ProcessTestBase {
   @AfterEach
   void closeVertxAndCheckNothingIsLeft() {
     try {
-      await(vertx.close(), Duration.ofSeconds(30));
+      Await.result(vertx.close(), Duration.ofSeconds(30));
     } finally {
-      ChildFixture.await("no tagged process is left", Duration.ofSeconds(5), () -> children.pids().isEmpty());
+      Await.until("no tagged process is left", Duration.ofSeconds(5), () -> children.pids().isEmpty());
       int left = children.killLeftovers();
       assertThat(left).as("processes left behind").isZero();
     }
@@ -59,34 +56,27 @@ abstract class ProcessTestBase {
   }
 
   String deploy(JsonObject config, ProcessManagerOptions options) {
-    return await(vertx.deployVerticle(new ProcessManagerVerticle(options), new DeploymentOptions().setConfig(config)),
-        Duration.ofSeconds(20));
+    return Await.result(vertx.deployVerticle(new ProcessManagerVerticle(options),
+        new DeploymentOptions().setConfig(config)), Duration.ofSeconds(20));
   }
 
   JsonObject command(JsonObject request) {
-    return await(vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS, request), Duration.ofSeconds(30))
-        .body();
+    return Await.result(vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS, request),
+        Duration.ofSeconds(30)).body();
   }
 
   ReplyException refused(Object request) {
-    try {
-      vertx.eventBus().request(ProcessAddresses.COMMANDS, request).toCompletionStage().toCompletableFuture()
-          .get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(ReplyException.class);
-      return (ReplyException) e.getCause();
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("the request " + request + " was accepted");
+    Throwable failure = Await.failure(vertx.eventBus().request(ProcessAddresses.COMMANDS, request));
+    assertThat(failure).isInstanceOf(ReplyException.class);
+    return (ReplyException) failure;
   }
 
   /** The pids of the running instances of {@code group}, in instance order, once all {@code n} run. */
   List<Integer> awaitRunning(String group, int n) {
-    ChildFixture.await(n + " instances of " + group + " running", Duration.ofSeconds(20),
+    Await.until(n + " instances of " + group + " running", Duration.ofSeconds(20),
         () -> pidsOf(group).size() == n);
     List<Integer> pids = pidsOf(group);
-    ChildFixture.await("the children of " + group + " have set up their signal handlers", Duration.ofSeconds(20),
+    Await.until("the children of " + group + " have set up their signal handlers", Duration.ofSeconds(20),
         () -> pids.stream().allMatch(pid -> children.timeOf(pid, "start") > 0));
     return pids;
   }
@@ -102,20 +92,7 @@ abstract class ProcessTestBase {
   }
 
   JsonObject awaitEvent(String what, Duration timeout, Predicate<JsonObject> p) {
-    ChildFixture.await(what, timeout, () -> events.stream().anyMatch(p));
+    Await.until(what, timeout, () -> events.stream().anyMatch(p));
     return events.stream().filter(p).findFirst().orElseThrow();
-  }
-
-  static <T> T await(Future<T> future, Duration timeout) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      throw new AssertionError("did not complete within " + timeout);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 }

@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ class ReloadTest extends ProcessTestBase {
     JsonObject config = ChildFixture.config(web(3));
     deploy(config, participating());
     List<Integer> old = awaitRunning("web", 3);
-    ChildFixture.await("3 ready", Duration.ofSeconds(10), () -> events("ready").size() == 3);
+    Await.until("3 ready", Duration.ofSeconds(10), () -> events("ready").size() == 3);
     int mark = events.size();
 
     long seq = coordinator.publish("reload", Duration.ofSeconds(30), false, config);
@@ -74,7 +75,7 @@ class ReloadTest extends ProcessTestBase {
     JsonObject config = ChildFixture.config(web(2));
     deploy(config, participating());
     List<Integer> old = awaitRunning("web", 2);
-    ChildFixture.await("2 ready", Duration.ofSeconds(10), () -> events("ready").size() == 2);
+    Await.until("2 ready", Duration.ofSeconds(10), () -> events("ready").size() == 2);
 
     JsonObject broken = children.group("web", 2).put("restart", "never")
         .put("ready", new JsonObject().put("logLine", "never printed").put("timeout", "300ms"));
@@ -102,7 +103,7 @@ class ReloadTest extends ProcessTestBase {
     assertThat(g.getString("action")).isEqualTo("signal:HUP");
     assertThat(g.getInteger("signalled")).isEqualTo(2);
     assertThat(g.getBoolean("changed")).isTrue();
-    ChildFixture.await("both heard HUP", Duration.ofSeconds(5),
+    Await.until("both heard HUP", Duration.ofSeconds(5),
         () -> old.stream().allMatch(p -> children.signalNames(p).contains("HUP")));
     List<Integer> now = awaitRunning("workers", 3);
     assertThat(now.subList(0, 2)).isEqualTo(old);

@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -64,14 +65,14 @@ class RestartTest extends ProcessTestBase {
     // nothing more is started: wait twice the longest backoff and count again
     Promise<Void> waited = Promise.promise();
     vertx.setTimer(800, id -> waited.complete());
-    await(waited.future(), Duration.ofSeconds(5));
+    Await.result(waited.future(), Duration.ofSeconds(5));
     assertThat(eventsOf("looper", "started")).hasSize(3);
     assertThat(eventsOf("looper", "restarting")).hasSize(2);
 
     // an explicit start ends the crash loop
     JsonObject after = command(new JsonObject().put("command", "start").put("group", "looper"));
     assertThat(after.getString("state")).isEqualTo("running");
-    ChildFixture.await("a fourth start", Duration.ofSeconds(5), () -> eventsOf("looper", "started").size() >= 4);
+    Await.until("a fourth start", Duration.ofSeconds(5), () -> eventsOf("looper", "started").size() >= 4);
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class SignalsTest extends ProcessTestBase {
 
   private int awaitGrandchild() {
-    ChildFixture.await("the grandchild runs", Duration.ofSeconds(5), () -> children.byRole().containsValue("grandchild"));
+    Await.until("the grandchild runs", Duration.ofSeconds(5), () -> children.byRole().containsValue("grandchild"));
     return children.byRole().entrySet().stream().filter(e -> e.getValue().equals("grandchild")).findFirst()
         .orElseThrow().getKey();
   }
@@ -28,7 +29,7 @@ class SignalsTest extends ProcessTestBase {
     JsonObject reply = command(new JsonObject().put("command", "signal").put("group", "family").put("signal", "USR1"));
 
     assertThat(reply.getJsonArray("pids")).containsExactly(child);
-    ChildFixture.await("both logged USR1", Duration.ofSeconds(5),
+    Await.until("both logged USR1", Duration.ofSeconds(5),
         () -> children.signalNames(child).contains("USR1") && children.signalNames(grandchild).contains("USR1"));
     awaitEvent("signalled", Duration.ofSeconds(5), e -> "signalled".equals(e.getString("type")));
     assertThat(events("signalled")).singleElement().satisfies(e -> {
@@ -43,10 +44,10 @@ class SignalsTest extends ProcessTestBase {
     List<Integer> pids = awaitRunning("pair", 2);
 
     command(new JsonObject().put("command", "signal").put("group", "pair").put("instance", 1).put("signal", "WINCH"));
-    ChildFixture.await("WINCH logged", Duration.ofSeconds(5), () -> children.signalNames(pids.get(1)).contains("WINCH"));
+    Await.until("WINCH logged", Duration.ofSeconds(5), () -> children.signalNames(pids.get(1)).contains("WINCH"));
     command(new JsonObject().put("command", "signal").put("group", "pair").put("signal", "HUP"));
 
-    ChildFixture.await("both logged HUP", Duration.ofSeconds(5),
+    Await.until("both logged HUP", Duration.ofSeconds(5),
         () -> pids.stream().allMatch(p -> children.signalNames(p).contains("HUP")));
     assertThat(children.signalNames(pids.get(0))).containsExactly("HUP");
     assertThat(children.signalNames(pids.get(1))).containsExactly("WINCH", "HUP");
@@ -60,7 +61,7 @@ class SignalsTest extends ProcessTestBase {
     deploy(ChildFixture.config(listening, deaf));
     List<Integer> pids = awaitRunning("listening", 2);
     int deafPid = awaitRunning("deaf", 1).get(0);
-    ChildFixture.await("two grandchildren", Duration.ofSeconds(5),
+    Await.until("two grandchildren", Duration.ofSeconds(5),
         () -> children.byRole().values().stream().filter("grandchild"::equals).count() == 2);
     List<Integer> grandchildren = children.byRole().entrySet().stream().filter(e -> e.getValue().equals("grandchild"))
         .map(Map.Entry::getKey).toList();
@@ -75,7 +76,7 @@ class SignalsTest extends ProcessTestBase {
     vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
         new JsonObject().put("signal", "HUP").put("action", "reload").put("count", 1));
 
-    ChildFixture.await("children and grandchildren logged HUP", Duration.ofSeconds(5),
+    Await.until("children and grandchildren logged HUP", Duration.ofSeconds(5),
         () -> pids.stream().allMatch(p -> children.signalNames(p).contains("HUP"))
             && grandchildren.stream().allMatch(p -> children.signalNames(p).contains("HUP")));
     for (int pid : pids) {

@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.HaltHooks;
+import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -83,7 +84,7 @@ class StopLadderTest extends ProcessTestBase {
     deploy(ChildFixture.config(children.group("leader", 1,
         Map.of("CHILD_GRANDCHILD", "1", "CHILD_GRANDCHILD_IGNORE", "TERM")).put("stopTimeout", "5s")));
     awaitRunning("leader", 1);
-    ChildFixture.await("the grandchild runs", Duration.ofSeconds(5), () -> children.byRole().containsValue("grandchild"));
+    Await.until("the grandchild runs", Duration.ofSeconds(5), () -> children.byRole().containsValue("grandchild"));
     int grandchild = children.byRole().entrySet().stream().filter(e -> e.getValue().equals("grandchild"))
         .findFirst().orElseThrow().getKey();
 
@@ -94,7 +95,7 @@ class StopLadderTest extends ProcessTestBase {
     assertThat(child.getString("step")).isEqualTo("TERM");
     assertThat(child.getInteger("stragglersKilled")).isGreaterThanOrEqualTo(1);
     assertThat(children.signalNames(grandchild)).containsExactly("TERM");
-    ChildFixture.await("the grandchild is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(grandchild));
+    Await.until("the grandchild is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(grandchild));
     assertThat(events("stragglers-killed")).singleElement()
         .satisfies(e -> assertThat(e.getJsonArray("pids").stream().map(Integer.class::cast).toList())
             .contains(grandchild));
@@ -104,12 +105,12 @@ class StopLadderTest extends ProcessTestBase {
   void haltHookKillsEveryChildGroupAtOnce() {
     deploy(ChildFixture.config(children.group("doomed", 3, Map.of("CHILD_IGNORE", "TERM", "CHILD_GRANDCHILD", "1"))));
     awaitRunning("doomed", 3);
-    ChildFixture.await("3 children and 3 grandchildren", Duration.ofSeconds(5), () -> children.byRole().size() == 6);
+    Await.until("3 children and 3 grandchildren", Duration.ofSeconds(5), () -> children.byRole().size() == 6);
 
     long t0 = System.nanoTime();
     HaltHooks.runAll();
     assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(500);
 
-    ChildFixture.await("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
+    Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
   }
 }

@@ -1,13 +1,14 @@
 package dev.quiesce.process;
 
+import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM of its own that runs a process manager, for the tests that kill a JVM: prints
@@ -26,12 +27,10 @@ public final class SupervisorMain {
         .setLifecycleParticipant(false).setGuardian(Boolean.parseBoolean(args[2]));
     Vertx vertx = Vertx.vertx();
     ProcessManagerVerticle verticle = new ProcessManagerVerticle(options);
-    vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).toCompletionStage()
-        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+    Await.result(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)), Duration.ofSeconds(30));
     StringBuilder pids = new StringBuilder("PIDS");
-    JsonObject list = vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS,
-        new JsonObject().put("command", "list")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
-        .body();
+    JsonObject list = Await.result(vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS,
+        new JsonObject().put("command", "list")), Duration.ofSeconds(10)).body();
     for (Object g : list.getJsonArray("groups")) {
       for (Object i : ((JsonObject) g).getJsonArray("instances", new JsonArray())) {
         pids.append(' ').append(((JsonObject) i).getInteger("pid"));

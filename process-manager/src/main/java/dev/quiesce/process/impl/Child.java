@@ -3,7 +3,6 @@ package dev.quiesce.process.impl;
 import dev.quiesce.process.impl.ChildLauncher.Spawned;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import java.util.regex.Pattern;
 
 /** One running child process: the leader of its own process group (pid = pgid). */
 final class Child {
@@ -16,8 +15,6 @@ final class Child {
   final String id;
   /** Completes with the JDK's exit value (128 + N for a death by signal N), on the supervisor's context. */
   final Future<Integer> exit;
-  /** While set, the first output line that matches makes the instance ready. */
-  volatile Pattern readyPattern;
 
   Child(Spawned spawned, Context context, String id) {
     this.id = id;

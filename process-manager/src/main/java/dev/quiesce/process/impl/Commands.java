@@ -130,11 +130,11 @@ public final class Commands {
       }
       if (i != null) {
         long n = ((Number) i).longValue();
-        if (n < 0 || n >= group.instances.size()) {
+        if (n < 0 || n >= group.instances().size()) {
           throw new Refused(NOT_FOUND, "group " + group.name() + " has no instance " + n + " (it has "
-              + group.instances.size() + ")");
+              + group.instances().size() + ")");
         }
-        instance = group.instances.get((int) n);
+        instance = group.instances().get((int) n);
       }
     }
     return new Request(command, group, instance, signal);
@@ -146,7 +146,7 @@ public final class Commands {
           + ": the process manager is stopping");
     }
     List<Instance> targets = r.instance() != null ? List.of(r.instance()) : r.group() == null ? List.of()
-        : new ArrayList<>(r.group().instances);
+        : r.group().instances();
     switch (r.command()) {
       case "list":
         return Future.succeededFuture(sup.list());
@@ -156,7 +156,7 @@ public final class Commands {
         }
         return Future.succeededFuture(r.group() != null ? r.group().status() : sup.list());
       case "start": {
-        if (r.group().crashLoop || r.instance() == null) {
+        if (r.group().isCrashLooping() || r.instance() == null) {
           r.group().clearCrashLoop();
         }
         List<Future<Void>> started = new ArrayList<>();
@@ -177,7 +177,7 @@ public final class Commands {
         });
       }
       case "restart":
-        if (r.group().crashLoop) {
+        if (r.group().isCrashLooping()) {
           r.group().clearCrashLoop();
         }
         return r.group().rollingRestart(targets).map(n -> r.group().status().put("restarted", n));

@@ -151,7 +151,7 @@ final class Descendants {
       if (k.pgid() != leader && t.reported.add(k.pid())) {
         Instance i = t.instance;
         log.warn("group {} instance {}: pid {} ({}) left the process group of pid {} (setsid or setpgid): it does not"
-            + " hear the group's signals; it is killed when the child has exited", i.group.name(), i.index, k.pid(),
+            + " hear the group's signals; it is killed when the child has exited", i.groupName(), i.index(), k.pid(),
             k.command(), leader);
         events.publish("escaped", Events.of(i).put("pid", leader).put("escapee", k.json()));
       }
@@ -186,7 +186,7 @@ final class Descendants {
       }
       if (!out.isEmpty()) {
         log.warn("group {} instance {}: {} process(es) that had left the process group of pid {} killed: {}",
-            instance.group.name(), instance.index, out.size(), c.pid, out.encode());
+            instance.groupName(), instance.index(), out.size(), c.pid, out.encode());
         events.publish("escapees-killed", Events.of(instance).put("pid", c.pid).put("count", out.size())
             .put("escapees", out));
       }

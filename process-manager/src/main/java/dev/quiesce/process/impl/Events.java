@@ -22,6 +22,6 @@ final class Events {
   }
 
   static JsonObject of(Instance instance) {
-    return new JsonObject().put("group", instance.group.name()).put("instance", instance.index);
+    return new JsonObject().put("group", instance.groupName()).put("instance", instance.index());
   }
 }

@@ -6,9 +6,7 @@ import dev.quiesce.process.ProcessGroupConfig.Reload;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -17,31 +15,79 @@ import org.slf4j.LoggerFactory;
 /** One configured group: its instances, its restart budget and crash-loop state. Runs on the supervisor's context. */
 final class Group {
 
-  final Supervisor sup;
-  final Logger log;
+  private final GroupContext ctx;
+  private final Logger log;
   /** Reads the output of every child with {@code output: "log"}; its thread runs while some child's output is read. */
-  final OutputReader output;
-  volatile ProcessGroupConfig config;
-  volatile RateLimiter outputEvents;
-  boolean crashLoop;
-  final List<Instance> instances = new ArrayList<>();
+  private final OutputReader output;
+  private volatile ProcessGroupConfig config;
+  private volatile RateLimiter outputEvents;
+  private boolean crashLoop;
+  private final List<Instance> instances = new ArrayList<>();
   /** Instances scaled away by a reload, still stopping. */
   private final List<Instance> retiring = new ArrayList<>();
-  private final Deque<Long> restarts = new ArrayDeque<>();
+  private final RestartWindow restarts = new RestartWindow();
 
-  Group(Supervisor sup, ProcessGroupConfig config) {
-    this.sup = sup;
+  Group(GroupContext ctx, ProcessGroupConfig config) {
+    this.ctx = ctx;
     this.config = config;
     this.log = LoggerFactory.getLogger("quiesce.process." + config.name());
     this.output = new OutputReader(config.name(), log);
     this.outputEvents = new RateLimiter(config.outputEvents());
     for (int i = 0; i < config.instances(); i++) {
-      instances.add(new Instance(sup, this, i));
+      instances.add(new Instance(ctx, this, i));
     }
   }
 
   String name() {
     return config.name();
+  }
+
+  ProcessGroupConfig config() {
+    return config;
+  }
+
+  /** The instances, in order (not those a reload scaled away). */
+  List<Instance> instances() {
+    return List.copyOf(instances);
+  }
+
+  boolean isCrashLooping() {
+    return crashLoop;
+  }
+
+  /**
+   * Reads the output of {@code c}, the child of {@code instance}, on the group's reader thread: each
+   * line is logged, may make the instance ready ({@code ready.logLine}), and is published as an
+   * {@code output} event unless the group's rate limit ({@code outputEvents}) refuses it. A line is
+   * cut at {@code maxLineLength} bytes (the configuration the child was started with).
+   */
+  void readOutput(Instance instance, Child c, Readiness ready, int maxLineLength) {
+    output.read(c.process, instance.index(), c.pid, maxLineLength, (stream, text, dropped) -> {
+      if (ready.readyOn(text)) {
+        ctx.context().runOnContext(v -> instance.markReady(c));
+      }
+      publishOutput(instance, c.pid, stream, text, dropped);
+    });
+  }
+
+  private void publishOutput(Instance instance, int pid, String stream, String text, long droppedBytes) {
+    long droppedLines = outputEvents.acquire();
+    if (droppedLines >= 0) {
+      JsonObject e = Events.of(instance).put("pid", pid).put("stream", stream).put("line", text)
+          .put("cut", droppedBytes > 0);
+      if (droppedBytes > 0) {
+        e.put("droppedBytes", droppedBytes);
+      }
+      if (droppedLines > 0) {
+        e.put("droppedLines", droppedLines);
+      }
+      ctx.events().publish("output", e);
+    }
+  }
+
+  /** A stop was forced: every ladder of the group goes to KILL now. */
+  void escalate() {
+    instances.forEach(Instance::escalate);
   }
 
   /** Starts every instance; completes when each is spawned or has failed to start. */
@@ -77,7 +123,7 @@ final class Group {
     Future<Integer> chain = Future.succeededFuture(0);
     for (Instance i : which) {
       chain = chain.compose(n -> i.restart().recover(err -> Future.failedFuture(
-          "rolling restart of group " + name() + " stopped at instance " + i.index + ": " + err.getMessage()))
+          "rolling restart of group " + name() + " stopped at instance " + i.index() + ": " + err.getMessage()))
           .map(v -> n + 1));
     }
     return chain;
@@ -107,22 +153,22 @@ final class Group {
    */
   boolean takeRestart(long now) {
     ProcessGroupConfig.Restart r = config.restart();
-    Instance.prune(restarts, now, r.window().toMillis());
-    if (restarts.size() >= r.maxRestarts()) {
-      enterCrashLoop();
+    int recent = restarts.countWithin(now, r.window().toMillis());
+    if (recent >= r.maxRestarts()) {
+      enterCrashLoop(recent);
       return false;
     }
     restarts.add(now);
     return true;
   }
 
-  private void enterCrashLoop() {
+  private void enterCrashLoop(int recent) {
     crashLoop = true;
     instances.forEach(Instance::cancelBackoff);
     ProcessGroupConfig.Restart r = config.restart();
     log.error("group {} is in crash-loop: {} restarts within {} ms; no more restarts until a reload or a start command",
-        name(), restarts.size(), r.window().toMillis());
-    sup.events.publish("crash-loop", new JsonObject().put("group", name()).put("restarts", restarts.size())
+        name(), recent, r.window().toMillis());
+    ctx.events().publish("crash-loop", new JsonObject().put("group", name()).put("restarts", recent)
         .put("windowMs", r.window().toMillis()));
   }
 
@@ -162,7 +208,7 @@ final class Group {
       action = rollingRestart(existing).map(n -> detail.put("restarted", n));
     }
     for (int i = instances.size(); i < next.instances(); i++) {
-      Instance added = new Instance(sup, this, i);
+      Instance added = new Instance(ctx, this, i);
       instances.add(added);
       scaling.add(added.start());
     }
@@ -178,7 +224,7 @@ final class Group {
         ready++;
       }
     }
-    String state = crashLoop ? "crash-loop" : instances.stream().anyMatch(i -> i.wanted) ? "running" : "stopped";
+    String state = crashLoop ? "crash-loop" : instances.stream().anyMatch(Instance::isWanted) ? "running" : "stopped";
     return new JsonObject().put("group", name()).put("state", state).put("desired", config.instances())
         .put("ready", ready).put("instances", list);
   }

@@ -1,5 +1,6 @@
 package dev.quiesce.process.impl;
 
+import dev.quiesce.process.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.ReadyKind;
@@ -8,13 +9,9 @@ import dev.quiesce.process.ProcessGroupConfig.RestartPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * One instance slot of a group: at most one child at a time, its readiness, its stop and its
@@ -30,29 +27,35 @@ final class Instance {
     }
   }
 
-  final Supervisor sup;
-  final Group group;
-  final int index;
-  State state = State.STOPPED;
+  private final GroupContext ctx;
+  private final Group group;
+  private final int index;
+  private State state = State.STOPPED;
   /** Whether the instance should be running (false after a stop command or during terminate). */
-  boolean wanted;
-  long readyTimer = -1;
-  long readyTimeoutTimer = -1;
+  private boolean wanted;
   private Child child;
+  private Readiness readiness;
   private Future<Void> spawning;
   private LadderRun ladder;
-  private long backoffTimer = -1;
-  private final Deque<Long> restarts = new ArrayDeque<>();
-  private int restartCount;
+  private final RestartBackoff restarts;
   private JsonObject lastExit;
   private String lastError;
   private Promise<Void> readyWaiter;
   private long readyAt;
 
-  Instance(Supervisor sup, Group group, int index) {
-    this.sup = sup;
+  Instance(GroupContext ctx, Group group, int index) {
+    this.ctx = ctx;
     this.group = group;
     this.index = index;
+    this.restarts = new RestartBackoff(ctx.vertx());
+  }
+
+  int index() {
+    return index;
+  }
+
+  String groupName() {
+    return group.name();
   }
 
   /** The pid of the running child, or 0. */
@@ -66,6 +69,10 @@ final class Instance {
 
   boolean isReady() {
     return state == State.READY;
+  }
+
+  boolean isWanted() {
+    return wanted;
   }
 
   /** Starts the instance unless it runs; completes once spawned, or once the spawn failed (never fails). */
@@ -97,7 +104,7 @@ final class Instance {
     cancelBackoff();
     Future<Void> spawned = spawning == null ? Future.succeededFuture() : spawning;
     return spawned.compose(v -> stopChild(LadderRun.NO_DEADLINE, false)).compose(r -> {
-      if (!sup.isRunning()) {
+      if (!ctx.isRunning()) {
         return Future.failedFuture("the process manager is stopping");
       }
       return child == null && spawning == null ? spawn() : Future.succeededFuture();
@@ -117,11 +124,11 @@ final class Instance {
   }
 
   /** Sends {@code signal} to the child's process group; false when no child runs. */
-  boolean signal(dev.quiesce.process.PosixSignal signal) {
+  boolean signal(PosixSignal signal) {
     if (child == null) {
       return false;
     }
-    sup.signalGroup(child.pid, signal);
+    ctx.children().signalGroup(child.pid, signal);
     return true;
   }
 
@@ -147,111 +154,76 @@ final class Instance {
     if (child == null) {
       return Future.succeededFuture();
     }
-    cancelReadyTimers();
+    cancelReadiness();
     state = State.STOPPING;
     failReadyWaiter("it is being stopped");
-    sup.events.publish("stopping", Events.of(this).put("pid", child.pid));
-    LadderRun run = new LadderRun(sup, this, child, group.config.stopLadder(), deadline);
-    ladder = run;
-    Future<JsonObject> result = run.start(forced);
-    result.onComplete(ar -> {
+    ladder = new LadderRun(ctx, this, child, group.config().stopLadder(), deadline);
+    return ladder.start(forced).onComplete(ar -> {
       ladder = null;
       state = State.STOPPED;
-      JsonObject r = ar.result();
-      sup.events.publish("exited", Events.of(this).mergeIn(r).put("expected", true));
-      sup.log.info("group {} instance {} (pid {}) stopped: {} after {} ms (step {})", group.name(), index,
-          r.getInteger("pid"), r.getValue("exit"), r.getLong("durationMs"), r.getString("step"));
     });
-    return result;
   }
 
   private Future<Void> spawn() {
-    ProcessGroupConfig cfg = group.config;
+    ProcessGroupConfig cfg = group.config();
     state = State.STARTING;
     readyWaiter = Promise.promise();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("QUIESCE_GROUP", cfg.name());
     env.put("QUIESCE_INSTANCE", Integer.toString(index));
-    String childId = sup.nextChildId();
-    env.put(Descendants.CHILD_ID, childId);
     if (cfg.ready().kind() == ReadyKind.TCP_PORT) {
       env.put("QUIESCE_PORT", Integer.toString(cfg.ready().tcpPort() + index));
     }
     Promise<Void> done = Promise.promise();
     spawning = done.future();
-    Future.fromCompletionStage(Spawner.get().submit(() -> sup.launcher.spawn(cfg, index, env)), sup.context)
-        .onComplete(ar -> {
-          spawning = null;
-          if (ar.succeeded()) {
-            attach(cfg, new Child(ar.result(), sup.context, childId));
-          } else {
-            startFailed(ar.cause());
-          }
-          done.complete();
-        });
+    ctx.children().spawn(cfg, index, env).onComplete(ar -> {
+      spawning = null;
+      if (ar.succeeded()) {
+        attach(cfg, ar.result());
+      } else {
+        startFailed(ar.cause());
+      }
+      done.complete();
+    });
     return done.future();
   }
 
   private void attach(ProcessGroupConfig cfg, Child c) {
     child = c;
     lastError = null;
-    sup.liveGroups.add(c.pid);
-    sup.descendants.track(c, this);
-    sup.events.publish("started", Events.of(this).put("pid", c.pid));
-    sup.log.info("group {} instance {} started: pid {}", cfg.name(), index, c.pid);
-    Readiness.arm(sup, this, c, cfg.ready());
+    ctx.children().track(c, this);
+    ctx.events().publish("started", Events.of(this).put("pid", c.pid));
+    ctx.log().info("group {} instance {} started: pid {}", cfg.name(), index, c.pid);
+    Readiness ready = Readiness.arm(ctx, this, c, cfg.ready());
+    readiness = ready;
     if (cfg.output() == Output.LOG) {
-      group.output.read(c.process, index, c.pid, cfg.maxLineLength(),
-          (stream, text, dropped) -> onLine(c, stream, text, dropped));
+      group.readOutput(this, c, ready, cfg.maxLineLength());
     }
     c.exit.onComplete(ar -> onExit(c, ar.succeeded() ? ar.result() : -1));
-  }
-
-  /** On the group's output reader thread. */
-  private void onLine(Child c, String stream, String text, long droppedBytes) {
-    Pattern ready = c.readyPattern;
-    if (ready != null && ready.matcher(text).find()) {
-      c.readyPattern = null;
-      sup.context.runOnContext(v -> markReady(c));
-    }
-    long droppedLines = group.outputEvents.acquire();
-    if (droppedLines >= 0) {
-      JsonObject e = Events.of(this).put("pid", c.pid).put("stream", stream).put("line", text)
-          .put("cut", droppedBytes > 0);
-      if (droppedBytes > 0) {
-        e.put("droppedBytes", droppedBytes);
-      }
-      if (droppedLines > 0) {
-        e.put("droppedLines", droppedLines);
-      }
-      sup.events.publish("output", e);
-    }
   }
 
   void markReady(Child c) {
     if (c != child || state != State.STARTING) {
       return;
     }
-    cancelReadyTimers();
-    c.readyPattern = null;
+    cancelReadiness();
     state = State.READY;
     readyAt = System.currentTimeMillis();
-    sup.events.publish("ready", Events.of(this).put("pid", c.pid).put("afterMs", readyAt - c.startedAt));
+    ctx.events().publish("ready", Events.of(this).put("pid", c.pid).put("afterMs", readyAt - c.startedAt));
     if (readyWaiter != null) {
       readyWaiter.tryComplete();
     }
   }
 
   void readyTimedOut(Child c) {
-    readyTimeoutTimer = -1;
     if (c != child || state != State.STARTING) {
       return;
     }
     long after = System.currentTimeMillis() - c.startedAt;
     lastError = "not ready within " + after + " ms";
-    sup.log.error("group {} instance {} (pid {}) was not ready within {} ms: stopping it", group.name(), index, c.pid,
+    ctx.log().error("group {} instance {} (pid {}) was not ready within {} ms: stopping it", group.name(), index, c.pid,
         after);
-    sup.events.publish("ready-timeout", Events.of(this).put("pid", c.pid).put("afterMs", after));
+    ctx.events().publish("ready-timeout", Events.of(this).put("pid", c.pid).put("afterMs", after));
     failReadyWaiter(lastError);
     stopChild(LadderRun.NO_DEADLINE, false).onComplete(ar -> decideRestart(true));
   }
@@ -259,8 +231,8 @@ final class Instance {
   private void startFailed(Throwable cause) {
     lastError = cause.getMessage();
     state = State.FAILED;
-    sup.log.error("{}", lastError);
-    sup.events.publish("start-failed", Events.of(this).put("error", lastError));
+    ctx.log().error("{}", lastError);
+    ctx.events().publish("start-failed", Events.of(this).put("error", lastError));
     failReadyWaiter(lastError);
     decideRestart(true);
   }
@@ -270,11 +242,10 @@ final class Instance {
       return;
     }
     child = null;
-    cancelReadyTimers();
-    c.readyPattern = null;
+    cancelReadiness();
     JsonObject exit = ExitStatus.toJson(exitValue);
     lastExit = exit;
-    Future<Supervisor.Reaped> reaped = sup.reapGroup(c, this);
+    Future<Reaped> reaped = ctx.children().reap(c, this);
     if (ladder != null) {
       ladder.exited(exit, reaped);
       return;
@@ -283,10 +254,10 @@ final class Instance {
     failReadyWaiter("it exited (" + exit.encode() + ")");
     long uptime = System.currentTimeMillis() - c.startedAt;
     reaped.onComplete(n -> {
-      JsonObject exited = Supervisor.Reaped.putInto(Events.of(this).put("pid", c.pid).put("exit", exit)
+      JsonObject exited = Reaped.putInto(Events.of(this).put("pid", c.pid).put("exit", exit)
           .put("expected", false).put("uptimeMs", uptime), n);
-      sup.events.publish("exited", exited);
-      sup.log.warn("group {} instance {} (pid {}) exited on its own after {} ms: {}", group.name(), index, c.pid,
+      ctx.events().publish("exited", exited);
+      ctx.log().warn("group {} instance {} (pid {}) exited on its own after {} ms: {}", group.name(), index, c.pid,
           uptime, exit.encode());
       decideRestart(!ExitStatus.isSuccess(exit));
     });
@@ -298,62 +269,44 @@ final class Instance {
       return; // something started it again meanwhile
     }
     state = failure ? State.FAILED : State.EXITED;
-    Restart r = group.config.restart();
+    Restart r = group.config().restart();
     boolean again = r.policy() == RestartPolicy.ALWAYS || (r.policy() == RestartPolicy.ON_FAILURE && failure);
-    if (!wanted || !sup.isRunning() || !again || group.crashLoop) {
+    if (!wanted || !ctx.isRunning() || !again || group.isCrashLooping()) {
       return;
     }
     long now = System.currentTimeMillis();
     if (!group.takeRestart(now)) {
       return; // the group went into crash-loop
     }
-    prune(restarts, now, r.window().toMillis());
-    int previous = restarts.size();
-    restarts.add(now);
-    restartCount++;
-    long delay = Backoff.delayMs(r, previous, () -> ThreadLocalRandom.current().nextDouble());
     state = State.BACKOFF;
-    sup.events.publish("restarting", Events.of(this).put("delayMs", delay).put("attempt", previous + 1)
-        .put("lastExit", lastExit).put("error", lastError));
-    sup.log.info("group {} instance {}: restart {} in {} ms", group.name(), index, previous + 1, delay);
-    backoffTimer = sup.vertx.setTimer(Math.max(1, delay), id -> {
-      backoffTimer = -1;
-      if (wanted && sup.isRunning() && child == null && spawning == null && ladder == null && !group.crashLoop) {
+    RestartBackoff.Scheduled next = restarts.schedule(r, now, () -> {
+      if (wanted && ctx.isRunning() && child == null && spawning == null && ladder == null
+          && !group.isCrashLooping()) {
         spawn();
       }
     });
+    ctx.events().publish("restarting", Events.of(this).put("delayMs", next.delayMs())
+        .put("attempt", next.attempt()).put("lastExit", lastExit).put("error", lastError));
+    ctx.log().info("group {} instance {}: restart {} in {} ms", group.name(), index, next.attempt(),
+        next.delayMs());
   }
 
   /** Forgets the restart history (a reload or an explicit start after a crash loop). */
   void clearRestarts() {
-    restarts.clear();
+    restarts.forget();
   }
 
   /** No restart is pending any more (crash loop, terminate). */
   void cancelBackoff() {
-    if (backoffTimer >= 0) {
-      sup.vertx.cancelTimer(backoffTimer);
-      backoffTimer = -1;
-      if (state == State.BACKOFF) {
-        state = State.FAILED;
-      }
+    if (restarts.cancel() && state == State.BACKOFF) {
+      state = State.FAILED;
     }
   }
 
-  static void prune(Deque<Long> times, long now, long windowMs) {
-    while (!times.isEmpty() && times.peekFirst() <= now - windowMs) {
-      times.removeFirst();
-    }
-  }
-
-  private void cancelReadyTimers() {
-    if (readyTimer >= 0) {
-      sup.vertx.cancelTimer(readyTimer);
-      readyTimer = -1;
-    }
-    if (readyTimeoutTimer >= 0) {
-      sup.vertx.cancelTimer(readyTimeoutTimer);
-      readyTimeoutTimer = -1;
+  private void cancelReadiness() {
+    if (readiness != null) {
+      readiness.cancel();
+      readiness = null;
     }
   }
 
@@ -365,7 +318,7 @@ final class Instance {
 
   JsonObject status() {
     JsonObject s = new JsonObject().put("instance", index).put("state", state.json()).put("wanted", wanted)
-        .put("restarts", restartCount);
+        .put("restarts", restarts.count());
     if (child != null) {
       s.put("pid", child.pid).put("startedAt", child.startedAt);
       if (state == State.READY) {

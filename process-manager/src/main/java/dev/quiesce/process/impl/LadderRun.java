@@ -21,7 +21,7 @@ final class LadderRun {
   static final long MARGIN_MS = 300;
   static final long NO_DEADLINE = Long.MAX_VALUE;
 
-  private final Supervisor sup;
+  private final GroupContext ctx;
   private final Instance instance;
   private final Child child;
   private final List<StopStep> steps;
@@ -33,8 +33,8 @@ final class LadderRun {
   private long timer = -1;
   private boolean exited;
 
-  LadderRun(Supervisor sup, Instance instance, Child child, List<StopStep> steps, long deadline) {
-    this.sup = sup;
+  LadderRun(GroupContext ctx, Instance instance, Child child, List<StopStep> steps, long deadline) {
+    this.ctx = ctx;
     this.instance = instance;
     this.child = child;
     this.steps = steps;
@@ -44,13 +44,22 @@ final class LadderRun {
   /**
    * Starts at the first step, or at KILL when {@code forced}. Before the first signal the child's
    * descendants are looked for once more, so that one that left its group and whose parent exits on
-   * the signal can still be traced ({@link Descendants}).
+   * the signal can still be traced ({@link Descendants}). Publishes {@code stopping} now and
+   * {@code exited} at the end.
+   *
+   * @return the child's stop result: its exit, the step that ended it, how long it took, whether it was forced
    */
   Future<JsonObject> start(boolean forced) {
+    ctx.events().publish("stopping", Events.of(instance).put("pid", child.pid));
+    result.future().onSuccess(r -> {
+      ctx.events().publish("exited", Events.of(instance).mergeIn(r).put("expected", true));
+      ctx.log().info("group {} instance {} (pid {}) stopped: {} after {} ms (step {})", instance.groupName(),
+          instance.index(), r.getInteger("pid"), r.getValue("exit"), r.getLong("durationMs"), r.getString("step"));
+    });
     if (forced) {
       go(last());
     } else {
-      sup.descendants.refresh().onComplete(v -> {
+      ctx.children().refreshDescendants().onComplete(v -> {
         if (step < 0 && !exited) {
           go(0);
         }
@@ -77,7 +86,7 @@ final class LadderRun {
       long end = Math.min(stepEndsAt, deadline - MARGIN_MS);
       int next = step + 1;
       cancelTimer();
-      timer = sup.vertx.setTimer(Math.max(1, end - now), id -> {
+      timer = ctx.vertx().setTimer(Math.max(1, end - now), id -> {
         timer = -1;
         go(next);
       });
@@ -92,7 +101,7 @@ final class LadderRun {
   }
 
   /** The leader exited; {@code stragglers} completes with the members of its group killed after it. */
-  void exited(JsonObject exit, Future<Supervisor.Reaped> reaped) {
+  void exited(JsonObject exit, Future<Reaped> reaped) {
     if (exited) {
       return;
     }
@@ -101,7 +110,7 @@ final class LadderRun {
     long durationMs = (System.nanoTime() - begun) / 1_000_000;
     StopStep s = steps.get(Math.max(0, step));
     reaped.onComplete(n -> {
-      result.tryComplete(Supervisor.Reaped.putInto(
+      result.tryComplete(Reaped.putInto(
           json(exit, s.signal().name(), durationMs, s.signal() == PosixSignal.KILL, 0), n));
     });
   }
@@ -114,19 +123,19 @@ final class LadderRun {
     cancelTimer();
     step = i;
     StopStep s = steps.get(i);
-    sup.signalGroup(child.pid, s.signal());
+    ctx.children().signalGroup(child.pid, s.signal());
     long wait = s.timeout().toMillis();
     if (i < last()) {
       if (deadline != NO_DEADLINE) {
         wait = Math.min(wait, Math.max(0, deadline - System.currentTimeMillis() - MARGIN_MS));
       }
       stepEndsAt = System.currentTimeMillis() + wait;
-      timer = sup.vertx.setTimer(Math.max(1, wait), id -> {
+      timer = ctx.vertx().setTimer(Math.max(1, wait), id -> {
         timer = -1;
         go(i + 1);
       });
     } else {
-      timer = sup.vertx.setTimer(Math.max(1, wait), id -> {
+      timer = ctx.vertx().setTimer(Math.max(1, wait), id -> {
         timer = -1;
         lost();
       });
@@ -139,20 +148,19 @@ final class LadderRun {
     }
     exited = true;
     long durationMs = (System.nanoTime() - begun) / 1_000_000;
-    sup.log.error("group {} instance {} (pid {}) is still there {} ms after SIGKILL; giving up on it",
-        instance.group.name(), instance.index, child.pid, durationMs);
+    ctx.log().error("group {} instance {} (pid {}) is still there {} ms after SIGKILL; giving up on it",
+        instance.groupName(), instance.index(), child.pid, durationMs);
     result.tryComplete(json(null, PosixSignal.KILL.name(), durationMs, true, 0).put("lost", true));
   }
 
   private JsonObject json(JsonObject exit, String stepName, long durationMs, boolean forced, int stragglers) {
-    return new JsonObject().put("group", instance.group.name()).put("instance", instance.index).put("pid", child.pid)
-        .put("exit", exit).put("step", stepName).put("durationMs", durationMs).put("forced", forced)
-        .put("stragglersKilled", stragglers);
+    return Events.of(instance).put("pid", child.pid).put("exit", exit).put("step", stepName)
+        .put("durationMs", durationMs).put("forced", forced).put("stragglersKilled", stragglers);
   }
 
   private void cancelTimer() {
     if (timer >= 0) {
-      sup.vertx.cancelTimer(timer);
+      ctx.vertx().cancelTimer(timer);
       timer = -1;
     }
   }
