@@ -17,6 +17,7 @@ import dev.quiesce.process.impl.Guardian;
 import dev.quiesce.process.impl.Posix;
 import dev.quiesce.process.impl.Spawner;
 import dev.quiesce.process.impl.Supervisor;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -118,7 +119,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
         // application treats a burst as one signal, and so do the children
         if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name
             && !"duplicate".equals(body.getValue("action"))) {
-          PosixSignal.byName(name.startsWith("SIG") ? name.substring(3) : name).ifPresent(sup::propagate);
+          PosixSignal.byName(name).ifPresent(sup::propagate);
         }
       }));
       consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.EVENTS, m -> {

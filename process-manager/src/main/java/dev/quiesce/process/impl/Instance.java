@@ -117,7 +117,7 @@ final class Instance {
   }
 
   /** Sends {@code signal} to the child's process group; false when no child runs. */
-  boolean signal(dev.quiesce.process.PosixSignal signal) {
+  boolean signal(dev.quiesce.signal.PosixSignal signal) {
     if (child == null) {
       return false;
     }

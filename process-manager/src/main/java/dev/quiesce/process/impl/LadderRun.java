@@ -1,6 +1,6 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,7 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.config.ConfigReader;
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.Ready;
