@@ -8,7 +8,7 @@ import java.util.function.LongConsumer;
 
 /**
  * The lifecycle verticle: owns the {@link LifecycleState states}, runs the stop phases in
- * order under one overall deadline, and answers the commands of {@link LifecycleAddresses#COMMANDS}.
+ * order under one overall deadline, and answers the commands of {@link EventBusContract#COMMANDS}.
  *
  * <p>Deploy one per Vert.x instance, before any participant. The launcher does this for you,
  * on a worker thread so that a blocked event loop cannot delay the stop's timers.
@@ -49,8 +49,12 @@ public final class LifecycleCoordinator extends VerticleBase {
     return this;
   }
 
-  /** Completes with the stop report when the stop has finished (never fails). */
-  public Future<JsonObject> stopped() {
+  /**
+   * Completes with the stop report when the stop has finished, after it was published and written
+   * to {@code lifecycle.reportFile}; never fails (a stop that failed in the coordinator itself
+   * completes with a {@link StopOutcome#FORCED} report that says so).
+   */
+  public Future<StopReport> stopped() {
     return coordinator.stopped();
   }
 
@@ -68,11 +72,15 @@ public final class LifecycleCoordinator extends VerticleBase {
    * Asks for a command from outside the event bus (the signal bridge, the shutdown hook). Safe
    * to call from any thread. A third {@code stop} halts on the calling thread.
    *
-   * @param command {@code stop}, {@code drain}, {@code resume} or {@code reload}
-   * @param trigger what asked: {@code signal}, {@code shutdown-hook}, …
-   * @param reason shown in events and in the stop report, e.g. {@code SIGTERM}
+   * <p>A command not possible in the current state ({@code resume} while running, {@code reload}
+   * while stopping) is refused with a warning in the log and changes nothing.
+   *
+   * @param command {@code stop}, {@code drain}, {@code resume} or {@code reload}; {@code status}
+   *     changes nothing and is refused
+   * @param trigger who asked: the stop report's {@code trigger}
+   * @param reason shown in events and in the stop report, e.g. {@code SIGTERM}; null gives the trigger's name
    */
-  public void trigger(String command, String trigger, String reason) {
+  public void trigger(LifecycleCommand command, Trigger trigger, String reason) {
     coordinator.trigger(command, trigger, reason);
   }
 

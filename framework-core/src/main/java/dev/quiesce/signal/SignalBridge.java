@@ -1,7 +1,9 @@
 package dev.quiesce.signal;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract.SignalAction;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
+import dev.quiesce.lifecycle.Trigger;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
@@ -19,7 +21,7 @@ import sun.misc.Signal;
 /**
  * The one place where OS signals are caught. Each caught signal is turned into a lifecycle
  * command ({@code stop}, {@code reload}, {@code drain}, {@code resume}) or {@code ignore}d,
- * and published on {@link LifecycleAddresses#SIGNALS} so other components (the process
+ * and published on {@link EventBusContract#SIGNALS} so other components (the process
  * manager) can pass it on.
  *
  * <p>A handled TERM replaces the JVM's own exit on TERM: the launcher exits after the stop,
@@ -83,10 +85,11 @@ public final class SignalBridge {
       try {
         AtomicLong count = new AtomicLong();
         AtomicLong last = new AtomicLong(System.nanoTime() - debounceNanos - 1);
+        SignalAction mapped = actionOf(action);
         Signal.handle(new Signal(name), sig -> {
           long now = System.nanoTime();
           boolean duplicate = now - last.getAndSet(now) < debounceNanos;
-          onSignal(vertx, coordinator, name, duplicate ? "duplicate" : action, count.incrementAndGet());
+          onSignal(vertx, coordinator, name, duplicate ? SignalAction.DUPLICATE : mapped, count.incrementAndGet());
         });
         handled.put(name, action);
       } catch (IllegalArgumentException e) {
@@ -107,20 +110,27 @@ public final class SignalBridge {
     return new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()), ignored);
   }
 
-  private static void onSignal(Vertx vertx, LifecycleCoordinator coordinator, String name, String action, long n) {
-    if ("duplicate".equals(action)) {
+  /**
+   * The action a {@code lifecycle.signals} entry publishes: its command, or {@link SignalAction#NONE}
+   * for {@code ignore} (and for a signal caught only to be passed on).
+   */
+  static SignalAction actionOf(String configured) {
+    return SignalAction.fromWire(configured).orElse(SignalAction.NONE);
+  }
+
+  private static void onSignal(Vertx vertx, LifecycleCoordinator coordinator, String name, SignalAction action,
+      long n) {
+    if (action == SignalAction.DUPLICATE) {
       LOG.info("caught SIG{} (#{}) again within the debounce period: a duplicate, ignored", name, n);
     } else {
-      LOG.info("caught SIG{} (#{}) -> {}", name, n, action);
+      LOG.info("caught SIG{} (#{}) -> {}", name, n, action == SignalAction.NONE ? "ignore" : action.wireName());
     }
     try {
-      vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
-          new JsonObject().put("signal", name).put("action", "ignore".equals(action) ? "none" : action).put("count", n));
+      vertx.eventBus().publish(EventBusContract.SIGNALS,
+          new JsonObject().put("signal", name).put("action", action.wireName()).put("count", n));
     } catch (RuntimeException e) {
       LOG.debug("could not publish SIG{}: {}", name, e.getMessage());
     }
-    if (!"ignore".equals(action) && !"duplicate".equals(action)) {
-      coordinator.trigger(action, "signal", "SIG" + name);
-    }
+    action.command().ifPresent(command -> coordinator.trigger(command, Trigger.SIGNAL, "SIG" + name));
   }
 }

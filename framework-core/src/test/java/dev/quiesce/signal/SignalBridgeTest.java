@@ -2,7 +2,7 @@ package dev.quiesce.signal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
@@ -33,7 +33,7 @@ class SignalBridgeTest {
     coordinator.markRunning();
     Await.until("running", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.RUNNING);
     List<JsonObject> published = new CopyOnWriteArrayList<>();
-    Await.result(vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.SIGNALS, m -> published.add(m.body()))
+    Await.result(vertx.eventBus().<JsonObject>consumer(EventBusContract.SIGNALS, m -> published.add(m.body()))
         .completion());
 
     SignalBridge.Installed installed = SignalBridge.install(vertx, coordinator,

@@ -1,17 +1,17 @@
 package dev.quiesce.process;
 
 import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.HaltHooks;
-import dev.quiesce.lifecycle.LifecycleAddresses;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
-import dev.quiesce.process.impl.ChildLauncher;
 import dev.quiesce.process.impl.ChildLauncher.Tools;
-import dev.quiesce.process.impl.ChildRecords;
+import dev.quiesce.process.impl.ChildLauncher;
 import dev.quiesce.process.impl.ChildRecords.Swept;
+import dev.quiesce.process.impl.ChildRecords;
 import dev.quiesce.process.impl.Commands;
 import dev.quiesce.process.impl.Guardian;
 import dev.quiesce.process.impl.Posix;
@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * once; a third trigger halts the JVM after a halt hook has sent SIGKILL to every child group. A
  * reload applies the new configuration (see {@link ProcessGroupConfig#reload()}).
  *
- * <p>Event bus: commands on {@link ProcessAddresses#COMMANDS}, events on
- * {@link ProcessAddresses#EVENTS}; OS signals from {@link LifecycleAddresses#SIGNALS} are passed on to
+ * <p>Event bus: commands on {@link EventBusContract#PROCESS_COMMANDS}, events on
+ * {@link EventBusContract#PROCESS_EVENTS}; OS signals from {@link EventBusContract#SIGNALS} are passed on to
  * the groups that {@code propagate} them. Undeploying stops every child along its ladder.
  */
 public class ProcessManagerVerticle extends VerticleBase implements Participant {
@@ -113,8 +113,8 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
       Supervisor sup = supervisor;
       haltHook = HaltHooks.add(sup::killAllNow);
       Commands commands = new Commands(sup);
-      consumers.add(vertx.eventBus().<Object>consumer(ProcessAddresses.COMMANDS, commands::handle));
-      consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.SIGNALS, m -> {
+      consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.PROCESS_COMMANDS, commands::handle));
+      consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.SIGNALS, m -> {
         // a "duplicate" is the same signal again within the signal bridge's debounce period: the
         // application treats a burst as one signal, and so do the children
         if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name
@@ -122,7 +122,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
           PosixSignal.byName(name).ifPresent(sup::propagate);
         }
       }));
-      consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.EVENTS, m -> {
+      consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.EVENTS, m -> {
         if (m.body() instanceof JsonObject e && "phase-start".equals(e.getValue("type"))
             && Boolean.TRUE.equals(e.getValue("forced"))) {
           sup.escalate();

@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,7 +37,7 @@ abstract class ProcessTestBase {
   void startVertx() {
     vertx = Vertx.vertx();
     children = new ChildFixture(temp);
-    vertx.eventBus().<JsonObject>consumer(ProcessAddresses.EVENTS, m -> events.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(EventBusContract.PROCESS_EVENTS, m -> events.add(m.body()));
   }
 
   @AfterEach
@@ -64,13 +65,13 @@ abstract class ProcessTestBase {
   }
 
   JsonObject command(JsonObject request) {
-    return await(vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS, request), Duration.ofSeconds(30))
+    return await(vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS, request), Duration.ofSeconds(30))
         .body();
   }
 
   ReplyException refused(Object request) {
     try {
-      vertx.eventBus().request(ProcessAddresses.COMMANDS, request).toCompletionStage().toCompletableFuture()
+      vertx.eventBus().request(EventBusContract.PROCESS_COMMANDS, request).toCompletionStage().toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       assertThat(e.getCause()).isInstanceOf(ReplyException.class);

@@ -1,5 +1,6 @@
 package dev.quiesce.process;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,7 +30,7 @@ public final class SupervisorMain {
     vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).toCompletionStage()
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     StringBuilder pids = new StringBuilder("PIDS");
-    JsonObject list = vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS,
+    JsonObject list = vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS,
         new JsonObject().put("command", "list")).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
         .body();
     for (Object g : list.getJsonArray("groups")) {

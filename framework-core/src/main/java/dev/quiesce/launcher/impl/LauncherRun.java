@@ -8,9 +8,13 @@ import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.launcher.QuiesceApplication;
 import dev.quiesce.launcher.VertxOptionsContributor;
 import dev.quiesce.lifecycle.HaltHooks;
+import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.lifecycle.Outcome;
+import dev.quiesce.lifecycle.StopReport;
+import dev.quiesce.lifecycle.Trigger;
 import dev.quiesce.signal.SignalBridge;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -99,10 +103,10 @@ public final class LauncherRun {
       awaitStartOrStop(start, lifecycle.startTimeout());
       if (!start.isComplete()) {
         // a stop asked for during the start (a signal, say) has finished before the start did
-        JsonObject report = coordinator.stopped().result();
-        int code = report.getInteger("exitCode", ExitCodes.FORCED);
+        StopReport report = coordinator.stopped().result();
+        int code = ExitCodes.of(report);
         LOG.warn("the stop ({}) ended before the application had finished starting: its start is abandoned",
-            report.getString("reason"));
+            report.reason());
         exitCode.set(code);
         closeVertx(CLOSE_GRACE);
         return code;
@@ -115,14 +119,14 @@ public final class LauncherRun {
       if (coordinator.state() == LifecycleState.STOPPING || coordinator.state() == LifecycleState.STOPPED) {
         // a stop asked for during the start: the start's failure is its consequence, not a second trigger
         LOG.info("the application did not finish starting because a stop began: {}", cause.toString());
-        JsonObject report = awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+        StopReport report = awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
         closeVertx(remaining(report));
-        return report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
+        return ExitCodes.of(report);
       }
       LOG.error("the application failed to start: {}", cause instanceof TimeoutException
           ? "it did not start within " + lifecycle.startTimeout().toMillis() + " ms" : cause.toString(), cause);
       exitCode.set(ExitCodes.STARTUP_FAILURE);
-      coordinator.trigger("stop", "startup-failure", String.valueOf(cause.getMessage()));
+      coordinator.trigger(LifecycleCommand.STOP, Trigger.STARTUP_FAILURE, String.valueOf(cause.getMessage()));
       awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
       closeVertx(CLOSE_GRACE.multipliedBy(4));
       return ExitCodes.STARTUP_FAILURE;
@@ -136,8 +140,8 @@ public final class LauncherRun {
           loaded.sources(), lifecycle, signals));
     }
 
-    JsonObject report = awaitQuietly(coordinator.stopped(), null);
-    int code = report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
+    StopReport report = awaitQuietly(coordinator.stopped(), null);
+    int code = ExitCodes.of(report);
     exitCode.set(code);
     long closing = System.nanoTime();
     closeVertx(remaining(report));
@@ -196,9 +200,9 @@ public final class LauncherRun {
     }
     if (c.state() != LifecycleState.STOPPING) {
       LOG.info("JVM shutdown requested (System.exit or a signal the JVM handled): stopping gracefully");
-      c.trigger("stop", "shutdown-hook", "JVM shutdown");
+      c.trigger(LifecycleCommand.STOP, Trigger.SHUTDOWN_HOOK, "JVM shutdown");
     }
-    JsonObject report = awaitQuietly(c.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+    StopReport report = awaitQuietly(c.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
     closeVertx(remaining(report));
   }
 
@@ -213,12 +217,12 @@ public final class LauncherRun {
    * deployment was undeployed; just a short grace when the stop was forced or abandoned a
    * deployment (whose close would never complete).
    */
-  private Duration remaining(JsonObject report) {
-    if (report == null || report.getValue("forcedBy") != null || report.getJsonArray("undeployed",
-        new io.vertx.core.json.JsonArray()).stream().anyMatch(u -> !"done".equals(((JsonObject) u).getString("outcome")))) {
+  private Duration remaining(StopReport report) {
+    if (report == null || report.forcedBy().isPresent()
+        || report.undeployed().stream().anyMatch(u -> u.outcome() != Outcome.DONE)) {
       return CLOSE_GRACE;
     }
-    long left = report.getLong("start", 0L) + report.getLong("deadlineMs", 0L) - System.currentTimeMillis();
+    long left = report.start() + report.deadlineMs() - System.currentTimeMillis();
     return CLOSE_GRACE.plusMillis(Math.max(0, left));
   }
 
