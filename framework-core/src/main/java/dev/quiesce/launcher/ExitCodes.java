@@ -23,7 +23,10 @@ public final class ExitCodes {
   private ExitCodes() {
   }
 
-  /** The exit code of a stop: {@link #GRACEFUL} or {@link #FORCED}, as its outcome says; {@link #FORCED} without a report. */
+  /**
+   * The exit code of a stop: {@link #GRACEFUL} or {@link #FORCED}, as its outcome says;
+   * {@link #FORCED} without a report (the stop did not finish in time).
+   */
   public static int of(StopReport report) {
     return report == null ? FORCED : report.outcome().exitCode();
   }

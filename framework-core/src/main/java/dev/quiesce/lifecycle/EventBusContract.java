@@ -83,7 +83,10 @@ public final class EventBusContract {
     PHASE_END,
     /** {@code step} ({@code suspend} or {@code resume}), {@code seq}, {@code durationMs}, {@code participants}. */
     STEP,
-    /** {@code outcome} ({@link ReloadOutcome}), {@code reason}, {@code error}, {@code problems}, {@code participants}. */
+    /**
+     * {@code outcome} ({@link ReloadOutcome}), {@code reason}, {@code error}, {@code problems},
+     * {@code durationMs}, {@code participants}.
+     */
     RELOAD,
     /** {@code report}: the {@link StopReport}; always the last event. */
     REPORT;

@@ -4,6 +4,7 @@ import dev.quiesce.lifecycle.impl.Coordinator;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -40,6 +41,17 @@ public final class LifecycleCoordinator extends VerticleBase {
    */
   public LifecycleCoordinator onHalt(Runnable halt) {
     coordinator.haltAction(halt);
+    return this;
+  }
+
+  /**
+   * Called on the coordinator's thread when a reload has applied a new, valid configuration, with
+   * the new {@code lifecycle} section and the whole configuration, before the participants get
+   * the {@code reload} step. The launcher re-maps the signal bridge here ({@code lifecycle.signals},
+   * {@code signalDebounce}). A listener that throws is logged; the reload goes on.
+   */
+  public LifecycleCoordinator onReload(BiConsumer<LifecycleConfig, JsonObject> listener) {
+    coordinator.reloadListener(listener);
     return this;
   }
 

@@ -29,7 +29,10 @@ public record ParticipantOutcome(String participant, Outcome outcome, long durat
     return new ParticipantOutcome(participant, outcome, durationMs, Optional.empty(), new JsonObject());
   }
 
-  /** {@code {"participant":…,"outcome":…,"durationMs":…,"reason"?:…,"detail"?:{…}}}; an empty detail is left out. */
+  /**
+   * {@code {"participant":…,"outcome":…,"durationMs":…,"reason"?:…,"detail"?:{…}}}; an empty
+   * detail is left out.
+   */
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("participant", participant).put("outcome", outcome.wireName())
         .put("durationMs", durationMs);

@@ -1,7 +1,7 @@
 package dev.quiesce.signal;
 
-import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.Trigger;
 import io.vertx.core.Vertx;
@@ -13,10 +13,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The one place where OS signals are caught. Each caught signal is turned into a lifecycle
@@ -32,16 +34,59 @@ import sun.misc.Signal;
  * delivered, although registering a handler for it succeeds: {@link #install} finds these in the
  * kernel's {@code SigIgn} mask after registering and reports them in
  * {@link Installed#inheritedIgnored()}, with a warning, instead of claiming to handle them.
+ *
+ * <p>A reload applies a changed {@code lifecycle.signals} and {@code signalDebounce} at once
+ * ({@link #remap}): a signal newly mapped gets a handler, one whose action changed does the new
+ * action from its next delivery, and one mapped to {@code default} (or no longer caught) gets the
+ * JVM's own handler back.
  */
 public final class SignalBridge {
 
   private static final Logger LOG = LoggerFactory.getLogger("quiesce.signal");
+  /** A last delivery long enough ago that no debounce period covers it. */
+  private static final long NEVER = 1L << 62;
 
-  private SignalBridge() {
+  private final Vertx vertx;
+  private final LifecycleCoordinator coordinator;
+  /** Every signal this bridge handles now, with what it does. */
+  private final Map<String, Caught> caught = new ConcurrentHashMap<>();
+  private volatile long debounceNanos;
+  private volatile Installed installed;
+
+  /** One handled signal: its current action, its count, and when it last came (for the debounce). */
+  private final class Caught implements SignalHandler {
+    private final String name;
+    private final SignalHandler original;
+    private final AtomicLong count = new AtomicLong();
+    private final AtomicLong last = new AtomicLong(System.nanoTime() - NEVER);
+    private volatile SignalAction action;
+
+    private Caught(String name, SignalAction action) {
+      this.name = name;
+      this.action = action;
+      this.original = Signal.handle(new Signal(name), this);
+    }
+
+    @Override
+    public void handle(Signal signal) {
+      long now = System.nanoTime();
+      boolean duplicate = now - last.getAndSet(now) < debounceNanos;
+      onSignal(name, duplicate ? SignalAction.DUPLICATE : action, count.incrementAndGet());
+    }
+
+    /** Gives the signal back to the handler it had before this bridge (the JVM's own). */
+    private void release() {
+      Signal.handle(new Signal(name), original);
+    }
+  }
+
+  private SignalBridge(Vertx vertx, LifecycleCoordinator coordinator) {
+    this.vertx = vertx;
+    this.coordinator = coordinator;
   }
 
   /**
-   * What {@link #install} did.
+   * What {@link #install} or {@link #remap} did.
    *
    * @param handled signal name to action, for every signal a handler now catches
    * @param failed signals that could not be caught (the JVM refused them, or {@code -Xrs})
@@ -65,32 +110,60 @@ public final class SignalBridge {
    * @param passOn signals to catch only so that they can be passed on
    * @param debounce a signal less than this after the previous one of the same name is a duplicate:
    *     logged and published, but not turned into a command again
+   * @return the bridge, to {@link #remap} on a reload; {@link #installed()} says what it caught
    */
+  public static SignalBridge start(Vertx vertx, LifecycleCoordinator coordinator, Map<String, String> actions,
+      Set<String> passOn, Duration debounce) {
+    SignalBridge bridge = new SignalBridge(vertx, coordinator);
+    bridge.remap(actions, passOn, debounce);
+    return bridge;
+  }
+
+  /** {@link #start}, for a caller that never remaps: what it caught. */
   public static Installed install(Vertx vertx, LifecycleCoordinator coordinator, Map<String, String> actions,
       Set<String> passOn, Duration debounce) {
+    return start(vertx, coordinator, actions, passOn, debounce).installed();
+  }
+
+  /** What the bridge catches now. */
+  public Installed installed() {
+    return installed;
+  }
+
+  /**
+   * Applies a new mapping (a reload changed {@code lifecycle.signals}, {@code signalDebounce} or
+   * the signals to pass on): from the next delivery on, each signal does what the new mapping
+   * says. Safe to call from any thread; a signal the JVM refuses is reported in
+   * {@link Installed#failed()} and logged, the others are applied.
+   *
+   * @return what the bridge catches now, as {@link #installed()} then answers
+   */
+  public synchronized Installed remap(Map<String, String> actions, Set<String> passOn, Duration debounce) {
     Map<String, String> wanted = new LinkedHashMap<>(actions);
     passOn.forEach(s -> wanted.putIfAbsent(s, "ignore"));
+    wanted.values().removeIf("default"::equals);
+    debounceNanos = debounce.toNanos();
+    for (String name : List.copyOf(caught.keySet())) {
+      if (!wanted.containsKey(name)) {
+        caught.remove(name).release();
+      }
+    }
     Map<String, String> handled = new LinkedHashMap<>();
     List<String> failed = new ArrayList<>();
     boolean reduced = reducedSignals();
-    long debounceNanos = debounce.toNanos();
     wanted.forEach((name, action) -> {
-      if ("default".equals(action)) {
-        return;
-      }
       if (reduced) {
         failed.add(name);
         return;
       }
+      SignalAction mapped = actionOf(action);
+      Caught existing = caught.get(name);
       try {
-        AtomicLong count = new AtomicLong();
-        AtomicLong last = new AtomicLong(System.nanoTime() - debounceNanos - 1);
-        SignalAction mapped = actionOf(action);
-        Signal.handle(new Signal(name), sig -> {
-          long now = System.nanoTime();
-          boolean duplicate = now - last.getAndSet(now) < debounceNanos;
-          onSignal(vertx, coordinator, name, duplicate ? SignalAction.DUPLICATE : mapped, count.incrementAndGet());
-        });
+        if (existing != null) {
+          existing.action = mapped;
+        } else {
+          caught.put(name, new Caught(name, mapped));
+        }
         handled.put(name, action);
       } catch (IllegalArgumentException e) {
         failed.add(name);
@@ -107,7 +180,8 @@ public final class SignalBridge {
             + " the management endpoint or the event bus", name, wanted.get(name));
       }
     }
-    return new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()), ignored);
+    installed = new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()), ignored);
+    return installed;
   }
 
   /**
@@ -118,8 +192,7 @@ public final class SignalBridge {
     return SignalAction.fromWire(configured).orElse(SignalAction.NONE);
   }
 
-  private static void onSignal(Vertx vertx, LifecycleCoordinator coordinator, String name, SignalAction action,
-      long n) {
+  private void onSignal(String name, SignalAction action, long n) {
     if (action == SignalAction.DUPLICATE) {
       LOG.info("caught SIG{} (#{}) again within the debounce period: a duplicate, ignored", name, n);
     } else {

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.testing.Await;
-import dev.quiesce.testing.RecordingParticipant.Behaviour;
 import dev.quiesce.testing.RecordingParticipant;
+import dev.quiesce.testing.RecordingParticipant.Behaviour;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

@@ -2,16 +2,18 @@ package dev.quiesce.process;
 
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
+import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import dev.quiesce.lifecycle.HaltHooks;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
-import dev.quiesce.process.impl.ChildLauncher.Tools;
 import dev.quiesce.process.impl.ChildLauncher;
-import dev.quiesce.process.impl.ChildRecords.Swept;
+import dev.quiesce.process.impl.ChildLauncher.Tools;
 import dev.quiesce.process.impl.ChildRecords;
+import dev.quiesce.process.impl.ChildRecords.Swept;
 import dev.quiesce.process.impl.Commands;
 import dev.quiesce.process.impl.Guardian;
 import dev.quiesce.process.impl.Posix;
@@ -118,12 +120,12 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
         // a "duplicate" is the same signal again within the signal bridge's debounce period: the
         // application treats a burst as one signal, and so do the children
         if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name
-            && !"duplicate".equals(body.getValue("action"))) {
+            && !SignalAction.DUPLICATE.wireName().equals(body.getValue("action"))) {
           PosixSignal.byName(name).ifPresent(sup::propagate);
         }
       }));
       consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.EVENTS, m -> {
-        if (m.body() instanceof JsonObject e && "phase-start".equals(e.getValue("type"))
+        if (m.body() instanceof JsonObject e && LifecycleEvent.PHASE_START.wireName().equals(e.getValue("type"))
             && Boolean.TRUE.equals(e.getValue("forced"))) {
           sup.escalate();
         }

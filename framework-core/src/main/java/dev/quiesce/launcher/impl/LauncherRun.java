@@ -93,8 +93,10 @@ public final class LauncherRun {
       closeVertx(Duration.ofSeconds(2));
       return ExitCodes.STARTUP_FAILURE;
     }
-    SignalBridge.Installed signals = SignalBridge.install(vertx, coordinator, lifecycle.signals(),
-        signalsToPassOn(config), lifecycle.signalDebounce());
+    SignalBridge bridge = SignalBridge.start(vertx, coordinator, lifecycle.signals(), signalsToPassOn(config),
+        lifecycle.signalDebounce());
+    SignalBridge.Installed signals = bridge.installed();
+    coordinator.onReload((applied, whole) -> remapSignals(bridge, applied, whole));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
 
     try {
@@ -190,6 +192,16 @@ public final class LauncherRun {
       out.addAll(section.signalsToCatch(config));
     }
     return out;
+  }
+
+  /** A reload applies {@code lifecycle.signals}, {@code signalDebounce} and the signals to pass on at once. */
+  private static void remapSignals(SignalBridge bridge, LifecycleConfig applied, JsonObject whole) {
+    SignalBridge.Installed before = bridge.installed();
+    SignalBridge.Installed after = bridge.remap(applied.signals(), signalsToPassOn(whole), applied.signalDebounce());
+    if (!after.equals(before)) {
+      LOG.info("reload: signals now {} (debounce {})", StartLine.signals(after), applied.signalDebounce().toMillis()
+          + "ms");
+    }
   }
 
   /** The JVM is shutting down (System.exit elsewhere, or a signal under default handling): stop within the deadline. */

@@ -2,9 +2,9 @@ package dev.quiesce.lifecycle.impl;
 
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.lifecycle.ConfigReloader;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
-import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleState;
@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,7 @@ public final class Coordinator {
       new IllegalStateException("reload is not configured for this coordinator"));
   private Runnable haltAction = () -> LOG.error("third stop trigger: halting (no halt action configured)");
   private LongConsumer stopListener = deadline -> { };
+  private volatile BiConsumer<LifecycleConfig, JsonObject> reloadListener = (applied, whole) -> { };
 
   private Vertx vertx;
   private Context context;
@@ -85,6 +87,10 @@ public final class Coordinator {
 
   public void stopListener(LongConsumer stopListener) {
     this.stopListener = stopListener;
+  }
+
+  public void reloadListener(BiConsumer<LifecycleConfig, JsonObject> reloadListener) {
+    this.reloadListener = reloadListener;
   }
 
   public Future<StopReport> stopped() {
@@ -389,6 +395,7 @@ public final class Coordinator {
       JsonObject fresh = ar.result();
       try {
         config = LifecycleConfig.from(fresh);
+        applyToListener(config, fresh);
       } catch (ConfigException e) {
         event(LifecycleEvent.RELOAD, new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
             .put("error", e.getMessage()));
@@ -416,6 +423,15 @@ public final class Coordinator {
         reload("coalesced reload");
       }
     });
+  }
+
+  /** Tells the reload listener (the launcher re-maps the signal bridge); its failure fails no reload. */
+  private void applyToListener(LifecycleConfig applied, JsonObject whole) {
+    try {
+      reloadListener.accept(applied, whole);
+    } catch (RuntimeException e) {
+      LOG.warn("reload: the lifecycle section was applied, but its listener failed: {}", errorOf(e), e);
+    }
   }
 
   private static String errorOf(Throwable t) {

@@ -1,9 +1,9 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.signal.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.process.impl.ChildRecords.Swept;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
