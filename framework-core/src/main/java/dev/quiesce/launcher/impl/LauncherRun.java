@@ -15,7 +15,6 @@ import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.Trigger;
-import dev.quiesce.signal.SignalBridge;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

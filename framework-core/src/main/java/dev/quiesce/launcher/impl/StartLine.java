@@ -2,7 +2,6 @@ package dev.quiesce.launcher.impl;
 
 import dev.quiesce.config.Durations;
 import dev.quiesce.lifecycle.LifecycleConfig;
-import dev.quiesce.signal.SignalBridge;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -1,4 +1,4 @@
-package dev.quiesce.signal;
+package dev.quiesce.launcher.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

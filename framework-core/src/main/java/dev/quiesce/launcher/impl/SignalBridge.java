@@ -1,9 +1,10 @@
-package dev.quiesce.signal;
+package dev.quiesce.launcher.impl;
 
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
@@ -34,6 +35,10 @@ import sun.misc.SignalHandler;
  * delivered, although registering a handler for it succeeds: {@link #install} finds these in the
  * kernel's {@code SigIgn} mask after registering and reports them in
  * {@link Installed#inheritedIgnored()}, with a warning, instead of claiming to handle them.
+ *
+ * <p>It lives with the launcher, which installs it, and not in {@code dev.quiesce.signal}: that
+ * package holds {@link PosixSignal}, which the configuration of the lifecycle and of the process
+ * manager read, so it must not depend on the lifecycle as the bridge does (no package cycle).
  *
  * <p>A reload applies a changed {@code lifecycle.signals} and {@code signalDebounce} at once
  * ({@link #remap}): a signal newly mapped gets a handler, one whose action changed does the new
@@ -172,7 +177,7 @@ public final class SignalBridge {
     });
     List<String> ignored = new ArrayList<>();
     for (String name : List.copyOf(handled.keySet())) {
-      if (IgnoredSignals.isIgnored(new Signal(name).getNumber())) {
+      if (IgnoredSignals.isIgnored(PosixSignal.parse(name).number())) {
         handled.remove(name);
         ignored.add(name);
         LOG.warn("SIG{} was ignored when this process started (nohup, or a parent that ignores it), so the JVM"
