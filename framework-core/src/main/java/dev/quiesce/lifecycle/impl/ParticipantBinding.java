@@ -1,6 +1,7 @@
 package dev.quiesce.lifecycle.impl;
 
 import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants.Registration;
 import dev.quiesce.lifecycle.PhaseContext;
@@ -91,9 +92,9 @@ public final class ParticipantBinding implements Registration {
       JsonObject ack = new JsonObject().put("participant", participant.name()).put("phase", phase.name())
           .put("seq", phase.seq());
       if (ar.succeeded()) {
-        ack.put("outcome", "done").put("detail", ar.result() == null ? new JsonObject() : ar.result());
+        ack.put("outcome", Outcome.DONE.wireName()).put("detail", ar.result() == null ? new JsonObject() : ar.result());
       } else {
-        ack.put("outcome", "failed").put("reason", reasonOf(ar.cause()));
+        ack.put("outcome", Outcome.FAILED.wireName()).put("reason", reasonOf(ar.cause()));
       }
       vertx.eventBus().send(EventBusContract.ACK, ack);
     });
