@@ -1,6 +1,6 @@
 package dev.quiesce.example;
 
-import dev.quiesce.process.ProcessAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
@@ -56,7 +56,7 @@ final class ExampleRoutes {
   }
 
   private static void workers(Vertx vertx, RoutingContext rc, ExampleConfig example) {
-    vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS, new JsonObject().put("command", "list"),
+    vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS, new JsonObject().put("command", "list"),
         new DeliveryOptions().setSendTimeout(example.workersTimeout().toMillis()))
         .onSuccess(reply -> rc.response().putHeader("content-type", "application/json")
             .end(reply.body().encodePrettily()))

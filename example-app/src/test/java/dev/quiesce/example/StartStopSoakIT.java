@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quiesce.config.ConfigLoader;
 import dev.quiesce.launcher.ApplicationContext;
 import dev.quiesce.launcher.VertxOptionsContributor;
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
+import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.process.ProcessManagerOptions;
 import dev.quiesce.process.ProcessManagerVerticle;
-import dev.quiesce.testing.ProcFs;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.ProcFs;
 import dev.quiesce.web.QuiesceWeb;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -168,9 +169,9 @@ class StartStopSoakIT {
       }
       Await.until("cycle " + n + ": load flows", Duration.ofSeconds(10), () -> served.get() >= 150);
       stopping.set(true);
-      vertx.eventBus().request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "stop")
+      vertx.eventBus().request(EventBusContract.COMMANDS, new JsonObject().put("command", "stop")
           .put("reason", "soak cycle " + n));
-      JsonObject report = Await.result(coordinator.stopped(), Duration.ofSeconds(20));
+      JsonObject report = Await.result(coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(20));
       done.set(true);
       Await.until("cycle " + n + ": the load loops have ended", Duration.ofSeconds(10), () -> loops.get() == 0);
       return new Cycle(report, report.getString("outcome"), served.get(), failedBefore.get(), failedAfter.get());

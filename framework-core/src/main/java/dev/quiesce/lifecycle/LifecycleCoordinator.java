@@ -4,11 +4,12 @@ import dev.quiesce.lifecycle.impl.Coordinator;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 
 /**
  * The lifecycle verticle: owns the {@link LifecycleState states}, runs the stop phases in
- * order under one overall deadline, and answers the commands of {@link LifecycleAddresses#COMMANDS}.
+ * order under one overall deadline, and answers the commands of {@link EventBusContract#COMMANDS}.
  *
  * <p>Deploy one per Vert.x instance, before any participant. The launcher does this for you,
  * on a worker thread so that a blocked event loop cannot delay the stop's timers.
@@ -43,14 +44,29 @@ public final class LifecycleCoordinator extends VerticleBase {
     return this;
   }
 
+  /**
+   * Called on the coordinator's thread when a reload has applied a new, valid configuration, with
+   * the new {@code lifecycle} section and the whole configuration, before the participants get
+   * the {@code reload} step. The launcher re-maps the signal bridge here ({@code lifecycle.signals},
+   * {@code signalDebounce}). A listener that throws is logged; the reload goes on.
+   */
+  public LifecycleCoordinator onReload(BiConsumer<LifecycleConfig, JsonObject> listener) {
+    coordinator.reloadListener(listener);
+    return this;
+  }
+
   /** Called once, on the coordinator's thread, when a stop begins, with its deadline in epoch ms. */
   public LifecycleCoordinator onStopStarted(LongConsumer deadlineListener) {
     coordinator.stopListener(deadlineListener);
     return this;
   }
 
-  /** Completes with the stop report when the stop has finished (never fails). */
-  public Future<JsonObject> stopped() {
+  /**
+   * Completes with the stop report when the stop has finished, after it was published and written
+   * to {@code lifecycle.reportFile}; never fails (a stop that failed in the coordinator itself
+   * completes with a {@link StopOutcome#FORCED} report that says so).
+   */
+  public Future<StopReport> stopped() {
     return coordinator.stopped();
   }
 
@@ -68,11 +84,15 @@ public final class LifecycleCoordinator extends VerticleBase {
    * Asks for a command from outside the event bus (the signal bridge, the shutdown hook). Safe
    * to call from any thread. A third {@code stop} halts on the calling thread.
    *
-   * @param command {@code stop}, {@code drain}, {@code resume} or {@code reload}
-   * @param trigger what asked: {@code signal}, {@code shutdown-hook}, …
-   * @param reason shown in events and in the stop report, e.g. {@code SIGTERM}
+   * <p>A command not possible in the current state ({@code resume} while running, {@code reload}
+   * while stopping) is refused with a warning in the log and changes nothing.
+   *
+   * @param command {@code stop}, {@code drain}, {@code resume} or {@code reload}; {@code status}
+   *     changes nothing and is refused
+   * @param trigger who asked: the stop report's {@code trigger}
+   * @param reason shown in events and in the stop report, e.g. {@code SIGTERM}; null gives the trigger's name
    */
-  public void trigger(String command, String trigger, String reason) {
+  public void trigger(LifecycleCommand command, Trigger trigger, String reason) {
     coordinator.trigger(command, trigger, reason);
   }
 

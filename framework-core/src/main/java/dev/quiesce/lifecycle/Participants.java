@@ -13,10 +13,10 @@ public final class Participants {
   }
 
   /**
-   * Registers {@code participant}: listens to {@link LifecycleAddresses#PHASE} on the caller's
+   * Registers {@code participant}: listens to {@link EventBusContract#PHASE} on the caller's
    * context, calls the participant for its phases and steps, and sends each outcome to
-   * {@link LifecycleAddresses#ACK}; then announces it to the coordinator on
-   * {@link LifecycleAddresses#REGISTER}.
+   * {@link EventBusContract#ACK}; then announces it to the coordinator on
+   * {@link EventBusContract#REGISTER}.
    *
    * @return a registration to {@link Registration#unregister() unregister}; fails when the
    *     coordinator does not answer within 5 s or refuses the name (already registered)

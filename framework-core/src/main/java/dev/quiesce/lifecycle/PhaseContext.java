@@ -22,7 +22,7 @@ public record PhaseContext(String name, long seq, long deadline, boolean forced,
     return ms <= 0 ? Duration.ZERO : Duration.ofMillis(ms);
   }
 
-  /** The phase message as published on {@link LifecycleAddresses#PHASE}. */
+  /** The phase message as published on {@link EventBusContract#PHASE}. */
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("phase", name).put("seq", seq).put("deadline", deadline)
         .put("forced", forced);

@@ -3,7 +3,7 @@ package dev.quiesce.lifecycle;
 import java.util.Set;
 
 /**
- * Names of the steps the coordinator publishes on {@link LifecycleAddresses#PHASE} that are not
+ * Names of the steps the coordinator publishes on {@link EventBusContract#PHASE} that are not
  * stop phases. Every registered participant hears them, whatever phases it registered for.
  * They cannot be used as names of stop phases.
  */

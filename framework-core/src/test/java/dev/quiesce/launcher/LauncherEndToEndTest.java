@@ -184,6 +184,27 @@ class LauncherEndToEndTest {
     }
   }
 
+  /** Issue 11: a reload that maps HUP to stop was reported done, and the next HUP reloaded again. */
+  @Test
+  void aReloadThatMapsHupToStopAppliesItAtOnce() throws Exception {
+    JsonObject config = base();
+    config.getJsonObject("lifecycle").put("signalDebounce", "0s");
+    try (JvmProcess app = start(config)) {
+      app.awaitLine(STARTED, START);
+      config.getJsonObject("lifecycle").put("signals", new JsonObject().put("HUP", "stop"));
+      config(config);
+      app.signal("HUP");
+      app.awaitLine("TESTAPP reload done", Duration.ofSeconds(10));
+      assertThat(app.output()).contains("reload: signals now TERM->stop INT->stop HUP->stop");
+
+      app.signal("HUP");
+
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+      assertThat(report().getString("reason")).isEqualTo("SIGHUP");
+      assertThat(app.output().split("TESTAPP reload done", -1)).as("one reload").hasSize(2);
+    }
+  }
+
   @Test
   void underXrsTheStartLineWarnsAndSystemExitStillStopsGracefully() throws Exception {
     JsonObject config = base().put("testApp", new JsonObject().put("exitAfterStartMs", 1500).put("drainMs", 200));

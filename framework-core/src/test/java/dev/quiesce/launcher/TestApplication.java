@@ -1,6 +1,6 @@
 package dev.quiesce.launcher;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
@@ -54,7 +54,7 @@ public final class TestApplication extends VerticleBase implements Participant {
   public Future<?> start() {
     settings = config().getJsonObject("testApp", new JsonObject());
     System.out.println("TESTAPP commonPoolParallelism " + ForkJoinPool.getCommonPoolParallelism());
-    vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.EVENTS, m -> {
+    vertx.eventBus().<JsonObject>consumer(EventBusContract.EVENTS, m -> {
       if ("reload".equals(m.body().getString("type"))) {
         System.out.println("TESTAPP reload " + m.body().getString("outcome"));
       }

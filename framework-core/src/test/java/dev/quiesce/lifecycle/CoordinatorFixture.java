@@ -21,7 +21,7 @@ final class CoordinatorFixture {
   CoordinatorFixture(Vertx vertx, JsonObject lifecycle) {
     this.vertx = vertx;
     this.coordinator = new LifecycleCoordinator(LifecycleConfig.from(new JsonObject().put("lifecycle", lifecycle)));
-    vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.EVENTS, m -> events.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(EventBusContract.EVENTS, m -> events.add(m.body()));
   }
 
   static JsonObject phases(Object... nameAndTimeout) {
@@ -47,12 +47,12 @@ final class CoordinatorFixture {
   }
 
   JsonObject command(String command) {
-    return Await.result(vertx.eventBus().<JsonObject>request(LifecycleAddresses.COMMANDS,
+    return Await.result(vertx.eventBus().<JsonObject>request(EventBusContract.COMMANDS,
         new JsonObject().put("command", command).put("reason", "test"))).body();
   }
 
   ReplyException refused(Object body) {
-    Throwable t = Await.failure(vertx.eventBus().request(LifecycleAddresses.COMMANDS, body));
+    Throwable t = Await.failure(vertx.eventBus().request(EventBusContract.COMMANDS, body));
     if (!(t instanceof ReplyException re)) {
       throw new AssertionError("expected a ReplyException, got " + t);
     }
@@ -61,7 +61,7 @@ final class CoordinatorFixture {
 
   JsonObject stopAndAwaitReport() {
     command("stop");
-    return Await.result(coordinator.stopped(), java.time.Duration.ofSeconds(20));
+    return Await.result(coordinator.stopped().map(StopReport::toJson), java.time.Duration.ofSeconds(20));
   }
 
   List<JsonObject> events(String type) {

@@ -28,7 +28,7 @@ class LifecycleCommandFuzzTest {
   void everyMalformedCommandGetsAnErrorReplyAndNothingChanges(Vertx vertx) {
     CoordinatorFixture f = new CoordinatorFixture(vertx, CoordinatorFixture.phases("drain", "1s")).deploy();
     java.util.concurrent.atomic.AtomicInteger published = new java.util.concurrent.atomic.AtomicInteger();
-    Await.result(vertx.eventBus().consumer(LifecycleAddresses.PHASE, m -> published.incrementAndGet()).completion());
+    Await.result(vertx.eventBus().consumer(EventBusContract.PHASE, m -> published.incrementAndGet()).completion());
     Random random = new Random(20261201L);
     int errors = 0;
     int statuses = 0;
@@ -40,7 +40,7 @@ class LifecycleCommandFuzzTest {
             && (json.getValue("reason") == null || json.getValue("reason") instanceof String r && r.length() <= 500)) {
           continue; // a valid command that would change the state on purpose
         }
-        replies.add(vertx.eventBus().request(LifecycleAddresses.COMMANDS, body));
+        replies.add(vertx.eventBus().request(EventBusContract.COMMANDS, body));
       }
       for (Future<?> reply : replies) {
         try {

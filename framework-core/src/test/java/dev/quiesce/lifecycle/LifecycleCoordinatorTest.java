@@ -99,8 +99,8 @@ class LifecycleCoordinatorTest {
       Await.result(Participants.register(single, blocker));
       long t0 = System.nanoTime();
       // not through the event bus: a reply to this thread would be delivered on the blocked loop
-      f.coordinator.trigger("stop", "test", "blocked loop");
-      JsonObject report = Await.result(f.coordinator.stopped(), Duration.ofSeconds(10));
+      f.coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "blocked loop");
+      JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(10));
       long tookMs = (System.nanoTime() - t0) / 1_000_000;
 
       JsonObject blocked = outcome(report, "drain", "blocker");
@@ -225,7 +225,7 @@ class LifecycleCoordinatorTest {
     f.command("stop");
     Await.until("drain has begun", Duration.ofSeconds(5), () -> slow.heardNames().contains("drain"));
     JsonObject second = f.command("stop");
-    JsonObject report = Await.result(f.coordinator.stopped());
+    JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson));
 
     assertThat(second.getString("escalation")).isEqualTo("force");
     assertThat(System.currentTimeMillis() - start).isLessThan(5000);
@@ -245,10 +245,10 @@ class LifecycleCoordinatorTest {
     f.deploy();
     f.participant("slow", "drain").on("drain", Behaviour.NEVER_ANSWER);
 
-    f.coordinator.trigger("stop", "signal", "SIGTERM");
-    f.coordinator.trigger("stop", "signal", "SIGTERM");
+    f.coordinator.trigger(LifecycleCommand.STOP, Trigger.SIGNAL, "SIGTERM");
+    f.coordinator.trigger(LifecycleCommand.STOP, Trigger.SIGNAL, "SIGTERM");
     assertThat(halts).hasValue(0);
-    f.coordinator.trigger("stop", "signal", "SIGTERM");
+    f.coordinator.trigger(LifecycleCommand.STOP, Trigger.SIGNAL, "SIGTERM");
 
     assertThat(halts).hasValue(1);
   }

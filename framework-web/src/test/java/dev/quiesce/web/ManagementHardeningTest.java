@@ -2,7 +2,7 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonObject;
@@ -50,7 +50,7 @@ class ManagementHardeningTest {
   void start() {
     fx = new WebFixture();
     fx.deployCoordinator(new JsonObject());
-    Await.result(fx.vertx.eventBus().consumer(LifecycleAddresses.PHASE, m -> phases.incrementAndGet()).completion());
+    Await.result(fx.vertx.eventBus().consumer(EventBusContract.PHASE, m -> phases.incrementAndGet()).completion());
   }
 
   @AfterEach

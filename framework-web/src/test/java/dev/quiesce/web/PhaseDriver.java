@@ -1,6 +1,6 @@
 package dev.quiesce.web;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Vertx;
@@ -68,8 +68,8 @@ final class PhaseDriver {
 
   PhaseDriver(Vertx vertx) {
     this.vertx = vertx;
-    ackConsumer = vertx.eventBus().consumer(LifecycleAddresses.ACK, m -> acks.add(m.body()));
-    registerConsumer = vertx.eventBus().consumer(LifecycleAddresses.REGISTER, m -> {
+    ackConsumer = vertx.eventBus().consumer(EventBusContract.ACK, m -> acks.add(m.body()));
+    registerConsumer = vertx.eventBus().consumer(EventBusContract.REGISTER, m -> {
       if (Boolean.TRUE.equals(m.body().getValue("unregister"))) {
         registered.remove(m.body().getString("participant"));
         m.reply(new JsonObject().put("unregistered", true));
@@ -78,7 +78,7 @@ final class PhaseDriver {
         m.reply(new JsonObject().put("registered", true));
       }
     });
-    statusConsumer = vertx.eventBus().consumer(LifecycleAddresses.COMMANDS,
+    statusConsumer = vertx.eventBus().consumer(EventBusContract.COMMANDS,
         m -> m.reply(new JsonObject().put("state", "RUNNING")));
     Await.result(statusConsumer.completion());
     Await.result(ackConsumer.completion());
@@ -97,7 +97,7 @@ final class PhaseDriver {
   Step publish(String participant, String phase, Duration budget, boolean forced, JsonObject config) {
     long n = seq.incrementAndGet();
     long deadline = System.currentTimeMillis() + (forced ? 0 : budget.toMillis());
-    vertx.eventBus().publish(LifecycleAddresses.PHASE,
+    vertx.eventBus().publish(EventBusContract.PHASE,
         new PhaseContext(phase, n, deadline, forced, "test", config).toJson());
     return new Step(participant, n);
   }

@@ -2,7 +2,7 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -63,7 +63,7 @@ class ReloadUnderLoadTest {
     JsonObject root = config(0);
     fx.deployCoordinator(root);
     fx.coordinator.reloadWith(() -> Future.succeededFuture(config(generation.incrementAndGet())));
-    fx.vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.EVENTS, m -> {
+    fx.vertx.eventBus().<JsonObject>consumer(EventBusContract.EVENTS, m -> {
       if ("reload".equals(m.body().getString("type"))) {
         reloadEvents.add(m.body());
       }
@@ -197,7 +197,7 @@ class ReloadUnderLoadTest {
 
     for (int i = 1; i <= RELOADS; i++) {
       long before = sum(ok);
-      Await.result(fx.vertx.eventBus().request(LifecycleAddresses.COMMANDS,
+      Await.result(fx.vertx.eventBus().request(EventBusContract.COMMANDS,
           new JsonObject().put("command", "reload").put("reason", "test " + i)));
       int expected = i;
       Await.until("reload " + i + " is done", Duration.ofSeconds(20), () -> reloadEvents.size() >= expected);

@@ -2,7 +2,7 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.testing.Await;
 import io.vertx.core.buffer.Buffer;
@@ -60,7 +60,7 @@ class StartReadinessTest {
   void withoutACoordinatorReadinessStaysDownAndSaysWhy() {
     JsonObject config = WebFixture.config(new JsonObject());
     // registrations are answered, as a coordinator would, but nothing answers a status request
-    Await.result(fx.vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.REGISTER,
+    Await.result(fx.vertx.eventBus().<JsonObject>consumer(EventBusContract.REGISTER,
         m -> m.reply(new JsonObject().put("registered", true))).completion());
     fx.deployManagement(config);
     HttpResponse<Buffer> down = get(fx.managementPort(), "/health/ready");

@@ -2,6 +2,7 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -115,7 +116,7 @@ class StopIntegrationTest {
       assertThat(answer.status()).isEqualTo(200);
       assertThat(answer.header("connection")).isEqualToIgnoringCase("close");
     }
-    JsonObject report = Await.result(fx.coordinator.stopped(), Duration.ofSeconds(20));
+    JsonObject report = Await.result(fx.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(20));
     Await.result(watch.ended().future(), Duration.ofSeconds(5));
 
     assertThat(readiness).contains(503).doesNotContain(200);
@@ -184,7 +185,7 @@ class StopIntegrationTest {
       Await.result(fx.vertx.eventBus().request("quiesce.lifecycle", new JsonObject().put("command", "stop")));
       assertThat(slow.read().body()).isEqualTo("slept 500");
     }
-    JsonObject report = Await.result(fx.coordinator.stopped(), Duration.ofSeconds(20));
+    JsonObject report = Await.result(fx.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(20));
     assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
     JsonObject http = report.getJsonArray("phases").getJsonObject(0).getJsonArray("participants").getJsonObject(0);
     assertThat(http.getString("participant")).isEqualTo("http");

@@ -1,24 +1,22 @@
 package dev.quiesce.process;
 
+import dev.quiesce.lifecycle.EventBusContract;
+
 /**
- * The event-bus addresses of the process manager. Messages are {@link io.vertx.core.json.JsonObject}s;
- * docs/PROCESSES.md lists every field.
+ * The process manager's event-bus addresses, kept for code written against them.
+ *
+ * @deprecated use {@link EventBusContract#PROCESS_COMMANDS} and {@link EventBusContract#PROCESS_EVENTS}
+ *     (event types: {@link EventBusContract.ProcessEvent}); docs/PROCESSES.md lists every field.
+ *     This class will be removed
  */
+@Deprecated(since = "issue 11", forRemoval = true)
 public final class ProcessAddresses {
 
-  /**
-   * Request/reply: {@code {"command":"list"|"status"|"start"|"stop"|"restart"|"signal",
-   * "group":"workers","instance":0,"signal":"HUP"}}. A malformed request is answered with a
-   * {@link io.vertx.core.eventbus.ReplyException} of failure code 400 and changes nothing; an
-   * unknown group or instance gets 404; a command not possible now (the manager is stopping) 409.
-   */
-  public static final String COMMANDS = "quiesce.process";
+  /** @see EventBusContract#PROCESS_COMMANDS */
+  public static final String COMMANDS = EventBusContract.PROCESS_COMMANDS;
 
-  /**
-   * Publish: {@code {"type":"started"|"ready"|"exited"|"restarting"|"crash-loop"|"start-failed"|
-   * "ready-timeout"|"signalled"|"stragglers-killed"|"swept"|"output", "group":…, "instance":…, "at":…}}.
-   */
-  public static final String EVENTS = "quiesce.process.events";
+  /** @see EventBusContract#PROCESS_EVENTS */
+  public static final String EVENTS = EventBusContract.PROCESS_EVENTS;
 
   private ProcessAddresses() {
   }

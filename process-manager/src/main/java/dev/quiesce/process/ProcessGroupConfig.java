@@ -1,5 +1,6 @@
 package dev.quiesce.process;
 
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.quiesce.process;
 
+import dev.quiesce.signal.PosixSignal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,7 +1,7 @@
 package dev.quiesce.process;
 
 import dev.quiesce.config.ConfigException;
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.process.impl.ProcessService;
@@ -28,8 +28,8 @@ import java.util.Set;
  * once; a third trigger halts the JVM after a halt hook has sent SIGKILL to every child group. A
  * reload applies the new configuration (see {@link ProcessGroupConfig#reload()}).
  *
- * <p>Event bus: commands on {@link ProcessAddresses#COMMANDS}, events on
- * {@link ProcessAddresses#EVENTS}; OS signals from {@link LifecycleAddresses#SIGNALS} are passed on to
+ * <p>Event bus: commands on {@link EventBusContract#PROCESS_COMMANDS}, events on
+ * {@link EventBusContract#PROCESS_EVENTS}; OS signals from {@link EventBusContract#SIGNALS} are passed on to
  * the groups that {@code propagate} them. Undeploying stops every child along its ladder.
  */
 public class ProcessManagerVerticle extends VerticleBase implements Participant {

@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.process.impl.ProcessesConfigParser;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.quiesce.process;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Vertx;
@@ -22,17 +22,17 @@ final class FakeCoordinator {
 
   FakeCoordinator(Vertx vertx) {
     this.vertx = vertx;
-    vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.REGISTER, m -> {
+    vertx.eventBus().<JsonObject>consumer(EventBusContract.REGISTER, m -> {
       registrations.add(m.body());
       m.reply(new JsonObject().put("registered", true));
     });
-    vertx.eventBus().<JsonObject>consumer(LifecycleAddresses.ACK, m -> acks.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(EventBusContract.ACK, m -> acks.add(m.body()));
   }
 
   /** Publishes a phase or step; returns its seq. */
   long publish(String phase, Duration budget, boolean forced, JsonObject config) {
     long s = ++seq;
-    vertx.eventBus().publish(LifecycleAddresses.PHASE, new PhaseContext(phase, s,
+    vertx.eventBus().publish(EventBusContract.PHASE, new PhaseContext(phase, s,
         System.currentTimeMillis() + budget.toMillis(), forced, "test", config).toJson());
     return s;
   }

@@ -2,7 +2,8 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
@@ -92,7 +93,7 @@ class LifecycleTest extends ProcessTestBase {
     Await.until("TERM was sent", Duration.ofSeconds(5), () -> events("stopping").size() == 2);
     long t0 = System.currentTimeMillis();
     // the coordinator announces the next phase forced when a second trigger arrives
-    vertx.eventBus().publish(LifecycleAddresses.EVENTS, new JsonObject().put("type", "phase-start")
+    vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject().put("type", "phase-start")
         .put("phase", "close").put("forced", true));
     JsonObject ack = coordinator.awaitAck(seq, Duration.ofSeconds(5));
 
@@ -106,7 +107,7 @@ class LifecycleTest extends ProcessTestBase {
     deploy(ChildFixture.config(children.group("slow", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")),
         participating());
     awaitRunning("slow", 1);
-    var stopCommand = vertx.eventBus().request(ProcessAddresses.COMMANDS,
+    var stopCommand = vertx.eventBus().request(EventBusContract.PROCESS_COMMANDS,
         new JsonObject().put("command", "stop").put("group", "slow"));
     Await.until("TERM was sent", Duration.ofSeconds(5), () -> events("stopping").size() == 1);
 
@@ -152,8 +153,8 @@ class LifecycleTest extends ProcessTestBase {
     deploy(config, participating());
     List<Integer> pids = awaitRunning("workers", 2);
 
-    vertx.eventBus().request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "stop").put("reason", "test"));
-    JsonObject report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+    vertx.eventBus().request(EventBusContract.COMMANDS, new JsonObject().put("command", "stop").put("reason", "test"));
+    JsonObject report = Await.result(coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(30));
 
     assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
     assertThat(report.getInteger("exitCode")).isZero();
@@ -174,8 +175,8 @@ class LifecycleTest extends ProcessTestBase {
     deploy(config, participating());
     awaitRunning("stubborn", 1);
 
-    vertx.eventBus().request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "stop").put("reason", "test"));
-    JsonObject report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+    vertx.eventBus().request(EventBusContract.COMMANDS, new JsonObject().put("command", "stop").put("reason", "test"));
+    JsonObject report = Await.result(coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(30));
 
     assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("forced");
     assertThat(report.getInteger("exitCode")).isEqualTo(3);

@@ -1,5 +1,6 @@
 package dev.quiesce.process;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
@@ -33,7 +34,7 @@ abstract class ProcessTestBase {
   void startVertx() {
     vertx = Vertx.vertx();
     children = new ChildFixture(temp);
-    vertx.eventBus().<JsonObject>consumer(ProcessAddresses.EVENTS, m -> events.add(m.body()));
+    vertx.eventBus().<JsonObject>consumer(EventBusContract.PROCESS_EVENTS, m -> events.add(m.body()));
   }
 
   @AfterEach
@@ -61,12 +62,12 @@ abstract class ProcessTestBase {
   }
 
   JsonObject command(JsonObject request) {
-    return Await.result(vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS, request),
+    return Await.result(vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS, request),
         Duration.ofSeconds(30)).body();
   }
 
   ReplyException refused(Object request) {
-    Throwable failure = Await.failure(vertx.eventBus().request(ProcessAddresses.COMMANDS, request));
+    Throwable failure = Await.failure(vertx.eventBus().request(EventBusContract.PROCESS_COMMANDS, request));
     assertThat(failure).isInstanceOf(ReplyException.class);
     return (ReplyException) failure;
   }

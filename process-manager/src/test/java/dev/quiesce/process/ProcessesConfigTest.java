@@ -11,12 +11,15 @@ import dev.quiesce.process.ProcessGroupConfig.ReadyKind;
 import dev.quiesce.process.ProcessGroupConfig.Reload;
 import dev.quiesce.process.ProcessGroupConfig.RestartPolicy;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The processes section: defaults, every key, and every rule with its JSON path. */
 class ProcessesConfigTest {
@@ -93,7 +96,7 @@ class ProcessesConfigTest {
   @Test
   void problemsNameTheirJsonPathAndRule() {
     JsonObject bad = minimal("ok").put("stopLadder", new JsonArray()
-        .add(new JsonObject().put("signal", "SIGTERM").put("wait", "5s"))
+        .add(new JsonObject().put("signal", "TERMINATE").put("wait", "5s"))
         .add(new JsonObject().put("signal", "KILL"))
         .add(new JsonObject().put("signal", "TERM").put("wait", "1s"))
         .add(new JsonObject().put("signal", "STOP").put("wait", "1s"))
@@ -101,11 +104,21 @@ class ProcessesConfigTest {
     List<String> p = problems(root(minimal("a").put("stopTimout", "5s"), bad));
     assertThat(p).contains(
         "processes[0].stopTimout: is not a known key; did you mean \"stopTimeout\"?",
-        "processes[1].stopLadder[0].signal: \"SIGTERM\" is not a signal name as written here; write \"TERM\""
-            + " (upper case, without the SIG prefix)",
         "processes[1].stopLadder[1].signal: KILL must be the last step: nothing can follow it",
         "processes[1].stopLadder[3].signal: \"STOP\" cannot stop a process (it suspends or resumes it)",
         "processes[1].stopLadder[4].wait: is required: how long to wait for the exit before the next step");
+    assertThat(p).anyMatch(s -> s.startsWith("processes[1].stopLadder[0].signal: \"TERMINATE\" is not a signal name;"
+        + " use one of"));
+  }
+
+  /** One rule for signal names everywhere: the same spellings as {@code lifecycle.signals} (issue 11). */
+  @ParameterizedTest
+  @ValueSource(strings = {"sigterm", "SIGTERM", "TERM", "term"})
+  void stopSignalAcceptsTheSpellingsOfLifecycleSignals(String spelling) {
+    ProcessGroupConfig g = ProcessesConfig.from(root(minimal("w").put("stopSignal", spelling)
+        .put("propagate", new JsonArray().add(spelling)))).groups().get(0);
+    assertThat(g.stopSignal()).isEqualTo(PosixSignal.TERM);
+    assertThat(g.propagate()).containsExactly(PosixSignal.TERM);
   }
 
   @Test

@@ -2,7 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -69,11 +69,11 @@ class SignalsTest extends ProcessTestBase {
     // USR1 is not propagated by anyone; HUP only to "listening"; a duplicate (within the signal
     // bridge's debounce) is not passed on. Signals are handled in order, so once HUP has arrived,
     // USR1 and the duplicate would have arrived before it (and the duplicate would show as an event).
-    vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
+    vertx.eventBus().publish(EventBusContract.SIGNALS,
         new JsonObject().put("signal", "USR1").put("action", "none").put("count", 1));
-    vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
+    vertx.eventBus().publish(EventBusContract.SIGNALS,
         new JsonObject().put("signal", "HUP").put("action", "duplicate").put("count", 2));
-    vertx.eventBus().publish(LifecycleAddresses.SIGNALS,
+    vertx.eventBus().publish(EventBusContract.SIGNALS,
         new JsonObject().put("signal", "HUP").put("action", "reload").put("count", 1));
 
     Await.until("children and grandchildren logged HUP", Duration.ofSeconds(5),

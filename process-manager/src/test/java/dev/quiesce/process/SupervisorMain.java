@@ -1,5 +1,6 @@
 package dev.quiesce.process;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -29,7 +30,7 @@ public final class SupervisorMain {
     ProcessManagerVerticle verticle = new ProcessManagerVerticle(options);
     Await.result(vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)), Duration.ofSeconds(30));
     StringBuilder pids = new StringBuilder("PIDS");
-    JsonObject list = Await.result(vertx.eventBus().<JsonObject>request(ProcessAddresses.COMMANDS,
+    JsonObject list = Await.result(vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS,
         new JsonObject().put("command", "list")), Duration.ofSeconds(10)).body();
     for (Object g : list.getJsonArray("groups")) {
       for (Object i : ((JsonObject) g).getJsonArray("instances", new JsonArray())) {

@@ -8,10 +8,13 @@ import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.launcher.QuiesceApplication;
 import dev.quiesce.launcher.VertxOptionsContributor;
 import dev.quiesce.lifecycle.HaltHooks;
+import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
-import dev.quiesce.signal.SignalBridge;
+import dev.quiesce.lifecycle.Outcome;
+import dev.quiesce.lifecycle.StopReport;
+import dev.quiesce.lifecycle.Trigger;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -89,8 +92,10 @@ public final class LauncherRun {
       closeVertx(Duration.ofSeconds(2));
       return ExitCodes.STARTUP_FAILURE;
     }
-    SignalBridge.Installed signals = SignalBridge.install(vertx, coordinator, lifecycle.signals(),
-        signalsToPassOn(config), lifecycle.signalDebounce());
+    SignalBridge bridge = SignalBridge.start(vertx, coordinator, lifecycle.signals(), signalsToPassOn(config),
+        lifecycle.signalDebounce());
+    SignalBridge.Installed signals = bridge.installed();
+    coordinator.onReload((applied, whole) -> remapSignals(bridge, applied, whole));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
 
     try {
@@ -99,10 +104,10 @@ public final class LauncherRun {
       awaitStartOrStop(start, lifecycle.startTimeout());
       if (!start.isComplete()) {
         // a stop asked for during the start (a signal, say) has finished before the start did
-        JsonObject report = coordinator.stopped().result();
-        int code = report.getInteger("exitCode", ExitCodes.FORCED);
+        StopReport report = coordinator.stopped().result();
+        int code = ExitCodes.of(report);
         LOG.warn("the stop ({}) ended before the application had finished starting: its start is abandoned",
-            report.getString("reason"));
+            report.reason());
         exitCode.set(code);
         closeVertx(CLOSE_GRACE);
         return code;
@@ -115,14 +120,14 @@ public final class LauncherRun {
       if (coordinator.state() == LifecycleState.STOPPING || coordinator.state() == LifecycleState.STOPPED) {
         // a stop asked for during the start: the start's failure is its consequence, not a second trigger
         LOG.info("the application did not finish starting because a stop began: {}", cause.toString());
-        JsonObject report = awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+        StopReport report = awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
         closeVertx(remaining(report));
-        return report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
+        return ExitCodes.of(report);
       }
       LOG.error("the application failed to start: {}", cause instanceof TimeoutException
           ? "it did not start within " + lifecycle.startTimeout().toMillis() + " ms" : cause.toString(), cause);
       exitCode.set(ExitCodes.STARTUP_FAILURE);
-      coordinator.trigger("stop", "startup-failure", String.valueOf(cause.getMessage()));
+      coordinator.trigger(LifecycleCommand.STOP, Trigger.STARTUP_FAILURE, String.valueOf(cause.getMessage()));
       awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
       closeVertx(CLOSE_GRACE.multipliedBy(4));
       return ExitCodes.STARTUP_FAILURE;
@@ -136,8 +141,8 @@ public final class LauncherRun {
           loaded.sources(), lifecycle, signals));
     }
 
-    JsonObject report = awaitQuietly(coordinator.stopped(), null);
-    int code = report == null ? ExitCodes.FORCED : report.getInteger("exitCode", ExitCodes.FORCED);
+    StopReport report = awaitQuietly(coordinator.stopped(), null);
+    int code = ExitCodes.of(report);
     exitCode.set(code);
     long closing = System.nanoTime();
     closeVertx(remaining(report));
@@ -188,6 +193,16 @@ public final class LauncherRun {
     return out;
   }
 
+  /** A reload applies {@code lifecycle.signals}, {@code signalDebounce} and the signals to pass on at once. */
+  private static void remapSignals(SignalBridge bridge, LifecycleConfig applied, JsonObject whole) {
+    SignalBridge.Installed before = bridge.installed();
+    SignalBridge.Installed after = bridge.remap(applied.signals(), signalsToPassOn(whole), applied.signalDebounce());
+    if (!after.equals(before)) {
+      LOG.info("reload: signals now {} (debounce {})", StartLine.signals(after), applied.signalDebounce().toMillis()
+          + "ms");
+    }
+  }
+
   /** The JVM is shutting down (System.exit elsewhere, or a signal under default handling): stop within the deadline. */
   private void onJvmShutdown(LifecycleConfig lifecycle) {
     LifecycleCoordinator c = coordinator;
@@ -196,9 +211,9 @@ public final class LauncherRun {
     }
     if (c.state() != LifecycleState.STOPPING) {
       LOG.info("JVM shutdown requested (System.exit or a signal the JVM handled): stopping gracefully");
-      c.trigger("stop", "shutdown-hook", "JVM shutdown");
+      c.trigger(LifecycleCommand.STOP, Trigger.SHUTDOWN_HOOK, "JVM shutdown");
     }
-    JsonObject report = awaitQuietly(c.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
+    StopReport report = awaitQuietly(c.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
     closeVertx(remaining(report));
   }
 
@@ -213,12 +228,12 @@ public final class LauncherRun {
    * deployment was undeployed; just a short grace when the stop was forced or abandoned a
    * deployment (whose close would never complete).
    */
-  private Duration remaining(JsonObject report) {
-    if (report == null || report.getValue("forcedBy") != null || report.getJsonArray("undeployed",
-        new io.vertx.core.json.JsonArray()).stream().anyMatch(u -> !"done".equals(((JsonObject) u).getString("outcome")))) {
+  private Duration remaining(StopReport report) {
+    if (report == null || report.forcedBy().isPresent()
+        || report.undeployed().stream().anyMatch(u -> u.outcome() != Outcome.DONE)) {
       return CLOSE_GRACE;
     }
-    long left = report.getLong("start", 0L) + report.getLong("deadlineMs", 0L) - System.currentTimeMillis();
+    long left = report.start() + report.deadlineMs() - System.currentTimeMillis();
     return CLOSE_GRACE.plusMillis(Math.max(0, left));
   }
 

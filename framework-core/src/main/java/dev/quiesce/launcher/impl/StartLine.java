@@ -2,7 +2,6 @@ package dev.quiesce.launcher.impl;
 
 import dev.quiesce.config.Durations;
 import dev.quiesce.lifecycle.LifecycleConfig;
-import dev.quiesce.signal.SignalBridge;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -30,8 +29,7 @@ final class StartLine {
           + " without a graceful stop or a report. Stop it through the management endpoint, the event bus,"
           + " or System.exit (which runs the same stop through the shutdown hook)");
     } else {
-      line.append("; signals: ").append(signals.handled().entrySet().stream()
-          .map(e -> e.getKey() + "->" + e.getValue()).collect(Collectors.joining(" ")));
+      line.append("; signals: ").append(signals(signals));
       if (!signals.failed().isEmpty()) {
         line.append("; WARNING: could not catch ").append(signals.failed());
       }
@@ -41,5 +39,11 @@ final class StartLine {
       }
     }
     return line.toString();
+  }
+
+  /** {@code TERM->stop INT->stop HUP->reload}: what each caught signal does. */
+  static String signals(SignalBridge.Installed signals) {
+    return signals.handled().entrySet().stream().map(e -> e.getKey() + "->" + e.getValue())
+        .collect(Collectors.joining(" "));
   }
 }

@@ -1,20 +1,15 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.LifecycleCommand;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 
 /** Parses the requests of {@code quiesce.lifecycle}; anything malformed is refused with code 400. */
 final class Commands {
 
-  static final String STOP = "stop";
-  static final String DRAIN = "drain";
-  static final String RESUME = "resume";
-  static final String RELOAD = "reload";
-  static final String STATUS = "status";
-  static final List<String> ALL = List.of(STOP, DRAIN, RESUME, RELOAD, STATUS);
-  static final int MAX_REASON = 500;
+  private static final int MAX_REASON = EventBusContract.MAX_REASON_LENGTH;
 
-  record Command(String name, String reason) {
+  record Command(LifecycleCommand command, String reason) {
   }
 
   private Commands() {
@@ -32,11 +27,10 @@ final class Commands {
     }
     Object command = json.getValue("command");
     if (!(command instanceof String name)) {
-      throw new CommandRefused(400, "\"command\" must be a string, one of " + ALL);
+      throw new CommandRefused(400, "\"command\" must be a string, one of " + LifecycleCommand.wireNames());
     }
-    if (!ALL.contains(name)) {
-      throw new CommandRefused(400, "unknown command \"" + cut(name) + "\"; use one of " + ALL);
-    }
+    LifecycleCommand parsed = LifecycleCommand.fromWire(name).orElseThrow(() -> new CommandRefused(400,
+        "unknown command \"" + cut(name) + "\"; use one of " + LifecycleCommand.wireNames()));
     Object reason = json.getValue("reason");
     if (reason != null && !(reason instanceof String)) {
       throw new CommandRefused(400, "\"reason\" must be a string");
@@ -45,7 +39,7 @@ final class Commands {
     if (text != null && text.length() > MAX_REASON) {
       throw new CommandRefused(400, "\"reason\" is longer than " + MAX_REASON + " characters");
     }
-    return new Command(name, text);
+    return new Command(parsed, text);
   }
 
   /** Cuts untrusted text for a message or a log line. */

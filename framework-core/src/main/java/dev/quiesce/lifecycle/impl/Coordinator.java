@@ -2,12 +2,19 @@ package dev.quiesce.lifecycle.impl;
 
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.lifecycle.ConfigReloader;
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
+import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
+import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.lifecycle.Outcome;
+import dev.quiesce.lifecycle.ParticipantOutcome;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.lifecycle.StopReport;
+import dev.quiesce.lifecycle.Trigger;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -25,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,13 +54,14 @@ public final class Coordinator {
   private final Map<String, String> deploymentNames = new ConcurrentHashMap<>();
   private final Set<String> retained = ConcurrentHashMap.newKeySet();
   private final AtomicInteger stopTriggers = new AtomicInteger();
-  private final Promise<JsonObject> stopped = Promise.promise();
+  private final Promise<StopReport> stopped = Promise.promise();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   private ConfigReloader reloader = () -> Future.failedFuture(
       new IllegalStateException("reload is not configured for this coordinator"));
   private Runnable haltAction = () -> LOG.error("third stop trigger: halting (no halt action configured)");
   private LongConsumer stopListener = deadline -> { };
+  private volatile BiConsumer<LifecycleConfig, JsonObject> reloadListener = (applied, whole) -> { };
 
   private Vertx vertx;
   private Context context;
@@ -80,7 +89,11 @@ public final class Coordinator {
     this.stopListener = stopListener;
   }
 
-  public Future<JsonObject> stopped() {
+  public void reloadListener(BiConsumer<LifecycleConfig, JsonObject> reloadListener) {
+    this.reloadListener = reloadListener;
+  }
+
+  public Future<StopReport> stopped() {
     return stopped.future();
   }
 
@@ -121,16 +134,16 @@ public final class Coordinator {
     this.context = context;
     this.timers = new CoordinatorTimers(context);
     retained.add(context.deploymentID());
-    consumers.add(vertx.eventBus().consumer(LifecycleAddresses.COMMANDS, this::onCommand));
-    consumers.add(vertx.eventBus().consumer(LifecycleAddresses.REGISTER, this::onRegister));
-    consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.ACK, this::onAck));
+    consumers.add(vertx.eventBus().consumer(EventBusContract.COMMANDS, this::onCommand));
+    consumers.add(vertx.eventBus().consumer(EventBusContract.REGISTER, this::onRegister));
+    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.ACK, this::onAck));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   /** Undeploying the coordinator itself: unregister; a stop in progress ends as it is. */
   public Future<?> shutdown() {
     if (stop != null && !stop.isFinished()) {
-      stop.force("coordinator-undeployed", "the lifecycle verticle was undeployed");
+      stop.force(Trigger.COORDINATOR_UNDEPLOYED, "the lifecycle verticle was undeployed");
     }
     return Future.all(consumers.stream().map(c -> c.unregister().otherwiseEmpty()).toList())
         .onComplete(v -> timers.close());
@@ -153,8 +166,8 @@ public final class Coordinator {
 
   // ---------------------------------------------------------------- commands
 
-  public void trigger(String command, String trigger, String reason) {
-    if (Commands.STOP.equals(command)) {
+  public void trigger(LifecycleCommand command, Trigger trigger, String reason) {
+    if (command == LifecycleCommand.STOP) {
       int n = stopTriggers.incrementAndGet();
       if (n >= 3) {
         halt(trigger, reason);
@@ -165,7 +178,7 @@ public final class Coordinator {
       try {
         execute(command, trigger, reason, stopTriggers.get());
       } catch (CommandRefused e) {
-        LOG.warn("{} ({} {}) refused: {}", command, trigger, reason, e.getMessage());
+        LOG.warn("{} ({} {}) refused: {}", command.wireName(), trigger.wireName(), reason, e.getMessage());
       }
     });
   }
@@ -178,18 +191,19 @@ public final class Coordinator {
       message.fail(e.code, e.getMessage());
       return;
     }
-    if (Commands.STATUS.equals(command.name())) {
+    if (command.command() == LifecycleCommand.STATUS) {
       message.reply(status());
       return;
     }
-    int n = Commands.STOP.equals(command.name()) ? stopTriggers.incrementAndGet() : stopTriggers.get();
-    if (n >= 3 && Commands.STOP.equals(command.name())) {
+    boolean stopCommand = command.command() == LifecycleCommand.STOP;
+    int n = stopCommand ? stopTriggers.incrementAndGet() : stopTriggers.get();
+    if (n >= 3 && stopCommand) {
       message.reply(status().put("accepted", true).put("escalation", "halt"));
-      halt("event-bus", command.reason());
+      halt(Trigger.EVENT_BUS, command.reason());
       return;
     }
     try {
-      JsonObject extra = execute(command.name(), "event-bus", command.reason(), n);
+      JsonObject extra = execute(command.command(), Trigger.EVENT_BUS, command.reason(), n);
       message.reply(status().put("accepted", true).mergeIn(extra));
     } catch (CommandRefused e) {
       message.fail(e.code, e.getMessage());
@@ -197,10 +211,10 @@ public final class Coordinator {
   }
 
   /** Runs a command on the coordinator's context; returns fields to add to the reply. */
-  private JsonObject execute(String command, String trigger, String reason, int stopTriggerCount) {
-    String why = reason == null ? trigger : reason;
+  private JsonObject execute(LifecycleCommand command, Trigger trigger, String reason, int stopTriggerCount) {
+    String why = reason == null ? trigger.wireName() : reason;
     switch (command) {
-      case Commands.STOP -> {
+      case STOP -> {
         if (stop == null) {
           beginStop(trigger, why);
           return new JsonObject();
@@ -210,19 +224,19 @@ public final class Coordinator {
         }
         return new JsonObject().put("escalation", "force");
       }
-      case Commands.DRAIN -> {
+      case DRAIN -> {
         requireState(command, LifecycleState.RUNNING);
         changeState(LifecycleState.DRAINING, why);
         runStep(Steps.SUSPEND, why, new JsonObject());
         return new JsonObject();
       }
-      case Commands.RESUME -> {
+      case RESUME -> {
         requireState(command, LifecycleState.DRAINING);
         changeState(LifecycleState.RUNNING, why);
         runStep(Steps.RESUME, why, new JsonObject());
         return new JsonObject();
       }
-      case Commands.RELOAD -> {
+      case RELOAD -> {
         if (stop != null) {
           throw new CommandRefused(409, "reload refused: the application is stopping");
         }
@@ -236,19 +250,19 @@ public final class Coordinator {
         reload(why);
         return new JsonObject();
       }
-      default -> throw new CommandRefused(400, "unknown command \"" + command + "\"");
+      default -> throw new CommandRefused(400, "\"" + command.wireName() + "\" changes nothing to run");
     }
   }
 
-  private void requireState(String command, LifecycleState required) {
+  private void requireState(LifecycleCommand command, LifecycleState required) {
     if (state != required) {
-      throw new CommandRefused(409, command + " refused: the application is " + state.name().toLowerCase()
+      throw new CommandRefused(409, command.wireName() + " refused: the application is " + state.name().toLowerCase()
           + (required == LifecycleState.DRAINING ? ", not draining" : ""));
     }
   }
 
-  private void halt(String trigger, String reason) {
-    LOG.error("third stop trigger ({} {}): halting now", trigger, reason);
+  private void halt(Trigger trigger, String reason) {
+    LOG.error("third stop trigger ({} {}): halting now", trigger.wireName(), reason);
     haltAction.run();
   }
 
@@ -293,12 +307,12 @@ public final class Coordinator {
     }
     Round round = rounds.get(seqNumber.longValue());
     if (round == null || !round.ack(name, ack)) {
-      String recorded = round == null ? null : round.outcomeOf(name);
-      if ("notified".equals(recorded)) {
+      Outcome recorded = round == null ? null : round.outcomeOf(name);
+      if (recorded == Outcome.NOTIFIED) {
         LOG.debug("{} answered {} after it was announced without a budget", name, round.name);
       } else {
         LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already recorded as {}",
-            name, ack.getValue("phase"), seqNumber, recorded == null ? "not answering" : recorded);
+            name, ack.getValue("phase"), seqNumber, recorded == null ? "not answering" : recorded.wireName());
       }
     }
   }
@@ -320,24 +334,25 @@ public final class Coordinator {
     Round round = new Round(timers, name, number, start, deadline, forced, participantsFor(name));
     rounds.put(number, round);
     rounds.remove(number - ROUNDS_KEPT);
-    vertx.eventBus().publish(LifecycleAddresses.PHASE,
+    vertx.eventBus().publish(EventBusContract.PHASE,
         new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
     return round;
   }
 
   // ---------------------------------------------------------------- stop
 
-  private void beginStop(String trigger, String reason) {
+  private void beginStop(Trigger trigger, String reason) {
     changeState(LifecycleState.STOPPING, reason);
-    stop = new StopRun(this, trigger, reason);
-    stopListener.accept(stop.deadline());
-    stop.run().onComplete(ar -> {
-      JsonObject report = ar.succeeded() ? ar.result() : new JsonObject().put("outcome", "forced")
-          .put("error", String.valueOf(ar.cause()));
-      changeState(LifecycleState.STOPPED, report.getString("outcome"));
-      event(new JsonObject().put("type", "report").put("report", report));
-      LOG.info("stop report {}", report.encode());
-      ReportFile.write(vertx, timers, config.reportFile(), report).onComplete(w -> stopped.tryComplete(report));
+    StopRun run = new StopRun(this, trigger, reason);
+    stop = run;
+    stopListener.accept(run.deadline());
+    run.run().onComplete(ar -> {
+      StopReport report = ar.succeeded() ? ar.result() : run.failedReport(ar.cause());
+      JsonObject json = report.toJson();
+      changeState(LifecycleState.STOPPED, report.outcome().wireName());
+      event(LifecycleEvent.REPORT, new JsonObject().put("report", json));
+      LOG.info("stop report {}", json.encode());
+      ReportFile.write(vertx, timers, config.reportFile(), json).onComplete(w -> stopped.tryComplete(report));
     });
   }
 
@@ -347,9 +362,9 @@ public final class Coordinator {
     long now = System.currentTimeMillis();
     long budget = (Steps.RELOAD.equals(name) ? config.reloadTimeout() : config.stepTimeout()).toMillis();
     Round round = publish(name, now, now + budget, false, reason, stepConfig);
-    return round.begin("timed-out").onComplete(ar -> {
+    return round.begin(Outcome.TIMED_OUT).onComplete(ar -> {
       if (!Steps.RELOAD.equals(name)) {
-        event(new JsonObject().put("type", "step").put("step", name).put("seq", round.seq)
+        event(LifecycleEvent.STEP, new JsonObject().put("step", name).put("seq", round.seq)
             .put("durationMs", round.durationMs()).put("participants", round.participantsJson()));
       }
     });
@@ -368,33 +383,34 @@ public final class Coordinator {
     }
     next.transform(ar -> {
       if (ar.failed()) {
-        JsonObject failed = new JsonObject().put("type", "reload").put("outcome", "failed")
+        JsonObject failed = new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
             .put("reason", reason).put("error", errorOf(ar.cause()));
         if (ar.cause() instanceof ConfigException ce) {
           failed.put("problems", new JsonArray(ce.problems().stream().map(Object::toString).toList()));
         }
         LOG.error("reload failed, still running on the previous configuration: {}", errorOf(ar.cause()));
-        event(failed);
+        event(LifecycleEvent.RELOAD, failed);
         return Future.succeededFuture();
       }
       JsonObject fresh = ar.result();
       try {
         config = LifecycleConfig.from(fresh);
+        applyToListener(config, fresh);
       } catch (ConfigException e) {
-        event(new JsonObject().put("type", "reload").put("outcome", "failed").put("error", e.getMessage()));
+        event(LifecycleEvent.RELOAD, new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
+            .put("error", e.getMessage()));
         return Future.succeededFuture();
       }
       return runStep(Steps.RELOAD, reason, fresh).map(round -> {
-        boolean allDone = true;
-        for (JsonObject o : round.outcomes()) {
-          allDone &= "done".equals(o.getString("outcome")) || "unregistered".equals(o.getString("outcome"));
-        }
-        JsonObject done = new JsonObject().put("type", "reload").put("outcome", allDone ? "done" : "partial")
+        boolean allDone = round.outcomes().stream().map(ParticipantOutcome::outcome)
+            .allMatch(o -> o == Outcome.DONE || o == Outcome.UNREGISTERED);
+        ReloadOutcome outcome = allDone ? ReloadOutcome.DONE : ReloadOutcome.PARTIAL;
+        JsonObject done = new JsonObject().put("outcome", outcome.wireName())
             .put("reason", reason).put("durationMs", System.currentTimeMillis() - started)
             .put("participants", round.participantsJson());
-        LOG.info("reload {} in {} ms: {}", allDone ? "done" : "partial", done.getLong("durationMs"),
+        LOG.info("reload {} in {} ms: {}", outcome.wireName(), done.getLong("durationMs"),
             round.participantsJson().encode());
-        event(done);
+        event(LifecycleEvent.RELOAD, done);
         return null;
       });
     }).onComplete(ar -> {
@@ -407,6 +423,15 @@ public final class Coordinator {
         reload("coalesced reload");
       }
     });
+  }
+
+  /** Tells the reload listener (the launcher re-maps the signal bridge); its failure fails no reload. */
+  private void applyToListener(LifecycleConfig applied, JsonObject whole) {
+    try {
+      reloadListener.accept(applied, whole);
+    } catch (RuntimeException e) {
+      LOG.warn("reload: the lifecycle section was applied, but its listener failed: {}", errorOf(e), e);
+    }
   }
 
   private static String errorOf(Throwable t) {
@@ -422,12 +447,13 @@ public final class Coordinator {
     }
     state = next;
     LOG.info("state {} -> {} ({})", previous, next, reason);
-    event(new JsonObject().put("type", "state").put("from", previous.name()).put("to", next.name())
+    event(LifecycleEvent.STATE, new JsonObject().put("from", previous.name()).put("to", next.name())
         .put("reason", reason).put("at", System.currentTimeMillis()));
   }
 
-  void event(JsonObject event) {
-    vertx.eventBus().publish(LifecycleAddresses.EVENTS, event);
+  /** Publishes an event on {@link EventBusContract#EVENTS}: {@code "type"} first, then {@code fields}. */
+  void event(LifecycleEvent type, JsonObject fields) {
+    vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject().put("type", type.wireName()).mergeIn(fields));
   }
 
   public JsonObject status() {
@@ -436,7 +462,7 @@ public final class Coordinator {
     if (run != null && !run.isFinished()) {
       long now = System.currentTimeMillis();
       status.put("phase", run.currentPhase()).put("phaseDeadline", run.currentPhaseDeadline())
-          .put("stopDeadline", run.deadline()).put("timeLeftMs", Math.max(0, run.deadline() - now));
+          .put("stopDeadline", run.deadline()).put("timeLeftMs", StopRun.remainingMs(run.deadline(), now));
     } else {
       status.putNull("phase").putNull("phaseDeadline").putNull("stopDeadline").putNull("timeLeftMs");
     }

@@ -5,6 +5,7 @@ import dev.quiesce.config.ConfigReader;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -113,13 +114,15 @@ public final class LifecycleConfigParser {
     Map<String, String> raw = r.stringMap("signals");
     ConfigReader at = r.object("signals");
     raw.forEach((signal, action) -> {
-      String problem = SignalNames.whyNotCatchable(signal);
-      if (problem != null) {
-        at.problem(signal, problem);
-      } else if (!ACTIONS.contains(action)) {
-        at.problem(signal, "\"" + action + "\" is not an action; use one of " + ACTIONS);
-      } else {
-        out.put(SignalNames.normalize(signal), action);
+      try {
+        PosixSignal caught = PosixSignal.parseCatchable(signal);
+        if (!ACTIONS.contains(action)) {
+          at.problem(signal, "\"" + action + "\" is not an action; use one of " + ACTIONS);
+        } else {
+          out.put(caught.name(), action);
+        }
+      } catch (IllegalArgumentException e) {
+        at.problem(signal, e.getMessage());
       }
     });
     return out;

@@ -1,6 +1,7 @@
 package dev.quiesce.lifecycle.impl;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants.Registration;
 import dev.quiesce.lifecycle.PhaseContext;
@@ -32,7 +33,7 @@ public final class ParticipantBinding implements Registration {
 
   public static Future<Registration> bind(Vertx vertx, Participant participant) {
     ParticipantBinding binding = new ParticipantBinding(vertx, participant);
-    binding.consumer = vertx.eventBus().consumer(LifecycleAddresses.PHASE, binding::onPhaseMessage);
+    binding.consumer = vertx.eventBus().consumer(EventBusContract.PHASE, binding::onPhaseMessage);
     JsonObject request = new JsonObject().put("participant", participant.name())
         .put("phases", new JsonArray(participant.phases().stream().sorted().toList()));
     String deployment = vertx.getOrCreateContext().deploymentID();
@@ -40,7 +41,7 @@ public final class ParticipantBinding implements Registration {
       request.put("retainDeployment", deployment);
     }
     return binding.consumer.completion()
-        .compose(v -> vertx.eventBus().<JsonObject>request(LifecycleAddresses.REGISTER, request, REGISTER_TIMEOUT))
+        .compose(v -> vertx.eventBus().<JsonObject>request(EventBusContract.REGISTER, request, REGISTER_TIMEOUT))
         .<Registration>map(reply -> binding)
         .recover(err -> binding.consumer.unregister().transform(ignored -> Future.failedFuture(
             new IllegalStateException("participant " + participant.name() + " could not register: "
@@ -55,7 +56,7 @@ public final class ParticipantBinding implements Registration {
   @Override
   public Future<Void> unregister() {
     JsonObject request = new JsonObject().put("participant", participant.name()).put("unregister", true);
-    Future<Void> told = vertx.eventBus().request(LifecycleAddresses.REGISTER, request, REGISTER_TIMEOUT)
+    Future<Void> told = vertx.eventBus().request(EventBusContract.REGISTER, request, REGISTER_TIMEOUT)
         .<Void>mapEmpty().otherwiseEmpty();
     return told.eventually(() -> consumer.unregister().otherwiseEmpty());
   }
@@ -91,11 +92,11 @@ public final class ParticipantBinding implements Registration {
       JsonObject ack = new JsonObject().put("participant", participant.name()).put("phase", phase.name())
           .put("seq", phase.seq());
       if (ar.succeeded()) {
-        ack.put("outcome", "done").put("detail", ar.result() == null ? new JsonObject() : ar.result());
+        ack.put("outcome", Outcome.DONE.wireName()).put("detail", ar.result() == null ? new JsonObject() : ar.result());
       } else {
-        ack.put("outcome", "failed").put("reason", reasonOf(ar.cause()));
+        ack.put("outcome", Outcome.FAILED.wireName()).put("reason", reasonOf(ar.cause()));
       }
-      vertx.eventBus().send(LifecycleAddresses.ACK, ack);
+      vertx.eventBus().send(EventBusContract.ACK, ack);
     });
   }
 

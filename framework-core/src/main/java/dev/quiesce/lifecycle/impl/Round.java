@@ -1,18 +1,22 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.lifecycle.Outcome;
+import dev.quiesce.lifecycle.ParticipantOutcome;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * One phase or step: the participants expected to answer, their outcomes, and the budget.
  * It ends when every participant has answered or its deadline passes; whoever has not
- * answered by then gets the outcome given to {@link #end(String)}. Runs on the coordinator's
+ * answered by then gets the outcome given to {@link #end(Outcome)}. Runs on the coordinator's
  * context only.
  */
 final class Round {
@@ -24,7 +28,7 @@ final class Round {
   final boolean forced;
   private final CoordinatorTimers timers;
   private final Set<String> pending;
-  private final Map<String, JsonObject> outcomes = new LinkedHashMap<>();
+  private final Map<String, ParticipantOutcome> outcomes = new LinkedHashMap<>();
   private final Promise<Round> ended = Promise.promise();
   private CoordinatorTimers.Timer timer;
   private long end;
@@ -40,7 +44,7 @@ final class Round {
   }
 
   /** Arms the budget timer (or ends at once when nobody is expected); returns when the round ends. */
-  Future<Round> begin(String missingOutcome) {
+  Future<Round> begin(Outcome missingOutcome) {
     if (pending.isEmpty()) {
       end(missingOutcome);
     } else {
@@ -63,41 +67,35 @@ final class Round {
     if (isOver() || !pending.remove(participant)) {
       return false;
     }
-    JsonObject outcome = new JsonObject().put("participant", participant)
-        .put("outcome", "failed".equals(ack.getString("outcome")) ? "failed" : "done")
-        .put("durationMs", System.currentTimeMillis() - start);
-    if (ack.getValue("reason") instanceof String reason) {
-      outcome.put("reason", reason);
-    }
-    if (ack.getValue("detail") instanceof JsonObject detail && !detail.isEmpty()) {
-      outcome.put("detail", detail);
-    }
-    outcomes.put(participant, outcome);
+    outcomes.put(participant, new ParticipantOutcome(participant,
+        Outcome.FAILED.wireName().equals(ack.getValue("outcome")) ? Outcome.FAILED : Outcome.DONE,
+        System.currentTimeMillis() - start, Optional.ofNullable(ack.getValue("reason") instanceof String r ? r : null),
+        ack.getValue("detail") instanceof JsonObject detail ? detail : null));
     if (pending.isEmpty()) {
-      end("timed-out");
+      end(Outcome.TIMED_OUT);
     }
     return true;
   }
 
   /** The outcome recorded for {@code participant}, or null. */
-  String outcomeOf(String participant) {
-    JsonObject o = outcomes.get(participant);
-    return o == null ? null : o.getString("outcome");
+  Outcome outcomeOf(String participant) {
+    ParticipantOutcome o = outcomes.get(participant);
+    return o == null ? null : o.outcome();
   }
 
   /** A participant that left (unregistered) is no longer waited for. */
   void leave(String participant) {
     if (!isOver() && pending.remove(participant)) {
-      outcomes.put(participant, new JsonObject().put("participant", participant).put("outcome", "unregistered")
-          .put("durationMs", System.currentTimeMillis() - start));
+      outcomes.put(participant, ParticipantOutcome.of(participant, Outcome.UNREGISTERED,
+          System.currentTimeMillis() - start));
       if (pending.isEmpty()) {
-        end("timed-out");
+        end(Outcome.TIMED_OUT);
       }
     }
   }
 
   /** Ends the round now; each participant that has not answered gets {@code missingOutcome}. */
-  void end(String missingOutcome) {
+  void end(Outcome missingOutcome) {
     if (isOver()) {
       return;
     }
@@ -106,8 +104,7 @@ final class Round {
     }
     end = System.currentTimeMillis();
     for (String p : pending) {
-      outcomes.put(p, new JsonObject().put("participant", p).put("outcome", missingOutcome)
-          .put("durationMs", end - start));
+      outcomes.put(p, ParticipantOutcome.of(p, missingOutcome, end - start));
     }
     pending.clear();
     ended.complete(this);
@@ -118,16 +115,14 @@ final class Round {
   }
 
   long budgetMs() {
-    return Math.max(0, deadline - start);
+    return StopRun.remainingMs(deadline, start);
   }
 
   JsonArray participantsJson() {
-    JsonArray out = new JsonArray();
-    outcomes.values().forEach(out::add);
-    return out;
+    return new JsonArray(outcomes.values().stream().map(ParticipantOutcome::toJson).toList());
   }
 
-  Iterable<JsonObject> outcomes() {
-    return outcomes.values();
+  List<ParticipantOutcome> outcomes() {
+    return List.copyOf(outcomes.values());
   }
 }

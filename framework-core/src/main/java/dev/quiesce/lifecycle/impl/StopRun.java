@@ -1,16 +1,24 @@
 package dev.quiesce.lifecycle.impl;
 
 import dev.quiesce.config.Durations;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
+import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.lifecycle.StopReport;
+import dev.quiesce.lifecycle.Trigger;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One stop: the phases in order under one deadline, then the undeploy of what is left, then
@@ -20,25 +28,25 @@ final class StopRun {
 
   private final Coordinator coordinator;
   private final Vertx vertx;
-  private final String trigger;
+  private final Trigger trigger;
   private final String reason;
   private final long start;
   private final long deadline;
   private final List<PhaseSpec> phases;
   private final int undeployAt;
-  private final JsonArray phaseReports = new JsonArray();
-  private final JsonArray undeployed = new JsonArray();
-  private final StopReport report;
-  private final Promise<JsonObject> result = Promise.promise();
+  private final List<StopReport.Phase> phaseReports = new ArrayList<>();
+  private final List<StopReport.Undeployed> undeployed = new ArrayList<>();
+  private final StopReportBuilder report;
+  private final Promise<StopReport> result = Promise.promise();
   private final CoordinatorTimers.Timer deadlineTimer;
 
   private Round current;
   private Promise<Void> undeployWait;
-  private JsonObject forcedBy;
+  private Optional<StopReport.ForcedBy> forcedBy = Optional.empty();
   private boolean deadlineHit;
   private boolean finished;
 
-  StopRun(Coordinator coordinator, String trigger, String reason) {
+  StopRun(Coordinator coordinator, Trigger trigger, String reason) {
     this.coordinator = coordinator;
     this.vertx = coordinator.vertx();
     this.trigger = trigger;
@@ -54,7 +62,7 @@ final class StopRun {
       }
     }
     this.undeployAt = close >= 0 ? close : phases.size() - 1;
-    this.report = new StopReport(trigger, reason, start, timeout);
+    this.report = new StopReportBuilder(trigger, reason, start, timeout);
     this.deadlineTimer = coordinator.timers().schedule(timeout, this::onDeadline);
   }
 
@@ -76,8 +84,8 @@ final class StopRun {
     return r == null ? null : r.deadline;
   }
 
-  Future<JsonObject> run() {
-    Coordinator.LOG.info("stop begins: trigger={} reason={} deadline={} phases={}", trigger, reason,
+  Future<StopReport> run() {
+    Coordinator.LOG.info("stop begins: trigger={} reason={} deadline={} phases={}", trigger.wireName(), reason,
         Durations.format(Duration.ofMillis(deadline - start)), phases.stream()
             .map(p -> p.name() + " " + Durations.format(p.timeout())).toList());
     next(0);
@@ -85,14 +93,14 @@ final class StopRun {
   }
 
   /** Second trigger: stop waiting; every remaining phase is still announced, with no budget. */
-  void force(String byTrigger, String byReason) {
-    if (finished || forcedBy != null) {
+  void force(Trigger byTrigger, String byReason) {
+    if (finished || forcedBy.isPresent()) {
       return;
     }
-    forcedBy = new JsonObject().put("trigger", byTrigger).put("reason", byReason);
-    Coordinator.LOG.warn("stop forced by {} ({}): remaining waits are skipped", byTrigger, byReason);
+    forcedBy = Optional.of(new StopReport.ForcedBy(byTrigger, byReason));
+    Coordinator.LOG.warn("stop forced by {} ({}): remaining waits are skipped", byTrigger.wireName(), byReason);
     if (current != null) {
-      current.end("forced");
+      current.end(Outcome.FORCED);
     }
     if (undeployWait != null) {
       undeployWait.tryComplete();
@@ -106,7 +114,7 @@ final class StopRun {
     deadlineHit = true;
     Coordinator.LOG.warn("the shutdown deadline was reached in phase {}", currentPhase());
     if (current != null) {
-      current.end("timed-out");
+      current.end(Outcome.TIMED_OUT);
     }
     if (undeployWait != null) {
       undeployWait.tryComplete();
@@ -114,7 +122,7 @@ final class StopRun {
   }
 
   private boolean noWait() {
-    return forcedBy != null || deadlineHit || System.currentTimeMillis() >= deadline;
+    return forcedBy.isPresent() || deadlineHit || System.currentTimeMillis() >= deadline;
   }
 
   private void next(int index) {
@@ -133,25 +141,24 @@ final class StopRun {
     Round round = coordinator.publish(spec.name(), now, phaseDeadline, forced, reason, new JsonObject());
     current = round;
     Coordinator.LOG.info("phase={} begins elapsed={} budget={} left={}{} participants={}", spec.name(),
-        seconds(now - start), seconds(phaseDeadline - now), seconds(deadline - now), forced ? " (forced)" : "",
+        seconds(now - start), left(phaseDeadline, now), left(deadline, now), forced ? " (forced)" : "",
         coordinator.participantsFor(spec.name()));
-    coordinator.event(new JsonObject().put("type", "phase-start").put("phase", spec.name()).put("seq", round.seq)
-        .put("budgetMs", phaseDeadline - now).put("deadline", phaseDeadline).put("forced", forced));
+    coordinator.event(LifecycleEvent.PHASE_START, new JsonObject().put("phase", spec.name()).put("seq", round.seq)
+        .put("budgetMs", remainingMs(phaseDeadline, now)).put("deadline", phaseDeadline).put("forced", forced));
     // a phase configured with no budget is announced, not awaited: silence there is no fault
-    String missing = forced ? "forced" : spec.timeout().isZero() ? "notified" : "timed-out";
+    Outcome missing = forced ? Outcome.FORCED : spec.timeout().isZero() ? Outcome.NOTIFIED : Outcome.TIMED_OUT;
     round.begin(missing)
         .compose(r -> index == undeployAt ? undeploy(Steps.CLOSE.equals(spec.name()) ? r.deadline : deadline)
             : Future.succeededFuture())
         .onComplete(ar -> {
-          JsonObject phaseReport = new JsonObject().put("phase", spec.name()).put("seq", round.seq)
-              .put("budgetMs", round.budgetMs()).put("durationMs", System.currentTimeMillis() - round.start)
-              .put("forced", round.forced).put("participants", round.participantsJson());
+          StopReport.Phase phaseReport = new StopReport.Phase(spec.name(), round.seq, round.budgetMs(),
+              System.currentTimeMillis() - round.start, round.forced, round.outcomes());
           phaseReports.add(phaseReport);
           long end = System.currentTimeMillis();
           Coordinator.LOG.info("phase={} ends elapsed={} took={} left={} outcomes={}", spec.name(),
-              seconds(end - start), seconds(end - round.start), seconds(Math.max(0, deadline - end)),
+              seconds(end - start), seconds(end - round.start), left(deadline, end),
               round.participantsJson().encode());
-          coordinator.event(new JsonObject().put("type", "phase-end").mergeIn(phaseReport));
+          coordinator.event(LifecycleEvent.PHASE_END, phaseReport.toJson());
           next(index + 1);
         });
   }
@@ -165,29 +172,25 @@ final class StopRun {
     }
     undeployWait = Promise.promise();
     long startedAt = System.currentTimeMillis();
-    List<JsonObject> entries = new ArrayList<>();
-    int[] open = {ids.size()};
+    Map<String, StopReport.Undeployed> results = new LinkedHashMap<>();
     for (String id : ids) {
-      JsonObject entry = new JsonObject().put("deployment", id).put("verticle", coordinator.deploymentName(id))
-          .put("outcome", "timed-out");
-      entries.add(entry);
+      String verticle = coordinator.deploymentName(id);
       vertx.undeploy(id).onComplete(ar -> {
         if (undeployWait.future().isComplete()) {
           return;
         }
         // a child deployment goes with its parent: Vert.x then answers that it is already gone
         boolean gone = ar.failed() && alreadyUndeployed(ar.cause());
-        entry.put("outcome", ar.succeeded() || gone ? "done" : "failed").put("durationMs",
-            System.currentTimeMillis() - startedAt);
-        if (ar.failed() && !gone) {
-          entry.put("reason", String.valueOf(ar.cause().getMessage()));
-        }
-        if (--open[0] == 0) {
+        boolean done = ar.succeeded() || gone;
+        results.put(id, new StopReport.Undeployed(id, verticle, done ? Outcome.DONE : Outcome.FAILED,
+            OptionalLong.of(System.currentTimeMillis() - startedAt),
+            Optional.ofNullable(done ? null : String.valueOf(ar.cause().getMessage()))));
+        if (results.size() == ids.size()) {
           undeployWait.tryComplete();
         }
       });
     }
-    long wait = noWait() ? 0 : until - System.currentTimeMillis();
+    long wait = noWait() ? 0 : remainingMs(until, System.currentTimeMillis());
     CoordinatorTimers.Timer timer = wait > 0 ? coordinator.timers().schedule(wait, undeployWait::tryComplete) : null;
     if (wait <= 0) {
       undeployWait.tryComplete();
@@ -196,18 +199,26 @@ final class StopRun {
       if (timer != null) {
         timer.cancel();
       }
-      entries.forEach(e -> {
-        if ("timed-out".equals(e.getString("outcome"))) {
-          Coordinator.LOG.warn("{} did not undeploy in time: abandoned", e.getString("verticle"));
+      for (String id : ids) {
+        StopReport.Undeployed entry = results.get(id);
+        if (entry == null) {
+          entry = new StopReport.Undeployed(id, coordinator.deploymentName(id), Outcome.TIMED_OUT,
+              OptionalLong.empty(), Optional.empty());
+          Coordinator.LOG.warn("{} did not undeploy in time: abandoned", entry.verticle());
         }
-        undeployed.add(e.copy());
-      });
+        undeployed.add(entry);
+      }
     });
   }
 
   private static boolean alreadyUndeployed(Throwable t) {
     String message = String.valueOf(t.getMessage());
     return message.contains("Already undeployed") || message.contains("Unknown deployment");
+  }
+
+  /** The report of this stop when it failed in the coordinator itself. */
+  StopReport failedReport(Throwable cause) {
+    return report.failed(System.currentTimeMillis(), cause);
   }
 
   private void finish() {
@@ -218,6 +229,19 @@ final class StopRun {
   }
 
   static String seconds(long ms) {
-    return String.format(java.util.Locale.ROOT, "%.3fs", ms / 1000.0);
+    return String.format(Locale.ROOT, "%.3fs", ms / 1000.0);
+  }
+
+  /**
+   * What is left of a budget that ends at {@code deadline}, at {@code now} (epoch ms); never
+   * negative: a JVM frozen past its deadline (SIGSTOP, a long GC pause) finds 0 left, not a debt.
+   */
+  static long remainingMs(long deadline, long now) {
+    return Math.max(0, deadline - now);
+  }
+
+  /** {@link #remainingMs} as the log lines show it: {@code 1.250s}. */
+  static String left(long deadline, long now) {
+    return seconds(remainingMs(deadline, now));
   }
 }

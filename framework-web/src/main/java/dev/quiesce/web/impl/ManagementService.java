@@ -1,7 +1,8 @@
 package dev.quiesce.web.impl;
 
 import dev.quiesce.config.ConfigException;
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
@@ -28,7 +29,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -47,11 +47,8 @@ public final class ManagementService implements Participant {
 
   /** The participant's name in the stop report. */
   public static final String NAME = "management";
-  /** The process manager's address (its {@code list} command gives the summary shown in the status). */
-  static final String PROCESS_ADDRESS = "quiesce.process";
-
-  private static final List<String> COMMANDS = List.of("stop", "drain", "resume", "reload");
-  private static final int MAX_REASON = 200;
+  /** A reason longer than the coordinator takes is cut to its limit, not refused. */
+  private static final int MAX_REASON = EventBusContract.MAX_REASON_LENGTH;
 
   private final Vertx vertx;
   private final WebState state;
@@ -83,7 +80,7 @@ public final class ManagementService implements Participant {
 
   /** Listens on the event bus, binds the listener, then registers for {@code close}. */
   public Future<Void> start() {
-    events = vertx.eventBus().consumer(LifecycleAddresses.EVENTS, message -> {
+    events = vertx.eventBus().consumer(EventBusContract.EVENTS, message -> {
       if (message.body() instanceof JsonObject event) {
         onEvent(event);
       }
@@ -242,8 +239,8 @@ public final class ManagementService implements Participant {
     endpoint(router, "/health/ready", Map.of(HttpMethod.GET, state.readinessHandler()));
     endpoint(router, "/lifecycle/status", Map.of(HttpMethod.GET, this::status));
     endpoint(router, "/lifecycle/events", Map.of(HttpMethod.GET, ctx -> streams.open(ctx, coordinatorStatus())));
-    for (String command : COMMANDS) {
-      endpoint(router, "/lifecycle/" + command, Map.of(HttpMethod.POST, ctx -> control(ctx, command)));
+    for (LifecycleCommand command : LifecycleCommand.stateChanging()) {
+      endpoint(router, "/lifecycle/" + command.wireName(), Map.of(HttpMethod.POST, ctx -> control(ctx, command)));
     }
     endpoint(router, "/metrics", Map.of(HttpMethod.GET, metricsHandler()));
     router.route().last().handler(ctx -> Responses.error(ctx, 404, "not found"));
@@ -292,8 +289,9 @@ public final class ManagementService implements Participant {
 
   private void status(RoutingContext ctx) {
     Future<JsonObject> lifecycle = coordinatorStatus();
-    Future<Object> processes = vertx.eventBus().<Object>request(PROCESS_ADDRESS, new JsonObject().put("command", "list"),
-        new DeliveryOptions().setSendTimeout(config.processTimeout().toMillis())).map(m -> m.body());
+    Future<Object> processes = vertx.eventBus().<Object>request(EventBusContract.PROCESS_COMMANDS,
+        new JsonObject().put("command", "list"), new DeliveryOptions().setSendTimeout(config.processTimeout().toMillis()))
+        .map(m -> m.body());
     Future.join(lifecycle, processes).onComplete(ar -> {
       JsonObject body = new JsonObject();
       int code = 200;
@@ -332,7 +330,7 @@ public final class ManagementService implements Participant {
 
   // ---------------------------------------------------------------- control
 
-  private void control(RoutingContext ctx, String command) {
+  private void control(RoutingContext ctx, LifecycleCommand command) {
     BearerToken expected = token;
     if (expected == null) {
       Responses.json(ctx, 403, new JsonObject().put("status", 403)
@@ -353,8 +351,8 @@ public final class ManagementService implements Participant {
       Responses.error(ctx, 400, e.getMessage());
       return;
     }
-    JsonObject request = new JsonObject().put("command", command).put("reason", reason);
-    vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, request,
+    JsonObject request = new JsonObject().put("command", command.wireName()).put("reason", reason);
+    vertx.eventBus().<Object>request(EventBusContract.COMMANDS, request,
             new DeliveryOptions().setSendTimeout(config.commandTimeout().toMillis()))
         .onComplete(ar -> {
           if (ar.succeeded()) {
@@ -374,7 +372,7 @@ public final class ManagementService implements Participant {
             }
             return;
           }
-          LOG.warn("management command {} failed", command, ar.cause());
+          LOG.warn("management command {} failed", command.wireName(), ar.cause());
           Responses.error(ctx, 500, "internal error");
         });
   }

@@ -1,6 +1,6 @@
 package dev.quiesce.web.impl;
 
-import dev.quiesce.lifecycle.LifecycleAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleState;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -102,7 +102,7 @@ public final class WebState implements Shareable {
    * reply is noted, as by {@link #onLifecycleEvent}. Fails when the coordinator does not answer.
    */
   public Future<JsonObject> coordinatorStatus(long timeoutMs) {
-    return vertx.eventBus().<Object>request(LifecycleAddresses.COMMANDS, new JsonObject().put("command", "status"),
+    return vertx.eventBus().<Object>request(EventBusContract.COMMANDS, new JsonObject().put("command", "status"),
             new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(reply -> reply.body() instanceof JsonObject o ? o : new JsonObject())
         .andThen(ar -> {
@@ -113,12 +113,12 @@ public final class WebState implements Shareable {
   }
 
   /**
-   * Follows the coordinator's events on {@link LifecycleAddresses#EVENTS} (see
+   * Follows the coordinator's events on {@link EventBusContract#EVENTS} (see
    * {@link #onLifecycleEvent}), so that {@link #ready()} turns true when the application has
    * started even when no probe asked. The caller unregisters the consumer when it stops.
    */
   public MessageConsumer<Object> followLifecycle() {
-    return vertx.eventBus().consumer(LifecycleAddresses.EVENTS, message -> {
+    return vertx.eventBus().consumer(EventBusContract.EVENTS, message -> {
       if (message.body() instanceof JsonObject event) {
         onLifecycleEvent(event);
       }

@@ -1,8 +1,8 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Output;
+import dev.quiesce.signal.PosixSignal;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;

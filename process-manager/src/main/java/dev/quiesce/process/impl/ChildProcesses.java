@@ -1,6 +1,6 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

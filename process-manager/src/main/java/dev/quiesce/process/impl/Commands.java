@@ -1,7 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.config.ConfigReader;
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;

@@ -178,9 +178,9 @@ final class Descendants {
         if (k.pgid() == c.pid || !ProcStat.isSameProcess(k.pid(), k.startTime())) {
           continue; // still in the child's group (killed with it), or gone
         }
-        int err = Posix.kill(k.pid(), dev.quiesce.process.PosixSignal.KILL.number());
+        int err = Posix.kill(k.pid(), dev.quiesce.signal.PosixSignal.KILL.number());
         if (k.pgid() == k.pid() && k.pid() > 1) {
-          Posix.killpg(k.pid(), dev.quiesce.process.PosixSignal.KILL.number());
+          Posix.killpg(k.pid(), dev.quiesce.signal.PosixSignal.KILL.number());
         }
         out.add(k.json().put("killed", err == 0).put("errno", err == 0 ? null : err));
       }

@@ -1,10 +1,10 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.ProcessAddresses;
+import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
-/** Publishes the process manager's events on {@link ProcessAddresses#EVENTS}. Thread-safe. */
+/** Publishes the process manager's events on {@link EventBusContract#PROCESS_EVENTS}. Thread-safe. */
 final class Events {
 
   private final EventBus bus;
@@ -18,7 +18,7 @@ final class Events {
     JsonObject event = new JsonObject().put("type", type);
     event.mergeIn(fields);
     event.put("at", System.currentTimeMillis());
-    bus.publish(ProcessAddresses.EVENTS, event);
+    bus.publish(EventBusContract.PROCESS_EVENTS, event);
   }
 
   static JsonObject of(Instance instance) {

@@ -1,6 +1,6 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 
 /**

@@ -1,8 +1,8 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Reload;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

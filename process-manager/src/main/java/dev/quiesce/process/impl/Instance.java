@@ -1,6 +1,6 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.signal.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.ReadyKind;

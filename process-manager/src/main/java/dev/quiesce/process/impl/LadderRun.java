@@ -1,7 +1,7 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.PosixSignal;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;

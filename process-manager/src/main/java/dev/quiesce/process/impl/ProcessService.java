@@ -1,21 +1,22 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
+import dev.quiesce.lifecycle.EventBusContract.SignalAction;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.HaltHooks;
-import dev.quiesce.lifecycle.LifecycleAddresses;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
-import dev.quiesce.process.PosixSignal;
-import dev.quiesce.process.ProcessAddresses;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessManagerOptions;
 import dev.quiesce.process.ProcessManagerVerticle;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.process.impl.ChildLauncher.Tools;
 import dev.quiesce.process.impl.ChildRecords.Swept;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -122,17 +123,17 @@ public final class ProcessService {
   /** Commands; the application's signals, passed on; a forced phase-start, which escalates every ladder. */
   private void listen(Supervisor sup) {
     Commands commands = new Commands(sup);
-    consumers.add(vertx.eventBus().<Object>consumer(ProcessAddresses.COMMANDS, commands::handle));
-    consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.SIGNALS, m -> {
+    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.PROCESS_COMMANDS, commands::handle));
+    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.SIGNALS, m -> {
       // a "duplicate" is the same signal again within the signal bridge's debounce period: the
       // application treats a burst as one signal, and so do the children
       if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name
-          && !"duplicate".equals(body.getValue("action"))) {
-        PosixSignal.byName(name.startsWith("SIG") ? name.substring(3) : name).ifPresent(sup::propagate);
+          && !SignalAction.DUPLICATE.wireName().equals(body.getValue("action"))) {
+        PosixSignal.byName(name).ifPresent(sup::propagate);
       }
     }));
-    consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.EVENTS, m -> {
-      if (m.body() instanceof JsonObject e && "phase-start".equals(e.getValue("type"))
+    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.EVENTS, m -> {
+      if (m.body() instanceof JsonObject e && LifecycleEvent.PHASE_START.wireName().equals(e.getValue("type"))
           && Boolean.TRUE.equals(e.getValue("forced"))) {
         sup.escalate();
       }

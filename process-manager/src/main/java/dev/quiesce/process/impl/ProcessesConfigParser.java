@@ -1,7 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.config.ConfigReader;
-import dev.quiesce.process.PosixSignal;
+import dev.quiesce.config.Durations;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.Ready;
@@ -11,7 +11,7 @@ import dev.quiesce.process.ProcessGroupConfig.Restart;
 import dev.quiesce.process.ProcessGroupConfig.RestartPolicy;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
 import dev.quiesce.process.ProcessesConfig;
-import dev.quiesce.config.Durations;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;

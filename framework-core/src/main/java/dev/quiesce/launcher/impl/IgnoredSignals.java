@@ -1,4 +1,4 @@
-package dev.quiesce.signal;
+package dev.quiesce.launcher.impl;
 
 import java.io.IOException;
 import java.nio.file.Files;

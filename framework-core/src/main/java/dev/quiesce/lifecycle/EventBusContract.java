@@ -1,0 +1,149 @@
+package dev.quiesce.lifecycle;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The vocabulary of the event-bus contract, in one place: every address, event type, signal
+ * action and reload outcome that the framework's modules send or answer, and the one limit on a
+ * command's {@code reason}. docs/EVENT-BUS.md describes each message field by field (and
+ * docs/PROCESSES.md those of the process manager); a test fails when the documents and these types
+ * disagree. Messages are {@link io.vertx.core.json.JsonObject}s.
+ *
+ * <p>The command names are {@link LifecycleCommand}; participant and undeploy outcomes are
+ * {@link Outcome}; the stop report is {@link StopReport} with its {@link StopOutcome}.
+ */
+public final class EventBusContract {
+
+  /**
+   * Request/reply, to the coordinator: {@code {"command": <LifecycleCommand>, "reason": "…"}}.
+   * A malformed command gets a {@link io.vertx.core.eventbus.ReplyException} with code 400, one not
+   * possible in the current state 409; nothing changes then.
+   */
+  public static final String COMMANDS = "quiesce.lifecycle";
+
+  /**
+   * Publish, from the coordinator: {@link PhaseContext#toJson()}, for every stop phase and for
+   * the steps {@code suspend} (command drain), {@code resume} and {@code reload} (with {@code "config"}).
+   */
+  public static final String PHASE = "quiesce.lifecycle.phase";
+
+  /**
+   * Send, to the coordinator: {@code {"participant":"http","phase":"drain","seq":N,
+   * "outcome":"done"|"failed","reason":"…","detail":{…}}}.
+   */
+  public static final String ACK = "quiesce.lifecycle.ack";
+
+  /** Publish, from the coordinator: a {@code "type"} of {@link LifecycleEvent} and its fields. */
+  public static final String EVENTS = "quiesce.lifecycle.events";
+
+  /**
+   * Request/reply, to the coordinator: {@code {"participant":"http","phases":["announce","drain"]}}
+   * registers a participant; {@code {"participant":"http","unregister":true}} removes it.
+   */
+  public static final String REGISTER = "quiesce.lifecycle.register";
+
+  /**
+   * Publish, from the signal bridge: {@code {"signal":"HUP","action":<SignalAction>,"count":N}} for
+   * every OS signal caught.
+   */
+  public static final String SIGNALS = "quiesce.signal";
+
+  /**
+   * Request/reply, to the process manager (module {@code process-manager}):
+   * {@code {"command":"list"|"status"|"start"|"stop"|"restart"|"signal","group":…,"instance":…,
+   * "signal":…}}. 400 for a malformed request, 404 for an unknown group or instance, 409 for a
+   * command not possible now (the manager is stopping).
+   */
+  public static final String PROCESS_COMMANDS = "quiesce.process";
+
+  /** Publish, from the process manager: a {@code "type"} of {@link ProcessEvent}, {@code "at"} and its fields. */
+  public static final String PROCESS_EVENTS = "quiesce.process.events";
+
+  /** Every address above. */
+  public static final List<String> ADDRESSES =
+      List.of(COMMANDS, PHASE, ACK, EVENTS, REGISTER, SIGNALS, PROCESS_COMMANDS, PROCESS_EVENTS);
+
+  /**
+   * The longest {@code reason} a command may carry, in characters. The coordinator refuses a
+   * longer one (400); the management API cuts a longer one to this length before it sends it.
+   */
+  public static final int MAX_REASON_LENGTH = 500;
+
+  private EventBusContract() {
+  }
+
+  /** The {@code "type"} of the events on {@link #EVENTS}. */
+  public enum LifecycleEvent implements WireNamed {
+    /** {@code from}, {@code to}, {@code reason}, {@code at}: the state changed. */
+    STATE,
+    /** {@code phase}, {@code seq}, {@code budgetMs}, {@code deadline}, {@code forced}: a stop phase began. */
+    PHASE_START,
+    /** {@code phase}, {@code seq}, {@code budgetMs}, {@code durationMs}, {@code forced}, {@code participants}. */
+    PHASE_END,
+    /** {@code step} ({@code suspend} or {@code resume}), {@code seq}, {@code durationMs}, {@code participants}. */
+    STEP,
+    /**
+     * {@code outcome} ({@link ReloadOutcome}), {@code reason}, {@code error}, {@code problems},
+     * {@code durationMs}, {@code participants}.
+     */
+    RELOAD,
+    /** {@code report}: the {@link StopReport}; always the last event. */
+    REPORT;
+
+    /** The event type of a wire name, if there is one. */
+    public static Optional<LifecycleEvent> fromWire(String name) {
+      return WireNamed.fromWire(LifecycleEvent.class, name);
+    }
+  }
+
+  /** The {@code "type"} of the events on {@link #PROCESS_EVENTS}; docs/PROCESSES.md lists their fields. */
+  public enum ProcessEvent implements WireNamed {
+    STARTED, READY, START_FAILED, READY_TIMEOUT, STOPPING, EXITED, RESTARTING, CRASH_LOOP, STRAGGLERS_KILLED,
+    ESCAPED, ESCAPEES_KILLED, SIGNALLED, SWEPT, OUTPUT;
+
+    /** The event type of a wire name, if there is one. */
+    public static Optional<ProcessEvent> fromWire(String name) {
+      return WireNamed.fromWire(ProcessEvent.class, name);
+    }
+  }
+
+  /** The {@code "action"} of a message on {@link #SIGNALS}: what the caught signal did. */
+  public enum SignalAction implements WireNamed {
+    /** Triggered the command {@code stop}. */
+    STOP,
+    /** Triggered the command {@code drain}. */
+    DRAIN,
+    /** Triggered the command {@code resume}. */
+    RESUME,
+    /** Triggered the command {@code reload}. */
+    RELOAD,
+    /** Nothing: the signal is mapped to {@code ignore}, or caught only to be passed on to child processes. */
+    NONE,
+    /**
+     * Nothing: the same signal came again within {@code lifecycle.signalDebounce}; listeners that
+     * pass signals on (the process manager) skip it too.
+     */
+    DUPLICATE;
+
+    /** The command this action triggers, if it triggers one. */
+    public Optional<LifecycleCommand> command() {
+      return LifecycleCommand.fromWire(wireName()).filter(LifecycleCommand::changesState);
+    }
+
+    /** The action of a wire name, if there is one. */
+    public static Optional<SignalAction> fromWire(String name) {
+      return WireNamed.fromWire(SignalAction.class, name);
+    }
+  }
+
+  /** The {@code "outcome"} of a {@link LifecycleEvent#RELOAD} event. */
+  public enum ReloadOutcome implements WireNamed {
+    /** Every participant applied the new configuration (or left). */
+    DONE,
+    /** Some participant failed or did not answer; the others applied it. */
+    PARTIAL,
+    /** The new configuration could not be read or is invalid: nothing changed. */
+    FAILED
+  }
+}

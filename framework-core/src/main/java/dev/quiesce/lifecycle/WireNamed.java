@@ -1,0 +1,27 @@
+package dev.quiesce.lifecycle;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A constant of the event-bus contract with its name on the wire: the enum constant's name in
+ * lower case with {@code -} for {@code _} ({@code PHASE_START} is {@code phase-start}). Implemented
+ * by the enums of {@link EventBusContract}, {@link LifecycleCommand}, {@link Trigger},
+ * {@link Outcome} and {@link StopOutcome}.
+ */
+public interface WireNamed {
+
+  /** The enum constant's name (every implementation is an enum). */
+  String name();
+
+  /** The name in JSON messages: {@code phase-start}. */
+  default String wireName() {
+    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The constant of {@code type} whose {@link #wireName()} is {@code name}, if there is one; never throws. */
+  static <E extends Enum<E> & WireNamed> Optional<E> fromWire(Class<E> type, String name) {
+    return Arrays.stream(type.getEnumConstants()).filter(e -> e.wireName().equals(name)).findFirst();
+  }
+}
