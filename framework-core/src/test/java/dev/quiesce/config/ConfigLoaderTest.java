@@ -93,4 +93,43 @@ class ConfigLoaderTest {
         Map.of("QUIESCE_LIFECYCLE_SHUTDOWNTIMEOUT", "soon"), props()).load());
     assertThat(failure).hasMessageContaining("lifecycle.shutdownTimeout: \"soon\" is not a duration");
   }
+
+  @Test
+  void aConfigPathThatIsADirectoryAFifoOrADeviceSaysWhatItIsInsteadOfNoSuchFile(Vertx vertx) throws Exception {
+    Path directory = Files.createDirectory(dir.resolve("conf.d"));
+    assertThat(Await.failure(new ConfigLoader(vertx, directory.toString(), Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--config " + directory + " is a directory, not a file");
+
+    Path fifo = dir.resolve("config.fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+    assertThat(Await.failure(new ConfigLoader(vertx, fifo.toString(), Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--config " + fifo + " is a named pipe (FIFO), not a file");
+
+    assertThat(Await.failure(new ConfigLoader(vertx, "/dev/null", Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--config /dev/null is a device, not a file");
+  }
+
+  @Test
+  void aStringLongerThanTheParsersLimitIsNamedWithItsPathAndTheLimit(Vertx vertx) throws Exception {
+    int limit = com.fasterxml.jackson.core.StreamReadConstraints.defaults().getMaxStringLength();
+    Path f = dir.resolve("big.json");
+    try (java.io.Writer w = Files.newBufferedWriter(f)) {
+      w.write("{\"app\": {\"note\": \"");
+      char[] chunk = new char[1 << 16];
+      java.util.Arrays.fill(chunk, 'x');
+      for (long written = 0; written <= limit; written += chunk.length) {
+        w.write(chunk);
+      }
+      w.write("\"}}");
+    }
+
+    Throwable failure = Await.failure(new ConfigLoader(vertx, f.toString(), Map.of(), props()).load());
+
+    assertThat(failure).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(f + ": the string at app.note is longer than the parser's limit of " + limit
+            + " characters")
+        .hasMessageNotContaining("not valid JSON").hasMessageNotContaining("StreamReadConstraints");
+  }
 }
