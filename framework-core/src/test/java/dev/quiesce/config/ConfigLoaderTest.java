@@ -132,4 +132,26 @@ class ConfigLoaderTest {
             + " characters")
         .hasMessageNotContaining("not valid JSON").hasMessageNotContaining("StreamReadConstraints");
   }
+
+  @Test
+  void aReportFileThatCannotBeWrittenIsRefusedAtLoadNotFoundAtStop(Vertx vertx) throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("plain.txt"), "x");
+    Map<String, String> refused = Map.of(
+        dir.resolve("missing/report.json").toString(), "the directory " + dir.resolve("missing") + " does not exist",
+        notADirectory.resolve("report.json").toString(), notADirectory + " is not a directory",
+        dir.toString(), "is a directory; name a file in it",
+        "/proc/quiesce-report.json", "cannot be written in /proc");
+    for (Map.Entry<String, String> c : refused.entrySet()) {
+      Throwable failure = Await.failure(new ConfigLoader(vertx, null, Map.of("QUIESCE_LIFECYCLE_REPORTFILE", c.getKey()),
+          props()).load());
+      assertThat(failure).as(c.getKey()).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("lifecycle.reportFile: ").hasMessageContaining(c.getValue());
+    }
+    String writable = dir.resolve("report.json").toString();
+    assertThat(Await.result(new ConfigLoader(vertx, null, Map.of("QUIESCE_LIFECYCLE_REPORTFILE", writable), props())
+        .load()).config().getJsonObject("lifecycle").getString("reportFile")).isEqualTo(writable);
+    try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+      assertThat(left).as("the check leaves nothing behind").containsExactlyInAnyOrder(notADirectory);
+    }
+  }
 }

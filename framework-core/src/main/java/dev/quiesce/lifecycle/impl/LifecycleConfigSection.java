@@ -1,12 +1,25 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.ConfigSection;
 import dev.quiesce.lifecycle.LifecycleConfig;
 
-/** The {@code lifecycle} section, found by the launcher through {@link java.util.ServiceLoader}. */
+/**
+ * The {@code lifecycle} section, found by the launcher through {@link java.util.ServiceLoader}. Beyond
+ * the rules of {@link LifecycleConfigParser}, a loaded configuration (at start and at each reload)
+ * must name a {@code reportFile} that can be written: a report that cannot be written is refused
+ * then, not found at the end of a stop.
+ */
 public final class LifecycleConfigSection extends ConfigSection {
 
   public LifecycleConfigSection() {
-    super(LifecycleConfig.SECTION, LifecycleConfigParser::defaultsJson, LifecycleConfigParser::parse);
+    super(LifecycleConfig.SECTION, LifecycleConfigParser::defaultsJson, LifecycleConfigSection::read);
+  }
+
+  private static LifecycleConfig read(ConfigReader root) {
+    LifecycleConfig config = LifecycleConfigParser.parse(root);
+    config.reportFile().map(ReportFile::whyNotWritable).ifPresent(why ->
+        root.object(LifecycleConfig.SECTION).problem("reportFile", why));
+    return config;
   }
 }
