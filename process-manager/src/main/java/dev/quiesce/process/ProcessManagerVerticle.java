@@ -110,7 +110,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
       supervisor = new Supervisor(vertx, context, launcher, config, i.swept(),
           options.getDescendantScanInterval().toMillis());
       Supervisor sup = supervisor;
-      haltHook = HaltHooks.add(sup::killAllNow);
+      haltHook = HaltHooks.of(vertx).add(sup::killAllNow);
       Commands commands = new Commands(sup);
       consumers.add(vertx.eventBus().<Object>consumer(ProcessAddresses.COMMANDS, commands::handle));
       consumers.add(vertx.eventBus().<Object>consumer(LifecycleAddresses.SIGNALS, m -> {
@@ -150,7 +150,7 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
   /** Stops listening, ends the guardian and deletes the record file; completes when done. */
   private Future<Void> release() {
     if (haltHook != null) {
-      HaltHooks.remove(haltHook);
+      HaltHooks.of(vertx).remove(haltHook);
     }
     consumers.forEach(MessageConsumer::unregister);
     if (supervisor != null) {

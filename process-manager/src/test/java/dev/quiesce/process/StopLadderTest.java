@@ -107,7 +107,7 @@ class StopLadderTest extends ProcessTestBase {
     ChildFixture.await("3 children and 3 grandchildren", Duration.ofSeconds(5), () -> children.byRole().size() == 6);
 
     long t0 = System.nanoTime();
-    HaltHooks.runAll();
+    HaltHooks.of(vertx).runAll();
     assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(500);
 
     ChildFixture.await("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
