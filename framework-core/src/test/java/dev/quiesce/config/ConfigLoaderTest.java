@@ -154,4 +154,18 @@ class ConfigLoaderTest {
       assertThat(left).as("the check leaves nothing behind").containsExactlyInAnyOrder(notADirectory);
     }
   }
+
+  @Test
+  void nestingBeyondTheParsersLimitSaysSoWithTheLimitAndWhere(Vertx vertx) throws Exception {
+    int limit = com.fasterxml.jackson.core.StreamReadConstraints.defaults().getMaxNestingDepth();
+    Path f = file("{\"app\":" + "[".repeat(limit + 5) + "]".repeat(limit + 5) + "}");
+
+    Throwable failure = Await.failure(new ConfigLoader(vertx, f.toString(), Map.of(), props()).load());
+
+    assertThat(failure).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(f + ": objects and arrays are nested deeper than the parser's limit of " + limit
+            + " (at line 1, column ")
+        .hasMessageNotContaining("StreamReadConstraints");
+    assertThat(failure.getMessage()).hasSizeLessThan(300);
+  }
 }

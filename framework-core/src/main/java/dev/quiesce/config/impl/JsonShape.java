@@ -1,6 +1,7 @@
 package dev.quiesce.config.impl;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
@@ -17,6 +18,8 @@ import java.util.Deque;
 public final class JsonShape {
 
   private static final JsonFactory FACTORY = new JsonFactory();
+  /** A path longer than this (deep nesting) is cut: a message names a place, it does not dump it. */
+  private static final int MAX_PATH = 120;
 
   private JsonShape() {
   }
@@ -68,8 +71,10 @@ public final class JsonShape {
           + parser.streamReadConstraints().getMaxNumberLength();
     }
     if (message.startsWith("Document nesting depth")) {
+      JsonLocation at = parser.currentLocation();
       return "objects and arrays are nested deeper than the parser's limit of "
-          + parser.streamReadConstraints().getMaxNestingDepth() + " at " + (path.isEmpty() ? "the top level" : path);
+          + parser.streamReadConstraints().getMaxNestingDepth() + " (at line " + at.getLineNr() + ", column "
+          + at.getColumnNr() + ")";
     }
     return where + " is beyond the parser's limits: " + message;
   }
@@ -91,7 +96,7 @@ public final class JsonShape {
       }
       out.append(part);
     }
-    return out.toString();
+    return out.length() > MAX_PATH ? out.substring(0, MAX_PATH) + "…" : out.toString();
   }
 
   private static String kind(JsonToken token) {
