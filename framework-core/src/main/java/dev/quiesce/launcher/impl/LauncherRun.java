@@ -264,8 +264,12 @@ public final class LauncherRun {
     closeVertx(remaining(report));
   }
 
+  /** Runs the halt hooks of this run's Vert.x (never another's), then halts with the exit code. */
   private void halt() {
-    HaltHooks.of(vertx).runAll();
+    Vertx v = vertx;
+    if (v != null) {
+      HaltHooks.of(v).runAll();
+    }
     LOG.error("halting the JVM with exit code {}", exitCode.get());
     Runtime.getRuntime().halt(exitCode.get());
   }
