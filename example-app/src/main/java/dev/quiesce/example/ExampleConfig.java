@@ -1,6 +1,7 @@
 package dev.quiesce.example;
 
 import dev.quiesce.config.ConfigReader;
+import dev.quiesce.config.Durations;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
@@ -15,8 +16,12 @@ public record ExampleConfig(Duration maxWork, Duration workersTimeout) {
 
   public static final String SECTION = "example";
 
+  private static final Duration MAX_WORK = Duration.ofSeconds(60);
+  private static final Duration WORKERS_TIMEOUT = Duration.ofSeconds(2);
+
   static JsonObject defaultsJson() {
-    return new JsonObject().put(SECTION, new JsonObject().put("maxWork", "60s").put("workersTimeout", "2s"));
+    return new JsonObject().put(SECTION, new JsonObject().put("maxWork", Durations.format(MAX_WORK))
+        .put("workersTimeout", Durations.format(WORKERS_TIMEOUT)));
   }
 
   /** Reads the section; problems go to {@code root}. */
@@ -24,8 +29,8 @@ public record ExampleConfig(Duration maxWork, Duration workersTimeout) {
     ConfigReader r = root.object(SECTION);
     r.allowOnly(ConfigReader.keys("maxWork", "workersTimeout"));
     return new ExampleConfig(
-        r.duration("maxWork", Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(1)),
-        r.duration("workersTimeout", Duration.ofSeconds(2), Duration.ofMillis(1), Duration.ofMinutes(1)));
+        r.duration("maxWork", MAX_WORK, Duration.ZERO, Duration.ofHours(1)),
+        r.duration("workersTimeout", WORKERS_TIMEOUT, Duration.ofMillis(1), Duration.ofMinutes(1)));
   }
 
   /** @throws dev.quiesce.config.ConfigException naming every problem */

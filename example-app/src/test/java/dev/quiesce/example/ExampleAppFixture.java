@@ -54,9 +54,14 @@ final class ExampleAppFixture implements AutoCloseable {
   }
 
   ExampleAppFixture start() throws IOException {
+    return start(Path.of(System.getProperty("java.home")));
+  }
+
+  /** Starts the fat jar with the JDK in {@code javaHome}. */
+  ExampleAppFixture start(Path javaHome) throws IOException {
     Path file = dir.resolve("config.json");
     Files.writeString(file, config.encodePrettily());
-    app = JvmProcess.startJar(dir, List.of("-Xmx256m"), Path.of(System.getProperty("example.jar")),
+    app = JvmProcess.startJar(javaHome, dir, List.of("-Xmx256m"), Path.of(System.getProperty("example.jar")),
         List.of("--config", file.toString()), Map.of());
     app.awaitLine(STARTED, START);
     return this;

@@ -1,5 +1,7 @@
 package dev.quiesce.config;
 
+import dev.quiesce.config.impl.FileKinds;
+import dev.quiesce.config.impl.JsonShape;
 import dev.quiesce.config.impl.Overrides;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
@@ -7,8 +9,6 @@ import io.vertx.config.ConfigStoreOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,10 +115,17 @@ public final class ConfigLoader {
   }
 
   private Future<JsonObject> readFile() {
-    boolean exists = Files.isRegularFile(Path.of(file));
-    if (!exists) {
+    Path path = Path.of(file);
+    if (!Files.exists(path)) {
       return explicit
           ? Future.failedFuture(new ConfigException("", "--config " + file + ": no such file"))
+          : Future.succeededFuture(null);
+    }
+    if (!Files.isRegularFile(path)) {
+      // a FIFO would block the read, a device would be read as JSON: say what the path names instead
+      return explicit
+          ? Future.failedFuture(new ConfigException("", "--config " + file + " is " + FileKinds.describe(path)
+              + ", not a file"))
           : Future.succeededFuture(null);
     }
     ConfigStoreOptions store = new ConfigStoreOptions().setType("file").setFormat("json")
@@ -135,28 +142,17 @@ public final class ConfigLoader {
 
   /**
    * What is wrong with the file. vertx-config answers only "Failed to decode" for a file that is
-   * valid JSON but not an object ({@code [...]}, {@code "text"}, {@code 42}, {@code null}): such a
-   * file is read again to say so, rather than calling valid JSON invalid.
+   * valid JSON but not an object ({@code [...]}, {@code "text"}, {@code 42}, {@code null}), and names
+   * a Jackson method when a string is longer than the parser allows: such a file is read again with
+   * {@link JsonShape} to say what is wrong in the user's terms, rather than calling valid JSON invalid.
    */
   private Future<String> explain(Throwable err) {
     String described = describe(err);
     if (!described.startsWith("not valid JSON")) {
       return Future.succeededFuture(described);
     }
-    return vertx.fileSystem().readFile(file).map(content -> {
-      Object value;
-      try {
-        value = Json.decodeValue(content);
-      } catch (DecodeException e) {
-        return described;
-      }
-      if (value instanceof JsonObject) {
-        return described;
-      }
-      String kind = value == null ? "null" : value instanceof JsonArray ? "an array"
-          : value instanceof String ? "a string" : value instanceof Boolean ? "a boolean" : "a number";
-      return "the top level must be a JSON object ({…}), not " + kind;
-    }).otherwise(described);
+    return vertx.fileSystem().readFile(file).map(content -> JsonShape.whyNotAnObject(content.getBytes(), described))
+        .otherwise(described);
   }
 
   private static String describe(Throwable err) {

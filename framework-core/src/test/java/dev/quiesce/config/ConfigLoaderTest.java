@@ -93,4 +93,79 @@ class ConfigLoaderTest {
         Map.of("QUIESCE_LIFECYCLE_SHUTDOWNTIMEOUT", "soon"), props()).load());
     assertThat(failure).hasMessageContaining("lifecycle.shutdownTimeout: \"soon\" is not a duration");
   }
+
+  @Test
+  void aConfigPathThatIsADirectoryAFifoOrADeviceSaysWhatItIsInsteadOfNoSuchFile(Vertx vertx) throws Exception {
+    Path directory = Files.createDirectory(dir.resolve("conf.d"));
+    assertThat(Await.failure(new ConfigLoader(vertx, directory.toString(), Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--config " + directory + " is a directory, not a file");
+
+    Path fifo = dir.resolve("config.fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+    assertThat(Await.failure(new ConfigLoader(vertx, fifo.toString(), Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--config " + fifo + " is a named pipe (FIFO), not a file");
+
+    assertThat(Await.failure(new ConfigLoader(vertx, "/dev/null", Map.of(), props()).load()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--config /dev/null is a device, not a file");
+  }
+
+  @Test
+  void aStringLongerThanTheParsersLimitIsNamedWithItsPathAndTheLimit(Vertx vertx) throws Exception {
+    int limit = com.fasterxml.jackson.core.StreamReadConstraints.defaults().getMaxStringLength();
+    Path f = dir.resolve("big.json");
+    try (java.io.Writer w = Files.newBufferedWriter(f)) {
+      w.write("{\"app\": {\"note\": \"");
+      char[] chunk = new char[1 << 16];
+      java.util.Arrays.fill(chunk, 'x');
+      for (long written = 0; written <= limit; written += chunk.length) {
+        w.write(chunk);
+      }
+      w.write("\"}}");
+    }
+
+    Throwable failure = Await.failure(new ConfigLoader(vertx, f.toString(), Map.of(), props()).load());
+
+    assertThat(failure).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(f + ": the string at app.note is longer than the parser's limit of " + limit
+            + " characters")
+        .hasMessageNotContaining("not valid JSON").hasMessageNotContaining("StreamReadConstraints");
+  }
+
+  @Test
+  void aReportFileThatCannotBeWrittenIsRefusedAtLoadNotFoundAtStop(Vertx vertx) throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("plain.txt"), "x");
+    Map<String, String> refused = Map.of(
+        dir.resolve("missing/report.json").toString(), "the directory " + dir.resolve("missing") + " does not exist",
+        notADirectory.resolve("report.json").toString(), notADirectory + " is not a directory",
+        dir.toString(), "is a directory; name a file in it",
+        "/proc/quiesce-report.json", "cannot be written in /proc");
+    for (Map.Entry<String, String> c : refused.entrySet()) {
+      Throwable failure = Await.failure(new ConfigLoader(vertx, null, Map.of("QUIESCE_LIFECYCLE_REPORTFILE", c.getKey()),
+          props()).load());
+      assertThat(failure).as(c.getKey()).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("lifecycle.reportFile: ").hasMessageContaining(c.getValue());
+    }
+    String writable = dir.resolve("report.json").toString();
+    assertThat(Await.result(new ConfigLoader(vertx, null, Map.of("QUIESCE_LIFECYCLE_REPORTFILE", writable), props())
+        .load()).config().getJsonObject("lifecycle").getString("reportFile")).isEqualTo(writable);
+    try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+      assertThat(left).as("the check leaves nothing behind").containsExactlyInAnyOrder(notADirectory);
+    }
+  }
+
+  @Test
+  void nestingBeyondTheParsersLimitSaysSoWithTheLimitAndWhere(Vertx vertx) throws Exception {
+    int limit = com.fasterxml.jackson.core.StreamReadConstraints.defaults().getMaxNestingDepth();
+    Path f = file("{\"app\":" + "[".repeat(limit + 5) + "]".repeat(limit + 5) + "}");
+
+    Throwable failure = Await.failure(new ConfigLoader(vertx, f.toString(), Map.of(), props()).load());
+
+    assertThat(failure).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(f + ": objects and arrays are nested deeper than the parser's limit of " + limit
+            + " (at line 1, column ")
+        .hasMessageNotContaining("StreamReadConstraints");
+    assertThat(failure.getMessage()).hasSizeLessThan(300);
+  }
 }

@@ -25,7 +25,7 @@ class LifecycleConfigValidationTest {
   @Test
   void defaultsAreTheDesignedStopPlan() {
     LifecycleConfig config = LifecycleConfig.defaults();
-    assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(35));
     assertThat(config.phases()).extracting(p -> p.name() + "=" + Durations.format(p.timeout()))
         .containsExactly("announce=0s", "drain=20s", "terminate=10s", "close=5s");
     assertThat(config.signals()).containsEntry("TERM", "stop").containsEntry("INT", "stop")

@@ -286,4 +286,15 @@ class LauncherEndToEndTest {
       assertThat(app.awaitExit(Duration.ofSeconds(20))).isZero();
     }
   }
+
+  @Test
+  void aReportFileThatCannotBeWrittenIsRefusedAtStartWithExit78() throws Exception {
+    JsonObject config = base();
+    config.getJsonObject("lifecycle").put("reportFile", dir.resolve("no-such-dir/report.json").toString());
+    try (JvmProcess app = start(config)) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.INVALID_CONFIG);
+      assertThat(app.output()).contains("lifecycle.reportFile: cannot be written: the directory "
+          + dir.resolve("no-such-dir") + " does not exist").doesNotContain("quiesce started");
+    }
+  }
 }

@@ -269,7 +269,7 @@ class LifecycleCoordinatorTest {
 
   @Test
   void reloadWithAnInvalidConfigurationKeepsTheOldOneAndSaysWhy(Vertx vertx) {
-    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "1s"));
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "1s").put("shutdownTimeout", "30s"));
     f.coordinator.reloadWith(() -> Future.failedFuture(
         new ConfigException("lifecycle.shutdownTimeout", "\"5 sec\" is not a duration")));
     f.deploy();
@@ -371,7 +371,7 @@ class LifecycleCoordinatorTest {
 
   @Test
   void statusShowsTheCurrentPhaseAndTimeLeftDuringAStop(Vertx vertx) {
-    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "5s")).deploy();
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "5s").put("shutdownTimeout", "30s")).deploy();
     RecordingParticipant slow = f.participant("slow", "drain").delay("drain", 800);
     f.command("stop");
     Await.until("drain has begun", Duration.ofSeconds(5), () -> slow.heardNames().contains("drain"));

@@ -48,15 +48,25 @@ public final class JvmProcess implements AutoCloseable {
     return startCommand(dir, command, env);
   }
 
-  /** Starts {@code java -jar jar}. */
+  /** Starts {@code java -jar jar} with the JDK that runs the tests. */
   public static JvmProcess startJar(Path dir, List<String> jvmArgs, Path jar, List<String> args,
       Map<String, String> env) throws IOException {
     return startCommand(dir, command(jvmArgs, List.of("-jar", jar.toString()), args), env);
   }
 
+  /** Starts {@code java -jar jar} with the JDK in {@code javaHome}. */
+  public static JvmProcess startJar(Path javaHome, Path dir, List<String> jvmArgs, Path jar, List<String> args,
+      Map<String, String> env) throws IOException {
+    return startCommand(dir, command(javaHome, jvmArgs, List.of("-jar", jar.toString()), args), env);
+  }
+
   private static List<String> command(List<String> jvmArgs, List<String> what, List<String> args) {
+    return command(Path.of(System.getProperty("java.home")), jvmArgs, what, args);
+  }
+
+  private static List<String> command(Path javaHome, List<String> jvmArgs, List<String> what, List<String> args) {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin").resolve("java").toString());
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-Xshare:auto");
     command.addAll(jvmArgs);

@@ -12,21 +12,11 @@ import java.util.TreeSet;
  * {@code META-INF/services/dev.quiesce.config.ConfigSection}: defaults to no groups, validates every
  * group, and asks the signal bridge to catch every signal a group propagates.
  */
-public final class ProcessesConfigSection implements ConfigSection {
+public final class ProcessesConfigSection extends ConfigSection {
 
-  @Override
-  public String name() {
-    return ProcessesConfig.SECTION;
-  }
-
-  @Override
-  public JsonObject defaults() {
-    return new JsonObject().put(ProcessesConfig.SECTION, new JsonArray());
-  }
-
-  @Override
-  public void validate(ConfigReader root) {
-    ProcessesConfig.read(root);
+  public ProcessesConfigSection() {
+    super(ProcessesConfig.SECTION, () -> new JsonObject().put(ProcessesConfig.SECTION, new JsonArray()),
+        ProcessesConfig::read);
   }
 
   /**

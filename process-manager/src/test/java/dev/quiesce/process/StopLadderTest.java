@@ -108,7 +108,7 @@ class StopLadderTest extends ProcessTestBase {
     Await.until("3 children and 3 grandchildren", Duration.ofSeconds(5), () -> children.byRole().size() == 6);
 
     long t0 = System.nanoTime();
-    HaltHooks.runAll();
+    HaltHooks.of(vertx).runAll();
     assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(500);
 
     Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());

@@ -24,6 +24,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -33,7 +34,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One run of an application: from the command line to the exit code. */
+/**
+ * One run of an application, from the command line to the exit code, as a chain of named steps
+ * (the way Vert.x chains its own close): read the command line, load the configuration, start
+ * Vert.x and the coordinator, catch signals, start the application, announce the start, then await
+ * the stop and close Vert.x. Each step either lets the run go on (an empty result) or ends it with
+ * an exit code; the last one always gives the exit code.
+ */
 public final class LauncherRun {
 
   private static final Logger LOG = LoggerFactory.getLogger("quiesce.launcher");
@@ -45,6 +52,12 @@ public final class LauncherRun {
   private final AtomicInteger exitCode = new AtomicInteger(ExitCodes.FORCED);
   private volatile LifecycleCoordinator coordinator;
   private volatile Vertx vertx;
+  // what the steps hand on to the next, each set once by the step that makes it
+  private long started;
+  private CommandLine commandLine;
+  private LoadedConfig loaded;
+  private LifecycleConfig lifecycle;
+  private SignalBridge.Installed signals;
 
   public LauncherRun(String[] args, QuiesceApplication app) {
     this.args = args.clone();
@@ -53,29 +66,56 @@ public final class LauncherRun {
 
   /** Runs until the application has stopped; returns the exit code. */
   public int run() {
-    long started = System.nanoTime();
-    CommandLine commandLine;
+    started = System.nanoTime();
+    return readCommandLine()
+        .or(this::loadConfiguration)
+        .or(this::startVertxAndCoordinator)
+        .or(this::catchSignals)
+        .or(this::startApplication)
+        .or(this::announceStart)
+        .orElseGet(this::awaitStopAndCloseVertx);
+  }
+
+  private static Optional<Integer> goOn() {
+    return Optional.empty();
+  }
+
+  private static Optional<Integer> exit(int code) {
+    return Optional.of(code);
+  }
+
+  /** The arguments; a usage error ends the run with 2, {@code --help} with 0 after the usage. */
+  private Optional<Integer> readCommandLine() {
     try {
       commandLine = CommandLine.parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.println(CommandLine.USAGE);
-      return ExitCodes.USAGE;
+      return exit(ExitCodes.USAGE);
     }
     if (commandLine.help()) {
       System.out.println(CommandLine.USAGE);
-      return ExitCodes.GRACEFUL;
+      return exit(ExitCodes.GRACEFUL);
     }
-    LoadedConfig loaded;
+    return goOn();
+  }
+
+  /** Every source, merged and validated; a problem ends the run with 78 before anything binds or spawns. */
+  private Optional<Integer> loadConfiguration() {
     try {
       loaded = loadConfig(commandLine.configFile());
     } catch (ConfigException e) {
       System.err.println(e.getMessage());
       LOG.error("{}", e.getMessage());
-      return ExitCodes.INVALID_CONFIG;
+      return exit(ExitCodes.INVALID_CONFIG);
     }
+    lifecycle = LifecycleConfig.from(loaded.config());
+    return goOn();
+  }
+
+  /** Vert.x with every contributor's options, and the coordinator deployed; a failure ends the run with 1. */
+  private Optional<Integer> startVertxAndCoordinator() {
     JsonObject config = loaded.config();
-    LifecycleConfig lifecycle = LifecycleConfig.from(config);
     try {
       VertxOptions options = new VertxOptions();
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
@@ -87,19 +127,32 @@ public final class LauncherRun {
           .onStopStarted(deadline -> Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt));
       await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
           Duration.ofSeconds(10));
+      return goOn();
     } catch (Exception e) {
       LOG.error("could not start Vert.x and the lifecycle coordinator", e);
       closeVertx(Duration.ofSeconds(2));
-      return ExitCodes.STARTUP_FAILURE;
+      return exit(ExitCodes.STARTUP_FAILURE);
     }
-    SignalBridge bridge = SignalBridge.start(vertx, coordinator, lifecycle.signals(), signalsToPassOn(config),
-        lifecycle.signalDebounce());
-    SignalBridge.Installed signals = bridge.installed();
+  }
+
+  /** The signal bridge and the JVM shutdown hook: from here on, every trigger reaches the coordinator. */
+  private Optional<Integer> catchSignals() {
+    SignalBridge bridge = SignalBridge.start(vertx, coordinator, lifecycle.signals(),
+        signalsToPassOn(loaded.config()), lifecycle.signalDebounce());
+    signals = bridge.installed();
     coordinator.onReload((applied, whole) -> remapSignals(bridge, applied, whole));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
+    return goOn();
+  }
 
+  /**
+   * The application's own start, bounded by {@code startTimeout}. A stop that ends first, or a start
+   * that fails because a stop began, ends the run with the stop's exit code; any other failure stops
+   * what did start and ends the run with 1.
+   */
+  private Optional<Integer> startApplication() {
     try {
-      Future<?> given = app.start(new AppContext(vertx, config, coordinator));
+      Future<?> given = app.start(new AppContext(vertx, loaded.config(), coordinator));
       Future<?> start = given == null ? Future.succeededFuture() : given;
       awaitStartOrStop(start, lifecycle.startTimeout());
       if (!start.isComplete()) {
@@ -110,11 +163,12 @@ public final class LauncherRun {
             report.reason());
         exitCode.set(code);
         closeVertx(CLOSE_GRACE);
-        return code;
+        return exit(code);
       }
       if (start.failed()) {
         throw new ExecutionException(start.cause());
       }
+      return goOn();
     } catch (Exception e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       if (coordinator.state() == LifecycleState.STOPPING || coordinator.state() == LifecycleState.STOPPED) {
@@ -122,7 +176,7 @@ public final class LauncherRun {
         LOG.info("the application did not finish starting because a stop began: {}", cause.toString());
         StopReport report = awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
         closeVertx(remaining(report));
-        return ExitCodes.of(report);
+        return exit(ExitCodes.of(report));
       }
       LOG.error("the application failed to start: {}", cause instanceof TimeoutException
           ? "it did not start within " + lifecycle.startTimeout().toMillis() + " ms" : cause.toString(), cause);
@@ -130,8 +184,12 @@ public final class LauncherRun {
       coordinator.trigger(LifecycleCommand.STOP, Trigger.STARTUP_FAILURE, String.valueOf(cause.getMessage()));
       awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
       closeVertx(CLOSE_GRACE.multipliedBy(4));
-      return ExitCodes.STARTUP_FAILURE;
+      return exit(ExitCodes.STARTUP_FAILURE);
     }
+  }
+
+  /** RUNNING, and the start line with the plan and its warnings; none when a stop already runs. */
+  private Optional<Integer> announceStart() {
     LifecycleState now = coordinator.state();
     if (now == LifecycleState.STOPPING || now == LifecycleState.STOPPED) {
       LOG.info("the application finished starting while a stop runs: no start line; it stops with the rest");
@@ -140,7 +198,11 @@ public final class LauncherRun {
       LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
           loaded.sources(), lifecycle, signals));
     }
+    return goOn();
+  }
 
+  /** Waits for the stop (however triggered), closes Vert.x within what is left; the report's exit code. */
+  private int awaitStopAndCloseVertx() {
     StopReport report = awaitQuietly(coordinator.stopped(), null);
     int code = ExitCodes.of(report);
     exitCode.set(code);
@@ -217,8 +279,12 @@ public final class LauncherRun {
     closeVertx(remaining(report));
   }
 
+  /** Runs the halt hooks of this run's Vert.x (never another's), then halts with the exit code. */
   private void halt() {
-    HaltHooks.runAll();
+    Vertx v = vertx;
+    if (v != null) {
+      HaltHooks.of(v).runAll();
+    }
     LOG.error("halting the JVM with exit code {}", exitCode.get());
     Runtime.getRuntime().halt(exitCode.get());
   }

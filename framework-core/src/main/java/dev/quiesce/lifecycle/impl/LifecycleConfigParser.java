@@ -2,6 +2,7 @@ package dev.quiesce.lifecycle.impl;
 
 import dev.quiesce.config.ConfigLoader;
 import dev.quiesce.config.ConfigReader;
+import dev.quiesce.config.Durations;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,27 +29,43 @@ public final class LifecycleConfigParser {
   private static final Pattern PHASE_NAME = Pattern.compile("[a-z][a-zA-Z0-9-]{0,39}");
   private static final Duration MAX_DEADLINE = Duration.ofHours(24);
 
+  // Each default is written once, here; the defaults' JSON and the reader both use it.
+  /** Room for the default phases' budgets (0 s + 20 s + 10 s + 5 s): the default plan fits its deadline. */
+  static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(35);
+  static final List<PhaseSpec> PHASES = List.of(new PhaseSpec(Steps.ANNOUNCE, Duration.ZERO),
+      new PhaseSpec(Steps.DRAIN, Duration.ofSeconds(20)), new PhaseSpec(Steps.TERMINATE, Duration.ofSeconds(10)),
+      new PhaseSpec(Steps.CLOSE, Duration.ofSeconds(5)));
+  static final Duration RELOAD_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
+  static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration SIGNAL_DEBOUNCE = Duration.ofMillis(500);
+  static final Map<String, String> SIGNALS = orderedMap("TERM", "stop", "INT", "stop", "HUP", "reload");
+
   private LifecycleConfigParser() {
   }
 
   public static JsonObject defaultsJson() {
+    JsonArray phases = new JsonArray();
+    PHASES.forEach(p -> phases.add(new JsonObject().put("name", p.name()).put("timeout", Durations.format(p.timeout()))));
+    JsonObject signals = new JsonObject();
+    SIGNALS.forEach(signals::put);
     return new JsonObject().put(LifecycleConfig.SECTION, new JsonObject()
-        .put("shutdownTimeout", "30s")
-        .put("phases", new JsonArray()
-            .add(phase(Steps.ANNOUNCE, "0s"))
-            .add(phase(Steps.DRAIN, "20s"))
-            .add(phase(Steps.TERMINATE, "10s"))
-            .add(phase(Steps.CLOSE, "5s")))
-        .put("reloadTimeout", "30s")
-        .put("stepTimeout", "5s")
-        .put("startTimeout", "60s")
-        .put("signalDebounce", "500ms")
+        .put("shutdownTimeout", Durations.format(SHUTDOWN_TIMEOUT))
+        .put("phases", phases)
+        .put("reloadTimeout", Durations.format(RELOAD_TIMEOUT))
+        .put("stepTimeout", Durations.format(STEP_TIMEOUT))
+        .put("startTimeout", Durations.format(START_TIMEOUT))
+        .put("signalDebounce", Durations.format(SIGNAL_DEBOUNCE))
         .putNull("reportFile")
-        .put("signals", new JsonObject().put("TERM", "stop").put("INT", "stop").put("HUP", "reload")));
+        .put("signals", signals));
   }
 
-  private static JsonObject phase(String name, String timeout) {
-    return new JsonObject().put("name", name).put("timeout", timeout);
+  private static Map<String, String> orderedMap(String... keysAndValues) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      out.put(keysAndValues[i], keysAndValues[i + 1]);
+    }
+    return Collections.unmodifiableMap(out);
   }
 
   /** Reads the section of {@code root} over the defaults; problems go to {@code root}. */
@@ -60,13 +78,13 @@ public final class LifecycleConfigParser {
     }
     ConfigReader r = ConfigReader.at(section.path(), merged);
     r.allowOnly(KEYS);
-    Duration shutdownTimeout = r.duration("shutdownTimeout", Duration.ofSeconds(30), Duration.ofMillis(1),
+    Duration shutdownTimeout = r.duration("shutdownTimeout", SHUTDOWN_TIMEOUT, Duration.ofMillis(1),
         MAX_DEADLINE);
     List<PhaseSpec> phases = phases(r);
-    Duration reloadTimeout = r.duration("reloadTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), MAX_DEADLINE);
-    Duration stepTimeout = r.duration("stepTimeout", Duration.ofSeconds(5), Duration.ofMillis(1), MAX_DEADLINE);
-    Duration startTimeout = r.duration("startTimeout", Duration.ofSeconds(60), Duration.ofMillis(1), MAX_DEADLINE);
-    Duration signalDebounce = r.duration("signalDebounce", Duration.ofMillis(500), Duration.ZERO, Duration.ofMinutes(1));
+    Duration reloadTimeout = r.duration("reloadTimeout", RELOAD_TIMEOUT, Duration.ofMillis(1), MAX_DEADLINE);
+    Duration stepTimeout = r.duration("stepTimeout", STEP_TIMEOUT, Duration.ofMillis(1), MAX_DEADLINE);
+    Duration startTimeout = r.duration("startTimeout", START_TIMEOUT, Duration.ofMillis(1), MAX_DEADLINE);
+    Duration signalDebounce = r.duration("signalDebounce", SIGNAL_DEBOUNCE, Duration.ZERO, Duration.ofMinutes(1));
     Map<String, String> signals = signals(r);
     String reportFile = r.string("reportFile", null);
     if (reportFile != null && reportFile.isBlank()) {

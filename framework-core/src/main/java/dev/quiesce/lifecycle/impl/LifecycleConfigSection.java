@@ -3,23 +3,23 @@ package dev.quiesce.lifecycle.impl;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.ConfigSection;
 import dev.quiesce.lifecycle.LifecycleConfig;
-import io.vertx.core.json.JsonObject;
 
-/** The {@code lifecycle} section, found by the launcher through {@link java.util.ServiceLoader}. */
-public final class LifecycleConfigSection implements ConfigSection {
+/**
+ * The {@code lifecycle} section, found by the launcher through {@link java.util.ServiceLoader}. Beyond
+ * the rules of {@link LifecycleConfigParser}, a loaded configuration (at start and at each reload)
+ * must name a {@code reportFile} that can be written: a report that cannot be written is refused
+ * then, not found at the end of a stop.
+ */
+public final class LifecycleConfigSection extends ConfigSection {
 
-  @Override
-  public String name() {
-    return LifecycleConfig.SECTION;
+  public LifecycleConfigSection() {
+    super(LifecycleConfig.SECTION, LifecycleConfigParser::defaultsJson, LifecycleConfigSection::read);
   }
 
-  @Override
-  public JsonObject defaults() {
-    return LifecycleConfigParser.defaultsJson();
-  }
-
-  @Override
-  public void validate(ConfigReader root) {
-    LifecycleConfigParser.parse(root);
+  private static LifecycleConfig read(ConfigReader root) {
+    LifecycleConfig config = LifecycleConfigParser.parse(root);
+    config.reportFile().map(ReportFile::whyNotWritable).ifPresent(why ->
+        root.object(LifecycleConfig.SECTION).problem("reportFile", why));
+    return config;
   }
 }

@@ -107,7 +107,7 @@ public final class ProcessService {
       supervisor = new Supervisor(vertx, context, launcher, config, i.swept(),
           options.getDescendantScanInterval().toMillis());
       Supervisor sup = supervisor;
-      haltHook = HaltHooks.add(sup::killAllNow);
+      haltHook = HaltHooks.of(vertx).add(sup::killAllNow);
       listen(sup);
       List<Future<Void>> ready = new ArrayList<>();
       consumers.forEach(c -> ready.add(c.completion()));
@@ -153,7 +153,7 @@ public final class ProcessService {
   /** Stops listening, ends the guardian and deletes the record file; completes when done. */
   private Future<Void> release() {
     if (haltHook != null) {
-      HaltHooks.remove(haltHook);
+      HaltHooks.of(vertx).remove(haltHook);
     }
     consumers.forEach(MessageConsumer::unregister);
     if (supervisor != null) {
