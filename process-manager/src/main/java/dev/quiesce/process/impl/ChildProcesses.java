@@ -1,7 +1,8 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.signal.PosixSignal;
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.process.ProcessGroupConfig;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -145,7 +146,7 @@ final class ChildProcesses {
         String pids = members.stream().map(m -> Integer.toString(m.pid())).collect(Collectors.joining(","));
         log.warn("group {} instance {}: {} process(es) left in the process group of pid {} after it exited;"
             + " killed: {}", instance.groupName(), instance.index(), members.size(), c.pid, pids);
-        events.publish("stragglers-killed", Events.of(instance).put("pgid", c.pid).put("count", members.size())
+        events.publish(ProcessEvent.STRAGGLERS_KILLED, Events.of(instance).put("pgid", c.pid).put("count", members.size())
             .put("pids", new JsonArray(members.stream().map(ProcStat::pid).toList())));
         result.complete(members.size());
       }

@@ -1,5 +1,6 @@
 package dev.quiesce.process.impl;
 
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -153,7 +154,7 @@ final class Descendants {
         log.warn("group {} instance {}: pid {} ({}) left the process group of pid {} (setsid or setpgid): it does not"
             + " hear the group's signals; it is killed when the child has exited", i.groupName(), i.index(), k.pid(),
             k.command(), leader);
-        events.publish("escaped", Events.of(i).put("pid", leader).put("escapee", k.json()));
+        events.publish(ProcessEvent.ESCAPED, Events.of(i).put("pid", leader).put("escapee", k.json()));
       }
     }
   }
@@ -187,7 +188,7 @@ final class Descendants {
       if (!out.isEmpty()) {
         log.warn("group {} instance {}: {} process(es) that had left the process group of pid {} killed: {}",
             instance.groupName(), instance.index(), out.size(), c.pid, out.encode());
-        events.publish("escapees-killed", Events.of(instance).put("pid", c.pid).put("count", out.size())
+        events.publish(ProcessEvent.ESCAPEES_KILLED, Events.of(instance).put("pid", c.pid).put("count", out.size())
             .put("escapees", out));
       }
       return Future.succeededFuture(out);

@@ -1,6 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
@@ -14,8 +15,8 @@ final class Events {
   }
 
   /** Publishes {@code fields} with {@code "type"} and {@code "at"} (epoch ms) added. */
-  void publish(String type, JsonObject fields) {
-    JsonObject event = new JsonObject().put("type", type);
+  void publish(ProcessEvent type, JsonObject fields) {
+    JsonObject event = new JsonObject().put("type", type.wireName());
     event.mergeIn(fields);
     event.put("at", System.currentTimeMillis());
     bus.publish(EventBusContract.PROCESS_EVENTS, event);

@@ -1,7 +1,8 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.process.ProcessGroupConfig;
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.process.ProcessGroupConfig.Reload;
+import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -81,7 +82,7 @@ final class Group {
       if (droppedLines > 0) {
         e.put("droppedLines", droppedLines);
       }
-      ctx.events().publish("output", e);
+      ctx.events().publish(ProcessEvent.OUTPUT, e);
     }
   }
 
@@ -168,7 +169,7 @@ final class Group {
     ProcessGroupConfig.Restart r = config.restart();
     log.error("group {} is in crash-loop: {} restarts within {} ms; no more restarts until a reload or a start command",
         name(), recent, r.window().toMillis());
-    ctx.events().publish("crash-loop", new JsonObject().put("group", name()).put("restarts", recent)
+    ctx.events().publish(ProcessEvent.CRASH_LOOP, new JsonObject().put("group", name()).put("restarts", recent)
         .put("windowMs", r.window().toMillis()));
   }
 

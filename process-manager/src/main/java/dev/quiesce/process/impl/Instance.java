@@ -1,11 +1,12 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.signal.PosixSignal;
-import dev.quiesce.process.ProcessGroupConfig;
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.ReadyKind;
 import dev.quiesce.process.ProcessGroupConfig.Restart;
 import dev.quiesce.process.ProcessGroupConfig.RestartPolicy;
+import dev.quiesce.process.ProcessGroupConfig;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
@@ -192,7 +193,7 @@ final class Instance {
     child = c;
     lastError = null;
     ctx.children().track(c, this);
-    ctx.events().publish("started", Events.of(this).put("pid", c.pid));
+    ctx.events().publish(ProcessEvent.STARTED, Events.of(this).put("pid", c.pid));
     ctx.log().info("group {} instance {} started: pid {}", cfg.name(), index, c.pid);
     Readiness ready = Readiness.arm(ctx, this, c, cfg.ready());
     readiness = ready;
@@ -209,7 +210,7 @@ final class Instance {
     cancelReadiness();
     state = State.READY;
     readyAt = System.currentTimeMillis();
-    ctx.events().publish("ready", Events.of(this).put("pid", c.pid).put("afterMs", readyAt - c.startedAt));
+    ctx.events().publish(ProcessEvent.READY, Events.of(this).put("pid", c.pid).put("afterMs", readyAt - c.startedAt));
     if (readyWaiter != null) {
       readyWaiter.tryComplete();
     }
@@ -223,7 +224,7 @@ final class Instance {
     lastError = "not ready within " + after + " ms";
     ctx.log().error("group {} instance {} (pid {}) was not ready within {} ms: stopping it", group.name(), index, c.pid,
         after);
-    ctx.events().publish("ready-timeout", Events.of(this).put("pid", c.pid).put("afterMs", after));
+    ctx.events().publish(ProcessEvent.READY_TIMEOUT, Events.of(this).put("pid", c.pid).put("afterMs", after));
     failReadyWaiter(lastError);
     stopChild(LadderRun.NO_DEADLINE, false).onComplete(ar -> decideRestart(true));
   }
@@ -232,7 +233,7 @@ final class Instance {
     lastError = cause.getMessage();
     state = State.FAILED;
     ctx.log().error("{}", lastError);
-    ctx.events().publish("start-failed", Events.of(this).put("error", lastError));
+    ctx.events().publish(ProcessEvent.START_FAILED, Events.of(this).put("error", lastError));
     failReadyWaiter(lastError);
     decideRestart(true);
   }
@@ -256,7 +257,7 @@ final class Instance {
     reaped.onComplete(n -> {
       JsonObject exited = Reaped.putInto(Events.of(this).put("pid", c.pid).put("exit", exit)
           .put("expected", false).put("uptimeMs", uptime), n);
-      ctx.events().publish("exited", exited);
+      ctx.events().publish(ProcessEvent.EXITED, exited);
       ctx.log().warn("group {} instance {} (pid {}) exited on its own after {} ms: {}", group.name(), index, c.pid,
           uptime, exit.encode());
       decideRestart(!ExitStatus.isSuccess(exit));
@@ -285,7 +286,7 @@ final class Instance {
         spawn();
       }
     });
-    ctx.events().publish("restarting", Events.of(this).put("delayMs", next.delayMs())
+    ctx.events().publish(ProcessEvent.RESTARTING, Events.of(this).put("delayMs", next.delayMs())
         .put("attempt", next.attempt()).put("lastExit", lastExit).put("error", lastError));
     ctx.log().info("group {} instance {}: restart {} in {} ms", group.name(), index, next.attempt(),
         next.delayMs());

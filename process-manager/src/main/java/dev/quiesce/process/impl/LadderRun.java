@@ -1,5 +1,6 @@
 package dev.quiesce.process.impl;
 
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
@@ -50,9 +51,9 @@ final class LadderRun {
    * @return the child's stop result: its exit, the step that ended it, how long it took, whether it was forced
    */
   Future<JsonObject> start(boolean forced) {
-    ctx.events().publish("stopping", Events.of(instance).put("pid", child.pid));
+    ctx.events().publish(ProcessEvent.STOPPING, Events.of(instance).put("pid", child.pid));
     result.future().onSuccess(r -> {
-      ctx.events().publish("exited", Events.of(instance).mergeIn(r).put("expected", true));
+      ctx.events().publish(ProcessEvent.EXITED, Events.of(instance).mergeIn(r).put("expected", true));
       ctx.log().info("group {} instance {} (pid {}) stopped: {} after {} ms (step {})", instance.groupName(),
           instance.index(), r.getInteger("pid"), r.getValue("exit"), r.getLong("durationMs"), r.getString("step"));
     });

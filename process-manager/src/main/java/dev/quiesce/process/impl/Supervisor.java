@@ -1,9 +1,10 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.signal.PosixSignal;
+import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.process.impl.ChildRecords.Swept;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -56,7 +57,7 @@ public final class Supervisor {
     this.groupContext = new GroupContext(vertx, context, events, children, net, log, this::isRunning);
     config.groups().forEach(g -> groups.put(g.name(), new Group(groupContext, g)));
     for (Swept s : swept) {
-      events.publish("swept", sweptJson(s));
+      events.publish(ProcessEvent.SWEPT, sweptJson(s));
     }
   }
 
@@ -191,7 +192,7 @@ public final class Supervisor {
 
   /** Publishes the {@code signalled} event: {@code pids} of {@code group} got {@code signal}, from {@code source}. */
   void signalled(Group group, PosixSignal signal, JsonArray pids, String source) {
-    events.publish("signalled", new JsonObject().put("group", group.name()).put("signal", signal.name())
+    events.publish(ProcessEvent.SIGNALLED, new JsonObject().put("group", group.name()).put("signal", signal.name())
         .put("pids", pids).put("source", source));
   }
 
