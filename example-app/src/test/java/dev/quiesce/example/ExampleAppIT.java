@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -86,7 +87,7 @@ class ExampleAppIT {
       JvmProcess.Exit exit = f.app.stop("TERM", Duration.ofSeconds(40));
       assertThat(exit.code()).isEqualTo(ExitCodes.FORCED);
       long tookMs = exit.tookMs();
-      assertThat(tookMs).isGreaterThanOrEqualTo(1500).isLessThan(1500 + 10_000);
+      assertThat(tookMs).isGreaterThanOrEqualTo(1500).isLessThan(Timing.upTo(1500 + 10_000));
       assertThat(f.app.output()).contains("got TERM, ignoring it");
       JsonObject report = f.report();
       assertThat(report.getString("outcome")).isEqualTo("forced");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -90,7 +91,7 @@ class FaultsEndToEndTest {
       long tookMs = exit.tookMs();
 
       assertThat(code).as(app.output()).isEqualTo(ExitCodes.FORCED);
-      assertThat(tookMs).as("from TERM to exit").isGreaterThanOrEqualTo(2000).isLessThan(4000 + 1000);
+      assertThat(tookMs).as("from TERM to exit").isGreaterThanOrEqualTo(2000).isLessThan(Timing.upTo(4000 + 1000));
       assertThat(app.output()).contains("TESTAPP blocker block in terminate")
           .doesNotContain("TESTAPP blocker unblocked")
           .doesNotContain("the watchdog ends the process");
@@ -102,7 +103,7 @@ class FaultsEndToEndTest {
       JsonObject blocker = outcome(report, "terminate", "blocker");
       assertThat(blocker.getString("outcome")).isEqualTo("timed-out");
       assertThat(blocker.getLong("durationMs")).as("the terminate phase ended at its budget")
-          .isGreaterThanOrEqualTo(1000).isLessThan(1000 + 500);
+          .isGreaterThanOrEqualTo(1000).isLessThan(Timing.upTo(1000 + 500));
       assertThat(report.getJsonArray("problems").encode())
           .contains("participant hanger timed out in phase drain")
           .contains("participant thrower failed in phase drain: boom from thrower")
@@ -125,7 +126,7 @@ class FaultsEndToEndTest {
       int code = exit.code();
       long tookMs = exit.tookMs();
 
-      assertThat(tookMs).as("from TERM to exit").isLessThan(3000 + 1000);
+      assertThat(tookMs).as("from TERM to exit").isLessThan(Timing.upTo(3000 + 1000));
       assertThat(app.output()).contains("stop begins: trigger=signal reason=SIGTERM")
           .doesNotContain("quiesce started").doesNotContain("TESTAPP ready")
           .doesNotContain("the watchdog ends the process");
@@ -184,7 +185,7 @@ class FaultsEndToEndTest {
       long stopBeganMs = (System.nanoTime() - signalled) / 1_000_000;
 
       assertThat(app.awaitExit(Duration.ofSeconds(20))).as(app.output()).isEqualTo(ExitCodes.GRACEFUL);
-      assertThat(stopBeganMs).as("the stop does not wait for the reload").isLessThan(1000);
+      assertThat(stopBeganMs).as("the stop does not wait for the reload").isLessThan(Timing.upTo(1000));
       String output = app.output();
       // the stop does not wait for the reload: the reloading verticle is drained and undeployed meanwhile
       int reloadEnd = output.indexOf("TESTAPP reload ends 1");

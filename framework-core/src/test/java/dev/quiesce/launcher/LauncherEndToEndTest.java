@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -110,7 +111,7 @@ class LauncherEndToEndTest {
 
       assertThat(code).isEqualTo(ExitCodes.FORCED);
       // issue #7: the process ends within shutdownTimeout plus 1 s
-      assertThat(tookMs).isGreaterThanOrEqualTo(2000).isLessThan(2000 + 1000);
+      assertThat(tookMs).isGreaterThanOrEqualTo(2000).isLessThan(Timing.upTo(2000 + 1000));
       assertThat(report().getJsonArray("problems").encode()).contains("test-app timed out in phase drain");
     }
   }
@@ -127,7 +128,7 @@ class LauncherEndToEndTest {
 
       assertThat(code).isEqualTo(ExitCodes.FORCED);
       assertThat(app.output()).contains("TESTAPP stuck stop called");
-      assertThat(tookMs).isLessThan(3000 + 1500);
+      assertThat(tookMs).isLessThan(Timing.upTo(3000 + 1500));
       assertThat(report().getJsonArray("problems").encode()).contains("did not undeploy: timed-out");
     }
   }
@@ -168,7 +169,7 @@ class LauncherEndToEndTest {
       assertThat(output.split("stop begins", -1)).as("one stop").hasSize(2);
       assertThat(output.split("TESTAPP phase drain", -1)).as("one drain").hasSize(2);
       // a storm spread over more than the debounce period would not be one signal: check it was a storm
-      assertThat(storm.took()).as("the storm must come within the debounce windows").isLessThan(Duration.ofSeconds(5));
+      assertThat(storm.took()).as("the storm must come within the debounce windows").isLessThan(Timing.upTo(Duration.ofSeconds(5)));
       System.out.printf("TERM storm: %d signals in %d ms, one stop%n", storm.sent(), storm.took().toMillis());
     }
   }

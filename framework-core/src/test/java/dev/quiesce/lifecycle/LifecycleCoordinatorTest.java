@@ -7,8 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.testing.Await;
-import dev.quiesce.testing.RecordingParticipant;
 import dev.quiesce.testing.RecordingParticipant.Behaviour;
+import dev.quiesce.testing.RecordingParticipant;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -59,7 +60,7 @@ class LifecycleCoordinatorTest {
 
     JsonObject silent = outcome(report, "drain", "silent");
     assertThat(silent.getString("outcome")).isEqualTo("timed-out");
-    assertThat(silent.getLong("durationMs")).isGreaterThanOrEqualTo(400).isLessThan(5000);
+    assertThat(silent.getLong("durationMs")).isGreaterThanOrEqualTo(400).isLessThan(Timing.upTo(5000));
     assertThat(next.heardNames()).containsExactly("terminate");
     assertThat(report.getString("outcome")).isEqualTo("forced");
     assertThat(report.getInteger("exitCode")).isEqualTo(3);
@@ -105,8 +106,8 @@ class LifecycleCoordinatorTest {
 
       JsonObject blocked = outcome(report, "drain", "blocker");
       assertThat(blocked.getString("outcome")).isEqualTo("timed-out");
-      assertThat(blocked.getLong("durationMs")).isGreaterThanOrEqualTo(300).isLessThan(300 + 500);
-      assertThat(tookMs).as("the report came while the loop was still blocked").isLessThan(3000);
+      assertThat(blocked.getLong("durationMs")).isGreaterThanOrEqualTo(300).isLessThan(Timing.upTo(300 + 500));
+      assertThat(tookMs).as("the report came while the loop was still blocked").isLessThan(Timing.upTo(3000));
       assertThat(report.getInteger("exitCode")).isEqualTo(3);
     } finally {
       Await.result(single.close(), Duration.ofSeconds(20));
@@ -124,7 +125,7 @@ class LifecycleCoordinatorTest {
     JsonObject report = f.stopAndAwaitReport();
     long took = System.currentTimeMillis() - start;
 
-    assertThat(took).isGreaterThanOrEqualTo(600).isLessThan(5000);
+    assertThat(took).isGreaterThanOrEqualTo(600).isLessThan(Timing.upTo(5000));
     assertThat(phase(report, "drain").getLong("budgetMs")).isLessThanOrEqualTo(600);
     // the forced phase is published without a wait: it may reach the participant after the report
     Await.until("terminate heard", Duration.ofSeconds(5), () -> !late.heard().isEmpty());
@@ -164,7 +165,7 @@ class LifecycleCoordinatorTest {
     long start = System.currentTimeMillis();
     JsonObject report = f.stopAndAwaitReport();
 
-    assertThat(System.currentTimeMillis() - start).isGreaterThanOrEqualTo(500).isLessThan(5000);
+    assertThat(System.currentTimeMillis() - start).isGreaterThanOrEqualTo(500).isLessThan(Timing.upTo(5000));
     JsonArray undeployed = report.getJsonArray("undeployed");
     assertThat(undeployed.stream().map(JsonObject.class::cast))
         .anySatisfy(u -> {
@@ -228,7 +229,7 @@ class LifecycleCoordinatorTest {
     JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson));
 
     assertThat(second.getString("escalation")).isEqualTo("force");
-    assertThat(System.currentTimeMillis() - start).isLessThan(5000);
+    assertThat(System.currentTimeMillis() - start).isLessThan(Timing.upTo(5000));
     Await.until("every phase heard", Duration.ofSeconds(5), () -> slow.heardNames().size() >= 3);
     assertThat(slow.heardNames()).containsExactly("drain", "terminate", "close");
     assertThat(slow.heard().subList(1, 3)).allSatisfy(h -> assertThat(h.forced()).isTrue());

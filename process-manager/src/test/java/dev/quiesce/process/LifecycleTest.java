@@ -3,11 +3,12 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.EventBusContract;
-import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.json.JsonArray;
@@ -53,12 +54,12 @@ class LifecycleTest extends ProcessTestBase {
     assertThat(s.getInteger("pid")).isEqualTo(stubbornPid);
     assertThat(s.getJsonObject("exit")).isEqualTo(new JsonObject().put("signal", "KILL"));
     assertThat(s.getString("step")).isEqualTo("KILL");
-    assertThat(s.getLong("durationMs")).isBetween(500L, 3000L);
+    assertThat(s.getLong("durationMs")).isGreaterThanOrEqualTo(500L).isLessThanOrEqualTo(Timing.upTo(3000L));
     list.stream().map(JsonObject.class::cast).filter(c -> c.getString("group").equals("polite")).forEach(c -> {
       assertThat(c.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
       assertThat(c.getString("step")).isEqualTo("TERM");
       assertThat(c.getBoolean("forced")).isFalse();
-      assertThat(c.getLong("durationMs")).isBetween(200L, 3000L);
+      assertThat(c.getLong("durationMs")).isGreaterThanOrEqualTo(200L).isLessThanOrEqualTo(Timing.upTo(3000L));
     });
     // stopped for good: no restarts, and start is refused
     assertThat(refused(new JsonObject().put("command", "start").put("group", "polite")).failureCode()).isEqualTo(409);
@@ -76,7 +77,7 @@ class LifecycleTest extends ProcessTestBase {
     JsonObject ack = coordinator.awaitAck(seq, Duration.ofSeconds(5));
     long took = System.currentTimeMillis() - t0;
 
-    assertThat(took).isBetween(1000L, 1500L);
+    assertThat(took).isGreaterThanOrEqualTo(1000L).isLessThanOrEqualTo(Timing.upTo(1500L));
     JsonObject c = ack.getJsonObject("detail").getJsonArray("children").getJsonObject(0);
     assertThat(c.getString("step")).isEqualTo("KILL");
     assertThat(c.getJsonObject("exit")).isEqualTo(new JsonObject().put("signal", "KILL"));
@@ -97,7 +98,7 @@ class LifecycleTest extends ProcessTestBase {
         .put("phase", "close").put("forced", true));
     JsonObject ack = coordinator.awaitAck(seq, Duration.ofSeconds(5));
 
-    assertThat(System.currentTimeMillis() - t0).isLessThan(2000);
+    assertThat(System.currentTimeMillis() - t0).isLessThan(Timing.upTo(2000));
     assertThat(ack.getJsonObject("detail").getInteger("killed")).isEqualTo(2);
   }
 
@@ -115,7 +116,7 @@ class LifecycleTest extends ProcessTestBase {
     long seq = coordinator.publish("terminate", Duration.ofMillis(1500), false, null);
     JsonObject ack = coordinator.awaitAck(seq, Duration.ofSeconds(5));
 
-    assertThat(System.currentTimeMillis() - t0).isBetween(1000L, 1500L);
+    assertThat(System.currentTimeMillis() - t0).isGreaterThanOrEqualTo(1000L).isLessThanOrEqualTo(Timing.upTo(1500L));
     assertThat(ack.getJsonObject("detail").getJsonArray("children").getJsonObject(0).getString("step"))
         .isEqualTo("KILL");
     Await.result(stopCommand, Duration.ofSeconds(5));
@@ -132,7 +133,7 @@ class LifecycleTest extends ProcessTestBase {
 
     JsonObject c = ack.getJsonObject("detail").getJsonArray("children").getJsonObject(0);
     assertThat(c.getString("step")).isEqualTo("KILL");
-    assertThat(c.getLong("durationMs")).isLessThan(1000);
+    assertThat(c.getLong("durationMs")).isLessThan(Timing.upTo(1000));
     assertThat(children.signalNames(pid)).isEmpty();
   }
 

@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,7 +48,7 @@ class RestartTest extends ProcessTestBase {
     for (int i = 0; i < restarting.size(); i++) {
       long delay = restarting.get(i).getLong("delayMs");
       long gap = started.get(i + 1).getLong("at") - exited.get(i).getLong("at");
-      assertThat(gap).as("exit %d to the next start", i).isGreaterThanOrEqualTo(delay).isLessThan(delay + 1500);
+      assertThat(gap).as("exit %d to the next start", i).isGreaterThanOrEqualTo(delay).isLessThan(Timing.upTo(delay + 1500));
     }
   }
 

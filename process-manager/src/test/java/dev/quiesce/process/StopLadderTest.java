@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.HaltHooks;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -29,8 +30,8 @@ class StopLadderTest extends ProcessTestBase {
     assertThat(child.getJsonObject("exit")).isEqualTo(new JsonObject().put("signal", "KILL"));
     assertThat(child.getString("step")).isEqualTo("KILL");
     assertThat(child.getBoolean("forced")).isTrue();
-    assertThat(child.getLong("durationMs")).isBetween(1000L, 3000L);
-    assertThat(took).isBetween(1000L, 4000L);
+    assertThat(child.getLong("durationMs")).isGreaterThanOrEqualTo(1000L).isLessThanOrEqualTo(Timing.upTo(3000L));
+    assertThat(took).isGreaterThanOrEqualTo(1000L).isLessThanOrEqualTo(Timing.upTo(4000L));
     List<Map.Entry<String, Long>> signals = children.signals(pid);
     assertThat(signals).extracting(Map.Entry::getKey).containsExactly("TERM");
     assertThat(ChildFixture.alive(pid)).isFalse();
@@ -50,7 +51,7 @@ class StopLadderTest extends ProcessTestBase {
       assertThat(c.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
       assertThat(c.getString("step")).isEqualTo("TERM");
       assertThat(c.getBoolean("forced")).isFalse();
-      assertThat(c.getLong("durationMs")).isBetween(300L, 4000L);
+      assertThat(c.getLong("durationMs")).isGreaterThanOrEqualTo(300L).isLessThanOrEqualTo(Timing.upTo(4000L));
     }
     for (int pid : pids) {
       assertThat(children.signalNames(pid)).containsExactly("TERM");
@@ -72,8 +73,8 @@ class StopLadderTest extends ProcessTestBase {
 
     List<Map.Entry<String, Long>> signals = children.signals(pid);
     assertThat(signals).extracting(Map.Entry::getKey).containsExactly("USR1", "INT", "TERM");
-    assertThat(signals.get(1).getValue() - signals.get(0).getValue()).isBetween(250L, 2000L);
-    assertThat(signals.get(2).getValue() - signals.get(1).getValue()).isBetween(250L, 2000L);
+    assertThat(signals.get(1).getValue() - signals.get(0).getValue()).isGreaterThanOrEqualTo(250L).isLessThanOrEqualTo(Timing.upTo(2000L));
+    assertThat(signals.get(2).getValue() - signals.get(1).getValue()).isGreaterThanOrEqualTo(250L).isLessThanOrEqualTo(Timing.upTo(2000L));
     assertThat(child.getString("step")).isEqualTo("TERM");
     assertThat(child.getJsonObject("exit")).isEqualTo(new JsonObject().put("code", 0));
     assertThat(child.getBoolean("forced")).isFalse();
@@ -109,7 +110,7 @@ class StopLadderTest extends ProcessTestBase {
 
     long t0 = System.nanoTime();
     HaltHooks.of(vertx).runAll();
-    assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(500);
+    assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(Timing.upTo(500));
 
     Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
   }
