@@ -57,6 +57,24 @@ class StartReadinessTest {
   }
 
   @Test
+  void theStatusHttpSummarySaysReadyOnceTheApplicationRuns() {
+    JsonObject config = WebFixture.config(new JsonObject());
+    fx.deployStartingCoordinator(config);
+    fx.deployManagement(config).deployHttp(config);
+    JsonObject starting = get(fx.managementPort(), "/lifecycle/status").bodyAsJsonObject().getJsonObject("http");
+    assertThat(starting.getBoolean("ready")).isFalse();
+    assertThat(starting.getString("notReadyReason")).isEqualTo("starting");
+
+    fx.coordinator.markRunning();
+    Await.until("ready after RUNNING", Duration.ofSeconds(5), () -> get(fx.managementPort(), "/health/ready")
+        .statusCode() == 200);
+    // the summary is read when asked, not kept from the moment the listener bound
+    JsonObject running = get(fx.managementPort(), "/lifecycle/status").bodyAsJsonObject().getJsonObject("http");
+    assertThat(running.getBoolean("ready")).isTrue();
+    assertThat(running.getValue("notReadyReason")).isNull();
+  }
+
+  @Test
   void withoutACoordinatorReadinessStaysDownAndSaysWhy() {
     JsonObject config = WebFixture.config(new JsonObject());
     // registrations are answered, as a coordinator would, but nothing answers a status request

@@ -412,7 +412,6 @@ public final class HttpService implements Participant {
       publishedPort = currentPort();
     }
     state.http(new JsonObject().put("host", config.host()).put("port", currentPort()).put("ports", ports)
-        .put("instances", instances.size()).put("ready", state.ready()).put("notReadyReason", state.notReadyReason())
-        .put("stopping", stopping).put("reloading", reloading));
+        .put("instances", instances.size()).put("stopping", stopping).put("reloading", reloading));
   }
 }
