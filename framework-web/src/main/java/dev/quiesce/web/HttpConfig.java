@@ -3,6 +3,9 @@ package dev.quiesce.web;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.Durations;
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.PhaseSpec;
+import dev.quiesce.lifecycle.Steps;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -90,6 +93,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     int instances = r.integer("instances", 1, 1, 128);
     Duration preStopDelay = r.duration("preStopDelay", DEFAULT_PRE_STOP_DELAY, Duration.ZERO, Duration.ofMinutes(10));
     int preStopProbes = r.integer("preStopProbes", 0, 0, 100_000);
+    checkAnnounceBudget(root, r, preStopDelay);
     String readinessPath = r.string("readinessPath", null);
     if (readinessPath != null && (!readinessPath.startsWith("/") || readinessPath.contains(" "))) {
       r.problem("readinessPath", ConfigReader.describe(readinessPath) + " is not a path; it must start with \"/\"");
@@ -118,6 +122,41 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     }
     return new HttpConfig(host, port, instances, preStopDelay, preStopProbes, Optional.ofNullable(readinessPath),
         sse == null ? "" : sse, wsGrace, window, undeploy, h2c, serverOptions);
+  }
+
+  /**
+   * Refuses a {@code preStopDelay} that the {@code announce} phase could not wait for: its budget in
+   * {@code lifecycle.phases} must be at least the delay (the phase never outlasts its budget), and
+   * with a delay there must be an {@code announce} phase at all. Checked only when {@code root} has a {@code lifecycle} section
+   * (the launcher's merged configuration always has one); an invalid {@code lifecycle} section is
+   * reported by its own reader, not here.
+   */
+  private static void checkAnnounceBudget(ConfigReader root, ConfigReader http, Duration preStopDelay) {
+    if (preStopDelay.isZero() || !root.has(LifecycleConfig.SECTION)) {
+      return;
+    }
+    LifecycleConfig lifecycle;
+    try {
+      lifecycle = LifecycleConfig.from(root.json());
+    } catch (ConfigException e) {
+      return;
+    }
+    List<PhaseSpec> phases = lifecycle.phases();
+    for (int i = 0; i < phases.size(); i++) {
+      PhaseSpec phase = phases.get(i);
+      if (phase.name().equals(Steps.ANNOUNCE) && phase.timeout().compareTo(preStopDelay) < 0) {
+        http.problem("preStopDelay", Durations.format(preStopDelay) + " is longer than the announce phase can wait:"
+            + " lifecycle.phases[" + i + "].timeout is " + Durations.format(phase.timeout()) + "; set it to at least "
+            + Durations.format(preStopDelay) + " or lower preStopDelay");
+        return;
+      }
+      if (phase.name().equals(Steps.ANNOUNCE)) {
+        return;
+      }
+    }
+    http.problem("preStopDelay", Durations.format(preStopDelay) + " needs an announce phase in lifecycle.phases"
+        + " to wait in, and there is none; add {\"name\": \"announce\", \"timeout\": \""
+        + Durations.format(preStopDelay) + "\"} before the drain phase, or set preStopDelay to 0s");
   }
 
   /** The defaults alone. */

@@ -192,15 +192,6 @@ public final class HttpService implements Participant {
     return new JsonObject().put("ready", state.ready()).put("reason", state.notReadyReason());
   }
 
-  /** What is left of a step's time after keeping a margin to send the acknowledgement. */
-  static long usable(long remainingMs) {
-    return Math.max(0, remainingMs - margin(remainingMs));
-  }
-
-  static long margin(long remainingMs) {
-    return Math.min(250, Math.max(0, remainingMs) / 10);
-  }
-
   // ---------------------------------------------------------------- announce
 
   /**
@@ -214,7 +205,7 @@ public final class HttpService implements Participant {
     long started = System.currentTimeMillis();
     long probesBefore = state.notReadyAnswers();
     long delay = config.preStopDelay().toMillis();
-    long allowed = phase.forced() ? 0 : usable(phase.remaining().toMillis());
+    long allowed = phase.forced() ? 0 : AckMargin.usable(phase.remaining().toMillis());
     long wait = Math.min(delay, allowed);
     int probes = config.preStopProbes();
     Promise<String> ended = Promise.promise();
@@ -250,9 +241,9 @@ public final class HttpService implements Participant {
     state.markNotReady(WebState.STOPPING, phase.reason(), true);
     long remaining = phase.forced() ? 0 : phase.remaining().toMillis();
     long now = System.currentTimeMillis();
-    long budgetDeadline = now + usable(remaining);
+    long budgetDeadline = now + AckMargin.usable(remaining);
     stopBudgetDeadline = budgetDeadline;
-    long settle = Math.max(20, margin(remaining) / 2);
+    long settle = Math.max(20, AckMargin.of(remaining) / 2);
     List<Instance> all = List.copyOf(instances);
     publishSummary();
     LOG.info("HTTP drain begins: {} instance(s), {} request(s) in flight, budget {} ms", all.size(),
@@ -334,9 +325,9 @@ public final class HttpService implements Participant {
           return Future.failedFuture(new IllegalStateException("a stop began during the reload"));
         }
         long now = System.currentTimeMillis();
-        long share = usable(reload.deadline() - now) / Math.max(1, drainSteps - index);
+        long share = AckMargin.usable(reload.deadline() - now) / Math.max(1, drainSteps - index);
         long window = Math.min(next.reloadCloseWindow().toMillis(), share / 2);
-        long settle = Math.max(20, margin(share) / 2);
+        long settle = Math.max(20, AckMargin.of(share) / 2);
         if (index < old.size() && index < target) {
           // the same instance, a new server: it listens before the old one drains
           Instance instance = old.get(index);
