@@ -126,8 +126,8 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
 
   /**
    * Refuses a {@code preStopDelay} that the {@code announce} phase could not wait for: its budget in
-   * {@code lifecycle.phases} must be at least the delay (the phase never outlasts its budget), and
-   * with a delay there must be an {@code announce} phase at all. Checked only when {@code root} has a {@code lifecycle} section
+   * {@code lifecycle.phases} must be at least the delay (the phase never outlasts its budget). A
+   * plan without an {@code announce} phase has no delay, whatever the setting. Checked only when {@code root} has a {@code lifecycle} section
    * (the launcher's merged configuration always has one); an invalid {@code lifecycle} section is
    * reported by its own reader, not here.
    */
@@ -150,13 +150,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
             + Durations.format(preStopDelay) + " or lower preStopDelay");
         return;
       }
-      if (phase.name().equals(Steps.ANNOUNCE)) {
-        return;
-      }
     }
-    http.problem("preStopDelay", Durations.format(preStopDelay) + " needs an announce phase in lifecycle.phases"
-        + " to wait in, and there is none; add {\"name\": \"announce\", \"timeout\": \""
-        + Durations.format(preStopDelay) + "\"} before the drain phase, or set preStopDelay to 0s");
   }
 
   /** The defaults alone. */
