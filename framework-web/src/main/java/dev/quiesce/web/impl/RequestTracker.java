@@ -63,6 +63,11 @@ public final class RequestTracker {
   private static final class Conn {
     final long acceptedNanos = System.nanoTime();
     long requests;
+    /**
+     * A response on it carries {@code Connection: close}: the connection closes once that response
+     * is sent, and no request after it is dispatched (RFC 9112 section 9.6).
+     */
+    boolean saidClose;
     /** Usually none or one; more with HTTP/1.1 pipelining or HTTP/2 streams. */
     final List<Tracked> inFlight = new ArrayList<>(1);
   }
@@ -196,6 +201,15 @@ public final class RequestTracker {
   }
 
   void onRequest(HttpServerRequest raw, Handler<HttpServerRequest> next) {
+    HttpConnection connection = raw.connection();
+    Conn sent = connection == null ? null : connections.get(connection);
+    if (sent != null && sent.saidClose) {
+      // pipelined behind a response that said close: the client retries it elsewhere; never run it here
+      LOG.debug("a request pipelined behind a response that said close is not served: {} {}", raw.method(),
+          raw.path());
+      connection.close();
+      return;
+    }
     Tracked t = new Tracked(raw, this);
     Conn info = t.connection == null ? null : connections.get(t.connection);
     if (info != null) {
@@ -223,12 +237,20 @@ public final class RequestTracker {
       return;
     }
     if (t.http1) {
-      t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      sayClose(t);
     }
     if (isEventStream(t.response)) {
       // a stream that starts during the drain is told at once, once its head is out
       Drain d = drain;
       context.runOnContext(v -> d.notifyStream(t));
+    }
+  }
+
+  /** Puts {@code Connection: close} on an HTTP/1 response not yet sent; its connection closes after it. */
+  private void sayClose(Tracked t) {
+    t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    if (t.conn != null) {
+      t.conn.saidClose = true;
     }
   }
 
@@ -238,6 +260,12 @@ public final class RequestTracker {
       return;
     }
     t.done = true;
+    if (t.conn != null && t.conn.saidClose && t.response.ended() && t.connection != null) {
+      // Vert.x would keep the connection open while the client still sends the request body, and
+      // would serve a request pipelined behind this one: the response said close, so close now
+      // (Vert.x's own close path after a response to a request that asked for close)
+      t.connection.close();
+    }
     inFlight.remove(t.response);
     if (t.conn != null) {
       t.conn.inFlight.remove(t);
@@ -385,7 +413,7 @@ public final class RequestTracker {
         return;
       }
       if (!t.response.headWritten() && !t.response.ended()) {
-        t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        sayClose(t);
       }
       if (shutdown == null && t.connection != null && closingAfterResponse.add(t.connection)) {
         // in the window: close this connection once its response is sent (the server shutdown does the rest later)
