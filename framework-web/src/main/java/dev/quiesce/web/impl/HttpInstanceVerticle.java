@@ -86,7 +86,8 @@ final class HttpInstanceVerticle extends VerticleBase {
 
   /**
    * Drains every server of this instance (see {@link RequestTracker#drain}); a server already
-   * draining contributes the result of that drain. Runs on this instance's context.
+   * draining contributes the result of that drain, with this call's budget when it ends sooner.
+   * Runs on this instance's context.
    */
   Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
     return OnContext.call(context, () -> {
@@ -101,8 +102,8 @@ final class HttpInstanceVerticle extends VerticleBase {
    * Reload: a new server with {@code next} starts listening next to the current one, then the
    * current one drains ({@code windowMs} of {@code Connection: close}, then a graceful shutdown,
    * everything cut at {@code budgetDeadline}). Fails, leaving the current server serving, when
-   * the new one cannot start; fails too when a stop began meanwhile (the new server is then
-   * drained with the stop).
+   * the new one cannot start; fails with {@link StoppedDuringReload} when a stop began meanwhile
+   * (the new server is then drained with the stop, and the failure carries what that drain did).
    */
   Future<DrainResult> replace(HttpConfig next, JsonObject full, int port, long windowMs, long budgetDeadline,
       long settleMs) {
@@ -116,7 +117,7 @@ final class HttpInstanceVerticle extends VerticleBase {
         actualPort = fresh.server().actualPort();
         if (stopDeadline >= 0) {
           return drainSlots(List.of(fresh), "stop", 0, stopDeadline, settleMs)
-              .compose(r -> Future.failedFuture(new IllegalStateException("a stop began during the reload")));
+              .compose(r -> Future.failedFuture(new StoppedDuringReload(r)));
         }
         config = next;
         return drainSlots(old, "reload", windowMs, budgetDeadline, settleMs)
@@ -129,11 +130,20 @@ final class HttpInstanceVerticle extends VerticleBase {
       long settleMs) {
     List<Future<DrainResult>> drains = new ArrayList<>();
     for (Slot slot : which) {
-      Future<DrainResult> running = slot.tracker().drainResult();
-      drains.add((running != null ? running : slot.tracker().drain(kind, windowMs, budgetDeadline, settleMs))
-          .andThen(ar -> slot.tracker().detach()));
+      drains.add(slot.tracker().drain(kind, windowMs, budgetDeadline, settleMs).andThen(ar -> slot.tracker().detach()));
     }
     return DrainResult.sumOf(drains);
+  }
+
+  /** A stop began while a reload started a new server: the new server was drained, with this result. */
+  static final class StoppedDuringReload extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    final transient DrainResult drained;
+
+    StoppedDuringReload(DrainResult drained) {
+      super("a stop began during the reload");
+      this.drained = drained;
+    }
   }
 
   int actualPort() {

@@ -51,6 +51,11 @@ public final class HttpService implements Participant {
   private long stopBudgetDeadline;
   private boolean reloading;
   private Future<JsonObject> reloadChain = Future.succeededFuture();
+  /**
+   * Drains a reload ran for the stop because the stop began while it started a server the stop's
+   * own drain did not reach: their counts belong to the stop's acknowledgement.
+   */
+  private final List<Future<DrainResult>> stopSideDrains = new ArrayList<>();
   private Runnable cancelAnnounce = () -> { };
   private volatile int publishedPort = -1;
 
@@ -249,6 +254,7 @@ public final class HttpService implements Participant {
     LOG.info("HTTP drain begins: {} instance(s), {} request(s) in flight, budget {} ms", all.size(),
         state.inFlight(), budgetDeadline - now);
     return drainAll(all, "stop", 0, budgetDeadline, settle)
+        .compose(result -> withReloadSideDrains(result, budgetDeadline + settle))
         .compose(result -> undeployAll(all, Math.max(0, phase.deadline() - System.currentTimeMillis()) / 2)
             .map(result))
         .map(result -> {
@@ -263,6 +269,30 @@ public final class HttpService implements Participant {
           }
           LOG.info("HTTP drain done in {} ms: {}", result.durationMs(), detail.encode());
           return detail;
+        });
+  }
+
+  /**
+   * {@code stopDrain} plus what a reload under way drained for the stop: waits, at most until
+   * {@code until}, for the reload's current step to end (the stop gave its draining servers the
+   * stop's budget), then adds the drains it ran for the stop. A side drain not done by then is
+   * left out, and logged.
+   */
+  private Future<DrainResult> withReloadSideDrains(DrainResult stopDrain, long until) {
+    long wait = Math.max(1, until - System.currentTimeMillis());
+    return reloadChain.<Void>transform(ar -> Future.succeededFuture())
+        .timeout(wait, TimeUnit.MILLISECONDS)
+        .transform(ar -> {
+          DrainResult sum = stopDrain;
+          for (Future<DrainResult> side : stopSideDrains) {
+            if (side.succeeded()) {
+              sum = sum.plus(side.result());
+            } else {
+              LOG.warn("a drain the reload ran for the stop is not counted: {}",
+                  side.failed() ? side.cause().getMessage() : "not done in the stop's budget");
+            }
+          }
+          return Future.succeededFuture(sum);
         });
   }
 
@@ -332,8 +362,14 @@ public final class HttpService implements Participant {
           // the same instance, a new server: it listens before the old one drains
           Instance instance = old.get(index);
           return instance.verticle().replace(next, full, listen, window, now + share, settle)
-              .recover(e -> Future.failedFuture(new IllegalStateException("instance " + (index + 1) + " of "
-                  + target + " could not start with the new configuration: " + e.getMessage(), e)))
+              .recover(e -> {
+                if (e instanceof HttpInstanceVerticle.StoppedDuringReload stopped) {
+                  stopSideDrains.add(Future.succeededFuture(stopped.drained));
+                  return Future.failedFuture(e);
+                }
+                return Future.failedFuture(new IllegalStateException("instance " + (index + 1) + " of "
+                    + target + " could not start with the new configuration: " + e.getMessage(), e));
+              })
               .map(result -> {
                 drained[0] = drained[0].plus(result);
                 replaced[0]++;
@@ -355,8 +391,12 @@ public final class HttpService implements Participant {
                 instances.add(instance);
                 changed[0]++;
                 publishSummary();
-                return stopping ? drainAll(List.of(instance), "stop", 0, stopBudgetDeadline, 20)
-                    .compose(r -> undeploy(instance)) : Future.<Void>succeededFuture();
+                if (!stopping) {
+                  return Future.<Void>succeededFuture();
+                }
+                Future<DrainResult> side = drainAll(List.of(instance), "stop", 0, stopBudgetDeadline, 20);
+                stopSideDrains.add(side);
+                return side.compose(r -> undeploy(instance));
               });
         }
         Instance retired = old.get(index);

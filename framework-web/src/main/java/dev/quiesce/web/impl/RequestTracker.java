@@ -290,24 +290,23 @@ public final class RequestTracker {
 
   // ---------------------------------------------------------------- the drain
 
-  /** The drain in progress or done; null when none began. */
-  Future<DrainResult> drainResult() {
-    return drain == null ? null : drain.result.future();
-  }
-
   /**
    * Drains this instance. For {@code window} the listener keeps accepting while every response
    * carries {@code Connection: close} and its connection closes after it; then the server shuts
    * down: the listener stops accepting, idle connections close, busy ones close after their
    * response, HTTP/2 connections get GOAWAY. WebSockets get 1001 and server-sent-event streams
    * their final event at once. At {@code budgetDeadline} whatever is left is closed and counted
-   * as aborted; the result comes at the latest {@code settleMs} after that. A second call
-   * returns the first drain's result. Must run on this instance's context.
+   * as aborted; the result comes at the latest {@code settleMs} after that. A second call (a stop
+   * reaching a server that drains for a reload) returns the first drain's result, after giving it
+   * the second call's budget when that ends sooner, and ending its window when the second call
+   * has none. Must run on this instance's context.
    */
   Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
     if (drain == null) {
       drain = new Drain(kind, windowMs, budgetDeadline, settleMs);
       drain.begin();
+    } else {
+      drain.tighten(windowMs, budgetDeadline, settleMs);
     }
     return drain.result.future();
   }
@@ -347,8 +346,10 @@ public final class RequestTracker {
     final String kind;
     final long start = System.currentTimeMillis();
     final long windowMs;
-    final long budgetDeadline;
-    final long settleMs;
+    long budgetDeadline;
+    long settleMs;
+    /** The timers that end the drain: the abort at the budget and the settle time after it. */
+    final List<Long> deadlineTimers = new ArrayList<>(2);
     final io.vertx.core.Promise<DrainResult> result = io.vertx.core.Promise.promise();
     final long inFlightAtStart;
     long accepted;
@@ -388,18 +389,45 @@ public final class RequestTracker {
         long quietUntil = System.currentTimeMillis() + window + Math.min(QUIET_WAIT_MS, (budget - window) / 4);
         timers.add(vertx.setTimer(window, id -> shutdownWhenQuiet(quietUntil)));
       }
-      if (budget > 0) {
-        timers.add(vertx.setTimer(budget, id -> abortRemaining()));
-      } else {
-        abortRemaining();
-      }
-      timers.add(vertx.setTimer(budget + Math.max(1, settleMs), id -> finish("the settle time after the budget ran out")));
+      scheduleDeadline(budget);
       timers.add(vertx.setPeriodic(CHECK_PERIOD_MS, id -> {
         sweep();
         check();
       }));
       sweep();
       check();
+    }
+
+    private void scheduleDeadline(long budget) {
+      deadlineTimers.forEach(vertx::cancelTimer);
+      deadlineTimers.clear();
+      if (budget > 0) {
+        deadlineTimers.add(vertx.setTimer(budget, id -> abortRemaining()));
+      } else {
+        abortRemaining();
+      }
+      if (!finished) {
+        deadlineTimers.add(vertx.setTimer(budget + Math.max(1, settleMs),
+            id -> finish("the settle time after the budget ran out")));
+      }
+    }
+
+    /**
+     * A stop reached this drain: the stop's budget applies when it ends sooner, and without a window
+     * of its own the server shuts down now rather than at the end of this drain's window.
+     */
+    void tighten(long stopWindowMs, long stopBudgetDeadline, long stopSettleMs) {
+      if (finished) {
+        return;
+      }
+      if (stopWindowMs <= 0) {
+        shutdownServer();
+      }
+      if (stopBudgetDeadline < budgetDeadline) {
+        budgetDeadline = stopBudgetDeadline;
+        settleMs = Math.min(settleMs, stopSettleMs);
+        scheduleDeadline(Math.max(0, budgetDeadline - System.currentTimeMillis()));
+      }
     }
 
     /** A request arrived on an open connection after the drain began: it is served, then its connection closes. */
@@ -563,6 +591,7 @@ public final class RequestTracker {
       }
       finished = true;
       timers.forEach(vertx::cancelTimer);
+      deadlineTimers.forEach(vertx::cancelTimer);
       DrainResult r = new DrainResult(inFlightAtStart, accepted, completed, aborted, connectionsClosed, websockets,
           streams, System.currentTimeMillis() - start);
       result.complete(r);
