@@ -46,10 +46,14 @@ import java.util.Optional;
  *     ends, and the JDK client fails in-flight h2c requests with "GOAWAY received"
  * @param serverOptions extra Vert.x {@link HttpServerOptions} as JSON (TLS, compression, limits),
  *     applied before the keys above, which win
+ * @param drainCloseWindow in a stop's drain, how long the listener keeps accepting while every
+ *     response carries {@code Connection: close} and its connection closes after it, so that
+ *     keep-alive clients leave between two requests; a connection still idle at its end has
+ *     carried no request for that long and is closed; at most half of the drain budget; default 500 ms
  */
 public record HttpConfig(String host, int port, int instances, Duration preStopDelay, int preStopProbes,
     Optional<String> readinessPath, String sseFinalEvent, Duration webSocketCloseGrace, Duration reloadCloseWindow,
-    Duration undeployDrainTimeout, boolean http2ClearText, JsonObject serverOptions) {
+    Duration undeployDrainTimeout, boolean http2ClearText, JsonObject serverOptions, Duration drainCloseWindow) {
 
   /** The section's key. */
   public static final String SECTION = "http";
@@ -59,12 +63,13 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   public static final String DEFAULT_SSE_FINAL_EVENT = "event: going-away\ndata: server going away\nretry: 3000\n\n";
 
   static final List<String> KEYS = ConfigReader.keys("host", "port", "instances", "preStopDelay", "preStopProbes",
-      "readinessPath", "sseFinalEvent", "webSocketCloseGrace", "reloadCloseWindow", "undeployDrainTimeout",
+      "readinessPath", "sseFinalEvent", "webSocketCloseGrace", "reloadCloseWindow", "drainCloseWindow", "undeployDrainTimeout",
       "http2ClearText", "serverOptions");
 
   private static final Duration DEFAULT_PRE_STOP_DELAY = Duration.ZERO;
   private static final Duration DEFAULT_WEBSOCKET_GRACE = Duration.ofSeconds(1);
   private static final Duration DEFAULT_RELOAD_WINDOW = Duration.ofMillis(500);
+  private static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofMillis(500);
   private static final Duration DEFAULT_UNDEPLOY_DRAIN = Duration.ofSeconds(5);
 
   public HttpConfig {
@@ -107,6 +112,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     }
     Duration wsGrace = r.duration("webSocketCloseGrace", DEFAULT_WEBSOCKET_GRACE, Duration.ZERO, Duration.ofMinutes(5));
     Duration window = r.duration("reloadCloseWindow", DEFAULT_RELOAD_WINDOW, Duration.ZERO, Duration.ofMinutes(1));
+    Duration drainWindow = r.duration("drainCloseWindow", DEFAULT_DRAIN_WINDOW, Duration.ZERO, Duration.ofMinutes(1));
     Duration undeploy = r.duration("undeployDrainTimeout", DEFAULT_UNDEPLOY_DRAIN, Duration.ZERO,
         Duration.ofMinutes(10));
     boolean h2c = r.bool("http2ClearText", false);
@@ -121,7 +127,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
       }
     }
     return new HttpConfig(host, port, instances, preStopDelay, preStopProbes, Optional.ofNullable(readinessPath),
-        sse == null ? "" : sse, wsGrace, window, undeploy, h2c, serverOptions);
+        sse == null ? "" : sse, wsGrace, window, undeploy, h2c, serverOptions, drainWindow);
   }
 
   /**
@@ -169,6 +175,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
         .put("sseFinalEvent", DEFAULT_SSE_FINAL_EVENT)
         .put("webSocketCloseGrace", Durations.format(DEFAULT_WEBSOCKET_GRACE))
         .put("reloadCloseWindow", Durations.format(DEFAULT_RELOAD_WINDOW))
+        .put("drainCloseWindow", Durations.format(DEFAULT_DRAIN_WINDOW))
         .put("undeployDrainTimeout", Durations.format(DEFAULT_UNDEPLOY_DRAIN))
         .put("http2ClearText", false));
   }

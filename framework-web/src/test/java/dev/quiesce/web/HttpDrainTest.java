@@ -268,6 +268,68 @@ class HttpDrainTest {
     assertThat(fx.state().inFlight()).isZero();
   }
 
+  @Test
+  void keepAliveClientsUnderLoadLoseNoRequestAtAStop() throws Exception {
+    HttpClient keepAlive = fx.vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(8));
+    KeepAliveLoad load = new KeepAliveLoad(keepAlive, fx.httpPort());
+    for (int i = 0; i < 8; i++) {
+      fx.vertx.runOnContext(v -> load.next(0));
+    }
+    Await.until("load is flowing", Duration.ofSeconds(5), () -> load.answered.get() > 200);
+    JsonObject detail = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5)).detail(Duration.ofSeconds(8));
+    Await.until("every client saw the listener close", Duration.ofSeconds(5), () -> load.running.get() == 0);
+    assertThat(load.interrupted).as("requests sent on a kept-alive connection that got no response").isEmpty();
+    assertThat(detail.getLong("aborted")).as(detail.encode()).isZero();
+    assertThat(load.answered.get()).isGreaterThan(200);
+  }
+
+  /**
+   * Requests one after the other on each of its loops (bounded), over kept-alive connections. A
+   * failure on a connection that already carried a response is an interrupted keep-alive request;
+   * one on a new connection (the listener closed) ends the loop.
+   */
+  private static final class KeepAliveLoad {
+    final HttpClient client;
+    final int port;
+    final AtomicLong answered = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(8);
+    final java.util.List<String> interrupted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.Set<io.vertx.core.http.HttpConnection> used =
+        java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+
+    KeepAliveLoad(HttpClient client, int port) {
+      this.client = client;
+      this.port = port;
+    }
+
+    void next(int n) {
+      if (n >= 5_000) {
+        running.decrementAndGet();
+        return;
+      }
+      io.vertx.core.http.HttpConnection[] on = new io.vertx.core.http.HttpConnection[1];
+      client.request(HttpMethod.GET, port, "127.0.0.1", "/slow?ms=20")
+          .compose(req -> {
+            on[0] = req.connection();
+            return req.send();
+          })
+          .compose(resp -> resp.body())
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              answered.incrementAndGet();
+              used.add(on[0]);
+              next(n + 1);
+            } else {
+              if (on[0] != null && used.contains(on[0])) {
+                interrupted.add(ar.cause().toString());
+              }
+              running.decrementAndGet();
+            }
+          });
+    }
+  }
+
   /** One request after the other (bounded), until told to stop or refused. */
   private static void loop(HttpClient client, int port,
       AtomicBoolean stop, AtomicLong answered, int n) {

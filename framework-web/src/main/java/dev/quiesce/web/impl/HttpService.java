@@ -253,7 +253,7 @@ public final class HttpService implements Participant {
     publishSummary();
     LOG.info("HTTP drain begins: {} instance(s), {} request(s) in flight, budget {} ms", all.size(),
         state.inFlight(), budgetDeadline - now);
-    return drainAll(all, "stop", 0, budgetDeadline, settle)
+    return drainAll(all, "stop", config.drainCloseWindow().toMillis(), budgetDeadline, settle)
         .compose(result -> withReloadSideDrains(result, budgetDeadline + settle))
         .compose(result -> undeployAll(all, Math.max(0, phase.deadline() - System.currentTimeMillis()) / 2)
             .map(result))
