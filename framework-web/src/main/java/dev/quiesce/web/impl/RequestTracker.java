@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -225,11 +224,7 @@ public final class RequestTracker {
     if (drain != null) {
       drain.accepted(t);
     }
-    // only a request that asks for a WebSocket is wrapped, so that the drain learns of the
-    // WebSocket made from it; every other request reaches the router as Vert.x made it
-    HttpServerRequest request = raw instanceof HttpServerRequestInternal internal && t.http1
-        && raw.headers().contains(HttpHeaders.UPGRADE) ? new TrackingRequest(internal, t) : raw;
-    next.handle(request);
+    next.handle(t.http1 ? TrackingRequest.of(raw, t) : raw);
   }
 
   private void beforeHeaders(Tracked t) {
