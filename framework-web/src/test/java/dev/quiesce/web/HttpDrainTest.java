@@ -18,26 +18,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The {@code drain} phase of the HTTP verticle, seen by real clients on 127.0.0.1. */
 class HttpDrainTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     driver = new PhaseDriver(fx.vertx);
     fx.deployHttp(WebFixture.config(new JsonObject()));
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   private static CompletableFuture<RawHttp.Response> readAsync(RawHttp client) {

@@ -13,25 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Start, undeploy and the edges of the HTTP verticle. */
 class HttpLifecycleTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
-
-  @BeforeEach
-  void start() {
-    fx = new WebFixture();
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
 
   @Test
   void undeployWithoutADrainPhaseStillLetsInFlightRequestsFinish() throws Exception {

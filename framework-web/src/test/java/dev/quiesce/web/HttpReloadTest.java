@@ -10,25 +10,20 @@ import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The {@code reload} step of the HTTP verticle (without load; see {@link ReloadUnderLoadTest}). */
 class HttpReloadTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     driver = new PhaseDriver(fx.vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   private static JsonObject config(String greeting, JsonObject http) {

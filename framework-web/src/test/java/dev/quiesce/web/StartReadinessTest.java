@@ -9,8 +9,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Readiness while the application starts: down ({@code starting}) until the coordinator is
@@ -19,12 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class StartReadinessTest {
 
-  private final WebFixture fx = new WebFixture();
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
 
   private HttpResponse<Buffer> get(int port, String path) {
     return fx.get(port, path);
