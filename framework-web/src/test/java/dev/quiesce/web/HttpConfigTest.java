@@ -118,4 +118,13 @@ class HttpConfigTest {
     // without an announce phase there is no delay to wait for (the close-only plan of StopIntegrationTest)
     assertThat(HttpConfig.from(withAnnounce("1s", null)).preStopDelay()).isEqualTo(Duration.ofSeconds(1));
   }
+
+  @Test
+  void theDrainCloseWindowDefaultsTo500msAndIsBounded() {
+    assertThat(HttpConfig.defaults().drainCloseWindow()).isEqualTo(Duration.ofMillis(500));
+    assertThat(HttpConfig.from(new JsonObject().put("http", new JsonObject().put("drainCloseWindow", "0s")))
+        .drainCloseWindow()).isZero();
+    assertThat(problems(new JsonObject().put("drainCloseWindow", "2m"))).extracting(ConfigProblem::path)
+        .containsExactly("http.drainCloseWindow");
+  }
 }
