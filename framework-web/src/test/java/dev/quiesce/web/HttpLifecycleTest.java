@@ -137,4 +137,15 @@ class HttpLifecycleTest {
       assertThat(client.read().body()).isEqualTo("draining=true");
     }
   }
+
+  @Test
+  void withNoConnectionOpenAStopDoesNotWaitForItsCloseWindow() throws Exception {
+    driver = new PhaseDriver(fx.vertx);
+    fx.deployHttp(WebFixture.config(new JsonObject().put("drainCloseWindow", "5s").put("instances", 2)));
+    long started = System.nanoTime();
+    JsonObject detail = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(20)).detail(Duration.ofSeconds(10));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("well before the 5 s window")
+        .isLessThan(Duration.ofSeconds(3));
+    assertThat(detail.getLong("completed")).isZero();
+  }
 }

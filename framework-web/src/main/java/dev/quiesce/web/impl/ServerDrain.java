@@ -256,13 +256,17 @@ final class ServerDrain {
   }
 
   /**
-   * Ends the drain when all is done. O(1): called on every request end and connection close, so
-   * the scan for what no handler reported is left to the periodic sweep. While {@link #abortAll}
-   * runs it does nothing; its callers check after it.
+   * Ends a stop's window once no connection is open, and the drain when all is done. O(1): called
+   * on every request end and connection close, so the scan for what no handler reported is left
+   * to the periodic sweep. While {@link #abortAll} runs it does nothing; its callers check after it.
    */
   void check() {
     if (finished || checking) {
       return;
+    }
+    if (shutdown == null && plan.kind() == DrainKind.STOP && tracker.connections.isEmpty()) {
+      // a stop's window protects open keep-alive connections; with none open it has nothing to do
+      shutdownServer();
     }
     if (tracker.inFlight.isEmpty() && tracker.webSockets.isEmpty() && tracker.connections.isEmpty()
         && shutdown != null && shutdown.isComplete()) {
