@@ -24,6 +24,7 @@ public final class Bench {
         drain      signal -> exit with N requests in flight that end T after the signal; idle stop
         fanout     200 children that need 1 s to clean up: signal -> all exited, spread of receipt
         reload     failed requests and p99 during 5 reloads in a row, keep-alive and connection-per-request
+        keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20)
         start      java -jar -> first 200 on /health/ready (the example app)
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
@@ -45,6 +46,7 @@ public final class Bench {
       "drain", new Benchmark(DrainBench.OPTIONS, DrainBench.FLAGS, DrainBench::run),
       "fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run),
       "reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run),
+      "keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run),
       "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
       "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run));
 

@@ -3,6 +3,9 @@ package dev.quiesce.web;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.Durations;
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.PhaseSpec;
+import dev.quiesce.lifecycle.Steps;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -43,10 +46,14 @@ import java.util.Optional;
  *     ends, and the JDK client fails in-flight h2c requests with "GOAWAY received"
  * @param serverOptions extra Vert.x {@link HttpServerOptions} as JSON (TLS, compression, limits),
  *     applied before the keys above, which win
+ * @param drainCloseWindow in a stop's drain, how long the listener keeps accepting while every
+ *     response carries {@code Connection: close} and its connection closes after it, so that
+ *     keep-alive clients leave between two requests; a connection still idle at its end has
+ *     carried no request for that long and is closed; at most half of the drain budget; default 500 ms
  */
 public record HttpConfig(String host, int port, int instances, Duration preStopDelay, int preStopProbes,
     Optional<String> readinessPath, String sseFinalEvent, Duration webSocketCloseGrace, Duration reloadCloseWindow,
-    Duration undeployDrainTimeout, boolean http2ClearText, JsonObject serverOptions) {
+    Duration undeployDrainTimeout, boolean http2ClearText, JsonObject serverOptions, Duration drainCloseWindow) {
 
   /** The section's key. */
   public static final String SECTION = "http";
@@ -56,12 +63,13 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   public static final String DEFAULT_SSE_FINAL_EVENT = "event: going-away\ndata: server going away\nretry: 3000\n\n";
 
   static final List<String> KEYS = ConfigReader.keys("host", "port", "instances", "preStopDelay", "preStopProbes",
-      "readinessPath", "sseFinalEvent", "webSocketCloseGrace", "reloadCloseWindow", "undeployDrainTimeout",
+      "readinessPath", "sseFinalEvent", "webSocketCloseGrace", "reloadCloseWindow", "drainCloseWindow", "undeployDrainTimeout",
       "http2ClearText", "serverOptions");
 
   private static final Duration DEFAULT_PRE_STOP_DELAY = Duration.ZERO;
   private static final Duration DEFAULT_WEBSOCKET_GRACE = Duration.ofSeconds(1);
   private static final Duration DEFAULT_RELOAD_WINDOW = Duration.ofMillis(500);
+  private static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofMillis(500);
   private static final Duration DEFAULT_UNDEPLOY_DRAIN = Duration.ofSeconds(5);
 
   public HttpConfig {
@@ -90,6 +98,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     int instances = r.integer("instances", 1, 1, 128);
     Duration preStopDelay = r.duration("preStopDelay", DEFAULT_PRE_STOP_DELAY, Duration.ZERO, Duration.ofMinutes(10));
     int preStopProbes = r.integer("preStopProbes", 0, 0, 100_000);
+    checkAnnounceBudget(root, r, preStopDelay);
     String readinessPath = r.string("readinessPath", null);
     if (readinessPath != null && (!readinessPath.startsWith("/") || readinessPath.contains(" "))) {
       r.problem("readinessPath", ConfigReader.describe(readinessPath) + " is not a path; it must start with \"/\"");
@@ -103,6 +112,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     }
     Duration wsGrace = r.duration("webSocketCloseGrace", DEFAULT_WEBSOCKET_GRACE, Duration.ZERO, Duration.ofMinutes(5));
     Duration window = r.duration("reloadCloseWindow", DEFAULT_RELOAD_WINDOW, Duration.ZERO, Duration.ofMinutes(1));
+    Duration drainWindow = r.duration("drainCloseWindow", DEFAULT_DRAIN_WINDOW, Duration.ZERO, Duration.ofMinutes(1));
     Duration undeploy = r.duration("undeployDrainTimeout", DEFAULT_UNDEPLOY_DRAIN, Duration.ZERO,
         Duration.ofMinutes(10));
     boolean h2c = r.bool("http2ClearText", false);
@@ -117,7 +127,36 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
       }
     }
     return new HttpConfig(host, port, instances, preStopDelay, preStopProbes, Optional.ofNullable(readinessPath),
-        sse == null ? "" : sse, wsGrace, window, undeploy, h2c, serverOptions);
+        sse == null ? "" : sse, wsGrace, window, undeploy, h2c, serverOptions, drainWindow);
+  }
+
+  /**
+   * Refuses a {@code preStopDelay} that the {@code announce} phase could not wait for: its budget in
+   * {@code lifecycle.phases} must be at least the delay (the phase never outlasts its budget). A
+   * plan without an {@code announce} phase has no delay, whatever the setting. Checked only when {@code root} has a {@code lifecycle} section
+   * (the launcher's merged configuration always has one); an invalid {@code lifecycle} section is
+   * reported by its own reader, not here.
+   */
+  private static void checkAnnounceBudget(ConfigReader root, ConfigReader http, Duration preStopDelay) {
+    if (preStopDelay.isZero() || !root.has(LifecycleConfig.SECTION)) {
+      return;
+    }
+    LifecycleConfig lifecycle;
+    try {
+      lifecycle = LifecycleConfig.from(root.json());
+    } catch (ConfigException e) {
+      return;
+    }
+    List<PhaseSpec> phases = lifecycle.phases();
+    for (int i = 0; i < phases.size(); i++) {
+      PhaseSpec phase = phases.get(i);
+      if (phase.name().equals(Steps.ANNOUNCE) && phase.timeout().compareTo(preStopDelay) < 0) {
+        http.problem("preStopDelay", Durations.format(preStopDelay) + " is longer than the announce phase can wait:"
+            + " lifecycle.phases[" + i + "].timeout is " + Durations.format(phase.timeout()) + "; set it to at least "
+            + Durations.format(preStopDelay) + " or lower preStopDelay");
+        return;
+      }
+    }
   }
 
   /** The defaults alone. */
@@ -136,6 +175,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
         .put("sseFinalEvent", DEFAULT_SSE_FINAL_EVENT)
         .put("webSocketCloseGrace", Durations.format(DEFAULT_WEBSOCKET_GRACE))
         .put("reloadCloseWindow", Durations.format(DEFAULT_RELOAD_WINDOW))
+        .put("drainCloseWindow", Durations.format(DEFAULT_DRAIN_WINDOW))
         .put("undeployDrainTimeout", Durations.format(DEFAULT_UNDEPLOY_DRAIN))
         .put("http2ClearText", false));
   }

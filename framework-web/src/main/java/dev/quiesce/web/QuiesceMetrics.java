@@ -1,13 +1,22 @@
 package dev.quiesce.web;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MetricsService;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import io.vertx.micrometer.impl.MetricsServiceImpl;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class QuiesceMetrics {
 
   private static final AtomicLong REGISTRIES = new AtomicLong();
+  /** The registry names {@link #enable} gave out whose Vert.x may still be alive. */
+  private static final Set<String> NAMES = ConcurrentHashMap.newKeySet();
+  /** The registry found for each Vert.x (weakly: a closed Vert.x is forgotten). */
+  private static final Map<Vertx, MeterRegistry> FOUND = Collections.synchronizedMap(new WeakHashMap<>());
 
   private QuiesceMetrics() {
   }
@@ -38,26 +51,62 @@ public final class QuiesceMetrics {
     if (options.getMetricsOptions() != null && options.getMetricsOptions().isEnabled()) {
       return options;
     }
+    String name = "quiesce-" + REGISTRIES.incrementAndGet();
+    NAMES.add(name);
     return options.setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
-        .setRegistryName("quiesce-" + REGISTRIES.incrementAndGet())
+        .setRegistryName(name)
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
   }
 
   /**
-   * The Micrometer registry of {@code vertx}, when it was created with Micrometer metrics.
+   * The Micrometer registry of {@code vertx}, when it was created with Micrometer metrics through
+   * {@link #enable(VertxOptions)} or with vertx-micrometer-metrics' default registry name.
    *
-   * @return empty when metrics are off (or provided by something other than vertx-micrometer-metrics)
+   * <p>Found with Vert.x's public API only: among the registries {@code enable} named (and the
+   * default one) that are alive in {@link BackendRegistries}, the one where a probe meter shows in
+   * {@link MetricsService#metricsNames()} of {@code vertx}; the probe is removed at once, and the
+   * answer kept for the life of {@code vertx}.
+   *
+   * @return empty when metrics are off, provided by something other than vertx-micrometer-metrics,
+   *     or kept in a registry with a name of the application's own choosing
    */
   public static Optional<MeterRegistry> registry(Vertx vertx) {
+    MeterRegistry known = FOUND.get(vertx);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    MetricsService service;
     try {
-      MetricsService service = MetricsService.create(vertx);
-      if (service instanceof MetricsServiceImpl impl) {
-        return Optional.ofNullable(impl.getRegistry());
-      }
+      service = MetricsService.create(vertx);
     } catch (RuntimeException | LinkageError e) {
-      // metrics not available on this Vert.x: fall through
+      return Optional.empty(); // metrics not available on this Vert.x
+    }
+    List<MeterRegistry> candidates = new ArrayList<>();
+    for (String name : NAMES) {
+      MeterRegistry registry = BackendRegistries.getNow(name);
+      if (registry == null) {
+        NAMES.remove(name); // its Vert.x was closed
+      } else {
+        candidates.add(registry);
+      }
+    }
+    MeterRegistry byDefault = BackendRegistries.getDefaultNow();
+    if (byDefault != null) {
+      candidates.add(byDefault);
+    }
+    for (MeterRegistry candidate : candidates) {
+      String probe = "quiesce.registry.probe." + UUID.randomUUID().toString().replace("-", "");
+      Counter meter = Counter.builder(probe).register(candidate);
+      try {
+        if (service.metricsNames().contains(probe)) {
+          FOUND.put(vertx, candidate);
+          return Optional.of(candidate);
+        }
+      } finally {
+        candidate.remove(meter);
+      }
     }
     return Optional.empty();
   }

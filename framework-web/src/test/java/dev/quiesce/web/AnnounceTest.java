@@ -9,27 +9,22 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Readiness around a stop: the {@code announce} phase and the {@code drain}/{@code resume} commands. */
 class AnnounceTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
   private WebClient client;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     driver = new PhaseDriver(fx.vertx);
     client = WebClient.create(fx.vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   private void deploy(JsonObject http) {

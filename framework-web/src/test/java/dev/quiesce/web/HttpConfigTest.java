@@ -7,6 +7,7 @@ import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigProblem;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.ConfigSection;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -86,5 +87,44 @@ class HttpConfigTest {
     sections.forEach(s -> s.validate(bad));
     assertThat(bad.problems()).extracting(ConfigProblem::path).containsExactly("http.port");
     assertThatThrownBy(bad::throwIfProblems).isInstanceOf(ConfigException.class);
+  }
+
+  private static JsonObject withAnnounce(String preStopDelay, String announceBudget) {
+    JsonArray phases = new JsonArray();
+    if (announceBudget != null) {
+      phases.add(new JsonObject().put("name", "announce").put("timeout", announceBudget));
+    }
+    phases.add(new JsonObject().put("name", "drain").put("timeout", "5s"));
+    return new JsonObject().put("http", new JsonObject().put("preStopDelay", preStopDelay))
+        .put("lifecycle", new JsonObject().put("phases", phases));
+  }
+
+  @Test
+  void aPreStopDelayLongerThanTheAnnounceBudgetIsRefusedWithThePathAndTheBudgetNeeded() {
+    ConfigReader root = ConfigReader.root(withAnnounce("1s", "0s"));
+    new dev.quiesce.web.impl.HttpConfigSection().validate(root);
+    assertThat(root.problems()).extracting(ConfigProblem::path).containsExactly("http.preStopDelay");
+    assertThat(root.problems().get(0).message()).contains("lifecycle.phases[0].timeout is 0s")
+        .contains("at least 1s");
+    assertThatThrownBy(() -> HttpConfig.from(withAnnounce("1s", "999ms"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.preStopDelay");
+  }
+
+  @Test
+  void aPreStopDelayTheAnnounceBudgetHoldsIsAccepted() {
+    assertThat(HttpConfig.from(withAnnounce("1s", "1s")).preStopDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(HttpConfig.from(withAnnounce("8s", "10s")).preStopDelay()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(HttpConfig.from(withAnnounce("0s", "0s")).preStopDelay()).isZero();
+    // without an announce phase there is no delay to wait for (the close-only plan of StopIntegrationTest)
+    assertThat(HttpConfig.from(withAnnounce("1s", null)).preStopDelay()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void theDrainCloseWindowDefaultsTo500msAndIsBounded() {
+    assertThat(HttpConfig.defaults().drainCloseWindow()).isEqualTo(Duration.ofMillis(500));
+    assertThat(HttpConfig.from(new JsonObject().put("http", new JsonObject().put("drainCloseWindow", "0s")))
+        .drainCloseWindow()).isZero();
+    assertThat(problems(new JsonObject().put("drainCloseWindow", "2m"))).extracting(ConfigProblem::path)
+        .containsExactly("http.drainCloseWindow");
   }
 }

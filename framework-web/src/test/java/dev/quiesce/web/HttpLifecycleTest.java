@@ -13,25 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Start, undeploy and the edges of the HTTP verticle. */
 class HttpLifecycleTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
-
-  @BeforeEach
-  void start() {
-    fx = new WebFixture();
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
 
   @Test
   void undeployWithoutADrainPhaseStillLetsInFlightRequestsFinish() throws Exception {
@@ -146,5 +136,16 @@ class HttpLifecycleTest {
       driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5));
       assertThat(client.read().body()).isEqualTo("draining=true");
     }
+  }
+
+  @Test
+  void withNoConnectionOpenAStopDoesNotWaitForItsCloseWindow() throws Exception {
+    driver = new PhaseDriver(fx.vertx);
+    fx.deployHttp(WebFixture.config(new JsonObject().put("drainCloseWindow", "5s").put("instances", 2)));
+    long started = System.nanoTime();
+    JsonObject detail = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(20)).detail(Duration.ofSeconds(10));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("well before the 5 s window")
+        .isLessThan(Duration.ofSeconds(3));
+    assertThat(detail.getLong("completed")).isZero();
   }
 }

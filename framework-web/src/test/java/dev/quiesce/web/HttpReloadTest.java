@@ -10,25 +10,20 @@ import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The {@code reload} step of the HTTP verticle (without load; see {@link ReloadUnderLoadTest}). */
 class HttpReloadTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     driver = new PhaseDriver(fx.vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   private static JsonObject config(String greeting, JsonObject http) {
@@ -50,6 +45,17 @@ class HttpReloadTest {
     try (RawHttp client = new RawHttp(port)) {
       return client.send(path).read().body();
     }
+  }
+
+  /** Waits until a new connection to {@code port} is answered {@code greeting}: the new server listens. */
+  private static void awaitGreeting(int port, String greeting) {
+    Await.until("the new server answers", Duration.ofSeconds(5), () -> {
+      try {
+        return get(port, "/greeting").equals(greeting);
+      } catch (IOException e) {
+        return false;
+      }
+    });
   }
 
   private PhaseDriver.Step reload(JsonObject config) {
@@ -82,13 +88,7 @@ class HttpReloadTest {
       assertThat(before.header("connection")).isNull();
 
       PhaseDriver.Step reload = reload(config("v1", http));
-      Await.until("the new server answers", Duration.ofSeconds(5), () -> {
-        try {
-          return get(port, "/greeting").equals("v1");
-        } catch (IOException e) {
-          return false;
-        }
-      });
+      awaitGreeting(port, "v1");
       assertThat(reload.acked()).as("the old server is still in its window").isFalse();
       RawHttp.Response during = kept.send("/greeting").read();
       assertThat(during.status()).isEqualTo(200);
@@ -157,5 +157,29 @@ class HttpReloadTest {
     JsonObject ack = reload(config("v1", new JsonObject())).ack(Duration.ofSeconds(5));
     assertThat(ack.getString("outcome")).isEqualTo("failed");
     assertThat(ack.getString("reason")).contains("stopping");
+  }
+
+  @Test
+  void aStopDuringAReloadGivesTheDrainingOldServerTheStopsBudgetAndCountsItsRequests() throws Exception {
+    JsonObject http = new JsonObject().put("reloadCloseWindow", "5s");
+    fx.deployHttp(config("v0", http), routes());
+    int port = fx.httpPort();
+    try (RawHttp slow = new RawHttp(port)) {
+      slow.send("/slow?ms=30000");
+      fx.awaitInFlight(1);
+      PhaseDriver.Step reload = reload(config("v1", http));
+      awaitGreeting(port, "v1");
+      assertThat(reload.acked()).as("the old server drains for the reload").isFalse();
+
+      long started = System.nanoTime();
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(1));
+      JsonObject detail = drain.detail(Duration.ofSeconds(8));
+      // the old server drained for the reload within the stop's 1 s, not the reload's 20 s
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+      assertThat(detail.getLong("aborted")).as(detail.encode()).isEqualTo(1);
+      assertThat(detail.getLong("completed") + detail.getLong("aborted")).as(detail.encode())
+          .isEqualTo(detail.getLong("inFlightAtStart") + detail.getLong("acceptedDuringDrain"));
+      assertThat(fx.state().inFlight()).isZero();
+    }
   }
 }

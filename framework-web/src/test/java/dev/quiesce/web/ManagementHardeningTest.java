@@ -24,9 +24,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The management listener under hostile input, over raw sockets on 127.0.0.1: malformed request
@@ -43,19 +43,14 @@ class ManagementHardeningTest {
       "io.netty", "java.", "jdk.", "Caused by");
   private static final Set<Integer> ALLOWED = Set.of(200, 202, 400, 401, 403, 404, 405, 409, 413, 414, 431, 501, 503);
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private final AtomicInteger phases = new AtomicInteger();
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     fx.deployCoordinator(new JsonObject());
     Await.result(fx.vertx.eventBus().consumer(EventBusContract.PHASE, m -> phases.incrementAndGet()).completion());
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   /** One raw request and what came back. */

@@ -11,28 +11,23 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The management listener with a real lifecycle coordinator: hardening, control, status, metrics. */
 class ManagementTest {
 
   static final String TOKEN = "s3cret-token-for-tests-0001";
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private WebClient client;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     client = WebClient.create(fx.vertx);
     fx.deployCoordinator(new JsonObject());
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   private void deploy(JsonObject management) {

@@ -13,14 +13,15 @@ import io.vertx.ext.web.client.WebClient;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link QuiesceWeb}'s deploy helpers, with an application context like the launcher's. */
 class QuiesceWebTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private WebClient client;
 
   /** Deploys as the launcher's context does: the whole configuration when the options carry none. */
@@ -39,14 +40,8 @@ class QuiesceWebTest {
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     new PhaseDriver(fx.vertx);
     client = WebClient.create(fx.vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   @Test

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several reloads while clients of every kind keep sending: Vert.x HttpClient with keep-alive and
@@ -46,7 +47,8 @@ class ReloadUnderLoadTest {
   private static final long MAX_REQUESTS_PER_LOOP = 20_000;
   private static final Duration LOAD_CAP = Duration.ofSeconds(25);
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private HttpClient keepAlive;
   private HttpClient perRequest;
   private java.net.http.HttpClient jdk;
@@ -59,7 +61,6 @@ class ReloadUnderLoadTest {
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     JsonObject root = config(0);
     fx.deployCoordinator(root);
     fx.coordinator.reloadWith(() -> Future.succeededFuture(config(generation.incrementAndGet())));
@@ -79,7 +80,6 @@ class ReloadUnderLoadTest {
   @AfterEach
   void stop() {
     stopLoad = true;
-    fx.close();
   }
 
   private static JsonObject config(int generation) {

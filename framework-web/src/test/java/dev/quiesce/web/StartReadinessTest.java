@@ -9,8 +9,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Readiness while the application starts: down ({@code starting}) until the coordinator is
@@ -19,12 +19,8 @@ import org.junit.jupiter.api.Test;
  */
 class StartReadinessTest {
 
-  private final WebFixture fx = new WebFixture();
-
-  @AfterEach
-  void stop() {
-    fx.close();
-  }
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
 
   private HttpResponse<Buffer> get(int port, String path) {
     return fx.get(port, path);
@@ -54,6 +50,24 @@ class StartReadinessTest {
     assertThat(get(fx.managementPort(), "/health/ready").statusCode()).isEqualTo(200);
     assertThat(get(fx.httpPort(), "/ready").statusCode()).isEqualTo(200);
     assertThat(get(fx.managementPort(), "/lifecycle/status").bodyAsJsonObject().getBoolean("ready")).isTrue();
+  }
+
+  @Test
+  void theStatusHttpSummarySaysReadyOnceTheApplicationRuns() {
+    JsonObject config = WebFixture.config(new JsonObject());
+    fx.deployStartingCoordinator(config);
+    fx.deployManagement(config).deployHttp(config);
+    JsonObject starting = get(fx.managementPort(), "/lifecycle/status").bodyAsJsonObject().getJsonObject("http");
+    assertThat(starting.getBoolean("ready")).isFalse();
+    assertThat(starting.getString("notReadyReason")).isEqualTo("starting");
+
+    fx.coordinator.markRunning();
+    Await.until("ready after RUNNING", Duration.ofSeconds(5), () -> get(fx.managementPort(), "/health/ready")
+        .statusCode() == 200);
+    // the summary is read when asked, not kept from the moment the listener bound
+    JsonObject running = get(fx.managementPort(), "/lifecycle/status").bodyAsJsonObject().getJsonObject("http");
+    assertThat(running.getBoolean("ready")).isTrue();
+    assertThat(running.getValue("notReadyReason")).isNull();
   }
 
   @Test

@@ -16,21 +16,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A whole stop through the real lifecycle coordinator, watched on the management listener. */
 class StopIntegrationTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private WebClient client;
   private HttpClient watcher;
   private JsonObject root;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     client = WebClient.create(fx.vertx);
     watcher = fx.vertx.createHttpClient();
     root = WebFixture.config(new JsonObject(), new JsonObject().put("token", ManagementTest.TOKEN))
@@ -40,11 +40,6 @@ class StopIntegrationTest {
             .add(new JsonObject().put("name", "close").put("timeout", "2s"))));
     root.getJsonObject("http").put("preStopDelay", "300ms");
     fx.deployCoordinator(root);
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   /** An events stream: the text received so far, and whether it ended. */
@@ -176,19 +171,20 @@ class StopIntegrationTest {
         .add(new JsonObject().put("name", "close").put("timeout", "5s"))));
     closeOnly.getJsonObject("http").put("instances", 2);
     fx.close();
-    fx = new WebFixture();
-    fx.deployCoordinator(closeOnly);
-    fx.deployHttp(closeOnly);
-    try (RawHttp slow = new RawHttp(fx.httpPort())) {
-      slow.send("/slow?ms=500");
-      fx.awaitInFlight(1);
-      Await.result(fx.vertx.eventBus().request("quiesce.lifecycle", new JsonObject().put("command", "stop")));
-      assertThat(slow.read().body()).isEqualTo("slept 500");
+    try (WebFixture fresh = new WebFixture()) {
+      fresh.deployCoordinator(closeOnly);
+      fresh.deployHttp(closeOnly);
+      try (RawHttp slow = new RawHttp(fresh.httpPort())) {
+        slow.send("/slow?ms=500");
+        fresh.awaitInFlight(1);
+        Await.result(fresh.vertx.eventBus().request("quiesce.lifecycle", new JsonObject().put("command", "stop")));
+        assertThat(slow.read().body()).isEqualTo("slept 500");
+      }
+      JsonObject report = Await.result(fresh.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(20));
+      assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
+      JsonObject http = report.getJsonArray("phases").getJsonObject(0).getJsonArray("participants").getJsonObject(0);
+      assertThat(http.getString("participant")).isEqualTo("http");
+      assertThat(http.getJsonObject("detail").getLong("completed")).isEqualTo(1);
     }
-    JsonObject report = Await.result(fx.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(20));
-    assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
-    JsonObject http = report.getJsonArray("phases").getJsonObject(0).getJsonArray("participants").getJsonObject(0);
-    assertThat(http.getString("participant")).isEqualTo("http");
-    assertThat(http.getJsonObject("detail").getLong("completed")).isEqualTo(1);
   }
 }

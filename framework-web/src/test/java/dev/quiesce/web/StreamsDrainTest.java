@@ -15,27 +15,22 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Long-lived traffic during a drain: WebSockets, server-sent events, long polls, HTTP/2. */
 class StreamsDrainTest {
 
-  private WebFixture fx;
+  @RegisterExtension
+  final WebFixture fx = new WebFixture();
   private PhaseDriver driver;
   private WebSocketClient webSockets;
   private HttpClient http2;
 
   @BeforeEach
   void start() {
-    fx = new WebFixture();
     driver = new PhaseDriver(fx.vertx);
-  }
-
-  @AfterEach
-  void stop() {
-    fx.close();
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.vertx.ext.web.Router;
  *   <li>{@code /sse}: a server-sent-event stream, one tick every 100 ms, never ending by itself</li>
  *   <li>{@code /long}: a long poll that ends only when the drain tells it ({@link HttpDrain#onDrain})</li>
  *   <li>{@code /ws}: a WebSocket echo</li>
+ *   <li>{@code POST /early?ms=N}: answers after N ms without reading the request body</li>
  * </ul>
  */
 final class TestRoutes implements RouterFactory {
@@ -55,6 +56,14 @@ final class TestRoutes implements RouterFactory {
       ctx.addEndHandler(ar -> vertx.cancelTimer(timer));
     });
     router.get("/long").handler(ctx -> HttpDrain.onDrain(ctx, v -> ctx.end("drained")));
+    router.post("/early").handler(ctx -> {
+      long ms = Long.parseLong(ctx.queryParams().get("ms"));
+      if (ms == 0) {
+        ctx.end("early 0");
+      } else {
+        vertx.setTimer(ms, id -> ctx.end("early " + ms));
+      }
+    });
     router.get("/ws").handler(ctx -> ctx.request().toWebSocket().onSuccess(ws -> ws.handler(ws::write)));
     return router;
   }

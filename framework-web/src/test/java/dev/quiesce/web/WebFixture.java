@@ -14,12 +14,17 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A real Vert.x (with Micrometer metrics, as the launcher creates it) and the web verticles
- * deployed on 127.0.0.1 with free ports.
+ * deployed on 127.0.0.1 with free ports. A JUnit 5 extension: a test class declares
+ * {@code @RegisterExtension final WebFixture fx = new WebFixture();} and gets a fresh Vert.x per
+ * test, closed after the test's own {@code @AfterEach} methods ran. Also {@link AutoCloseable},
+ * for a second fixture inside a test; closing twice is harmless.
  */
-final class WebFixture implements AutoCloseable {
+final class WebFixture implements AfterEachCallback, AutoCloseable {
 
   final Vertx vertx;
   HttpServerVerticle http;
@@ -28,6 +33,7 @@ final class WebFixture implements AutoCloseable {
   String managementDeployment;
   LifecycleCoordinator coordinator;
   private WebClient client;
+  private boolean closed;
 
   WebFixture() {
     vertx = Vertx.vertx(QuiesceMetrics.enable(new VertxOptions()));
@@ -100,9 +106,18 @@ final class WebFixture implements AutoCloseable {
     Await.until(n + " request(s) in flight", Duration.ofSeconds(5), () -> state().inFlight() == n);
   }
 
-  /** Undeploys the web verticles first (while the coordinator still answers), then closes Vert.x. */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
+  }
+
+  /** Undeploys the web verticles first (while the coordinator still answers), then closes Vert.x; once. */
   @Override
   public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     for (String id : new String[] {httpDeployment, managementDeployment}) {
       if (id != null && vertx.deploymentIDs().contains(id)) {
         vertx.undeploy(id).otherwiseEmpty().toCompletionStage().toCompletableFuture()

@@ -81,31 +81,31 @@ final class HttpInstanceVerticle extends VerticleBase {
     if (stopDeadline < 0) {
       stopDeadline = System.currentTimeMillis() + config.undeployDrainTimeout().toMillis();
     }
-    return drainSlots(List.copyOf(slots), "undeploy", 0, stopDeadline, 200);
+    return drainSlots(List.copyOf(slots), DrainPlan.immediate(DrainKind.UNDEPLOY, stopDeadline, 200));
   }
 
   /**
    * Drains every server of this instance (see {@link RequestTracker#drain}); a server already
-   * draining contributes the result of that drain. Runs on this instance's context.
+   * draining contributes the result of that drain, with this call's budget when it ends sooner.
+   * Runs on this instance's context.
    */
-  Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
+  Future<DrainResult> drain(DrainPlan plan) {
     return OnContext.call(context, () -> {
       if (stopDeadline < 0) {
-        stopDeadline = budgetDeadline;
+        stopDeadline = plan.budgetDeadline();
       }
-      return drainSlots(List.copyOf(slots), kind, windowMs, budgetDeadline, settleMs);
+      return drainSlots(List.copyOf(slots), plan);
     });
   }
 
   /**
    * Reload: a new server with {@code next} starts listening next to the current one, then the
-   * current one drains ({@code windowMs} of {@code Connection: close}, then a graceful shutdown,
-   * everything cut at {@code budgetDeadline}). Fails, leaving the current server serving, when
-   * the new one cannot start; fails too when a stop began meanwhile (the new server is then
-   * drained with the stop).
+   * current one drains as {@code reload} says (its window of {@code Connection: close}, then a
+   * graceful shutdown, everything cut at its budget deadline). Fails, leaving the current server serving, when
+   * the new one cannot start; fails with {@link StoppedDuringReload} when a stop began meanwhile
+   * (the new server is then drained with the stop, and the failure carries what that drain did).
    */
-  Future<DrainResult> replace(HttpConfig next, JsonObject full, int port, long windowMs, long budgetDeadline,
-      long settleMs) {
+  Future<DrainResult> replace(HttpConfig next, JsonObject full, int port, DrainPlan reload) {
     return OnContext.call(context, () -> {
       if (stopDeadline >= 0) {
         return Future.failedFuture(new IllegalStateException("the HTTP server is stopping"));
@@ -115,25 +115,33 @@ final class HttpInstanceVerticle extends VerticleBase {
         slots.add(fresh);
         actualPort = fresh.server().actualPort();
         if (stopDeadline >= 0) {
-          return drainSlots(List.of(fresh), "stop", 0, stopDeadline, settleMs)
-              .compose(r -> Future.failedFuture(new IllegalStateException("a stop began during the reload")));
+          return drainSlots(List.of(fresh), DrainPlan.immediate(DrainKind.STOP, stopDeadline, reload.settleMs()))
+              .compose(r -> Future.failedFuture(new StoppedDuringReload(r)));
         }
         config = next;
-        return drainSlots(old, "reload", windowMs, budgetDeadline, settleMs)
+        return drainSlots(old, reload)
             .onComplete(ar -> slots.removeAll(old));
       });
     });
   }
 
-  private Future<DrainResult> drainSlots(List<Slot> which, String kind, long windowMs, long budgetDeadline,
-      long settleMs) {
+  private Future<DrainResult> drainSlots(List<Slot> which, DrainPlan plan) {
     List<Future<DrainResult>> drains = new ArrayList<>();
     for (Slot slot : which) {
-      Future<DrainResult> running = slot.tracker().drainResult();
-      drains.add((running != null ? running : slot.tracker().drain(kind, windowMs, budgetDeadline, settleMs))
-          .andThen(ar -> slot.tracker().detach()));
+      drains.add(slot.tracker().drain(plan).andThen(ar -> slot.tracker().detach()));
     }
     return DrainResult.sumOf(drains);
+  }
+
+  /** A stop began while a reload started a new server: the new server was drained, with this result. */
+  static final class StoppedDuringReload extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    final transient DrainResult drained;
+
+    StoppedDuringReload(DrainResult drained) {
+      super("a stop began during the reload");
+      this.drained = drained;
+    }
   }
 
   int actualPort() {

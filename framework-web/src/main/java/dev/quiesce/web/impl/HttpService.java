@@ -51,11 +51,16 @@ public final class HttpService implements Participant {
   private long stopBudgetDeadline;
   private boolean reloading;
   private Future<JsonObject> reloadChain = Future.succeededFuture();
+  /**
+   * Drains a reload ran for the stop because the stop began while it started a server the stop's
+   * own drain did not reach: their counts belong to the stop's acknowledgement.
+   */
+  private final List<Future<DrainResult>> stopSideDrains = new ArrayList<>();
   private Runnable cancelAnnounce = () -> { };
   private volatile int publishedPort = -1;
 
   /** One running instance and the port it listens on. */
-  private record Instance(String deploymentId, HttpInstanceVerticle verticle, int port) {
+  record Instance(String deploymentId, HttpInstanceVerticle verticle, int port) {
   }
 
   public HttpService(Vertx vertx, RouterFactory routes, HttpConfig config, JsonObject fullConfig) {
@@ -106,7 +111,7 @@ public final class HttpService implements Participant {
     return publishedPort;
   }
 
-  private int currentPort() {
+  int currentPort() {
     return instances.isEmpty() ? -1 : instances.get(instances.size() - 1).port();
   }
 
@@ -119,7 +124,7 @@ public final class HttpService implements Participant {
     return cfg.port() != 0 ? cfg.port() : -(1 + EPHEMERAL_KEYS.getAndIncrement() % 60_000);
   }
 
-  private Future<Instance> deployInstance(HttpConfig cfg, JsonObject full, int port) {
+  Future<Instance> deployInstance(HttpConfig cfg, JsonObject full, int port) {
     HttpInstanceVerticle verticle = new HttpInstanceVerticle(cfg, full, routes, port);
     return vertx.deployVerticle(verticle, new DeploymentOptions())
         .map(id -> new Instance(id, verticle, verticle.actualPort()));
@@ -133,7 +138,7 @@ public final class HttpService implements Participant {
     return bounded(Future.join(undeploys).mapEmpty(), boundMs);
   }
 
-  private Future<Void> undeploy(Instance instance) {
+  Future<Void> undeploy(Instance instance) {
     instances.remove(instance);
     return vertx.undeploy(instance.deploymentId())
         .onFailure(e -> LOG.debug("undeploy of HTTP instance {}: {}", instance.deploymentId(), e.toString()))
@@ -192,15 +197,6 @@ public final class HttpService implements Participant {
     return new JsonObject().put("ready", state.ready()).put("reason", state.notReadyReason());
   }
 
-  /** What is left of a step's time after keeping a margin to send the acknowledgement. */
-  static long usable(long remainingMs) {
-    return Math.max(0, remainingMs - margin(remainingMs));
-  }
-
-  static long margin(long remainingMs) {
-    return Math.min(250, Math.max(0, remainingMs) / 10);
-  }
-
   // ---------------------------------------------------------------- announce
 
   /**
@@ -214,7 +210,7 @@ public final class HttpService implements Participant {
     long started = System.currentTimeMillis();
     long probesBefore = state.notReadyAnswers();
     long delay = config.preStopDelay().toMillis();
-    long allowed = phase.forced() ? 0 : usable(phase.remaining().toMillis());
+    long allowed = phase.forced() ? 0 : AckMargin.usable(phase.remaining().toMillis());
     long wait = Math.min(delay, allowed);
     int probes = config.preStopProbes();
     Promise<String> ended = Promise.promise();
@@ -250,18 +246,20 @@ public final class HttpService implements Participant {
     state.markNotReady(WebState.STOPPING, phase.reason(), true);
     long remaining = phase.forced() ? 0 : phase.remaining().toMillis();
     long now = System.currentTimeMillis();
-    long budgetDeadline = now + usable(remaining);
+    long budgetDeadline = now + AckMargin.usable(remaining);
     stopBudgetDeadline = budgetDeadline;
-    long settle = Math.max(20, margin(remaining) / 2);
+    long settle = Math.max(20, AckMargin.of(remaining) / 2);
+    DrainPlan plan = new DrainPlan(DrainKind.STOP, config.drainCloseWindow().toMillis(), budgetDeadline, settle);
     List<Instance> all = List.copyOf(instances);
     publishSummary();
     LOG.info("HTTP drain begins: {} instance(s), {} request(s) in flight, budget {} ms", all.size(),
         state.inFlight(), budgetDeadline - now);
-    return drainAll(all, "stop", 0, budgetDeadline, settle)
+    return drainAll(all, plan)
+        .compose(result -> withReloadSideDrains(result, budgetDeadline + settle))
         .compose(result -> undeployAll(all, Math.max(0, phase.deadline() - System.currentTimeMillis()) / 2)
             .map(result))
         .map(result -> {
-          state.meters().drained("stop", result);
+          state.meters().drained(DrainKind.STOP, result);
           publishSummary();
           JsonObject detail = result.toJson();
           if (result.aborted() > 0) {
@@ -275,11 +273,34 @@ public final class HttpService implements Participant {
         });
   }
 
-  private Future<DrainResult> drainAll(List<Instance> which, String kind, long windowMs, long budgetDeadline,
-      long settle) {
+  /**
+   * {@code stopDrain} plus what a reload under way drained for the stop: waits, at most until
+   * {@code until}, for the reload's current step to end (the stop gave its draining servers the
+   * stop's budget), then adds the drains it ran for the stop. A side drain not done by then is
+   * left out, and logged.
+   */
+  private Future<DrainResult> withReloadSideDrains(DrainResult stopDrain, long until) {
+    long wait = Math.max(1, until - System.currentTimeMillis());
+    return reloadChain.<Void>transform(ar -> Future.succeededFuture())
+        .timeout(wait, TimeUnit.MILLISECONDS)
+        .transform(ar -> {
+          DrainResult sum = stopDrain;
+          for (Future<DrainResult> side : stopSideDrains) {
+            if (side.succeeded()) {
+              sum = sum.plus(side.result());
+            } else {
+              LOG.warn("a drain the reload ran for the stop is not counted: {}",
+                  side.failed() ? side.cause().getMessage() : "not done in the stop's budget");
+            }
+          }
+          return Future.succeededFuture(sum);
+        });
+  }
+
+  private Future<DrainResult> drainAll(List<Instance> which, DrainPlan plan) {
     List<Future<DrainResult>> drains = new ArrayList<>();
     for (Instance instance : which) {
-      drains.add(instance.verticle().drain(kind, windowMs, budgetDeadline, settle));
+      drains.add(instance.verticle().drain(plan));
     }
     return DrainResult.sumOf(drains);
   }
@@ -316,87 +337,61 @@ public final class HttpService implements Participant {
     }
     reloading = true;
     publishSummary();
-    long started = System.currentTimeMillis();
-    List<Instance> old = List.copyOf(instances);
     boolean sameAddress = next.host().equals(config.host()) && next.port() == config.port();
     int listen = next.port() == 0 && sameAddress ? listenPort : listenPort(next);
-    int target = next.instances();
-    int steps = Math.max(old.size(), target);
-    int drainSteps = old.size();
-    DrainResult[] drained = {DrainResult.NONE};
-    int[] replaced = {0};
-    int[] changed = {0};
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < steps; i++) {
-      int index = i;
-      chain = chain.compose(v -> {
-        if (stopping) {
-          return Future.failedFuture(new IllegalStateException("a stop began during the reload"));
-        }
-        long now = System.currentTimeMillis();
-        long share = usable(reload.deadline() - now) / Math.max(1, drainSteps - index);
-        long window = Math.min(next.reloadCloseWindow().toMillis(), share / 2);
-        long settle = Math.max(20, margin(share) / 2);
-        if (index < old.size() && index < target) {
-          // the same instance, a new server: it listens before the old one drains
-          Instance instance = old.get(index);
-          return instance.verticle().replace(next, full, listen, window, now + share, settle)
-              .recover(e -> Future.failedFuture(new IllegalStateException("instance " + (index + 1) + " of "
-                  + target + " could not start with the new configuration: " + e.getMessage(), e)))
-              .map(result -> {
-                drained[0] = drained[0].plus(result);
-                replaced[0]++;
-                changed[0]++;
-                int at = instances.indexOf(instance);
-                if (at >= 0) {
-                  instances.set(at, new Instance(instance.deploymentId(), instance.verticle(),
-                      instance.verticle().actualPort()));
-                }
-                publishSummary();
-                return null;
-              });
-        }
-        if (index < target) {
-          return deployInstance(next, full, listen)
-              .recover(e -> Future.failedFuture(new IllegalStateException("new instance " + (index + 1) + " of "
-                  + target + " could not start: " + e.getMessage(), e)))
-              .compose(instance -> {
-                instances.add(instance);
-                changed[0]++;
-                publishSummary();
-                return stopping ? drainAll(List.of(instance), "stop", 0, stopBudgetDeadline, 20)
-                    .compose(r -> undeploy(instance)) : Future.<Void>succeededFuture();
-              });
-        }
-        Instance retired = old.get(index);
-        return retired.verticle().drain("reload", window, now + share, settle).compose(result -> {
-          drained[0] = drained[0].plus(result);
-          changed[0]++;
-          return undeploy(retired);
-        });
-      });
+    return new ReloadRun(this, next, full, reload, listen).run();
+  }
+
+  // ---------------------------------------------------------------- what a reload run uses
+
+  List<Instance> instances() {
+    return List.copyOf(instances);
+  }
+
+  int instanceCount() {
+    return instances.size();
+  }
+
+  boolean stopping() {
+    return stopping;
+  }
+
+  WebState state() {
+    return state;
+  }
+
+  /** The server of {@code instance} was replaced in place: its port may have changed. */
+  void replaced(Instance instance) {
+    int at = instances.indexOf(instance);
+    if (at >= 0) {
+      instances.set(at, new Instance(instance.deploymentId(), instance.verticle(), instance.verticle().actualPort()));
     }
-    return chain.transform(ar -> {
-      reloading = false;
-      if (changed[0] > 0) {
-        config = next;
-        listenPort = listen;
-      }
-      state.meters().drained("reload", drained[0]);
-      state.meters().instancesReplaced(replaced[0]);
-      publishSummary();
-      JsonObject detail = drained[0].toJson().put("replaced", replaced[0]).put("instances", instances.size())
-          .put("port", currentPort()).put("durationMs", System.currentTimeMillis() - started);
-      if (ar.failed()) {
-        LOG.error("HTTP reload failed after replacing {} of {} instance(s): {}", replaced[0], old.size(),
-            ar.cause().getMessage());
-        return Future.failedFuture(new IllegalStateException(ar.cause().getMessage() + " (" + replaced[0]
-            + " of " + old.size() + " instance(s) replaced; the others keep the previous configuration)",
-            ar.cause()));
-      }
-      LOG.info("HTTP reload done: {}", detail.encode());
-      return Future.succeededFuture(detail);
-    });
+    publishSummary();
+  }
+
+  void added(Instance instance) {
+    instances.add(instance);
+    publishSummary();
+  }
+
+  /** Drains {@code instance} with the stop under way (no window: the stop's own drain has begun). */
+  Future<DrainResult> drainForStop(Instance instance) {
+    return drainAll(List.of(instance), DrainPlan.immediate(DrainKind.STOP, stopBudgetDeadline, 20));
+  }
+
+  /** A drain a reload ran for the stop: its counts go into the stop's acknowledgement. */
+  void countForStop(Future<DrainResult> drain) {
+    stopSideDrains.add(drain);
+  }
+
+  /** The reload ended; {@code applied} is the configuration now in use, null when nothing changed. */
+  void reloadEnded(HttpConfig applied, int listen) {
+    reloading = false;
+    if (applied != null) {
+      config = applied;
+      listenPort = listen;
+    }
+    publishSummary();
   }
 
   // ---------------------------------------------------------------- status
@@ -412,7 +407,6 @@ public final class HttpService implements Participant {
       publishedPort = currentPort();
     }
     state.http(new JsonObject().put("host", config.host()).put("port", currentPort()).put("ports", ports)
-        .put("instances", instances.size()).put("ready", state.ready()).put("notReadyReason", state.notReadyReason())
-        .put("stopping", stopping).put("reloading", reloading));
+        .put("instances", instances.size()).put("stopping", stopping).put("reloading", reloading));
   }
 }

@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -45,24 +44,29 @@ public final class RequestTracker {
   /** Context-data key of the list of trackers serving on a context (two while an in-loop reload overlaps). */
   private static final String TRACKERS_KEY = "quiesce.http.trackers";
 
-  private final Vertx vertx;
+  final Vertx vertx;
   private final Context context;
   private final WebState state;
-  private final String sseFinalEvent;
-  private final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
+  final String sseFinalEvent;
+  final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
   /** Open connections, each with what is known of it. */
-  private final Map<HttpConnection, Conn> connections = new IdentityHashMap<>();
-  private final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
-  private final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
-  private HttpServer server;
-  private Drain drain;
+  final Map<HttpConnection, Conn> connections = new IdentityHashMap<>();
+  final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
+  final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
+  HttpServer server;
+  private ServerDrain drain;
   private int pruneWebSocketsAt = 64;
   private long maintenanceTimer = -1;
 
   /** One open connection: how many requests it carried, when it was accepted, its requests in flight. */
-  private static final class Conn {
+  static final class Conn {
     final long acceptedNanos = System.nanoTime();
     long requests;
+    /**
+     * A response on it carries {@code Connection: close}: the connection closes once that response
+     * is sent, and no request after it is dispatched (RFC 9112 section 9.6).
+     */
+    boolean saidClose;
     /** Usually none or one; more with HTTP/1.1 pipelining or HTTP/2 streams. */
     final List<Tracked> inFlight = new ArrayList<>(1);
   }
@@ -148,7 +152,7 @@ public final class RequestTracker {
    * seeing them, and forgets closed WebSockets, so the counts stay right. O(requests in flight):
    * runs from timers, never per request.
    */
-  private void sweep() {
+  void sweep() {
     for (Tracked t : List.copyOf(inFlight.values())) {
       if (t.response.ended() || t.response.closed()) {
         finish(t);
@@ -196,6 +200,15 @@ public final class RequestTracker {
   }
 
   void onRequest(HttpServerRequest raw, Handler<HttpServerRequest> next) {
+    HttpConnection connection = raw.connection();
+    Conn sent = connection == null ? null : connections.get(connection);
+    if (sent != null && sent.saidClose) {
+      // pipelined behind a response that said close: the client retries it elsewhere; never run it here
+      LOG.debug("a request pipelined behind a response that said close is not served: {} {}", raw.method(),
+          raw.path());
+      connection.close();
+      return;
+    }
     Tracked t = new Tracked(raw, this);
     Conn info = t.connection == null ? null : connections.get(t.connection);
     if (info != null) {
@@ -211,11 +224,7 @@ public final class RequestTracker {
     if (drain != null) {
       drain.accepted(t);
     }
-    // only a request that asks for a WebSocket is wrapped, so that the drain learns of the
-    // WebSocket made from it; every other request reaches the router as Vert.x made it
-    HttpServerRequest request = raw instanceof HttpServerRequestInternal internal && t.http1
-        && raw.headers().contains(HttpHeaders.UPGRADE) ? new TrackingRequest(internal, t) : raw;
-    next.handle(request);
+    next.handle(t.http1 ? TrackingRequest.of(raw, t) : raw);
   }
 
   private void beforeHeaders(Tracked t) {
@@ -223,12 +232,20 @@ public final class RequestTracker {
       return;
     }
     if (t.http1) {
-      t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      sayClose(t);
     }
     if (isEventStream(t.response)) {
       // a stream that starts during the drain is told at once, once its head is out
-      Drain d = drain;
+      ServerDrain d = drain;
       context.runOnContext(v -> d.notifyStream(t));
+    }
+  }
+
+  /** Puts {@code Connection: close} on an HTTP/1 response not yet sent; its connection closes after it. */
+  void sayClose(Tracked t) {
+    t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    if (t.conn != null) {
+      t.conn.saidClose = true;
     }
   }
 
@@ -238,6 +255,12 @@ public final class RequestTracker {
       return;
     }
     t.done = true;
+    if (t.conn != null && t.conn.saidClose && t.response.ended() && t.connection != null) {
+      // Vert.x would keep the connection open while the client still sends the request body, and
+      // would serve a request pipelined behind this one: the response said close, so close now
+      // (Vert.x's own close path after a response to a request that asked for close)
+      t.connection.close();
+    }
     inFlight.remove(t.response);
     if (t.conn != null) {
       t.conn.inFlight.remove(t);
@@ -262,26 +285,26 @@ public final class RequestTracker {
 
   // ---------------------------------------------------------------- the drain
 
-  /** The drain in progress or done; null when none began. */
-  Future<DrainResult> drainResult() {
-    return drain == null ? null : drain.result.future();
-  }
-
   /**
-   * Drains this instance. For {@code window} the listener keeps accepting while every response
-   * carries {@code Connection: close} and its connection closes after it; then the server shuts
-   * down: the listener stops accepting, idle connections close, busy ones close after their
-   * response, HTTP/2 connections get GOAWAY. WebSockets get 1001 and server-sent-event streams
-   * their final event at once. At {@code budgetDeadline} whatever is left is closed and counted
-   * as aborted; the result comes at the latest {@code settleMs} after that. A second call
-   * returns the first drain's result. Must run on this instance's context.
+   * Drains this server as {@code plan} says ({@link ServerDrain}). For the plan's window the
+   * listener keeps accepting while every response carries {@code Connection: close} and its
+   * connection closes after it; then the server shuts down: the listener stops accepting, idle
+   * connections close, busy ones close after their response, HTTP/2 connections get GOAWAY.
+   * WebSockets get 1001 and server-sent-event streams their final event at once. At the budget
+   * deadline whatever is left is closed and counted as aborted; the result comes at the latest
+   * the settle time after that. A second call (a stop
+   * reaching a server that drains for a reload) returns the first drain's result, after giving it
+   * the second call's budget when that ends sooner, and ending its window when the second call
+   * has none. Must run on this instance's context.
    */
-  Future<DrainResult> drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
+  Future<DrainResult> drain(DrainPlan plan) {
     if (drain == null) {
-      drain = new Drain(kind, windowMs, budgetDeadline, settleMs);
+      drain = new ServerDrain(this, plan);
       drain.begin();
+    } else {
+      drain.tighten(plan);
     }
-    return drain.result.future();
+    return drain.result();
   }
 
   /** HttpDrain.onDrain: registers a handler on the tracked request of {@code ctx}. */
@@ -292,7 +315,7 @@ public final class RequestTracker {
     }
     t.drainHandler = handler;
     if (t.tracker.drain != null && !t.done) {
-      Drain d = t.tracker.drain;
+      ServerDrain d = t.tracker.drain;
       t.tracker.context.runOnContext(v -> d.notifyStream(t));
     }
     return true;
@@ -304,240 +327,8 @@ public final class RequestTracker {
     return t != null && t.tracker.drain != null;
   }
 
-  private static boolean isEventStream(HttpServerResponse response) {
+  static boolean isEventStream(HttpServerResponse response) {
     String type = response.headers().get(HttpHeaders.CONTENT_TYPE);
     return type != null && type.regionMatches(true, 0, "text/event-stream", 0, "text/event-stream".length());
-  }
-
-  /** One drain of this instance, from its start to its result. */
-  private final class Drain {
-
-    private static final long CHECK_PERIOD_MS = 20;
-    private static final long QUIET_WAIT_MS = 250;
-    private static final long FRESH_NANOS = 250_000_000L;
-
-    final String kind;
-    final long start = System.currentTimeMillis();
-    final long windowMs;
-    final long budgetDeadline;
-    final long settleMs;
-    final io.vertx.core.Promise<DrainResult> result = io.vertx.core.Promise.promise();
-    final long inFlightAtStart;
-    long accepted;
-    long completed;
-    long aborted;
-    long connectionsClosed;
-    long websockets;
-    long streams;
-    Future<Void> shutdown;
-    boolean finished;
-    /** Set while {@link #abortAll} counts requests: their ends must not end the drain midway. */
-    boolean checking;
-    final List<Long> timers = new ArrayList<>();
-
-    Drain(String kind, long windowMs, long budgetDeadline, long settleMs) {
-      this.kind = kind;
-      this.windowMs = windowMs;
-      this.budgetDeadline = budgetDeadline;
-      this.settleMs = settleMs;
-      this.inFlightAtStart = inFlight.size();
-    }
-
-    void begin() {
-      long budget = Math.max(0, budgetDeadline - System.currentTimeMillis());
-      long window = Math.min(windowMs, budget / 2);
-      if (window <= 0) {
-        shutdownServer();
-      }
-      for (Tracked t : List.copyOf(inFlight.values())) {
-        prepare(t);
-        notifyStream(t);
-      }
-      for (ServerWebSocket ws : List.copyOf(webSockets.keySet())) {
-        goAway(ws);
-      }
-      if (window > 0) {
-        long quietUntil = System.currentTimeMillis() + window + Math.min(QUIET_WAIT_MS, (budget - window) / 4);
-        timers.add(vertx.setTimer(window, id -> shutdownWhenQuiet(quietUntil)));
-      }
-      if (budget > 0) {
-        timers.add(vertx.setTimer(budget, id -> abortRemaining()));
-      } else {
-        abortRemaining();
-      }
-      timers.add(vertx.setTimer(budget + Math.max(1, settleMs), id -> finish("the settle time after the budget ran out")));
-      timers.add(vertx.setPeriodic(CHECK_PERIOD_MS, id -> {
-        sweep();
-        check();
-      }));
-      sweep();
-      check();
-    }
-
-    /** A request arrived on an open connection after the drain began: it is served, then its connection closes. */
-    void accepted(Tracked t) {
-      accepted++;
-      prepare(t);
-    }
-
-    private void prepare(Tracked t) {
-      if (!t.http1 || t.done) {
-        return;
-      }
-      if (!t.response.headWritten() && !t.response.ended()) {
-        t.response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-      }
-      if (shutdown == null && t.connection != null && closingAfterResponse.add(t.connection)) {
-        // in the window: close this connection once its response is sent (the server shutdown does the rest later)
-        t.connection.shutdown(Math.max(0, budgetDeadline - System.currentTimeMillis()),
-            java.util.concurrent.TimeUnit.MILLISECONDS);
-      }
-    }
-
-    /** Ends a server-sent-event stream with the final event, or calls the application's drain handler. */
-    void notifyStream(Tracked t) {
-      if (t.done) {
-        return;
-      }
-      if (t.drainHandler != null) {
-        Handler<Void> handler = t.drainHandler;
-        t.drainHandler = null;
-        t.notified = true;
-        streams++;
-        try {
-          handler.handle(null);
-        } catch (RuntimeException e) {
-          LOG.warn("a drain handler of {} {} threw", t.request.method(), t.request.path(), e);
-        }
-      } else if (!t.notified && t.response.headWritten() && !t.response.ended() && isEventStream(t.response)) {
-        t.notified = true;
-        streams++;
-        try {
-          if (!sseFinalEvent.isEmpty()) {
-            t.response.write(sseFinalEvent);
-          }
-          t.response.end();
-        } catch (RuntimeException e) {
-          LOG.debug("could not end an event stream: {}", e.toString());
-        }
-      }
-    }
-
-    void goAway(ServerWebSocket ws) {
-      if (ws.isClosed()) {
-        return;
-      }
-      websockets++;
-      ws.close((short) 1001, "going away").onFailure(e -> LOG.debug("WebSocket close failed: {}", e.toString()));
-    }
-
-    /**
-     * Shuts the server down at a moment when no connection has just been accepted without its
-     * first request read yet: a shutdown closes such a connection as idle while its request is on
-     * the way. New connections keep coming (the other instances share the port), so this waits
-     * at most until {@code quietUntil}, checking every millisecond.
-     */
-    private void shutdownWhenQuiet(long quietUntil) {
-      if (shutdown != null || finished) {
-        return;
-      }
-      long now = System.nanoTime();
-      boolean fresh = connections.values().stream()
-          .anyMatch(info -> info.requests == 0 && now - info.acceptedNanos < FRESH_NANOS);
-      if (fresh && System.currentTimeMillis() < quietUntil) {
-        timers.add(vertx.setTimer(1, id -> shutdownWhenQuiet(quietUntil)));
-        return;
-      }
-      shutdownServer();
-    }
-
-    private void shutdownServer() {
-      if (shutdown != null || finished) {
-        return;
-      }
-      long left = Math.max(0, budgetDeadline - System.currentTimeMillis());
-      shutdown = server == null ? Future.succeededFuture()
-          : server.shutdown(left, java.util.concurrent.TimeUnit.MILLISECONDS);
-      shutdown.onComplete(ar -> check());
-    }
-
-    private void abortRemaining() {
-      if (finished) {
-        return;
-      }
-      shutdownServer();
-      for (Tracked t : abortAll()) {
-        if (t.connection != null) {
-          t.connection.close();
-        }
-      }
-      // WebSockets still open are closed by the server shutdown, whose timeout is this same budget
-      check();
-    }
-
-    /** Counts every request still tracked as aborted; returns them. The drain does not end meanwhile. */
-    private List<Tracked> abortAll() {
-      List<Tracked> cut = List.copyOf(inFlight.values());
-      checking = true;
-      try {
-        for (Tracked t : cut) {
-          t.forcedAbort = true;
-          RequestTracker.this.finish(t);
-        }
-      } finally {
-        checking = false;
-      }
-      return cut;
-    }
-
-    void requestEnded(boolean ok) {
-      if (finished) {
-        return;
-      }
-      if (ok) {
-        completed++;
-      } else {
-        aborted++;
-      }
-      check();
-    }
-
-    void connectionClosed() {
-      if (!finished) {
-        connectionsClosed++;
-        check();
-      }
-    }
-
-    /**
-     * Ends the drain when all is done. O(1): called on every request end and connection close, so
-     * the scan for what no handler reported is left to the periodic sweep. While {@link #abortAll}
-     * runs it does nothing; its callers check after it.
-     */
-    void check() {
-      if (finished || checking) {
-        return;
-      }
-      if (inFlight.isEmpty() && webSockets.isEmpty() && connections.isEmpty() && shutdown != null
-          && shutdown.isComplete()) {
-        finish(null);
-      }
-    }
-
-    private void finish(String cutShortBy) {
-      if (finished) {
-        return;
-      }
-      if (cutShortBy != null) {
-        // anything still tracked was cut: count it, nothing stays unaccounted for
-        abortAll();
-        LOG.warn("HTTP drain ({}) ended by {} with {} WebSocket(s) still open", kind, cutShortBy, webSockets.size());
-      }
-      finished = true;
-      timers.forEach(vertx::cancelTimer);
-      DrainResult r = new DrainResult(inFlightAtStart, accepted, completed, aborted, connectionsClosed, websockets,
-          streams, System.currentTimeMillis() - start);
-      result.complete(r);
-    }
   }
 }

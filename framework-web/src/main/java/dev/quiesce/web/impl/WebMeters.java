@@ -44,7 +44,7 @@ public final class WebMeters {
       Gauge.builder(IN_FLIGHT, state, WebState::inFlight).description("HTTP requests being served")
           .register(registry);
       for (String outcome : List.of("completed", "aborted")) {
-        counter(DRAIN_REQUESTS, "drain", "stop", "outcome", outcome);
+        counter(DRAIN_REQUESTS, "drain", DrainKind.STOP.label(), "outcome", outcome);
       }
       for (String outcome : List.of("graceful", "forced", "timed-out")) {
         counter(STOPS, "outcome", outcome);
@@ -56,7 +56,8 @@ public final class WebMeters {
   }
 
   /** Records what one drain of the HTTP listener did. */
-  void drained(String kind, DrainResult result) {
+  void drained(DrainKind drain, DrainResult result) {
+    String kind = drain.label();
     if (registry == null) {
       return;
     }

@@ -228,9 +228,15 @@ public final class WebState implements Shareable {
     inFlight.decrement();
   }
 
-  /** A summary of the HTTP listener for the status endpoint (a copy). */
+  /**
+   * A summary of the HTTP listener for the status endpoint (a copy): what the HTTP verticle last
+   * published (address, instances, stopping, reloading), with readiness as it is now, read when
+   * asked rather than kept from the moment of publishing. Empty while no HTTP verticle runs.
+   */
   public JsonObject http() {
-    return http.get().copy();
+    JsonObject summary = http.get().copy();
+    return summary.isEmpty() ? summary
+        : summary.put("ready", ready()).put("notReadyReason", notReadyReason());
   }
 
   void http(JsonObject summary) {
