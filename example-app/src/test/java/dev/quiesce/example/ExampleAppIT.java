@@ -77,6 +77,23 @@ class ExampleAppIT {
     }
   }
 
+  /**
+   * A new user's first screen: from start to a stop, with metrics on, the example logs no
+   * warning (vertx-micrometer registering its event-bus gauge once per consumer used to print
+   * Micrometer's "This Gauge has been already registered" at every start).
+   */
+  @Test
+  void aStartAndAStopLogNoWarning() throws Exception {
+    try (ExampleAppFixture f = new ExampleAppFixture(dir).start()) {
+      Await.until("both workers ready", Duration.ofSeconds(20), () -> workersReady(f) == 2);
+      assertThat(f.get("/hello").statusCode()).isEqualTo(200);
+      f.app.signal("TERM");
+      assertThat(f.app.awaitExit(Duration.ofSeconds(40))).isEqualTo(ExitCodes.GRACEFUL);
+      assertThat(f.app.output()).as("the example's output").doesNotContain(" WARN ")
+          .doesNotContain("has been already registered");
+    }
+  }
+
   @Test
   void workerThatIgnoresTermIsKilledAtItsTimeoutAndTheExitCodeSaysForced() throws Exception {
     ExampleAppFixture f = new ExampleAppFixture(dir);

@@ -1,5 +1,6 @@
 package dev.quiesce.web.impl;
 
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -50,7 +51,8 @@ final class EventStreams {
     Client client = new Client(response);
     if (finalReport != null) {
       // the stop is over: a late watcher still gets the report, then the end
-      write(client, format("report", new JsonObject().put("type", "report").put("report", finalReport)));
+      String report = LifecycleEvent.REPORT.wireName();
+      write(client, format(report, new JsonObject().put("type", report).put("report", finalReport)));
       response.end();
       return;
     }
@@ -73,7 +75,7 @@ final class EventStreams {
   void publish(JsonObject event) {
     String type = event.getString("type", "event");
     String frame = format(type, event);
-    boolean last = "report".equals(type);
+    boolean last = LifecycleEvent.REPORT.wireName().equals(type);
     if (last) {
       finalReport = event.getJsonObject("report", new JsonObject());
     }

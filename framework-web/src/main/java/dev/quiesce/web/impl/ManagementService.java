@@ -1,6 +1,7 @@
 package dev.quiesce.web.impl;
 
 import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.Participant;
@@ -140,24 +141,30 @@ public final class ManagementService implements Participant {
   // ---------------------------------------------------------------- lifecycle events
 
   private void onEvent(JsonObject event) {
-    String type = event.getString("type", "");
+    if (event.getValue("type") instanceof String type) {
+      LifecycleEvent.fromWire(type).ifPresent(known -> count(known, event));
+    }
+    streams.publish(event);
+  }
+
+  /** Updates the state and the lifecycle meters from an event the coordinator published. */
+  private void count(LifecycleEvent type, JsonObject event) {
     WebMeters meters = state.meters();
     switch (type) {
-      case "state" -> state.onLifecycleEvent(event);
-      case "phase-end" -> {
+      case STATE -> state.onLifecycleEvent(event);
+      case PHASE_END -> {
         if (event.getValue("phase") instanceof String phase && event.getValue("durationMs") instanceof Number ms) {
           meters.phase(phase, ms.longValue());
         }
       }
-      case "report" -> {
+      case REPORT -> {
         JsonObject report = event.getValue("report") instanceof JsonObject r ? r : new JsonObject();
         meters.stop(report.getValue("outcome") instanceof String o ? o : "unknown");
       }
-      case "reload" -> meters.reload(event.getValue("outcome") instanceof String o ? o : "unknown");
+      case RELOAD -> meters.reload(event.getValue("outcome") instanceof String o ? o : "unknown");
       default -> {
       }
     }
-    streams.publish(event);
   }
 
   // ---------------------------------------------------------------- the participant

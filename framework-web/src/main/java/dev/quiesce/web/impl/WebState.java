@@ -1,5 +1,6 @@
 package dev.quiesce.web.impl;
 
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleState;
 import io.vertx.core.Future;
@@ -127,7 +128,7 @@ public final class WebState implements Shareable {
 
   /** Notes a {@code state} event of the coordinator; other events are ignored. */
   public void onLifecycleEvent(JsonObject event) {
-    if ("state".equals(event.getValue("type")) && event.getValue("to") instanceof String to) {
+    if (LifecycleEvent.STATE.wireName().equals(event.getValue("type")) && event.getValue("to") instanceof String to) {
       lifecycleState(to);
     }
   }
