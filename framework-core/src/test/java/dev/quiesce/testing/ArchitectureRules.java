@@ -3,6 +3,8 @@ package dev.quiesce.testing;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -26,7 +29,9 @@ import java.util.stream.Stream;
  *   <li>nothing outside a module depends on that module's {@code ..impl..} packages;</li>
  *   <li>no cycles between a module's packages (a package and its own {@code impl} count as one unit:
  *       the API constructs its implementation, the implementation uses the API's types);</li>
- *   <li>every package of the main code has a {@code package-info.java}.</li>
+ *   <li>every package of the main code has a {@code package-info.java};</li>
+ *   <li>public Vert.x API only: Vert.x's {@code internal} and {@code impl} packages are used by the
+ *       classes of {@link #VERTX_INTERNAL_USERS} alone, each with its reason.</li>
  * </ol>
  */
 public final class ArchitectureRules {
@@ -62,6 +67,17 @@ public final class ArchitectureRules {
       return this == WEB || this == PROCESS || this == CLUSTER;
     }
   }
+
+  /**
+   * The only classes that may use Vert.x's {@code internal} or {@code impl} packages (not API: they
+   * change without notice), each with its reason.
+   */
+  public static final Map<String, String> VERTX_INTERNAL_USERS = Map.of(
+      "dev.quiesce.web.impl.TrackingRequest",
+      "vertx-web's router requires an HttpServerRequestInternal; a request made for a WebSocket upgrade"
+          + " is wrapped in Vert.x's own HttpServerRequestWrapper to see its end",
+      "dev.quiesce.bench.Probes",
+      "the benchmark measures the request-tracking variants of earlier versions, which wrapped every request");
 
   private ArchitectureRules() {
   }
@@ -124,6 +140,11 @@ public final class ArchitectureRules {
               Arrays.stream(QuiesceModule.values()).filter(m -> m != module && m != QuiesceModule.CORE)))
           .as(module + " depends on framework-core only, never on another module"));
     }
+    rules.add(noClasses().that(DescribedPredicate.describe("are not listed in VERTX_INTERNAL_USERS",
+            (JavaClass c) -> !VERTX_INTERNAL_USERS.containsKey(c.getName().replaceFirst("\\$.*", ""))))
+        .should().dependOnClassesThat().resideInAnyPackage("io.vertx..internal..", "io.vertx..impl..")
+        .as("public Vert.x API only: Vert.x internal or impl packages are used by " + VERTX_INTERNAL_USERS.keySet()
+            + " alone"));
     for (QuiesceModule other : QuiesceModule.values()) {
       if (other != module) {
         rules.add(noClasses().should().dependOnClassesThat().resideInAnyPackage(other.implPackages())
