@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -61,7 +62,7 @@ class AnnounceTest {
 
     JsonObject detail = announce.detail(Duration.ofSeconds(5));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1400)).isLessThan(Duration.ofSeconds(4));
+    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1400)).isLessThan(Timing.upTo(Duration.ofSeconds(4)));
     assertThat(detail.getString("until")).isEqualTo("delay");
     assertThat(detail.getLong("waitedMs")).isGreaterThanOrEqualTo(1400);
     assertThat(get(fx.httpPort(), "/hello").statusCode()).as("still serving after announce").isEqualTo(200);
@@ -82,7 +83,7 @@ class AnnounceTest {
     JsonObject detail = announce.detail(Duration.ofSeconds(5));
     assertThat(detail.getString("until")).isEqualTo("probes");
     assertThat(detail.getLong("probesSeen")).isGreaterThanOrEqualTo(3);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Timing.upTo(Duration.ofSeconds(5)));
   }
 
   @Test
@@ -91,7 +92,7 @@ class AnnounceTest {
     long started = System.nanoTime();
     JsonObject detail = driver.publish("http", Steps.ANNOUNCE, Duration.ofMillis(600)).detail(Duration.ofSeconds(5));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(450)).isLessThan(Duration.ofMillis(2000));
+    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(450)).isLessThan(Timing.upTo(Duration.ofMillis(2000)));
     assertThat(detail.getString("until")).isEqualTo("deadline");
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -175,7 +176,7 @@ class HttpReloadTest {
       PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(1));
       JsonObject detail = drain.detail(Duration.ofSeconds(8));
       // the old server drained for the reload within the stop's 1 s, not the reload's 20 s
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Timing.upTo(Duration.ofSeconds(4)));
       assertThat(detail.getLong("aborted")).as(detail.encode()).isEqualTo(1);
       assertThat(detail.getLong("completed") + detail.getLong("aborted")).as(detail.encode())
           .isEqualTo(detail.getLong("inFlightAtStart") + detail.getLong("acceptedDuringDrain"));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.GoAway;
@@ -67,7 +68,7 @@ class StreamsDrainTest {
       JsonObject detail = drain.detail(Duration.ofSeconds(5));
       assertThat(detail.getLong("streams")).isEqualTo(1);
       assertThat(detail.getLong("completed")).isEqualTo(1);
-      assertThat(detail.getLong("durationMs")).isLessThan(2000);
+      assertThat(detail.getLong("durationMs")).isLessThan(Timing.upTo(2000));
     }
   }
 
