@@ -66,6 +66,9 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
       "readinessPath", "sseFinalEvent", "webSocketCloseGrace", "reloadCloseWindow", "drainCloseWindow", "undeployDrainTimeout",
       "http2ClearText", "serverOptions");
 
+  private static final int DEFAULT_INSTANCES = 1;
+  private static final int DEFAULT_PRE_STOP_PROBES = 0;
+  private static final boolean DEFAULT_HTTP2_CLEAR_TEXT = false;
   private static final Duration DEFAULT_PRE_STOP_DELAY = Duration.ZERO;
   private static final Duration DEFAULT_WEBSOCKET_GRACE = Duration.ofSeconds(1);
   private static final Duration DEFAULT_RELOAD_WINDOW = Duration.ofMillis(500);
@@ -95,9 +98,9 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     r.allowOnly(KEYS);
     String host = r.host("host", DEFAULT_HOST);
     int port = r.integer("port", DEFAULT_PORT, 0, 65535);
-    int instances = r.integer("instances", 1, 1, 128);
+    int instances = r.integer("instances", DEFAULT_INSTANCES, 1, 128);
     Duration preStopDelay = r.duration("preStopDelay", DEFAULT_PRE_STOP_DELAY, Duration.ZERO, Duration.ofMinutes(10));
-    int preStopProbes = r.integer("preStopProbes", 0, 0, 100_000);
+    int preStopProbes = r.integer("preStopProbes", DEFAULT_PRE_STOP_PROBES, 0, 100_000);
     checkAnnounceBudget(root, r, preStopDelay);
     String readinessPath = r.string("readinessPath", null);
     if (readinessPath != null && (!readinessPath.startsWith("/") || readinessPath.contains(" "))) {
@@ -115,7 +118,7 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     Duration drainWindow = r.duration("drainCloseWindow", DEFAULT_DRAIN_WINDOW, Duration.ZERO, Duration.ofMinutes(1));
     Duration undeploy = r.duration("undeployDrainTimeout", DEFAULT_UNDEPLOY_DRAIN, Duration.ZERO,
         Duration.ofMinutes(10));
-    boolean h2c = r.bool("http2ClearText", false);
+    boolean h2c = r.bool("http2ClearText", DEFAULT_HTTP2_CLEAR_TEXT);
     ConfigReader options = r.object("serverOptions");
     JsonObject serverOptions = options.json();
     if (!serverOptions.isEmpty()) {
@@ -133,9 +136,9 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   /**
    * Refuses a {@code preStopDelay} that the {@code announce} phase could not wait for: its budget in
    * {@code lifecycle.phases} must be at least the delay (the phase never outlasts its budget). A
-   * plan without an {@code announce} phase has no delay, whatever the setting. Checked only when {@code root} has a {@code lifecycle} section
-   * (the launcher's merged configuration always has one); an invalid {@code lifecycle} section is
-   * reported by its own reader, not here.
+   * plan without an {@code announce} phase has no delay, whatever the setting. Checked only when
+   * {@code root} has a {@code lifecycle} section (the launcher's merged configuration always has
+   * one); an invalid {@code lifecycle} section is reported by its own reader, not here.
    */
   private static void checkAnnounceBudget(ConfigReader root, ConfigReader http, Duration preStopDelay) {
     if (preStopDelay.isZero() || !root.has(LifecycleConfig.SECTION)) {
@@ -169,15 +172,15 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     return new JsonObject().put(SECTION, new JsonObject()
         .put("host", DEFAULT_HOST)
         .put("port", DEFAULT_PORT)
-        .put("instances", 1)
+        .put("instances", DEFAULT_INSTANCES)
         .put("preStopDelay", Durations.format(DEFAULT_PRE_STOP_DELAY))
-        .put("preStopProbes", 0)
+        .put("preStopProbes", DEFAULT_PRE_STOP_PROBES)
         .put("sseFinalEvent", DEFAULT_SSE_FINAL_EVENT)
         .put("webSocketCloseGrace", Durations.format(DEFAULT_WEBSOCKET_GRACE))
         .put("reloadCloseWindow", Durations.format(DEFAULT_RELOAD_WINDOW))
         .put("drainCloseWindow", Durations.format(DEFAULT_DRAIN_WINDOW))
         .put("undeployDrainTimeout", Durations.format(DEFAULT_UNDEPLOY_DRAIN))
-        .put("http2ClearText", false));
+        .put("http2ClearText", DEFAULT_HTTP2_CLEAR_TEXT));
   }
 
   /** The Vert.x server options of one instance listening on {@code port}. */

@@ -43,6 +43,8 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   static final List<String> KEYS = ConfigReader.keys("enabled", "host", "port", "token", "metricsEnabled",
       "maxBodySize", "commandTimeout", "processTimeout", "eventsHeartbeat");
 
+  private static final boolean DEFAULT_ENABLED = true;
+  private static final boolean DEFAULT_METRICS_ENABLED = true;
   private static final int DEFAULT_MAX_BODY = 4096;
   private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration DEFAULT_PROCESS_TIMEOUT = Duration.ofMillis(500);
@@ -66,7 +68,7 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   public static ManagementConfig read(ConfigReader root) {
     ConfigReader r = root.object(SECTION);
     r.allowOnly(KEYS);
-    boolean enabled = r.bool("enabled", true);
+    boolean enabled = r.bool("enabled", DEFAULT_ENABLED);
     String host = r.host("host", DEFAULT_HOST);
     int port = r.integer("port", DEFAULT_PORT, 0, 65535);
     String token = r.string("token", null);
@@ -80,7 +82,7 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
         token = null;
       }
     }
-    boolean metrics = r.bool("metricsEnabled", true);
+    boolean metrics = r.bool("metricsEnabled", DEFAULT_METRICS_ENABLED);
     int maxBody = r.integer("maxBodySize", DEFAULT_MAX_BODY, 0, 1 << 20);
     Duration command = r.duration("commandTimeout", DEFAULT_COMMAND_TIMEOUT, Duration.ofMillis(10),
         Duration.ofMinutes(5));
@@ -100,10 +102,10 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   /** The defaults as JSON: {@code {"management": {...}}} (no token). */
   public static JsonObject defaultsJson() {
     return new JsonObject().put(SECTION, new JsonObject()
-        .put("enabled", true)
+        .put("enabled", DEFAULT_ENABLED)
         .put("host", DEFAULT_HOST)
         .put("port", DEFAULT_PORT)
-        .put("metricsEnabled", true)
+        .put("metricsEnabled", DEFAULT_METRICS_ENABLED)
         .put("maxBodySize", DEFAULT_MAX_BODY)
         .put("commandTimeout", Durations.format(DEFAULT_COMMAND_TIMEOUT))
         .put("processTimeout", Durations.format(DEFAULT_PROCESS_TIMEOUT))
