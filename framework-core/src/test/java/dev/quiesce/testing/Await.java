@@ -14,14 +14,18 @@ public final class Await {
   private Await() {
   }
 
-  /** The result of {@code future}, waiting at most {@code timeout}; fails the test otherwise. */
+  /**
+   * The result of {@code future}, waiting at most {@code timeout} (scaled by {@link Timing#upTo(Duration)});
+   * fails the test otherwise.
+   */
   public static <T> T result(Future<T> future, Duration timeout) {
+    Duration bound = Timing.upTo(timeout);
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       throw new AssertionError("the future failed: " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new AssertionError("the future did not complete within " + timeout);
+      throw new AssertionError("the future did not complete within " + bound);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
@@ -33,14 +37,15 @@ public final class Await {
     return result(future, Duration.ofSeconds(10));
   }
 
-  /** The failure of {@code future}, waiting at most 10 s; fails the test if it succeeds. */
+  /** The failure of {@code future}, waiting at most 10 s (scaled by {@link Timing}); fails the test if it succeeds. */
   public static Throwable failure(Future<?> future) {
+    Duration bound = Timing.upTo(Duration.ofSeconds(10));
     try {
-      future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      future.toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       return e.getCause();
     } catch (TimeoutException e) {
-      throw new AssertionError("the future did not complete within 10s");
+      throw new AssertionError("the future did not complete within " + bound);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
