@@ -28,19 +28,52 @@ import java.util.concurrent.atomic.AtomicLong;
  * connection that already carried a response is an <em>interrupted keep-alive request</em>
  * (target 0); one that fails on a new connection (refused, or reset before any response) is
  * counted apart as <em>refused</em>: its client learns that before anything was served.
+ *
+ * <p>Its peer, measured in the same run and counted the same way ({@code --servers}, stop by stop
+ * alternating): plain Vert.x 5 with graceful shutdown, {@link BareServer} {@code --graceful} (a JVM
+ * shutdown hook closes Vert.x; each verticle's {@code stop()} calls {@code httpServer.shutdown(30, SECONDS)}),
+ * the best a Vert.x application gets without the framework.
  */
 final class KeepAliveStopBench {
 
-  static final Set<String> OPTIONS = Set.of("rounds", "clients", "path", "term-at", "port", "mport", "jvm", "out");
+  static final Set<String> OPTIONS = Set.of("rounds", "clients", "path", "term-at", "port", "mport", "jvm", "out",
+      "servers", "grace");
   static final Set<String> FLAGS = Set.of();
   private static final String CONFIG = "bench/conf/keepalive-stop.json";
 
   private KeepAliveStopBench() {
   }
 
+  /** The servers stopped: the example application, and its peer, plain Vert.x with graceful shutdown. */
+  enum Peer {
+    QUIESCE("quiesce", "Quiesce example app"),
+    VERTX("vertx", "plain Vert.x 5, `httpServer.shutdown` in `stop()`");
+
+    final String option;
+    final String label;
+
+    Peer(String option, String label) {
+      this.option = option;
+      this.label = label;
+    }
+
+    static Peer of(String option) {
+      for (Peer p : values()) {
+        if (p.option.equals(option.trim())) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException("--servers: unknown server '" + option + "'; known: quiesce, vertx");
+    }
+  }
+
   /** One stop: requests answered, interrupted on a kept-alive connection, refused on a new one; the server's exit. */
-  record Run(int round, long answered, long answeredAfterTerm, List<String> interrupted, List<String> refused,
-      int exitCode, String outcome, double termToExitMs) {
+  record Run(Peer peer, int round, long answered, long answeredAfterTerm, List<String> interrupted,
+      List<String> refused, int exitCode, String outcome, double termToExitMs) {
+  }
+
+  /** Where and how the servers run: ports, JVM flags, the plain Vert.x server's shutdown grace. */
+  record Setup(int port, int mport, List<String> jvm, int graceSeconds) {
   }
 
   static void run(Options o, Report report) throws Exception {
@@ -48,52 +81,73 @@ final class KeepAliveStopBench {
     int clients = o.integer("clients", 8);
     String path = o.string("path", "/work?ms=20");
     int termAt = o.integer("term-at", 5);
-    int port = o.integer("port", 18080);
-    int mport = o.integer("mport", 18081);
-    List<String> jvm = o.list("jvm");
-    report.add(String.format(Locale.ROOT, "Server: `java %s -jar %s --config %s` (2 HTTP instances, announce 0 s, drain "
-        + "15 s, no child processes). Load: %d client threads, each `GET %s` one after the other over its own kept-alive "
-        + "connection (plain socket, HTTP/1.1; a new one after a response with `Connection: close`); SIGTERM %d s after "
-        + "the load began; each thread goes on until a "
-        + "request fails on a new connection or the server exits. %d rounds, a fresh server each.",
-        String.join(" ", jvm), Bench.EXAMPLE_JAR, CONFIG, clients, path, termAt, rounds));
+    Setup setup = new Setup(o.integer("port", 18080), o.integer("mport", 18081), o.list("jvm"),
+        o.integer("grace", 30));
+    List<Peer> peers = new ArrayList<>();
+    for (String name : o.string("servers", "quiesce,vertx").split(",")) {
+      peers.add(Peer.of(name));
+    }
+    String jvm = String.join(" ", setup.jvm());
+    report.add(String.format(Locale.ROOT, "Servers, stop by stop alternating: %s. Quiesce: "
+        + "`java %s -jar %s --config %s` (2 HTTP instances, announce 0 s, drain 15 s, no child processes). "
+        + "Plain Vert.x: `java %s -cp %s %s "
+        + "--instances 2 --graceful %d` (the same `/work` route, h2c off; on SIGTERM a shutdown hook closes Vert.x, "
+        + "each verticle's `stop()` calls `httpServer.shutdown(%d, SECONDS)`). Load: %d client threads, each `GET %s` "
+        + "one after the other over its own kept-alive connection (plain socket, HTTP/1.1; a new one after a response "
+        + "with `Connection: close`); SIGTERM %d s after the load began; each thread goes on until a request fails on "
+        + "a new connection or the server exits. %d rounds, a fresh server each.",
+        peers.stream().map(p -> p.option).toList(), jvm, Bench.EXAMPLE_JAR, CONFIG, jvm, Bench.BENCH_JAR,
+        BareServer.class.getName(), setup.graceSeconds(), setup.graceSeconds(), clients, path, termAt, rounds));
     report.add("");
     List<Run> runs = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
-        Run run = once(r, clients, path, termAt, port, mport, jvm, report);
+      for (Peer peer : peers) {
+        Run run = once(peer, r, clients, path, termAt, setup, report);
         runs.add(run);
-        report.progress(String.format(Locale.ROOT, "round %d: answered %d (%d after TERM) | interrupted keep-alive %d %s "
-            + "| refused on new connections %d %s | exit %d %s in %.0f ms", r, run.answered(), run.answeredAfterTerm(),
-            run.interrupted().size(), reasons(run.interrupted()), run.refused().size(), reasons(run.refused()),
-            run.exitCode(), run.outcome(), run.termToExitMs()));
+        report.progress(String.format(Locale.ROOT, "round %d %s: answered %d (%d after TERM) | interrupted keep-alive "
+            + "%d %s | refused on new connections %d %s | exit %d %s in %.0f ms", r, peer.option, run.answered(),
+            run.answeredAfterTerm(), run.interrupted().size(), reasons(run.interrupted()), run.refused().size(),
+            reasons(run.refused()), run.exitCode(), run.outcome(), run.termToExitMs()));
+      }
     }
-    summarize(runs, report);
+    summarize(peers, runs, report);
   }
 
-  static Run once(int round, int clients, String path, int termAt, int port, int mport, List<String> jvm,
-      Report report) throws Exception {
-    Http.requireFree(port, mport);
-    Path reportFile = report.file("stop-report-r" + round + ".json").toAbsolutePath();
-    List<String> flags = new ArrayList<>(jvm);
-    flags.addAll(List.of("-Dquiesce.http.port=" + port, "-Dquiesce.management.port=" + mport,
-        "-Dquiesce.lifecycle.reportFile=" + reportFile));
-    Server server = Server.java("example-keepalive", flags, List.of("-jar", Bench.EXAMPLE_JAR, "--config", CONFIG),
-        Path.of("."), report.file("server-r" + round + ".log"), Map.of());
+  static Run once(Peer peer, int round, int clients, String path, int termAt, Setup setup, Report report)
+      throws Exception {
+    String name = peer.option + "-r" + round;
+    Path reportFile = report.file("stop-report-" + name + ".json").toAbsolutePath();
+    Server server;
+    if (peer == Peer.QUIESCE) {
+      Http.requireFree(setup.port(), setup.mport());
+      List<String> flags = new ArrayList<>(setup.jvm());
+      flags.addAll(List.of("-Dquiesce.http.port=" + setup.port(), "-Dquiesce.management.port=" + setup.mport(),
+          "-Dquiesce.lifecycle.reportFile=" + reportFile));
+      server = Server.java("example-keepalive", flags, List.of("-jar", Bench.EXAMPLE_JAR, "--config", CONFIG),
+          Path.of("."), report.file("server-" + name + ".log"), Map.of());
+    } else {
+      Http.requireFree(setup.port());
+      server = Server.java("vertx-keepalive", setup.jvm(), List.of("-cp", Bench.BENCH_JAR, BareServer.class.getName(),
+          "--port", Integer.toString(setup.port()), "--instances", "2", "--graceful",
+          Integer.toString(setup.graceSeconds())), Path.of("."), report.file("server-" + name + ".log"), Map.of());
+    }
     try {
-      Http.awaitOk(server, mport, "/health/ready", 30_000, 10);
-      Http.awaitOk(server, port, "/hello", 30_000, 10);
-      Load load = new Load(port, path, clients);
+      if (peer == Peer.QUIESCE) {
+        Http.awaitOk(server, setup.mport(), "/health/ready", 30_000, 10);
+      }
+      Http.awaitOk(server, setup.port(), "/hello", 30_000, 10);
+      Load load = new Load(setup.port(), path, clients);
       load.start();
       Thread.sleep(termAt * 1000L);
       load.markTerm();
       server.term();
-      int exit = server.awaitExit(40_000);
+      int exit = server.awaitExit(setup.graceSeconds() * 1000L + 10_000);
       double termToExit = (server.exitNanos() - server.signalNanos()) / 1e6;
       load.awaitEnd(10_000);
-      JsonObject stop = StopReport.read(reportFile);
-      return new Run(round, load.answered.get(), load.answeredAfterTerm.get(), List.copyOf(load.interrupted),
-          List.copyOf(load.refused), exit,
-          stop == null ? "?" : stop.getString("outcome", "?"), termToExit);
+      JsonObject stop = peer == Peer.QUIESCE ? StopReport.read(reportFile) : null;
+      String outcome = peer == Peer.QUIESCE ? (stop == null ? "?" : stop.getString("outcome", "?")) : "no stop report";
+      return new Run(peer, round, load.answered.get(), load.answeredAfterTerm.get(), List.copyOf(load.interrupted),
+          List.copyOf(load.refused), exit, outcome, termToExit);
     } finally {
       server.stopQuietly(5000);
     }
@@ -268,20 +322,47 @@ final class KeepAliveStopBench {
     return out;
   }
 
-  private static void summarize(List<Run> runs, Report report) {
-    long interrupted = runs.stream().mapToLong(r -> r.interrupted().size()).sum();
-    long refused = runs.stream().mapToLong(r -> r.refused().size()).sum();
-    long answered = runs.stream().mapToLong(Run::answered).sum();
-    long afterTerm = runs.stream().mapToLong(Run::answeredAfterTerm).sum();
-    List<String> why = reasons(runs.stream().flatMap(r -> r.interrupted().stream()).toList());
-    List<String> whyRefused = reasons(runs.stream().flatMap(r -> r.refused().stream()).toList());
-    report.add("| stops | requests answered (after TERM) | interrupted keep-alive requests | target | refused on new "
-        + "connections | exit codes | stop outcomes | TERM → exit, ms | verdict |");
-    report.add("|---|---|---|---|---|---|---|---|---|");
-    report.add(String.format(Locale.ROOT, "| %d | %d (%d) | **%d**%s | 0 | %d%s | %s | %s | %s | %s |", runs.size(),
-        answered, afterTerm, interrupted, why.isEmpty() ? "" : " " + why, refused,
-        whyRefused.isEmpty() ? "" : " " + whyRefused, runs.stream().map(r -> String.valueOf(r.exitCode())).distinct()
-            .toList(), runs.stream().map(Run::outcome).distinct().toList(),
-        Stats.of(runs.stream().map(Run::termToExitMs).toList()).fmt(0), interrupted == 0 ? "pass" : "MISS"));
+  /** The totals of one server's stops. */
+  private record Totals(int stops, long answered, long afterTerm, long interrupted, long refused, Stats termToExit) {
+
+    static Totals of(List<Run> runs) {
+      return new Totals(runs.size(), runs.stream().mapToLong(Run::answered).sum(),
+          runs.stream().mapToLong(Run::answeredAfterTerm).sum(),
+          runs.stream().mapToLong(r -> r.interrupted().size()).sum(),
+          runs.stream().mapToLong(r -> r.refused().size()).sum(),
+          Stats.of(runs.stream().map(Run::termToExitMs).toList()));
+    }
+  }
+
+  private static void summarize(List<Peer> peers, List<Run> runs, Report report) {
+    report.add("| server | stops | requests answered (after TERM) | interrupted keep-alive requests | target "
+        + "| refused on new connections | exit codes | stop outcomes | TERM → exit, ms | verdict |");
+    report.add("|---|---|---|---|---|---|---|---|---|---|");
+    Map<Peer, Totals> totals = new TreeMap<>();
+    for (Peer peer : peers) {
+      List<Run> mine = runs.stream().filter(r -> r.peer() == peer).toList();
+      Totals t = Totals.of(mine);
+      totals.put(peer, t);
+      List<String> why = reasons(mine.stream().flatMap(r -> r.interrupted().stream()).toList());
+      List<String> whyRefused = reasons(mine.stream().flatMap(r -> r.refused().stream()).toList());
+      boolean quiesce = peer == Peer.QUIESCE;
+      report.add(String.format(Locale.ROOT, "| %s | %d | %d (%d) | **%d**%s | %s | %d%s | %s | %s | %s | %s |",
+          peer.label, t.stops(), t.answered(), t.afterTerm(), t.interrupted(), why.isEmpty() ? "" : " " + why,
+          quiesce ? "0" : "(peer)", t.refused(), whyRefused.isEmpty() ? "" : " " + whyRefused,
+          mine.stream().map(r -> String.valueOf(r.exitCode())).distinct().toList(),
+          mine.stream().map(Run::outcome).distinct().toList(), t.termToExit().fmt(0),
+          quiesce ? (t.interrupted() == 0 ? "pass" : "MISS") : "—"));
+    }
+    Totals q = totals.get(Peer.QUIESCE);
+    Totals v = totals.get(Peer.VERTX);
+    if (q != null && v != null) {
+      report.add("");
+      report.add(String.format(Locale.ROOT, "Quiesce against plain Vert.x, same run: interrupted keep-alive requests "
+          + "%d vs %d (difference %+d); refused on new connections %d vs %d (%+d); answered after TERM %d vs %d (%+d); "
+          + "TERM → exit median %.0f vs %.0f ms (ratio %.2f, difference %+.0f ms).", q.interrupted(), v.interrupted(),
+          q.interrupted() - v.interrupted(), q.refused(), v.refused(), q.refused() - v.refused(), q.afterTerm(),
+          v.afterTerm(), q.afterTerm() - v.afterTerm(), q.termToExit().median(), v.termToExit().median(),
+          q.termToExit().median() / v.termToExit().median(), q.termToExit().median() - v.termToExit().median()));
+    }
   }
 }
