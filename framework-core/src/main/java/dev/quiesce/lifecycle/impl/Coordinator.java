@@ -10,7 +10,6 @@ import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.ParticipantOutcome;
-import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.lifecycle.StopReport;
@@ -24,9 +23,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,10 +43,6 @@ public final class Coordinator {
 
   private volatile LifecycleConfig config;
   private volatile LifecycleState state = LifecycleState.STARTING;
-  private final Map<String, Set<String>> participants = Collections.synchronizedMap(new LinkedHashMap<>());
-  /** Recent rounds by seq: open ones take acknowledgements, ended ones explain late ones. */
-  private final Map<Long, Round> rounds = new ConcurrentHashMap<>();
-  private static final int ROUNDS_KEPT = 64;
   private final Map<String, String> deploymentNames = new ConcurrentHashMap<>();
   private final Set<String> retained = ConcurrentHashMap.newKeySet();
   private final AtomicInteger stopTriggers = new AtomicInteger();
@@ -66,7 +58,8 @@ public final class Coordinator {
   private Vertx vertx;
   private Context context;
   private CoordinatorTimers timers;
-  private long seq;
+  /** Null until {@link #start}: registrations arrive once the coordinator listens. */
+  private volatile ParticipantRegistry participants;
 
   private StopRun stop;
   private boolean reloading;
@@ -113,6 +106,10 @@ public final class Coordinator {
     return timers;
   }
 
+  ParticipantRegistry participants() {
+    return participants;
+  }
+
   public void nameDeployment(String id, String name) {
     deploymentNames.put(id, name);
   }
@@ -133,10 +130,11 @@ public final class Coordinator {
     this.vertx = vertx;
     this.context = context;
     this.timers = new CoordinatorTimers(context);
+    this.participants = new ParticipantRegistry(vertx.eventBus(), timers, retained::add);
     retained.add(context.deploymentID());
     consumers.add(vertx.eventBus().consumer(EventBusContract.COMMANDS, this::onCommand));
-    consumers.add(vertx.eventBus().consumer(EventBusContract.REGISTER, this::onRegister));
-    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.ACK, this::onAck));
+    consumers.add(vertx.eventBus().consumer(EventBusContract.REGISTER, participants::onRegister));
+    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.ACK, participants::onAck));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -266,79 +264,6 @@ public final class Coordinator {
     haltAction.run();
   }
 
-  // ---------------------------------------------------------------- registration and acks
-
-  private void onRegister(Message<Object> message) {
-    if (!(message.body() instanceof JsonObject body) || !(body.getValue("participant") instanceof String name)
-        || name.isBlank()) {
-      message.fail(400, "a registration needs {\"participant\": <name>, \"phases\": [<phase>…]}");
-      return;
-    }
-    if (Boolean.TRUE.equals(body.getValue("unregister"))) {
-      participants.remove(name);
-      rounds.values().forEach(r -> r.leave(name));
-      message.reply(new JsonObject().put("unregistered", true));
-      return;
-    }
-    if (!(body.getValue("phases") instanceof JsonArray phases)
-        || !phases.stream().allMatch(p -> p instanceof String)) {
-      message.fail(400, "participant " + name + ": \"phases\" must be an array of phase names");
-      return;
-    }
-    if (participants.containsKey(name)) {
-      message.fail(409, "participant " + name + " is already registered");
-      return;
-    }
-    Set<String> set = new LinkedHashSet<>();
-    phases.forEach(p -> set.add((String) p));
-    if (body.getValue("retainDeployment") instanceof String deployment) {
-      retained.add(deployment);
-    }
-    participants.put(name, set);
-    LOG.debug("participant {} registered for {}", name, set);
-    message.reply(new JsonObject().put("registered", true));
-  }
-
-  private void onAck(Message<Object> message) {
-    if (!(message.body() instanceof JsonObject ack) || !(ack.getValue("participant") instanceof String name)
-        || !(ack.getValue("seq") instanceof Number seqNumber)) {
-      LOG.warn("ignored a malformed acknowledgement: {}", Commands.cut(String.valueOf(message.body())));
-      return;
-    }
-    Round round = rounds.get(seqNumber.longValue());
-    if (round == null || !round.ack(name, ack)) {
-      Outcome recorded = round == null ? null : round.outcomeOf(name);
-      if (recorded == Outcome.NOTIFIED) {
-        LOG.debug("{} answered {} after it was announced without a budget", name, round.name);
-      } else {
-        LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already recorded as {}",
-            name, ack.getValue("phase"), seqNumber, recorded == null ? "not answering" : recorded.wireName());
-      }
-    }
-  }
-
-  /** Participants registered for {@code phase}; every participant for the steps. */
-  Set<String> participantsFor(String phase) {
-    Set<String> out = new LinkedHashSet<>();
-    participants.forEach((name, phases) -> {
-      if (Steps.RESERVED.contains(phase) || phases.contains(phase)) {
-        out.add(name);
-      }
-    });
-    return out;
-  }
-
-  /** Publishes a phase or step and returns its round, open for acknowledgements until it ends. */
-  Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
-    long number = ++seq;
-    Round round = new Round(timers, name, number, start, deadline, forced, participantsFor(name));
-    rounds.put(number, round);
-    rounds.remove(number - ROUNDS_KEPT);
-    vertx.eventBus().publish(EventBusContract.PHASE,
-        new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
-    return round;
-  }
-
   // ---------------------------------------------------------------- stop
 
   private void beginStop(Trigger trigger, String reason) {
@@ -361,7 +286,7 @@ public final class Coordinator {
   private Future<Round> runStep(String name, String reason, JsonObject stepConfig) {
     long now = System.currentTimeMillis();
     long budget = (Steps.RELOAD.equals(name) ? config.reloadTimeout() : config.stepTimeout()).toMillis();
-    Round round = publish(name, now, now + budget, false, reason, stepConfig);
+    Round round = participants.publish(name, now, now + budget, false, reason, stepConfig);
     return round.begin(Outcome.TIMED_OUT).onComplete(ar -> {
       if (!Steps.RELOAD.equals(name)) {
         event(LifecycleEvent.STEP, new JsonObject().put("step", name).put("seq", round.seq)
@@ -466,9 +391,8 @@ public final class Coordinator {
     } else {
       status.putNull("phase").putNull("phaseDeadline").putNull("stopDeadline").putNull("timeLeftMs");
     }
-    synchronized (participants) {
-      status.put("participants", new JsonArray(List.copyOf(participants.keySet())));
-    }
+    ParticipantRegistry registry = participants;
+    status.put("participants", registry == null ? new JsonArray() : registry.names());
     status.put("reloading", reloading);
     status.put("phases", new JsonArray(config.phases().stream()
         .map(p -> new JsonObject().put("name", p.name()).put("budgetMs", p.timeout().toMillis())).toList()));
