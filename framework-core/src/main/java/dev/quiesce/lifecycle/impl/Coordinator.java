@@ -1,15 +1,12 @@
 package dev.quiesce.lifecycle.impl;
 
-import dev.quiesce.config.ConfigException;
 import dev.quiesce.lifecycle.ConfigReloader;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
-import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.Outcome;
-import dev.quiesce.lifecycle.ParticipantOutcome;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.lifecycle.StopReport;
@@ -61,10 +58,11 @@ public final class Coordinator {
   /** Null until {@link #start}: registrations arrive once the coordinator listens. */
   private volatile ParticipantRegistry participants;
 
-  private StopRun stop;
-  private boolean reloading;
+  private volatile StopRun stop;
+  /** The reload running, or null; {@link #status()} reads it from any thread. */
+  private volatile ReloadRun reload;
+  /** A reload was asked for while one ran: it runs once that one ends (several asks, one run). */
   private boolean reloadPending;
-  private LifecycleState stateBeforeReload;
 
   public Coordinator(LifecycleConfig config) {
     this.config = config;
@@ -225,13 +223,13 @@ public final class Coordinator {
       case DRAIN -> {
         requireState(command, LifecycleState.RUNNING);
         changeState(LifecycleState.DRAINING, why);
-        runStep(Steps.SUSPEND, why, new JsonObject());
+        runStep(Steps.SUSPEND, why);
         return new JsonObject();
       }
       case RESUME -> {
         requireState(command, LifecycleState.DRAINING);
         changeState(LifecycleState.RUNNING, why);
-        runStep(Steps.RESUME, why, new JsonObject());
+        runStep(Steps.RESUME, why);
         return new JsonObject();
       }
       case RELOAD -> {
@@ -241,11 +239,11 @@ public final class Coordinator {
         if (state == LifecycleState.STARTING) {
           throw new CommandRefused(409, "reload refused: the application is still starting");
         }
-        if (reloading) {
+        if (reload != null) {
           reloadPending = true;
           return new JsonObject().put("queued", true);
         }
-        reload(why);
+        beginReload(why);
         return new JsonObject();
       }
       default -> throw new CommandRefused(400, "\"" + command.wireName() + "\" changes nothing to run");
@@ -281,86 +279,35 @@ public final class Coordinator {
     });
   }
 
-  // ---------------------------------------------------------------- steps: suspend, resume, reload
+  // ---------------------------------------------------------------- steps: suspend, resume
 
-  private Future<Round> runStep(String name, String reason, JsonObject stepConfig) {
+  private void runStep(String name, String reason) {
     long now = System.currentTimeMillis();
-    long budget = (Steps.RELOAD.equals(name) ? config.reloadTimeout() : config.stepTimeout()).toMillis();
-    Round round = participants.publish(name, now, now + budget, false, reason, stepConfig);
-    return round.begin(Outcome.TIMED_OUT).onComplete(ar -> {
-      if (!Steps.RELOAD.equals(name)) {
-        event(LifecycleEvent.STEP, new JsonObject().put("step", name).put("seq", round.seq)
-            .put("durationMs", round.durationMs()).put("participants", round.participantsJson()));
-      }
-    });
+    Round round = participants.publish(name, now, now + config.stepTimeout().toMillis(), false, reason,
+        new JsonObject());
+    round.begin(Outcome.TIMED_OUT).onComplete(ar -> event(LifecycleEvent.STEP, new JsonObject().put("step", name)
+        .put("seq", round.seq).put("durationMs", round.durationMs())
+        .put("participants", round.participantsJson())));
   }
 
-  private void reload(String reason) {
-    reloading = true;
-    stateBeforeReload = state;
+  // ---------------------------------------------------------------- reload
+
+  private void beginReload(String reason) {
+    LifecycleState before = state;
+    ReloadRun run = new ReloadRun(reason, config.reloadTimeout(), reloader, participants, timers, this::event,
+        applied -> config = applied, reloadListener);
+    reload = run;
     changeState(LifecycleState.RELOADING, reason);
-    long started = System.currentTimeMillis();
-    Future<JsonObject> next;
-    try {
-      next = timers.bound(reloader.reload(), config.reloadTimeout().toMillis());
-    } catch (RuntimeException e) {
-      next = Future.failedFuture(e);
-    }
-    next.transform(ar -> {
-      if (ar.failed()) {
-        JsonObject failed = new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
-            .put("reason", reason).put("error", errorOf(ar.cause()));
-        if (ar.cause() instanceof ConfigException ce) {
-          failed.put("problems", new JsonArray(ce.problems().stream().map(Object::toString).toList()));
-        }
-        LOG.error("reload failed, still running on the previous configuration: {}", errorOf(ar.cause()));
-        event(LifecycleEvent.RELOAD, failed);
-        return Future.succeededFuture();
-      }
-      JsonObject fresh = ar.result();
-      try {
-        config = LifecycleConfig.from(fresh);
-        applyToListener(config, fresh);
-      } catch (ConfigException e) {
-        event(LifecycleEvent.RELOAD, new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
-            .put("error", e.getMessage()));
-        return Future.succeededFuture();
-      }
-      return runStep(Steps.RELOAD, reason, fresh).map(round -> {
-        boolean allDone = round.outcomes().stream().map(ParticipantOutcome::outcome)
-            .allMatch(o -> o == Outcome.DONE || o == Outcome.UNREGISTERED);
-        ReloadOutcome outcome = allDone ? ReloadOutcome.DONE : ReloadOutcome.PARTIAL;
-        JsonObject done = new JsonObject().put("outcome", outcome.wireName())
-            .put("reason", reason).put("durationMs", System.currentTimeMillis() - started)
-            .put("participants", round.participantsJson());
-        LOG.info("reload {} in {} ms: {}", outcome.wireName(), done.getLong("durationMs"),
-            round.participantsJson().encode());
-        event(LifecycleEvent.RELOAD, done);
-        return null;
-      });
-    }).onComplete(ar -> {
-      reloading = false;
+    run.run().onComplete(ar -> {
+      reload = null;
       if (state == LifecycleState.RELOADING) {
-        changeState(stateBeforeReload, "reload finished");
+        changeState(before, "reload finished");
       }
       if (reloadPending && stop == null) {
         reloadPending = false;
-        reload("coalesced reload");
+        beginReload("coalesced reload");
       }
     });
-  }
-
-  /** Tells the reload listener (the launcher re-maps the signal bridge); its failure fails no reload. */
-  private void applyToListener(LifecycleConfig applied, JsonObject whole) {
-    try {
-      reloadListener.accept(applied, whole);
-    } catch (RuntimeException e) {
-      LOG.warn("reload: the lifecycle section was applied, but its listener failed: {}", errorOf(e), e);
-    }
-  }
-
-  private static String errorOf(Throwable t) {
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   // ---------------------------------------------------------------- state and events
@@ -393,7 +340,7 @@ public final class Coordinator {
     }
     ParticipantRegistry registry = participants;
     status.put("participants", registry == null ? new JsonArray() : registry.names());
-    status.put("reloading", reloading);
+    status.put("reloading", reload != null);
     status.put("phases", new JsonArray(config.phases().stream()
         .map(p -> new JsonObject().put("name", p.name()).put("budgetMs", p.timeout().toMillis())).toList()));
     status.put("shutdownTimeoutMs", config.shutdownTimeout().toMillis());
