@@ -31,8 +31,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine behind {@link dev.quiesce.lifecycle.LifecycleCoordinator}. Everything but
- * {@link #trigger}, {@link #state()} and {@link #status()} runs on the coordinator's context.
+ * The state machine behind {@link dev.quiesce.lifecycle.LifecycleCoordinator}: it takes the
+ * commands, moves the state and publishes the events, and answers the status. A stop runs as a
+ * {@link StopRun}, a reload as a {@link ReloadRun} (a reload asked for while one runs is queued
+ * here, and runs once after it); the participants and their acknowledgements are kept by the
+ * {@link ParticipantRegistry}. Everything but {@link #trigger}, {@link #state()} and
+ * {@link #status()} runs on the coordinator's context.
  */
 public final class Coordinator {
 
