@@ -46,6 +46,8 @@ class LifecycleCoordinatorTest {
         .containsExactly("announce", "drain", "terminate", "close");
     assertThat(outcome(report, "drain", "drainer").getJsonObject("detail").getString("heard")).isEqualTo("drain");
     assertThat(f.coordinator.state()).isEqualTo(LifecycleState.STOPPED);
+    // events reach the test's consumer asynchronously: stopped() may complete before the report event arrives
+    Await.until("the report event", Duration.ofSeconds(5), () -> !f.events("report").isEmpty());
     assertThat(f.events("report")).hasSize(1);
     assertThat(f.events.get(f.events.size() - 1).getString("type")).isEqualTo("report");
   }

@@ -1,16 +1,12 @@
 package dev.quiesce.lifecycle.impl;
 
-import dev.quiesce.config.ConfigException;
 import dev.quiesce.lifecycle.ConfigReloader;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
-import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.Outcome;
-import dev.quiesce.lifecycle.ParticipantOutcome;
-import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.lifecycle.StopReport;
@@ -24,9 +20,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,8 +31,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The state machine behind {@link dev.quiesce.lifecycle.LifecycleCoordinator}. Everything but
- * {@link #trigger}, {@link #state()} and {@link #status()} runs on the coordinator's context.
+ * The state machine behind {@link dev.quiesce.lifecycle.LifecycleCoordinator}: it takes the
+ * commands, moves the state and publishes the events, and answers the status. A stop runs as a
+ * {@link StopRun}, a reload as a {@link ReloadRun} (a reload asked for while one runs is queued
+ * here, and runs once after it); the participants and their acknowledgements are kept by the
+ * {@link ParticipantRegistry}. Everything but {@link #trigger}, {@link #state()} and
+ * {@link #status()} runs on the coordinator's context.
  */
 public final class Coordinator {
 
@@ -47,10 +44,6 @@ public final class Coordinator {
 
   private volatile LifecycleConfig config;
   private volatile LifecycleState state = LifecycleState.STARTING;
-  private final Map<String, Set<String>> participants = Collections.synchronizedMap(new LinkedHashMap<>());
-  /** Recent rounds by seq: open ones take acknowledgements, ended ones explain late ones. */
-  private final Map<Long, Round> rounds = new ConcurrentHashMap<>();
-  private static final int ROUNDS_KEPT = 64;
   private final Map<String, String> deploymentNames = new ConcurrentHashMap<>();
   private final Set<String> retained = ConcurrentHashMap.newKeySet();
   private final AtomicInteger stopTriggers = new AtomicInteger();
@@ -66,12 +59,14 @@ public final class Coordinator {
   private Vertx vertx;
   private Context context;
   private CoordinatorTimers timers;
-  private long seq;
+  /** Null until {@link #start}: registrations arrive once the coordinator listens. */
+  private volatile ParticipantRegistry participants;
 
-  private StopRun stop;
-  private boolean reloading;
+  private volatile StopRun stop;
+  /** The reload running, or null; {@link #status()} reads it from any thread. */
+  private volatile ReloadRun reload;
+  /** A reload was asked for while one ran: it runs once that one ends (several asks, one run). */
   private boolean reloadPending;
-  private LifecycleState stateBeforeReload;
 
   public Coordinator(LifecycleConfig config) {
     this.config = config;
@@ -113,6 +108,10 @@ public final class Coordinator {
     return timers;
   }
 
+  ParticipantRegistry participants() {
+    return participants;
+  }
+
   public void nameDeployment(String id, String name) {
     deploymentNames.put(id, name);
   }
@@ -133,10 +132,11 @@ public final class Coordinator {
     this.vertx = vertx;
     this.context = context;
     this.timers = new CoordinatorTimers(context);
+    this.participants = new ParticipantRegistry(vertx.eventBus(), timers, retained::add);
     retained.add(context.deploymentID());
     consumers.add(vertx.eventBus().consumer(EventBusContract.COMMANDS, this::onCommand));
-    consumers.add(vertx.eventBus().consumer(EventBusContract.REGISTER, this::onRegister));
-    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.ACK, this::onAck));
+    consumers.add(vertx.eventBus().consumer(EventBusContract.REGISTER, participants::onRegister));
+    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.ACK, participants::onAck));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -227,13 +227,13 @@ public final class Coordinator {
       case DRAIN -> {
         requireState(command, LifecycleState.RUNNING);
         changeState(LifecycleState.DRAINING, why);
-        runStep(Steps.SUSPEND, why, new JsonObject());
+        runStep(Steps.SUSPEND, why);
         return new JsonObject();
       }
       case RESUME -> {
         requireState(command, LifecycleState.DRAINING);
         changeState(LifecycleState.RUNNING, why);
-        runStep(Steps.RESUME, why, new JsonObject());
+        runStep(Steps.RESUME, why);
         return new JsonObject();
       }
       case RELOAD -> {
@@ -243,11 +243,11 @@ public final class Coordinator {
         if (state == LifecycleState.STARTING) {
           throw new CommandRefused(409, "reload refused: the application is still starting");
         }
-        if (reloading) {
+        if (reload != null) {
           reloadPending = true;
           return new JsonObject().put("queued", true);
         }
-        reload(why);
+        beginReload(why);
         return new JsonObject();
       }
       default -> throw new CommandRefused(400, "\"" + command.wireName() + "\" changes nothing to run");
@@ -264,79 +264,6 @@ public final class Coordinator {
   private void halt(Trigger trigger, String reason) {
     LOG.error("third stop trigger ({} {}): halting now", trigger.wireName(), reason);
     haltAction.run();
-  }
-
-  // ---------------------------------------------------------------- registration and acks
-
-  private void onRegister(Message<Object> message) {
-    if (!(message.body() instanceof JsonObject body) || !(body.getValue("participant") instanceof String name)
-        || name.isBlank()) {
-      message.fail(400, "a registration needs {\"participant\": <name>, \"phases\": [<phase>…]}");
-      return;
-    }
-    if (Boolean.TRUE.equals(body.getValue("unregister"))) {
-      participants.remove(name);
-      rounds.values().forEach(r -> r.leave(name));
-      message.reply(new JsonObject().put("unregistered", true));
-      return;
-    }
-    if (!(body.getValue("phases") instanceof JsonArray phases)
-        || !phases.stream().allMatch(p -> p instanceof String)) {
-      message.fail(400, "participant " + name + ": \"phases\" must be an array of phase names");
-      return;
-    }
-    if (participants.containsKey(name)) {
-      message.fail(409, "participant " + name + " is already registered");
-      return;
-    }
-    Set<String> set = new LinkedHashSet<>();
-    phases.forEach(p -> set.add((String) p));
-    if (body.getValue("retainDeployment") instanceof String deployment) {
-      retained.add(deployment);
-    }
-    participants.put(name, set);
-    LOG.debug("participant {} registered for {}", name, set);
-    message.reply(new JsonObject().put("registered", true));
-  }
-
-  private void onAck(Message<Object> message) {
-    if (!(message.body() instanceof JsonObject ack) || !(ack.getValue("participant") instanceof String name)
-        || !(ack.getValue("seq") instanceof Number seqNumber)) {
-      LOG.warn("ignored a malformed acknowledgement: {}", Commands.cut(String.valueOf(message.body())));
-      return;
-    }
-    Round round = rounds.get(seqNumber.longValue());
-    if (round == null || !round.ack(name, ack)) {
-      Outcome recorded = round == null ? null : round.outcomeOf(name);
-      if (recorded == Outcome.NOTIFIED) {
-        LOG.debug("{} answered {} after it was announced without a budget", name, round.name);
-      } else {
-        LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already recorded as {}",
-            name, ack.getValue("phase"), seqNumber, recorded == null ? "not answering" : recorded.wireName());
-      }
-    }
-  }
-
-  /** Participants registered for {@code phase}; every participant for the steps. */
-  Set<String> participantsFor(String phase) {
-    Set<String> out = new LinkedHashSet<>();
-    participants.forEach((name, phases) -> {
-      if (Steps.RESERVED.contains(phase) || phases.contains(phase)) {
-        out.add(name);
-      }
-    });
-    return out;
-  }
-
-  /** Publishes a phase or step and returns its round, open for acknowledgements until it ends. */
-  Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
-    long number = ++seq;
-    Round round = new Round(timers, name, number, start, deadline, forced, participantsFor(name));
-    rounds.put(number, round);
-    rounds.remove(number - ROUNDS_KEPT);
-    vertx.eventBus().publish(EventBusContract.PHASE,
-        new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
-    return round;
   }
 
   // ---------------------------------------------------------------- stop
@@ -356,86 +283,35 @@ public final class Coordinator {
     });
   }
 
-  // ---------------------------------------------------------------- steps: suspend, resume, reload
+  // ---------------------------------------------------------------- steps: suspend, resume
 
-  private Future<Round> runStep(String name, String reason, JsonObject stepConfig) {
+  private void runStep(String name, String reason) {
     long now = System.currentTimeMillis();
-    long budget = (Steps.RELOAD.equals(name) ? config.reloadTimeout() : config.stepTimeout()).toMillis();
-    Round round = publish(name, now, now + budget, false, reason, stepConfig);
-    return round.begin(Outcome.TIMED_OUT).onComplete(ar -> {
-      if (!Steps.RELOAD.equals(name)) {
-        event(LifecycleEvent.STEP, new JsonObject().put("step", name).put("seq", round.seq)
-            .put("durationMs", round.durationMs()).put("participants", round.participantsJson()));
-      }
-    });
+    Round round = participants.publish(name, now, now + config.stepTimeout().toMillis(), false, reason,
+        new JsonObject());
+    round.begin(Outcome.TIMED_OUT).onComplete(ar -> event(LifecycleEvent.STEP, new JsonObject().put("step", name)
+        .put("seq", round.seq).put("durationMs", round.durationMs())
+        .put("participants", round.participantsJson())));
   }
 
-  private void reload(String reason) {
-    reloading = true;
-    stateBeforeReload = state;
+  // ---------------------------------------------------------------- reload
+
+  private void beginReload(String reason) {
+    LifecycleState before = state;
+    ReloadRun run = new ReloadRun(reason, config.reloadTimeout(), reloader, participants, timers, this::event,
+        applied -> config = applied, reloadListener);
+    reload = run;
     changeState(LifecycleState.RELOADING, reason);
-    long started = System.currentTimeMillis();
-    Future<JsonObject> next;
-    try {
-      next = timers.bound(reloader.reload(), config.reloadTimeout().toMillis());
-    } catch (RuntimeException e) {
-      next = Future.failedFuture(e);
-    }
-    next.transform(ar -> {
-      if (ar.failed()) {
-        JsonObject failed = new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
-            .put("reason", reason).put("error", errorOf(ar.cause()));
-        if (ar.cause() instanceof ConfigException ce) {
-          failed.put("problems", new JsonArray(ce.problems().stream().map(Object::toString).toList()));
-        }
-        LOG.error("reload failed, still running on the previous configuration: {}", errorOf(ar.cause()));
-        event(LifecycleEvent.RELOAD, failed);
-        return Future.succeededFuture();
-      }
-      JsonObject fresh = ar.result();
-      try {
-        config = LifecycleConfig.from(fresh);
-        applyToListener(config, fresh);
-      } catch (ConfigException e) {
-        event(LifecycleEvent.RELOAD, new JsonObject().put("outcome", ReloadOutcome.FAILED.wireName())
-            .put("error", e.getMessage()));
-        return Future.succeededFuture();
-      }
-      return runStep(Steps.RELOAD, reason, fresh).map(round -> {
-        boolean allDone = round.outcomes().stream().map(ParticipantOutcome::outcome)
-            .allMatch(o -> o == Outcome.DONE || o == Outcome.UNREGISTERED);
-        ReloadOutcome outcome = allDone ? ReloadOutcome.DONE : ReloadOutcome.PARTIAL;
-        JsonObject done = new JsonObject().put("outcome", outcome.wireName())
-            .put("reason", reason).put("durationMs", System.currentTimeMillis() - started)
-            .put("participants", round.participantsJson());
-        LOG.info("reload {} in {} ms: {}", outcome.wireName(), done.getLong("durationMs"),
-            round.participantsJson().encode());
-        event(LifecycleEvent.RELOAD, done);
-        return null;
-      });
-    }).onComplete(ar -> {
-      reloading = false;
+    run.run().onComplete(ar -> {
+      reload = null;
       if (state == LifecycleState.RELOADING) {
-        changeState(stateBeforeReload, "reload finished");
+        changeState(before, "reload finished");
       }
       if (reloadPending && stop == null) {
         reloadPending = false;
-        reload("coalesced reload");
+        beginReload("coalesced reload");
       }
     });
-  }
-
-  /** Tells the reload listener (the launcher re-maps the signal bridge); its failure fails no reload. */
-  private void applyToListener(LifecycleConfig applied, JsonObject whole) {
-    try {
-      reloadListener.accept(applied, whole);
-    } catch (RuntimeException e) {
-      LOG.warn("reload: the lifecycle section was applied, but its listener failed: {}", errorOf(e), e);
-    }
-  }
-
-  private static String errorOf(Throwable t) {
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   // ---------------------------------------------------------------- state and events
@@ -466,10 +342,9 @@ public final class Coordinator {
     } else {
       status.putNull("phase").putNull("phaseDeadline").putNull("stopDeadline").putNull("timeLeftMs");
     }
-    synchronized (participants) {
-      status.put("participants", new JsonArray(List.copyOf(participants.keySet())));
-    }
-    status.put("reloading", reloading);
+    ParticipantRegistry registry = participants;
+    status.put("participants", registry == null ? new JsonArray() : registry.names());
+    status.put("reloading", reload != null);
     status.put("phases", new JsonArray(config.phases().stream()
         .map(p -> new JsonObject().put("name", p.name()).put("budgetMs", p.timeout().toMillis())).toList()));
     status.put("shutdownTimeoutMs", config.shutdownTimeout().toMillis());

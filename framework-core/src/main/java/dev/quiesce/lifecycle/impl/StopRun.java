@@ -138,11 +138,11 @@ final class StopRun {
     long now = System.currentTimeMillis();
     boolean forced = noWait();
     long phaseDeadline = forced ? now : Math.min(now + spec.timeout().toMillis(), deadline);
-    Round round = coordinator.publish(spec.name(), now, phaseDeadline, forced, reason, new JsonObject());
+    Round round = coordinator.participants().publish(spec.name(), now, phaseDeadline, forced, reason, new JsonObject());
     current = round;
     Coordinator.LOG.info("phase={} begins elapsed={} budget={} left={}{} participants={}", spec.name(),
         seconds(now - start), left(phaseDeadline, now), left(deadline, now), forced ? " (forced)" : "",
-        coordinator.participantsFor(spec.name()));
+        coordinator.participants().participantsFor(spec.name()));
     coordinator.event(LifecycleEvent.PHASE_START, new JsonObject().put("phase", spec.name()).put("seq", round.seq)
         .put("budgetMs", remainingMs(phaseDeadline, now)).put("deadline", phaseDeadline).put("forced", forced));
     // a phase configured with no budget is announced, not awaited: silence there is no fault

@@ -1,0 +1,133 @@
+package dev.quiesce.lifecycle.impl;
+
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.Outcome;
+import dev.quiesce.lifecycle.PhaseContext;
+import dev.quiesce.lifecycle.Steps;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The participants registered with the coordinator and the rounds they answer: registrations on
+ * {@link EventBusContract#REGISTER}, each phase or step published on {@link EventBusContract#PHASE}
+ * as a new round under the next seq, and the acknowledgements on {@link EventBusContract#ACK}
+ * routed to their round by that seq. The last {@value #ROUNDS_KEPT} rounds are kept: open ones take
+ * acknowledgements, ended ones explain late ones in the log.
+ *
+ * <p>Runs on the coordinator's context; {@link #names()} may be read from any thread. A malformed
+ * registration is answered with a failure (400, or 409 for a name already registered); a
+ * malformed, late or unexpected acknowledgement is logged and ignored.
+ */
+final class ParticipantRegistry {
+
+  private static final int ROUNDS_KEPT = 64;
+
+  private final EventBus eventBus;
+  private final CoordinatorTimers timers;
+  private final Consumer<String> retainUntilExit;
+  private final Map<String, Set<String>> participants = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<Long, Round> rounds = new ConcurrentHashMap<>();
+  private long seq;
+
+  /**
+   * @param eventBus where phases are published
+   * @param timers the coordinator's timers, which run each round's budget
+   * @param retainUntilExit called with the deployment id a participant names in
+   *     {@code "retainDeployment"}: the stop's undeploy leaves that deployment alone
+   */
+  ParticipantRegistry(EventBus eventBus, CoordinatorTimers timers, Consumer<String> retainUntilExit) {
+    this.eventBus = eventBus;
+    this.timers = timers;
+    this.retainUntilExit = retainUntilExit;
+  }
+
+  /** Handles a registration or, with {@code "unregister": true}, an unregistration. */
+  void onRegister(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject body) || !(body.getValue("participant") instanceof String name)
+        || name.isBlank()) {
+      message.fail(400, "a registration needs {\"participant\": <name>, \"phases\": [<phase>…]}");
+      return;
+    }
+    if (Boolean.TRUE.equals(body.getValue("unregister"))) {
+      participants.remove(name);
+      rounds.values().forEach(r -> r.leave(name));
+      message.reply(new JsonObject().put("unregistered", true));
+      return;
+    }
+    if (!(body.getValue("phases") instanceof JsonArray phases)
+        || !phases.stream().allMatch(p -> p instanceof String)) {
+      message.fail(400, "participant " + name + ": \"phases\" must be an array of phase names");
+      return;
+    }
+    if (participants.containsKey(name)) {
+      message.fail(409, "participant " + name + " is already registered");
+      return;
+    }
+    Set<String> set = new LinkedHashSet<>();
+    phases.forEach(p -> set.add((String) p));
+    if (body.getValue("retainDeployment") instanceof String deployment) {
+      retainUntilExit.accept(deployment);
+    }
+    participants.put(name, set);
+    Coordinator.LOG.debug("participant {} registered for {}", name, set);
+    message.reply(new JsonObject().put("registered", true));
+  }
+
+  /** Records an acknowledgement in the round of its seq. */
+  void onAck(Message<Object> message) {
+    if (!(message.body() instanceof JsonObject ack) || !(ack.getValue("participant") instanceof String name)
+        || !(ack.getValue("seq") instanceof Number seqNumber)) {
+      Coordinator.LOG.warn("ignored a malformed acknowledgement: {}", Commands.cut(String.valueOf(message.body())));
+      return;
+    }
+    Round round = rounds.get(seqNumber.longValue());
+    if (round == null || !round.ack(name, ack)) {
+      Outcome recorded = round == null ? null : round.outcomeOf(name);
+      if (recorded == Outcome.NOTIFIED) {
+        Coordinator.LOG.debug("{} answered {} after it was announced without a budget", name, round.name);
+      } else {
+        Coordinator.LOG.warn("late acknowledgement from {} for {} (seq {}) ignored: it was already recorded as {}",
+            name, ack.getValue("phase"), seqNumber, recorded == null ? "not answering" : recorded.wireName());
+      }
+    }
+  }
+
+  /** Participants registered for {@code phase}; every participant for the steps. */
+  Set<String> participantsFor(String phase) {
+    Set<String> out = new LinkedHashSet<>();
+    participants.forEach((name, phases) -> {
+      if (Steps.RESERVED.contains(phase) || phases.contains(phase)) {
+        out.add(name);
+      }
+    });
+    return out;
+  }
+
+  /** Publishes a phase or step and returns its round, open for acknowledgements until it ends. */
+  Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
+    long number = ++seq;
+    Round round = new Round(timers, name, number, start, deadline, forced, participantsFor(name));
+    rounds.put(number, round);
+    rounds.remove(number - ROUNDS_KEPT);
+    eventBus.publish(EventBusContract.PHASE,
+        new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
+    return round;
+  }
+
+  /** The registered participants' names, in the order they registered. */
+  JsonArray names() {
+    synchronized (participants) {
+      return new JsonArray(List.copyOf(participants.keySet()));
+    }
+  }
+}
