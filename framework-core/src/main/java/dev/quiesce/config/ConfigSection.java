@@ -1,5 +1,6 @@
 package dev.quiesce.config;
 
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 import java.util.Set;
@@ -68,7 +69,7 @@ public abstract class ConfigSection {
    * {@code lifecycle.signals}, for example the signals a process group propagates to its
    * children. Default: none.
    */
-  public Set<String> signalsToCatch(JsonObject config) {
+  public Set<PosixSignal> signalsToCatch(JsonObject config) {
     return Set.of();
   }
 }

@@ -8,7 +8,7 @@ import java.util.Optional;
  * A constant of the event-bus contract with its name on the wire: the enum constant's name in
  * lower case with {@code -} for {@code _} ({@code PHASE_START} is {@code phase-start}). Implemented
  * by the enums of {@link EventBusContract}, {@link LifecycleCommand}, {@link Trigger},
- * {@link Outcome} and {@link StopOutcome}.
+ * {@link Outcome}, {@link StopOutcome} and {@link SignalMapping}.
  */
 public interface WireNamed {
 
