@@ -1,7 +1,6 @@
 package dev.quiesce.lifecycle;
 
 import dev.quiesce.lifecycle.EventBusContract.SignalAction;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -59,6 +58,6 @@ public enum SignalMapping implements WireNamed {
 
   /** The configuration values of every mapping, for messages that say what to write instead. */
   public static List<String> wireNames() {
-    return Arrays.stream(values()).map(SignalMapping::wireName).toList();
+    return WireNamed.wireNames(SignalMapping.class);
   }
 }

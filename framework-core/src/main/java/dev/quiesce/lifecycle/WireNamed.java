@@ -1,6 +1,7 @@
 package dev.quiesce.lifecycle;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -18,6 +19,11 @@ public interface WireNamed {
   /** The name in JSON messages: {@code phase-start}. */
   default String wireName() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /** The wire names of every constant of {@code type}, in declaration order: for messages that say what to write. */
+  static <E extends Enum<E> & WireNamed> List<String> wireNames(Class<E> type) {
+    return Arrays.stream(type.getEnumConstants()).map(WireNamed::wireName).toList();
   }
 
   /** The constant of {@code type} whose {@link #wireName()} is {@code name}, if there is one; never throws. */
