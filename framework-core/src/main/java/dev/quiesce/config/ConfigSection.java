@@ -56,7 +56,8 @@ public abstract class ConfigSection {
 
   /**
    * Checks the section in the merged configuration and records every problem in {@code root}
-   * (never throws for bad input).
+   * (never throws for bad input). {@link ConfigLoader#load()} calls it on a worker thread, so a
+   * check may touch the file system; keep every such wait bounded.
    *
    * @param root a reader of the whole merged configuration
    */
