@@ -50,12 +50,17 @@ public final class ConfigLoader {
    * @param sys the system properties to read overrides from (usually {@code System.getProperties()})
    */
   public ConfigLoader(Vertx vertx, String file, Map<String, String> env, Properties sys) {
+    this(vertx, file, env, sys, discoverSections());
+  }
+
+  /** With the given sections instead of those on the class path. */
+  ConfigLoader(Vertx vertx, String file, Map<String, String> env, Properties sys, List<ConfigSection> sections) {
     this.vertx = vertx;
     this.explicit = file != null;
     this.file = file == null ? DEFAULT_FILE : file;
     this.env = Map.copyOf(env);
     this.sys = sys;
-    this.sections = discoverSections();
+    this.sections = List.copyOf(sections);
   }
 
   /** The sections found on the class path through {@link ServiceLoader}. */
@@ -70,7 +75,9 @@ public final class ConfigLoader {
   }
 
   /**
-   * Reads every source, merges and validates.
+   * Reads every source, merges and validates. The sections are validated on a worker thread
+   * ({@link Vertx#executeBlocking}), never on an event loop: a section may check the file system
+   * (the {@code lifecycle} section checks that its {@code reportFile} can be written, for at most 2 s).
    *
    * @return the configuration; fails with a {@link ConfigException} naming the file or the JSON
    *     path of every problem (a missing {@code --config} file, malformed JSON, a bad value)
@@ -91,12 +98,13 @@ public final class ConfigLoader {
       Overrides.applySystemProperties(merged, sys, sources, problems);
       Overrides.applyEnvironment(merged, env, sources, problems);
       problems.throwIfProblems();
-      return Future.succeededFuture(new LoadedConfig(validate(merged), sources));
+      return vertx.executeBlocking(() -> new LoadedConfig(validate(merged), sources), false);
     });
   }
 
   /**
-   * Validates a whole configuration against every section.
+   * Validates a whole configuration against every section. Blocking for as long as the sections'
+   * checks take (the report file's: at most 2 s): call it on a worker thread, as {@link #load()} does.
    *
    * @return {@code config} itself
    * @throws ConfigException naming the JSON path and the rule of every problem

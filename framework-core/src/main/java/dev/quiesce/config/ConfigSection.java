@@ -1,5 +1,6 @@
 package dev.quiesce.config;
 
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 import java.util.Set;
@@ -55,7 +56,8 @@ public abstract class ConfigSection {
 
   /**
    * Checks the section in the merged configuration and records every problem in {@code root}
-   * (never throws for bad input).
+   * (never throws for bad input). {@link ConfigLoader#load()} calls it on a worker thread, so a
+   * check may touch the file system; keep every such wait bounded.
    *
    * @param root a reader of the whole merged configuration
    */
@@ -68,7 +70,7 @@ public abstract class ConfigSection {
    * {@code lifecycle.signals}, for example the signals a process group propagates to its
    * children. Default: none.
    */
-  public Set<String> signalsToCatch(JsonObject config) {
+  public Set<PosixSignal> signalsToCatch(JsonObject config) {
     return Set.of();
   }
 }

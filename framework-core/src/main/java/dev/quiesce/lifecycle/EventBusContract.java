@@ -10,7 +10,8 @@ import java.util.Optional;
  * docs/PROCESSES.md those of the process manager); a test fails when the documents and these types
  * disagree. Messages are {@link io.vertx.core.json.JsonObject}s.
  *
- * <p>The command names are {@link LifecycleCommand}; participant and undeploy outcomes are
+ * <p>The lifecycle's command names are {@link LifecycleCommand}, the process manager's
+ * {@link ProcessCommand}; participant and undeploy outcomes are
  * {@link Outcome}; the stop report is {@link StopReport} with its {@link StopOutcome}.
  */
 public final class EventBusContract {
@@ -51,9 +52,9 @@ public final class EventBusContract {
 
   /**
    * Request/reply, to the process manager (module {@code process-manager}):
-   * {@code {"command":"list"|"status"|"start"|"stop"|"restart"|"signal","group":…,"instance":…,
-   * "signal":…}}. 400 for a malformed request, 404 for an unknown group or instance, 409 for a
-   * command not possible now (the manager is stopping).
+   * {@code {"command":<ProcessCommand>,"group":…,"instance":…,"signal":…}}. 400 for a malformed
+   * request, 404 for an unknown group or instance, 409 for a command not possible now (the manager
+   * is stopping).
    */
   public static final String PROCESS_COMMANDS = "quiesce.process";
 
@@ -105,6 +106,40 @@ public final class EventBusContract {
     /** The event type of a wire name, if there is one. */
     public static Optional<ProcessEvent> fromWire(String name) {
       return WireNamed.fromWire(ProcessEvent.class, name);
+    }
+  }
+
+  /**
+   * The {@code "command"} of a request on {@link #PROCESS_COMMANDS}; docs/PROCESSES.md lists what
+   * each needs, does and answers.
+   */
+  public enum ProcessCommand implements WireNamed {
+    /** The manager's state and every group's status. */
+    LIST,
+    /** One instance's status, one group's, or (without a {@code group}) the same as {@link #LIST}. */
+    STATUS,
+    /** Start the instances of a group (or one) that are not running; ends a crash loop. */
+    START,
+    /** Stop the instances of a group (or one) along the stop ladder; they stay stopped. */
+    STOP,
+    /** Stop and start the instances of a group (or one), one at a time, each once the new one is ready. */
+    RESTART,
+    /** Send the request's {@code "signal"} to the process group of each running instance of a group (or one). */
+    SIGNAL;
+
+    /** True for the commands that need a {@code "group"}: all but {@link #LIST} and {@link #STATUS}. */
+    public boolean needsGroup() {
+      return this != LIST && this != STATUS;
+    }
+
+    /** The command of a wire name ({@code "restart"}), if there is one; never throws. */
+    public static Optional<ProcessCommand> fromWire(String name) {
+      return WireNamed.fromWire(ProcessCommand.class, name);
+    }
+
+    /** The wire names of every command, for messages that say what to write instead. */
+    public static List<String> wireNames() {
+      return WireNamed.wireNames(ProcessCommand.class);
     }
   }
 

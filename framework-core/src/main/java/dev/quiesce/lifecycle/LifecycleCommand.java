@@ -37,6 +37,6 @@ public enum LifecycleCommand implements WireNamed {
 
   /** The wire names of every command, for messages that say what to write instead. */
   public static List<String> wireNames() {
-    return Arrays.stream(values()).map(LifecycleCommand::wireName).toList();
+    return WireNamed.wireNames(LifecycleCommand.class);
   }
 }

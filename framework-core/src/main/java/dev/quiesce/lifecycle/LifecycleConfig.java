@@ -3,8 +3,11 @@ package dev.quiesce.lifecycle;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.lifecycle.impl.LifecycleConfigParser;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,8 +19,12 @@ import java.util.Optional;
  * @param phases the stop phases, in order, each with its budget
  * @param reloadTimeout how long a reload waits for the participants to apply a new configuration
  * @param stepTimeout how long the {@code suspend} and {@code resume} steps wait for acknowledgements
- * @param signals OS signal name (TERM, INT, HUP, USR1, WINCH) to action
- *     ({@code stop}, {@code reload}, {@code drain}, {@code resume}, {@code ignore}, {@code default})
+ * @param signals what each OS signal does, in the order of the configuration: the defaults
+ *     ({@code TERM} and {@code INT} to {@link SignalMapping#STOP}, {@code HUP} to
+ *     {@link SignalMapping#RELOAD}) with the configured entries over them. Keys are
+ *     {@link PosixSignal#CATCHABLE catchable} signals only. A signal mapped to
+ *     {@link SignalMapping#DEFAULT}, or not in the map, keeps the JVM's own handling (unless a
+ *     process group's {@code propagate} has it caught to pass it on)
  * @param reportFile where the stop report is written, if anywhere
  * @param startTimeout how long the launcher waits for the application to start before it gives up (exit 1)
  * @param signalDebounce a signal that comes less than this after the previous one of the same name is
@@ -25,15 +32,15 @@ import java.util.Optional;
  *     main pid, is one trigger, not an escalation); zero counts every signal
  */
 public record LifecycleConfig(Duration shutdownTimeout, List<PhaseSpec> phases, Duration reloadTimeout,
-    Duration stepTimeout, Map<String, String> signals, Optional<String> reportFile, Duration startTimeout,
-    Duration signalDebounce) {
+    Duration stepTimeout, Map<PosixSignal, SignalMapping> signals, Optional<String> reportFile,
+    Duration startTimeout, Duration signalDebounce) {
 
   /** The section's key. */
   public static final String SECTION = "lifecycle";
 
   public LifecycleConfig {
     phases = List.copyOf(phases);
-    signals = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(signals));
+    signals = Collections.unmodifiableMap(new LinkedHashMap<>(signals));
   }
 
   /**

@@ -3,13 +3,17 @@ package dev.quiesce.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,6 +157,27 @@ class ConfigLoaderTest {
     try (java.util.stream.Stream<Path> left = Files.list(dir)) {
       assertThat(left).as("the check leaves nothing behind").containsExactlyInAnyOrder(notADirectory);
     }
+  }
+
+  /**
+   * Issue 11 review: a section's checks may touch the file system (the report file's does), so
+   * validation runs on a worker thread even when the load is asked for on an event loop, as at
+   * start (the bootstrap Vert.x) and at a reload.
+   */
+  @Test
+  void sectionsAreValidatedOnAWorkerThreadNotOnAnEventLoop(Vertx vertx) {
+    List<String> threads = new CopyOnWriteArrayList<>();
+    ConfigSection probe = new ConfigSection("probe", JsonObject::new, root -> threads.add(
+        (Context.isOnEventLoopThread() ? "event loop " : Context.isOnWorkerThread() ? "worker " : "other ")
+            + Thread.currentThread().getName())) {
+    };
+    ConfigLoader loader = new ConfigLoader(vertx, null, Map.of(), props(), List.of(probe));
+
+    Promise<LoadedConfig> loaded = Promise.promise();
+    vertx.runOnContext(v -> loader.load().onComplete(loaded));
+    Await.result(loaded.future());
+
+    assertThat(threads).singleElement().asString().startsWith("worker ");
   }
 
   @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.SignalMapping;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -28,8 +30,8 @@ class LifecycleConfigValidationTest {
     assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(35));
     assertThat(config.phases()).extracting(p -> p.name() + "=" + Durations.format(p.timeout()))
         .containsExactly("announce=0s", "drain=20s", "terminate=10s", "close=5s");
-    assertThat(config.signals()).containsEntry("TERM", "stop").containsEntry("INT", "stop")
-        .containsEntry("HUP", "reload");
+    assertThat(config.signals()).containsEntry(PosixSignal.TERM, SignalMapping.STOP)
+        .containsEntry(PosixSignal.INT, SignalMapping.STOP).containsEntry(PosixSignal.HUP, SignalMapping.RELOAD);
     assertThat(config.reportFile()).isEmpty();
   }
 
@@ -64,14 +66,16 @@ class LifecycleConfigValidationTest {
   @Test
   void unknownSignalActionIsRefused() {
     assertThat(problemsOf(new JsonObject().put("signals", new JsonObject().put("HUP", "explode"))).getMessage())
-        .contains("lifecycle.signals.HUP: \"explode\" is not an action");
+        .contains("lifecycle.signals.HUP: \"explode\" is not an action; use one of [stop, reload, drain, resume,"
+            + " ignore, default]");
   }
 
   @Test
   void hupCanBeMadeAStopAsInTheStory() {
     LifecycleConfig config = LifecycleConfig.from(new JsonObject().put("lifecycle",
         new JsonObject().put("signals", new JsonObject().put("HUP", "stop"))));
-    assertThat(config.signals()).containsEntry("HUP", "stop").containsEntry("TERM", "stop");
+    assertThat(config.signals()).containsEntry(PosixSignal.HUP, SignalMapping.STOP)
+        .containsEntry(PosixSignal.TERM, SignalMapping.STOP);
   }
 
   @Test

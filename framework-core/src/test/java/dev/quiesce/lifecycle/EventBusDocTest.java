@@ -3,6 +3,7 @@ package dev.quiesce.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
+import dev.quiesce.lifecycle.EventBusContract.ProcessCommand;
 import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.EventBusContract.SignalAction;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * docs/EVENT-BUS.md and docs/PROCESSES.md name exactly the vocabulary of {@link EventBusContract}:
- * each table of names (commands, event types, outcomes, signal actions, triggers) lists every value
- * of its type and nothing else, and every address is named.
+ * each table of names (lifecycle and process commands, event types, outcomes, signal actions,
+ * triggers) lists every value of its type and nothing else, and every address is named.
  */
 class EventBusDocTest {
 
@@ -57,6 +58,8 @@ class EventBusDocTest {
     assertThat(firstColumn(doc, "The report's `trigger`")).isEqualTo(wire(Trigger.values()));
     assertThat(firstColumn(Files.readString(PROCESSES), "## `quiesce.process.events`"))
         .isEqualTo(wire(ProcessEvent.values()));
+    assertThat(firstColumn(Files.readString(PROCESSES), "## `quiesce.process` — commands"))
+        .isEqualTo(wire(ProcessCommand.values()));
   }
 
   @Test
@@ -72,9 +75,15 @@ class EventBusDocTest {
 
   @Test
   void theCommandRequestListsEveryCommand() throws IOException {
-    String doc = Files.readString(EVENT_BUS);
-    String request = LifecycleCommand.wireNames().stream().map(n -> "\"" + n + "\"").collect(Collectors.joining("|"));
-    assertThat(doc).contains("{\"command\": " + request + ", \"reason\": \"…\"}");
+    assertThat(Files.readString(EVENT_BUS))
+        .contains("{\"command\": " + alternatives(LifecycleCommand.wireNames()) + ", \"reason\": \"…\"}");
+    assertThat(Files.readString(PROCESSES))
+        .contains("{\"command\": " + alternatives(ProcessCommand.wireNames()) + ", \"group\": ");
+  }
+
+  /** {@code "a"|"b"|"c"}: the names as the docs write a field's possible values. */
+  private static String alternatives(List<String> names) {
+    return names.stream().map(n -> "\"" + n + "\"").collect(Collectors.joining("|"));
   }
 
   /** The names in backquotes in the first column of the first table after the line starting with {@code heading}. */

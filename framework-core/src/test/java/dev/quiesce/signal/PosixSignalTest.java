@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.SignalMapping;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +25,7 @@ class PosixSignalTest {
   void lifecycleSignalsAcceptTheSameSpellingsAndStoreTheCanonicalName(String spelling) {
     LifecycleConfig config = LifecycleConfig.from(new JsonObject().put("lifecycle",
         new JsonObject().put("signals", new JsonObject().put(spelling, "drain"))));
-    assertThat(config.signals()).containsEntry("TERM", "drain");
+    assertThat(config.signals()).containsEntry(PosixSignal.TERM, SignalMapping.DRAIN);
   }
 
   @Test

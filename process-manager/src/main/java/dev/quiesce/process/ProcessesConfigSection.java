@@ -2,10 +2,10 @@ package dev.quiesce.process;
 
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.ConfigSection;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The {@code processes} section, found by the launcher through
@@ -20,13 +20,11 @@ public final class ProcessesConfigSection extends ConfigSection {
   }
 
   /**
-   * The union of every group's {@code propagate}, as signal names. An invalid section gives what
+   * The union of every group's {@code propagate}, in signal-number order. An invalid section gives what
    * can be read of it (validation reports the rest).
    */
   @Override
-  public Set<String> signalsToCatch(JsonObject config) {
-    Set<String> out = new TreeSet<>();
-    ProcessesConfig.read(ConfigReader.root(config)).signalsToPropagate().forEach(s -> out.add(s.name()));
-    return out;
+  public Set<PosixSignal> signalsToCatch(JsonObject config) {
+    return ProcessesConfig.read(ConfigReader.root(config)).signalsToPropagate();
   }
 }

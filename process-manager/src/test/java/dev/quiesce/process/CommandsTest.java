@@ -2,11 +2,13 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract.ProcessCommand;
 import dev.quiesce.testing.Await;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,24 @@ class CommandsTest extends ProcessTestBase {
     assertThat(events("signalled")).isEmpty();
   }
 
+  /** One parser for signal names everywhere (issue 11): the command takes each spelling lifecycle.signals takes. */
+  @Test
+  void theSignalCommandTakesTheSignalNameInAnySpelling() {
+    deploy(ChildFixture.config(children.group("g", 1)));
+    int pid = awaitRunning("g", 1).get(0);
+
+    int sent = 0;
+    for (String spelling : List.of("SIGHUP", "hup")) {
+      JsonObject reply = command(cmd("signal").put("group", "g").put("signal", spelling));
+      assertThat(reply.getString("signal")).as("signal named %s", spelling).isEqualTo("HUP");
+      assertThat(reply.getJsonArray("pids").getList()).containsExactly(pid);
+      int expected = ++sent;
+      Await.until("HUP " + expected + " logged", Duration.ofSeconds(5),
+          () -> children.signalNames(pid).size() == expected && events("signalled").size() == expected);
+    }
+    assertThat(children.signalNames(pid)).containsExactly("HUP", "HUP");
+  }
+
   private static JsonObject deep(int depth) {
     JsonObject o = new JsonObject().put("command", "list");
     for (int i = 0; i < depth; i++) {
@@ -103,7 +123,7 @@ class CommandsTest extends ProcessTestBase {
       o.put(keys[r.nextInt(keys.length)], values[r.nextInt(values.length)]);
     }
     Object c = o.getValue("command");
-    if (c instanceof String s && List.of("list", "status", "start", "stop", "restart", "signal").contains(s)) {
+    if (c instanceof String s && ProcessCommand.fromWire(s).isPresent()) {
       o.put("command", s + "?");
     }
     return o;

@@ -183,7 +183,7 @@ class ProcessesConfigTest {
     assertThat(section.defaults()).isEqualTo(new JsonObject().put("processes", new JsonArray()));
     JsonObject config = root(minimal("a").put("propagate", new JsonArray().add("HUP")),
         minimal("b").put("propagate", new JsonArray().add("USR1").add("HUP")), minimal("c"));
-    assertThat(section.signalsToCatch(config)).containsExactly("HUP", "USR1");
+    assertThat(section.signalsToCatch(config)).containsExactly(PosixSignal.HUP, PosixSignal.USR1);
     ConfigReader reader = ConfigReader.root(root(minimal("a").put("stopSignal", "TERMINATE")));
     section.validate(reader);
     assertThat(reader.problems()).singleElement().satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[0].stopSignal"));

@@ -15,6 +15,7 @@ import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -247,8 +248,8 @@ public final class LauncherRun {
     }
   }
 
-  private static Set<String> signalsToPassOn(JsonObject config) {
-    Set<String> out = new LinkedHashSet<>();
+  private static Set<PosixSignal> signalsToPassOn(JsonObject config) {
+    Set<PosixSignal> out = new LinkedHashSet<>();
     for (ConfigSection section : ConfigLoader.discoverSections()) {
       out.addAll(section.signalsToCatch(config));
     }

@@ -3,6 +3,7 @@ package dev.quiesce.launcher.impl;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
+import dev.quiesce.lifecycle.SignalMapping;
 import dev.quiesce.lifecycle.Trigger;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Vertx;
@@ -10,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,34 +56,34 @@ public final class SignalBridge {
   private final Vertx vertx;
   private final LifecycleCoordinator coordinator;
   /** Every signal this bridge handles now, with what it does. */
-  private final Map<String, Caught> caught = new ConcurrentHashMap<>();
+  private final Map<PosixSignal, Caught> caught = new ConcurrentHashMap<>();
   private volatile long debounceNanos;
   private volatile Installed installed;
 
   /** One handled signal: its current action, its count, and when it last came (for the debounce). */
   private final class Caught implements SignalHandler {
-    private final String name;
+    private final PosixSignal signal;
     private final SignalHandler original;
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong last = new AtomicLong(System.nanoTime() - NEVER);
     private volatile SignalAction action;
 
-    private Caught(String name, SignalAction action) {
-      this.name = name;
+    private Caught(PosixSignal signal, SignalAction action) {
+      this.signal = signal;
       this.action = action;
-      this.original = Signal.handle(new Signal(name), this);
+      this.original = Signal.handle(new Signal(signal.name()), this);
     }
 
     @Override
-    public void handle(Signal signal) {
+    public void handle(Signal delivered) {
       long now = System.nanoTime();
       boolean duplicate = now - last.getAndSet(now) < debounceNanos;
-      onSignal(name, duplicate ? SignalAction.DUPLICATE : action, count.incrementAndGet());
+      onSignal(signal, duplicate ? SignalAction.DUPLICATE : action, count.incrementAndGet());
     }
 
     /** Gives the signal back to the handler it had before this bridge (the JVM's own). */
     private void release() {
-      Signal.handle(new Signal(name), original);
+      Signal.handle(new Signal(signal.name()), original);
     }
   }
 
@@ -93,13 +95,21 @@ public final class SignalBridge {
   /**
    * What {@link #install} or {@link #remap} did.
    *
-   * @param handled signal name to action, for every signal a handler now catches
+   * @param handled what each signal a handler now catches does, in the order of the mapping
+   *     (a signal caught only to be passed on shows {@link SignalMapping#IGNORE}); never
+   *     {@link SignalMapping#DEFAULT}
    * @param failed signals that could not be caught (the JVM refused them, or {@code -Xrs})
    * @param reducedSignals the JVM runs with {@code -Xrs} and catches nothing
    * @param inheritedIgnored signals that stay ignored because the process inherited them as ignored
    */
-  public record Installed(Map<String, String> handled, List<String> failed, boolean reducedSignals,
-      List<String> inheritedIgnored) {
+  public record Installed(Map<PosixSignal, SignalMapping> handled, List<PosixSignal> failed, boolean reducedSignals,
+      List<PosixSignal> inheritedIgnored) {
+
+    public Installed {
+      handled = Collections.unmodifiableMap(new LinkedHashMap<>(handled));
+      failed = List.copyOf(failed);
+      inheritedIgnored = List.copyOf(inheritedIgnored);
+    }
   }
 
   /** True when the JVM was started with {@code -Xrs} (it then handles no signal). */
@@ -108,25 +118,25 @@ public final class SignalBridge {
   }
 
   /**
-   * Installs a handler for every signal of {@code actions} (but those mapped to {@code default})
-   * and for every signal of {@code passOn} (published only).
+   * Installs a handler for every signal of {@code actions} (but those mapped to
+   * {@link SignalMapping#DEFAULT}) and for every signal of {@code passOn} (published only).
    *
-   * @param actions signal name (TERM, INT, HUP, USR1, WINCH) to action, as validated in {@code lifecycle.signals}
+   * @param actions what each signal does, as {@link dev.quiesce.lifecycle.LifecycleConfig#signals()} says
    * @param passOn signals to catch only so that they can be passed on
    * @param debounce a signal less than this after the previous one of the same name is a duplicate:
    *     logged and published, but not turned into a command again
    * @return the bridge, to {@link #remap} on a reload; {@link #installed()} says what it caught
    */
-  public static SignalBridge start(Vertx vertx, LifecycleCoordinator coordinator, Map<String, String> actions,
-      Set<String> passOn, Duration debounce) {
+  public static SignalBridge start(Vertx vertx, LifecycleCoordinator coordinator,
+      Map<PosixSignal, SignalMapping> actions, Set<PosixSignal> passOn, Duration debounce) {
     SignalBridge bridge = new SignalBridge(vertx, coordinator);
     bridge.remap(actions, passOn, debounce);
     return bridge;
   }
 
   /** {@link #start}, for a caller that never remaps: what it caught. */
-  public static Installed install(Vertx vertx, LifecycleCoordinator coordinator, Map<String, String> actions,
-      Set<String> passOn, Duration debounce) {
+  public static Installed install(Vertx vertx, LifecycleCoordinator coordinator,
+      Map<PosixSignal, SignalMapping> actions, Set<PosixSignal> passOn, Duration debounce) {
     return start(vertx, coordinator, actions, passOn, debounce).installed();
   }
 
@@ -143,61 +153,54 @@ public final class SignalBridge {
    *
    * @return what the bridge catches now, as {@link #installed()} then answers
    */
-  public synchronized Installed remap(Map<String, String> actions, Set<String> passOn, Duration debounce) {
-    Map<String, String> wanted = new LinkedHashMap<>(actions);
-    passOn.forEach(s -> wanted.putIfAbsent(s, "ignore"));
-    wanted.values().removeIf("default"::equals);
+  public synchronized Installed remap(Map<PosixSignal, SignalMapping> actions, Set<PosixSignal> passOn,
+      Duration debounce) {
+    Map<PosixSignal, SignalMapping> wanted = new LinkedHashMap<>(actions);
+    passOn.forEach(s -> wanted.putIfAbsent(s, SignalMapping.IGNORE));
+    wanted.values().removeIf(mapping -> !mapping.caught());
     debounceNanos = debounce.toNanos();
-    for (String name : List.copyOf(caught.keySet())) {
-      if (!wanted.containsKey(name)) {
-        caught.remove(name).release();
+    for (PosixSignal signal : List.copyOf(caught.keySet())) {
+      if (!wanted.containsKey(signal)) {
+        caught.remove(signal).release();
       }
     }
-    Map<String, String> handled = new LinkedHashMap<>();
-    List<String> failed = new ArrayList<>();
+    Map<PosixSignal, SignalMapping> handled = new LinkedHashMap<>();
+    List<PosixSignal> failed = new ArrayList<>();
     boolean reduced = reducedSignals();
-    wanted.forEach((name, action) -> {
+    wanted.forEach((signal, mapping) -> {
       if (reduced) {
-        failed.add(name);
+        failed.add(signal);
         return;
       }
-      SignalAction mapped = actionOf(action);
-      Caught existing = caught.get(name);
+      Caught existing = caught.get(signal);
       try {
         if (existing != null) {
-          existing.action = mapped;
+          existing.action = mapping.action();
         } else {
-          caught.put(name, new Caught(name, mapped));
+          caught.put(signal, new Caught(signal, mapping.action()));
         }
-        handled.put(name, action);
+        handled.put(signal, mapping);
       } catch (IllegalArgumentException e) {
-        failed.add(name);
-        LOG.warn("cannot catch SIG{}: {}", name, e.getMessage());
+        failed.add(signal);
+        LOG.warn("cannot catch SIG{}: {}", signal, e.getMessage());
       }
     });
-    List<String> ignored = new ArrayList<>();
-    for (String name : List.copyOf(handled.keySet())) {
-      if (IgnoredSignals.isIgnored(PosixSignal.parse(name).number())) {
-        handled.remove(name);
-        ignored.add(name);
+    List<PosixSignal> ignored = new ArrayList<>();
+    for (PosixSignal signal : List.copyOf(handled.keySet())) {
+      if (IgnoredSignals.isIgnored(signal.number())) {
+        handled.remove(signal);
+        ignored.add(signal);
         LOG.warn("SIG{} was ignored when this process started (nohup, or a parent that ignores it), so the JVM"
             + " never delivers it and '{}' cannot be triggered by it; start the process without ignoring it, or use"
-            + " the management endpoint or the event bus", name, wanted.get(name));
+            + " the management endpoint or the event bus", signal, wanted.get(signal).wireName());
       }
     }
     installed = new Installed(handled, failed, reduced || (!failed.isEmpty() && handled.isEmpty()), ignored);
     return installed;
   }
 
-  /**
-   * The action a {@code lifecycle.signals} entry publishes: its command, or {@link SignalAction#NONE}
-   * for {@code ignore} (and for a signal caught only to be passed on).
-   */
-  static SignalAction actionOf(String configured) {
-    return SignalAction.fromWire(configured).orElse(SignalAction.NONE);
-  }
-
-  private void onSignal(String name, SignalAction action, long n) {
+  private void onSignal(PosixSignal signal, SignalAction action, long n) {
+    String name = signal.name();
     if (action == SignalAction.DUPLICATE) {
       LOG.info("caught SIG{} (#{}) again within the debounce period: a duplicate, ignored", name, n);
     } else {

@@ -43,7 +43,7 @@ final class StartLine {
 
   /** {@code TERM->stop INT->stop HUP->reload}: what each caught signal does. */
   static String signals(SignalBridge.Installed signals) {
-    return signals.handled().entrySet().stream().map(e -> e.getKey() + "->" + e.getValue())
+    return signals.handled().entrySet().stream().map(e -> e.getKey().name() + "->" + e.getValue().wireName())
         .collect(Collectors.joining(" "));
   }
 }

@@ -5,6 +5,7 @@ import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.Durations;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.PhaseSpec;
+import dev.quiesce.lifecycle.SignalMapping;
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
@@ -25,7 +26,6 @@ public final class LifecycleConfigParser {
 
   static final List<String> KEYS = ConfigReader.keys("shutdownTimeout", "phases", "reloadTimeout", "stepTimeout",
       "signals", "signalDebounce", "reportFile", "startTimeout");
-  static final List<String> ACTIONS = List.of("stop", "reload", "drain", "resume", "ignore", "default");
   private static final Pattern PHASE_NAME = Pattern.compile("[a-z][a-zA-Z0-9-]{0,39}");
   private static final Duration MAX_DEADLINE = Duration.ofHours(24);
 
@@ -39,7 +39,7 @@ public final class LifecycleConfigParser {
   static final Duration STEP_TIMEOUT = Duration.ofSeconds(5);
   static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   static final Duration SIGNAL_DEBOUNCE = Duration.ofMillis(500);
-  static final Map<String, String> SIGNALS = orderedMap("TERM", "stop", "INT", "stop", "HUP", "reload");
+  static final Map<PosixSignal, SignalMapping> SIGNALS = defaultSignals();
 
   private LifecycleConfigParser() {
   }
@@ -48,7 +48,7 @@ public final class LifecycleConfigParser {
     JsonArray phases = new JsonArray();
     PHASES.forEach(p -> phases.add(new JsonObject().put("name", p.name()).put("timeout", Durations.format(p.timeout()))));
     JsonObject signals = new JsonObject();
-    SIGNALS.forEach(signals::put);
+    SIGNALS.forEach((signal, mapping) -> signals.put(signal.name(), mapping.wireName()));
     return new JsonObject().put(LifecycleConfig.SECTION, new JsonObject()
         .put("shutdownTimeout", Durations.format(SHUTDOWN_TIMEOUT))
         .put("phases", phases)
@@ -60,11 +60,11 @@ public final class LifecycleConfigParser {
         .put("signals", signals));
   }
 
-  private static Map<String, String> orderedMap(String... keysAndValues) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) {
-      out.put(keysAndValues[i], keysAndValues[i + 1]);
-    }
+  private static Map<PosixSignal, SignalMapping> defaultSignals() {
+    Map<PosixSignal, SignalMapping> out = new LinkedHashMap<>();
+    out.put(PosixSignal.TERM, SignalMapping.STOP);
+    out.put(PosixSignal.INT, SignalMapping.STOP);
+    out.put(PosixSignal.HUP, SignalMapping.RELOAD);
     return Collections.unmodifiableMap(out);
   }
 
@@ -85,7 +85,7 @@ public final class LifecycleConfigParser {
     Duration stepTimeout = r.duration("stepTimeout", STEP_TIMEOUT, Duration.ofMillis(1), MAX_DEADLINE);
     Duration startTimeout = r.duration("startTimeout", START_TIMEOUT, Duration.ofMillis(1), MAX_DEADLINE);
     Duration signalDebounce = r.duration("signalDebounce", SIGNAL_DEBOUNCE, Duration.ZERO, Duration.ofMinutes(1));
-    Map<String, String> signals = signals(r);
+    Map<PosixSignal, SignalMapping> signals = signals(r);
     String reportFile = r.string("reportFile", null);
     if (reportFile != null && reportFile.isBlank()) {
       r.problem("reportFile", "must not be empty; leave it out to write no report file");
@@ -127,18 +127,20 @@ public final class LifecycleConfigParser {
     return out;
   }
 
-  private static Map<String, String> signals(ConfigReader r) {
-    Map<String, String> out = new LinkedHashMap<>();
+  /**
+   * {@code lifecycle.signals}: each key read with {@link PosixSignal#parseCatchable}, each value with
+   * {@link SignalMapping#fromWire}; a later spelling of the same signal ({@code "SIGTERM"} after the
+   * default {@code "TERM"}) replaces the earlier one.
+   */
+  private static Map<PosixSignal, SignalMapping> signals(ConfigReader r) {
+    Map<PosixSignal, SignalMapping> out = new LinkedHashMap<>();
     Map<String, String> raw = r.stringMap("signals");
     ConfigReader at = r.object("signals");
     raw.forEach((signal, action) -> {
       try {
         PosixSignal caught = PosixSignal.parseCatchable(signal);
-        if (!ACTIONS.contains(action)) {
-          at.problem(signal, "\"" + action + "\" is not an action; use one of " + ACTIONS);
-        } else {
-          out.put(caught.name(), action);
-        }
+        SignalMapping.fromWire(action).ifPresentOrElse(mapping -> out.put(caught, mapping),
+            () -> at.problem(signal, "\"" + action + "\" is not an action; use one of " + SignalMapping.wireNames()));
       } catch (IllegalArgumentException e) {
         at.problem(signal, e.getMessage());
       }

@@ -1,5 +1,6 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.config.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +11,13 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Writes the stop report to {@code lifecycle.reportFile}: whole (a temporary file, then an
@@ -24,13 +31,47 @@ final class ReportFile {
   private ReportFile() {
   }
 
+  /** How long {@link #whyNotWritable(String)} waits for the file system before it gives up. */
+  static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
+
   /**
    * Why a report could not be written to {@code file} the way {@link #write} writes it (a temporary
    * file beside it, then a move), or null when it can: checked by creating and deleting a file in its
-   * directory, so permissions, a read-only mount and a full disk's missing inode all show. Blocking,
-   * but only for one create and one delete in one directory.
+   * directory, so permissions, a read-only mount and a full disk's missing inode all show.
+   *
+   * <p>Bounded: the check runs on a thread of its own and the caller waits at most
+   * {@link #CHECK_TIMEOUT}; a file system that does not answer by then (a hung network mount) is a
+   * problem ({@code could not be checked within 2s: …}). A check that hangs keeps only its own daemon
+   * thread. The caller still blocks for up to that time: call it on a worker thread, never an event loop.
    */
   static String whyNotWritable(String file) {
+    return whyNotWritable(file, CHECK_TIMEOUT, ReportFile::onItsOwnThread);
+  }
+
+  /** {@link #whyNotWritable(String)} with the check run by {@code checker} and awaited at most {@code bound}. */
+  static String whyNotWritable(String file, Duration bound, Executor checker) {
+    CompletableFuture<String> check = CompletableFuture.supplyAsync(() -> check(file), checker);
+    try {
+      return check.get(bound.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      check.cancel(true);
+      return "could not be checked within " + Durations.format(bound) + ": the file system of "
+          + Path.of(file).toAbsolutePath().getParent() + " does not answer (a hung network mount?)";
+    } catch (ExecutionException e) {
+      return "could not be checked: " + e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "could not be checked: interrupted";
+    }
+  }
+
+  private static void onItsOwnThread(Runnable check) {
+    Thread thread = new Thread(check, "quiesce-report-file-check");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static String check(String file) {
     Path target = Path.of(file).toAbsolutePath();
     if (Files.isDirectory(target)) {
       return "is a directory; name a file in it";

@@ -6,6 +6,8 @@ import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
 import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.lifecycle.SignalMapping;
+import dev.quiesce.signal.PosixSignal;
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.Vertx;
@@ -48,9 +50,10 @@ class SignalBridgeTest {
     List<JsonObject> published = published(vertx);
 
     SignalBridge.Installed installed = SignalBridge.install(vertx, coordinator,
-        Map.of("USR1", "drain", "INT", "default"), Set.of("WINCH"), Duration.ZERO);
+        Map.of(PosixSignal.USR1, SignalMapping.DRAIN, PosixSignal.INT, SignalMapping.DEFAULT), Set.of(PosixSignal.WINCH),
+        Duration.ZERO);
 
-    assertThat(installed.handled()).containsOnlyKeys("USR1", "WINCH");
+    assertThat(installed.handled()).containsOnlyKeys(PosixSignal.USR1, PosixSignal.WINCH);
     assertThat(installed.reducedSignals()).isFalse();
     long pid = ProcessHandle.current().pid();
     JvmProcess.kill("WINCH", pid);
@@ -75,15 +78,15 @@ class SignalBridgeTest {
     List<JsonObject> published = published(vertx);
     long pid = ProcessHandle.current().pid();
 
-    SignalBridge bridge = SignalBridge.start(vertx, coordinator, Map.of("USR1", "drain"), Set.of(),
+    SignalBridge bridge = SignalBridge.start(vertx, coordinator, Map.of(PosixSignal.USR1, SignalMapping.DRAIN), Set.of(),
         Duration.ofMinutes(1));
     JvmProcess.kill("USR1", pid);
     Await.until("drained by USR1", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.DRAINING);
     JvmProcess.kill("USR1", pid);
     Await.until("the second USR1 published", Duration.ofSeconds(5), () -> published.size() == 2);
 
-    SignalBridge.Installed now = bridge.remap(Map.of("USR1", "resume"), Set.of(), Duration.ZERO);
-    assertThat(now.handled()).containsExactly(Map.entry("USR1", "resume"));
+    SignalBridge.Installed now = bridge.remap(Map.of(PosixSignal.USR1, SignalMapping.RESUME), Set.of(), Duration.ZERO);
+    assertThat(now.handled()).containsExactly(Map.entry(PosixSignal.USR1, SignalMapping.RESUME));
     assertThat(bridge.installed()).isEqualTo(now);
     JvmProcess.kill("USR1", pid);
     Await.until("resumed by USR1", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.RUNNING);
@@ -91,7 +94,7 @@ class SignalBridgeTest {
     assertThat(published).extracting(e -> e.getString("action")).containsExactly("drain", "duplicate", "resume");
     assertThat(published).extracting(e -> e.getLong("count")).containsExactly(1L, 2L, 3L);
 
-    assertThat(bridge.remap(Map.of("USR1", "default"), Set.of("WINCH"), Duration.ZERO).handled())
-        .containsExactly(Map.entry("WINCH", "ignore"));
+    assertThat(bridge.remap(Map.of(PosixSignal.USR1, SignalMapping.DEFAULT), Set.of(PosixSignal.WINCH), Duration.ZERO)
+        .handled()).containsExactly(Map.entry(PosixSignal.WINCH, SignalMapping.IGNORE));
   }
 }

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.LifecycleConfig;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StartLineTest {
 
   private static final SignalBridge.Installed SIGNALS = new SignalBridge.Installed(
-      Map.of("TERM", "stop", "INT", "stop", "HUP", "reload"), List.of(), false, List.of());
+      LifecycleConfig.defaults().signals(), List.of(), false, List.of());
 
   @Test
   void theDefaultPlanFitsItsOwnDeadlineAndStartsWithoutAWarning() {
@@ -19,6 +18,6 @@ class StartLineTest {
     String line = StartLine.format(4242, 180, List.of("defaults"), defaults, SIGNALS);
 
     assertThat(defaults.worstCase()).isLessThanOrEqualTo(defaults.shutdownTimeout());
-    assertThat(line).doesNotContain("WARNING");
+    assertThat(line).doesNotContain("WARNING").endsWith("; signals: TERM->stop INT->stop HUP->reload");
   }
 }

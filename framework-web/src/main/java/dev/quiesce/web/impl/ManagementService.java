@@ -297,7 +297,8 @@ public final class ManagementService implements Participant {
   private void status(RoutingContext ctx) {
     Future<JsonObject> lifecycle = coordinatorStatus();
     Future<Object> processes = vertx.eventBus().<Object>request(EventBusContract.PROCESS_COMMANDS,
-        new JsonObject().put("command", "list"), new DeliveryOptions().setSendTimeout(config.processTimeout().toMillis()))
+        new JsonObject().put("command", EventBusContract.ProcessCommand.LIST.wireName()),
+        new DeliveryOptions().setSendTimeout(config.processTimeout().toMillis()))
         .map(m -> m.body());
     Future.join(lifecycle, processes).onComplete(ar -> {
       JsonObject body = new JsonObject();

@@ -2,6 +2,7 @@ package dev.quiesce.web.impl;
 
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleState;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -103,7 +104,8 @@ public final class WebState implements Shareable {
    * reply is noted, as by {@link #onLifecycleEvent}. Fails when the coordinator does not answer.
    */
   public Future<JsonObject> coordinatorStatus(long timeoutMs) {
-    return vertx.eventBus().<Object>request(EventBusContract.COMMANDS, new JsonObject().put("command", "status"),
+    return vertx.eventBus().<Object>request(EventBusContract.COMMANDS,
+            new JsonObject().put("command", LifecycleCommand.STATUS.wireName()),
             new DeliveryOptions().setSendTimeout(timeoutMs))
         .map(reply -> reply.body() instanceof JsonObject o ? o : new JsonObject())
         .andThen(ar -> {

@@ -1,6 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.config.ConfigReader;
+import dev.quiesce.lifecycle.EventBusContract.ProcessCommand;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -10,11 +11,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Answers the requests of {@code quiesce.process}: {@code list}, {@code status}, {@code start},
- * {@code stop}, {@code restart} and {@code signal}, for a group or one instance of it.
+ * Answers the requests of {@code quiesce.process}: each {@link ProcessCommand}, for a group or one
+ * instance of it.
  *
  * <p>Every request is checked in full before anything is done: a body that is not a JSON object,
  * an unknown command or key, a value of the wrong type gets failure code 400; an unknown group or
@@ -28,7 +28,7 @@ public final class Commands {
   public static final int CONFLICT = 409;
   public static final int INTERNAL = 500;
 
-  static final List<String> COMMANDS = List.of("list", "status", "start", "stop", "restart", "signal");
+  private static final List<String> COMMANDS = ProcessCommand.wireNames();
   private static final List<String> KEYS = List.of("command", "group", "instance", "signal");
 
   private final Supervisor sup;
@@ -71,7 +71,7 @@ public final class Commands {
   }
 
   /** A checked request. */
-  record Request(String command, Group group, Instance instance, PosixSignal signal) {
+  record Request(ProcessCommand command, Group group, Instance instance, PosixSignal signal) {
   }
 
   Request parse(Object body) {
@@ -83,13 +83,12 @@ public final class Commands {
       throw new Refused(BAD_REQUEST, "\"" + cut(p.path()) + "\" " + p.message());
     }
     Object c = json.getValue("command");
-    if (!(c instanceof String command)) {
+    if (!(c instanceof String commandName)) {
       throw new Refused(BAD_REQUEST, c == null ? "\"command\" is required; one of " + COMMANDS
           : "\"command\" must be a string, one of " + COMMANDS);
     }
-    if (!COMMANDS.contains(command)) {
-      throw new Refused(BAD_REQUEST, "unknown command \"" + cut(command) + "\"; known commands are " + COMMANDS);
-    }
+    ProcessCommand command = ProcessCommand.fromWire(commandName).orElseThrow(() -> new Refused(BAD_REQUEST,
+        "unknown command \"" + cut(commandName) + "\"; known commands are " + COMMANDS));
     Object g = json.getValue("group");
     if (g != null && !(g instanceof String)) {
       throw new Refused(BAD_REQUEST, "\"group\" must be a string");
@@ -99,17 +98,17 @@ public final class Commands {
       throw new Refused(BAD_REQUEST, "\"instance\" must be a whole number");
     }
     Object s = json.getValue("signal");
-    if (s != null && !command.equals("signal")) {
+    if (s != null && command != ProcessCommand.SIGNAL) {
       throw new Refused(BAD_REQUEST, "\"signal\" is used only by the command \"signal\"");
     }
-    if (g == null && !Set.of("list", "status").contains(command)) {
-      throw new Refused(BAD_REQUEST, "\"group\" is required by the command \"" + command + "\"");
+    if (g == null && command.needsGroup()) {
+      throw new Refused(BAD_REQUEST, "\"group\" is required by the command \"" + commandName + "\"");
     }
     if (g == null && i != null) {
       throw new Refused(BAD_REQUEST, "\"instance\" needs a \"group\"");
     }
     PosixSignal signal = null;
-    if (command.equals("signal")) {
+    if (command == ProcessCommand.SIGNAL) {
       if (!(s instanceof String name)) {
         throw new Refused(BAD_REQUEST, "\"signal\" is required by the command \"signal\" and must be a signal name"
             + " such as \"HUP\"");
@@ -141,55 +140,59 @@ public final class Commands {
   }
 
   private Future<JsonObject> run(Request r) {
-    if (Set.of("start", "restart").contains(r.command()) && !sup.isRunning()) {
-      throw new Refused(CONFLICT, "cannot " + r.command() + " group " + r.group().name()
+    if ((r.command() == ProcessCommand.START || r.command() == ProcessCommand.RESTART) && !sup.isRunning()) {
+      throw new Refused(CONFLICT, "cannot " + r.command().wireName() + " group " + r.group().name()
           + ": the process manager is stopping");
     }
     List<Instance> targets = r.instance() != null ? List.of(r.instance()) : r.group() == null ? List.of()
         : r.group().instances();
-    switch (r.command()) {
-      case "list":
-        return Future.succeededFuture(sup.list());
-      case "status":
-        if (r.instance() != null) {
-          return Future.succeededFuture(r.instance().status().put("group", r.group().name()));
-        }
-        return Future.succeededFuture(r.group() != null ? r.group().status() : sup.list());
-      case "start": {
-        if (r.group().isCrashLooping() || r.instance() == null) {
-          r.group().clearCrashLoop();
-        }
-        List<Future<Void>> started = new ArrayList<>();
-        targets.forEach(t -> started.add(t.start()));
-        return Future.join(started).map(v -> r.group().status());
-      }
-      case "stop": {
-        List<Future<JsonObject>> stopped = new ArrayList<>();
-        targets.forEach(t -> stopped.add(t.stop(LadderRun.NO_DEADLINE, false)));
-        return Future.join(stopped).map(v -> {
-          JsonArray children = new JsonArray();
-          stopped.forEach(f -> {
-            if (f.succeeded() && f.result() != null) {
-              children.add(f.result());
-            }
-          });
-          return new JsonObject().put("group", r.group().name()).put("children", children);
-        });
-      }
-      case "restart":
-        if (r.group().isCrashLooping()) {
-          r.group().clearCrashLoop();
-        }
-        return r.group().rollingRestart(targets).map(n -> r.group().status().put("restarted", n));
-      case "signal": {
-        JsonArray pids = Group.signal(targets, r.signal());
-        sup.signalled(r.group(), r.signal(), pids, "command");
-        return Future.succeededFuture(new JsonObject().put("group", r.group().name())
-            .put("signal", r.signal().name()).put("pids", pids));
-      }
-      default:
-        throw new Refused(BAD_REQUEST, "unknown command");
+    return switch (r.command()) {
+      case LIST -> Future.succeededFuture(sup.list());
+      case STATUS -> Future.succeededFuture(r.instance() != null
+          ? r.instance().status().put("group", r.group().name())
+          : r.group() != null ? r.group().status() : sup.list());
+      case START -> start(r.group(), r.instance(), targets);
+      case STOP -> stop(r.group(), targets);
+      case RESTART -> restart(r.group(), targets);
+      case SIGNAL -> signal(r.group(), r.signal(), targets);
+    };
+  }
+
+  private static Future<JsonObject> start(Group group, Instance instance, List<Instance> targets) {
+    if (group.isCrashLooping() || instance == null) {
+      group.clearCrashLoop();
     }
+    List<Future<Void>> started = new ArrayList<>();
+    targets.forEach(t -> started.add(t.start()));
+    return Future.join(started).map(v -> group.status());
+  }
+
+  private static Future<JsonObject> stop(Group group, List<Instance> targets) {
+    List<Future<JsonObject>> stopped = new ArrayList<>();
+    targets.forEach(t -> stopped.add(t.stop(LadderRun.NO_DEADLINE, false)));
+    return Future.join(stopped).map(v -> {
+      JsonArray children = new JsonArray();
+      stopped.forEach(f -> {
+        if (f.succeeded() && f.result() != null) {
+          children.add(f.result());
+        }
+      });
+      return new JsonObject().put("group", group.name()).put("children", children);
+    });
+  }
+
+  private static Future<JsonObject> restart(Group group, List<Instance> targets) {
+    if (group.isCrashLooping()) {
+      group.clearCrashLoop();
+    }
+    return group.rollingRestart(targets).map(n -> group.status().put("restarted", n));
+  }
+
+  private Future<JsonObject> signal(Group group, PosixSignal signal, List<Instance> targets) {
+    JsonArray pids = Group.signal(targets, signal);
+    sup.signalled(group, signal, pids, "command");
+    return Future.succeededFuture(new JsonObject().put("group", group.name()).put("signal", signal.name())
+        .put("pids", pids));
   }
 
   private static JsonObject asObject(Object body) {
