@@ -2,6 +2,7 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.testing.Await;
 import io.vertx.core.buffer.Buffer;
@@ -11,6 +12,7 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -188,6 +190,19 @@ class ManagementTest {
         .contains("quiesce_lifecycle_stops_total{outcome=\"graceful\"}")
         .contains("quiesce_lifecycle_reloads_total")
         .contains("vertx_http_server_requests_total");
+  }
+
+  @Test
+  void theLifecycleCountersListExactlyTheOutcomesOfTheContract() {
+    deploy(new JsonObject());
+    String metrics = get("/metrics").bodyAsString();
+    assertThat(lines(metrics, "quiesce_lifecycle_stops_total{")).containsExactlyInAnyOrder(
+        "quiesce_lifecycle_stops_total{outcome=\"graceful\"} 0.0", "quiesce_lifecycle_stops_total{outcome=\"forced\"} 0.0");
+    assertThat(lines(metrics, "quiesce_lifecycle_reloads_total{")).hasSize(ReloadOutcome.values().length);
+  }
+
+  private static List<String> lines(String text, String prefix) {
+    return text.lines().filter(l -> l.startsWith(prefix)).toList();
   }
 
   @Test
