@@ -60,39 +60,90 @@ public final class RequestTracker {
   private long maintenanceTimer = -1;
 
   /** One open connection: how many requests it carried, when it was accepted, its requests in flight. */
-  static final class Conn {
-    final long acceptedNanos = System.nanoTime();
-    long requests;
+  private static final class Conn {
+    private final long acceptedNanos = System.nanoTime();
+    private long requests;
     /**
      * A response on it carries {@code Connection: close}: the connection closes once that response
      * is sent, and no request after it is dispatched (RFC 9112 section 9.6).
      */
-    boolean saidClose;
+    private boolean saidClose;
     /** Usually none or one; more with HTTP/1.1 pipelining or HTTP/2 streams. */
-    final List<Tracked> inFlight = new ArrayList<>(1);
+    private final List<Tracked> inFlight = new ArrayList<>(1);
   }
 
-  /** One request being served. */
+  /**
+   * One request being served. Its state is the tracker's; the drain reads and changes it through
+   * the methods below.
+   */
   static final class Tracked {
-    final HttpServerRequest request;
-    final HttpServerResponse response;
-    final HttpConnection connection;
-    Conn conn;
-    final boolean http1;
-    Handler<Void> drainHandler;
-    boolean upgraded;
-    boolean forcedAbort;
-    boolean done;
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final HttpConnection connection;
+    private Conn conn;
+    private final boolean http1;
+    private Handler<Void> drainHandler;
+    private boolean upgraded;
+    private boolean forcedAbort;
+    private boolean done;
     /** Its drain handler was called, or its event stream ended, by the drain: never twice. */
-    boolean notified;
-    final RequestTracker tracker;
+    private boolean notified;
+    private final RequestTracker tracker;
 
-    Tracked(HttpServerRequest request, RequestTracker tracker) {
+    private Tracked(HttpServerRequest request, RequestTracker tracker) {
       this.request = request;
       this.response = request.response();
       this.connection = request.connection();
       this.http1 = request.version() != HttpVersion.HTTP_2;
       this.tracker = tracker;
+    }
+
+    /** The request is over (counted once, completed or aborted). */
+    boolean over() {
+      return done;
+    }
+
+    boolean http1() {
+      return http1;
+    }
+
+    /** Nothing of the response was sent yet: a header can still be put on it. */
+    boolean responseNotStarted() {
+      return !response.headWritten() && !response.ended();
+    }
+
+    /** The application's drain handler, handed out once (then the request counts as told); null when none. */
+    Handler<Void> takeDrainHandler() {
+      Handler<Void> handler = drainHandler;
+      if (handler != null) {
+        drainHandler = null;
+        notified = true;
+      }
+      return handler;
+    }
+
+    /** True once for an event stream under way and not yet told: the caller ends it. */
+    boolean takeOpenEventStream() {
+      if (notified || !response.headWritten() || response.ended() || !isEventStream(response)) {
+        return false;
+      }
+      notified = true;
+      return true;
+    }
+
+    /** The drain's budget ran out while it was served: it ends as aborted. */
+    void markForcedAbort() {
+      forcedAbort = true;
+    }
+
+    /** {@code GET /path}, for logs. */
+    String describe() {
+      return request.method() + " " + request.path();
+    }
+
+    /** The request was upgraded to {@code ws}: tracked as a WebSocket from now on. */
+    void webSocketOpened(ServerWebSocket ws) {
+      tracker.webSocketOpened(this, ws);
     }
   }
 

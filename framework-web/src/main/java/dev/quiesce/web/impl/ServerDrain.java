@@ -132,10 +132,10 @@ final class ServerDrain {
   }
 
   private void prepare(Tracked t) {
-    if (!t.http1 || t.done) {
+    if (!t.http1() || t.over()) {
       return;
     }
-    if (!t.response.headWritten() && !t.response.ended()) {
+    if (t.responseNotStarted()) {
       tracker.sayClose(t);
     }
     if (shutdown == null) {
@@ -146,22 +146,18 @@ final class ServerDrain {
 
   /** Ends a server-sent-event stream with the final event, or calls the application's drain handler. */
   void notifyStream(Tracked t) {
-    if (t.done) {
+    if (t.over()) {
       return;
     }
-    if (t.drainHandler != null) {
-      Handler<Void> handler = t.drainHandler;
-      t.drainHandler = null;
-      t.notified = true;
+    Handler<Void> handler = t.takeDrainHandler();
+    if (handler != null) {
       streams++;
       try {
         handler.handle(null);
       } catch (RuntimeException e) {
-        LOG.warn("a drain handler of {} {} threw", t.request.method(), t.request.path(), e);
+        LOG.warn("a drain handler of {} threw", t.describe(), e);
       }
-    } else if (!t.notified && t.response.headWritten() && !t.response.ended()
-        && RequestTracker.isEventStream(t.response)) {
-      t.notified = true;
+    } else if (t.takeOpenEventStream()) {
       streams++;
       try {
         tracker.endEventStream(t);
@@ -230,7 +226,7 @@ final class ServerDrain {
     checking = true;
     try {
       for (Tracked t : cut) {
-        t.forcedAbort = true;
+        t.markForcedAbort();
         tracker.finish(t);
       }
     } finally {
