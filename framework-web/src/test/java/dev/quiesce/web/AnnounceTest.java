@@ -7,6 +7,7 @@ import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
@@ -147,7 +148,7 @@ class AnnounceTest {
   @Test
   void applicationReadinessChecksAreReported() {
     deploy(new JsonObject());
-    QuiesceWeb.readiness(fx.vertx).register("database", p -> p.complete(io.vertx.ext.healthchecks.Status.KO()));
+    QuiesceWeb.readiness(fx.vertx).register("database", p -> p.complete(Status.KO()));
     HttpResponse<Buffer> down = ready();
     assertThat(down.statusCode()).isEqualTo(503);
     assertThat(down.bodyAsString()).contains("database");

@@ -36,6 +36,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -414,7 +415,7 @@ public final class ManagementService implements Participant {
     if (body == null) {
       throw new IllegalArgumentException("the body must be a JSON object such as {\"reason\": \"deploy 42\"}");
     }
-    Set<String> unknown = new java.util.TreeSet<>(body.fieldNames());
+    Set<String> unknown = new TreeSet<>(body.fieldNames());
     unknown.remove("reason");
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException("unknown field(s) " + unknown + "; only \"reason\" is accepted");
