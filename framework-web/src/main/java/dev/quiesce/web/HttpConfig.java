@@ -6,6 +6,7 @@ import dev.quiesce.config.Durations;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.web.impl.AckMargin;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -25,7 +26,7 @@ import java.util.Optional;
  *     port; default 1
  * @param preStopDelay how long the {@code announce} phase keeps serving normally with readiness
  *     down, so a load balancer notices; default 0 s (the phase budget in {@code lifecycle.phases}
- *     must be at least as long)
+ *     must hold it plus the acknowledgement's margin: the delay plus 250 ms from 2.25 s on)
  * @param preStopProbes when above 0, {@code announce} ends as soon as this many readiness probes
  *     have been answered 503, still capped by {@link #preStopDelay}; default 0 (fixed delay)
  * @param readinessPath when present, the application listener also answers readiness on this
@@ -134,8 +135,10 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   }
 
   /**
-   * Refuses a {@code preStopDelay} that the {@code announce} phase could not wait for: its budget in
-   * {@code lifecycle.phases} must be at least the delay (the phase never outlasts its budget). A
+   * Refuses a {@code preStopDelay} that the {@code announce} phase could not wait for in full: its
+   * budget in {@code lifecycle.phases} must hold the delay plus the margin the acknowledgement is
+   * sent in ({@link AckMargin#budgetFor}: the delay plus 250 ms from 2.25 s on), since the phase
+   * never outlasts its budget. A
    * plan without an {@code announce} phase has no delay, whatever the setting. Checked only when
    * {@code root} has a {@code lifecycle} section (the launcher's merged configuration always has
    * one); an invalid {@code lifecycle} section is reported by its own reader, not here.
@@ -153,10 +156,13 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     List<PhaseSpec> phases = lifecycle.phases();
     for (int i = 0; i < phases.size(); i++) {
       PhaseSpec phase = phases.get(i);
-      if (phase.name().equals(Steps.ANNOUNCE) && phase.timeout().compareTo(preStopDelay) < 0) {
+      long needed = AckMargin.budgetFor(preStopDelay.toMillis());
+      if (phase.name().equals(Steps.ANNOUNCE) && phase.timeout().toMillis() < needed) {
         http.problem("preStopDelay", Durations.format(preStopDelay) + " is longer than the announce phase can wait:"
-            + " lifecycle.phases[" + i + "].timeout is " + Durations.format(phase.timeout()) + "; set it to at least "
-            + Durations.format(preStopDelay) + " or lower preStopDelay");
+            + " lifecycle.phases[" + i + "].timeout is " + Durations.format(phase.timeout()) + "; it needs at least "
+            + Durations.format(preStopDelay) + " for the delay plus the margin to send the acknowledgement (a tenth"
+            + " of the budget, at most 250ms): set it to " + Durations.format(Duration.ofMillis(needed))
+            + " or more, or lower preStopDelay");
         return;
       }
     }

@@ -8,6 +8,7 @@ import io.vertx.micrometer.MetricsService;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,8 +35,13 @@ public final class QuiesceMetrics {
   private static final AtomicLong REGISTRIES = new AtomicLong();
   /** The registry names {@link #enable} gave out whose Vert.x may still be alive. */
   private static final Set<String> NAMES = ConcurrentHashMap.newKeySet();
-  /** The registry found for each Vert.x (weakly: a closed Vert.x is forgotten). */
-  private static final Map<Vertx, MeterRegistry> FOUND = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * The registry found for each Vert.x. Both weakly: a value of a {@link WeakHashMap} is held
+   * strongly, and a registry whose meters reach their Vert.x would then keep the key, and every
+   * closed Vert.x, alive. While a Vert.x runs its registry is held by Vert.x's metrics anyway.
+   */
+  private static final Map<Vertx, WeakReference<MeterRegistry>> FOUND =
+      Collections.synchronizedMap(new WeakHashMap<>());
 
   private QuiesceMetrics() {
   }
@@ -66,14 +72,16 @@ public final class QuiesceMetrics {
    *
    * <p>Found with Vert.x's public API only: among the registries {@code enable} named (and the
    * default one) that are alive in {@link BackendRegistries}, the one where a probe meter shows in
-   * {@link MetricsService#metricsNames()} of {@code vertx}; the probe is removed at once, and the
-   * answer kept for the life of {@code vertx}.
+   * {@link MetricsService#metricsNames()} of {@code vertx}; the probe is removed from every
+   * candidate at once (a scrape shows none), and the answer kept, weakly, for the life of
+   * {@code vertx}.
    *
    * @return empty when metrics are off, provided by something other than vertx-micrometer-metrics,
    *     or kept in a registry with a name of the application's own choosing
    */
   public static Optional<MeterRegistry> registry(Vertx vertx) {
-    MeterRegistry known = FOUND.get(vertx);
+    WeakReference<MeterRegistry> found = FOUND.get(vertx);
+    MeterRegistry known = found == null ? null : found.get();
     if (known != null) {
       return Optional.of(known);
     }
@@ -101,7 +109,7 @@ public final class QuiesceMetrics {
       Counter meter = Counter.builder(probe).register(candidate);
       try {
         if (service.metricsNames().contains(probe)) {
-          FOUND.put(vertx, candidate);
+          FOUND.put(vertx, new WeakReference<>(candidate));
           return Optional.of(candidate);
         }
       } finally {

@@ -7,6 +7,7 @@ import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
@@ -87,12 +88,27 @@ class AnnounceTest {
   }
 
   @Test
-  void announceNeverOutlastsThePhaseBudget() {
-    deploy(new JsonObject().put("preStopDelay", "20s"));
+  void aBudgetThatHoldsTheDelayAndTheAcknowledgementsMarginWaitsTheWholeDelay() {
+    // 2750ms is the budget the configuration check asks for: the delay plus 250 ms
+    JsonObject detail = announceTimed("2500ms", Duration.ofMillis(2750), Duration.ofMillis(2500),
+        Duration.ofMillis(4000));
+    assertThat(detail.getString("until")).as(detail.encode()).isEqualTo("delay");
+    assertThat(detail.getLong("waitedMs")).isGreaterThanOrEqualTo(2500);
+  }
+
+  /** Announces with {@code preStopDelay} and {@code budget}; the detail, once it took between {@code atLeast} and {@code upTo}. */
+  private JsonObject announceTimed(String preStopDelay, Duration budget, Duration atLeast, Duration upTo) {
+    deploy(new JsonObject().put("preStopDelay", preStopDelay));
     long started = System.nanoTime();
-    JsonObject detail = driver.publish("http", Steps.ANNOUNCE, Duration.ofMillis(600)).detail(Duration.ofSeconds(5));
+    JsonObject detail = driver.publish("http", Steps.ANNOUNCE, budget).detail(Duration.ofSeconds(5));
     Duration took = Duration.ofNanos(System.nanoTime() - started);
-    assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(450)).isLessThan(Timing.upTo(Duration.ofMillis(2000)));
+    assertThat(took).isGreaterThanOrEqualTo(atLeast).isLessThan(Timing.upTo(upTo));
+    return detail;
+  }
+
+  @Test
+  void announceNeverOutlastsThePhaseBudget() {
+    JsonObject detail = announceTimed("20s", Duration.ofMillis(600), Duration.ofMillis(450), Duration.ofMillis(2000));
     assertThat(detail.getString("until")).isEqualTo("deadline");
   }
 
@@ -132,7 +148,7 @@ class AnnounceTest {
   @Test
   void applicationReadinessChecksAreReported() {
     deploy(new JsonObject());
-    QuiesceWeb.readiness(fx.vertx).register("database", p -> p.complete(io.vertx.ext.healthchecks.Status.KO()));
+    QuiesceWeb.readiness(fx.vertx).register("database", p -> p.complete(Status.KO()));
     HttpResponse<Buffer> down = ready();
     assertThat(down.statusCode()).isEqualTo(503);
     assertThat(down.bodyAsString()).contains("database");

@@ -111,8 +111,18 @@ class HttpConfigTest {
   }
 
   @Test
+  void anAnnounceBudgetEqualToThePreStopDelayIsRefusedForWantOfTheAcknowledgementsMargin() {
+    assertThatThrownBy(() -> HttpConfig.from(withAnnounce("8s", "8s"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.preStopDelay").hasMessageContaining("lifecycle.phases[0].timeout is 8s")
+        .hasMessageContaining("set it to 8250ms or more");
+    assertThatThrownBy(() -> HttpConfig.from(withAnnounce("1s", "1110ms"))).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("set it to 1111ms or more");
+  }
+
+  @Test
   void aPreStopDelayTheAnnounceBudgetHoldsIsAccepted() {
-    assertThat(HttpConfig.from(withAnnounce("1s", "1s")).preStopDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(HttpConfig.from(withAnnounce("1s", "1111ms")).preStopDelay()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(HttpConfig.from(withAnnounce("8s", "8250ms")).preStopDelay()).isEqualTo(Duration.ofSeconds(8));
     assertThat(HttpConfig.from(withAnnounce("8s", "10s")).preStopDelay()).isEqualTo(Duration.ofSeconds(8));
     assertThat(HttpConfig.from(withAnnounce("0s", "0s")).preStopDelay()).isZero();
     // without an announce phase there is no delay to wait for (the close-only plan of StopIntegrationTest)

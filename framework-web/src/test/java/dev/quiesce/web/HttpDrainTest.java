@@ -8,6 +8,9 @@ import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
@@ -15,9 +18,14 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -289,10 +297,9 @@ class HttpDrainTest {
     final HttpClient client;
     final int port;
     final AtomicLong answered = new AtomicLong();
-    final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger(8);
-    final java.util.List<String> interrupted = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final java.util.Set<io.vertx.core.http.HttpConnection> used =
-        java.util.Collections.newSetFromMap(new java.util.concurrent.ConcurrentHashMap<>());
+    final AtomicInteger running = new AtomicInteger(8);
+    final List<String> interrupted = new CopyOnWriteArrayList<>();
+    final Set<HttpConnection> used = ConcurrentHashMap.newKeySet();
 
     KeepAliveLoad(HttpClient client, int port) {
       this.client = client;
@@ -304,25 +311,30 @@ class HttpDrainTest {
         running.decrementAndGet();
         return;
       }
-      io.vertx.core.http.HttpConnection[] on = new io.vertx.core.http.HttpConnection[1];
-      client.request(HttpMethod.GET, port, "127.0.0.1", "/slow?ms=20")
-          .compose(req -> {
-            on[0] = req.connection();
-            return req.send();
-          })
-          .compose(resp -> resp.body())
-          .onComplete(ar -> {
-            if (ar.succeeded()) {
-              answered.incrementAndGet();
-              used.add(on[0]);
-              next(n + 1);
-            } else {
-              if (on[0] != null && used.contains(on[0])) {
-                interrupted.add(ar.cause().toString());
-              }
-              running.decrementAndGet();
-            }
-          });
+      client.request(HttpMethod.GET, port, "127.0.0.1", "/slow?ms=20").onComplete(ar -> {
+        if (ar.succeeded()) {
+          send(ar.result(), n);
+        } else {
+          running.decrementAndGet(); // no connection: the listener closed
+        }
+      });
+    }
+
+    /** Sends {@code request}; a failure on a connection that already carried a response is an interruption. */
+    private void send(HttpClientRequest request, int n) {
+      HttpConnection on = request.connection();
+      request.send().compose(HttpClientResponse::body).onComplete(ar -> {
+        if (ar.succeeded()) {
+          answered.incrementAndGet();
+          used.add(on);
+          next(n + 1);
+        } else {
+          if (used.contains(on)) {
+            interrupted.add(ar.cause().toString());
+          }
+          running.decrementAndGet();
+        }
+      });
     }
   }
 

@@ -63,6 +63,13 @@ class HttpReloadTest {
     return driver.publish("http", Steps.RELOAD, Duration.ofSeconds(20), false, config);
   }
 
+  /** Reloads to greeting v1; returns once the new server answers while the old one still drains. */
+  private void reloadToV1WhileTheOldServerDrains(int port, JsonObject http) {
+    PhaseDriver.Step reload = reload(config("v1", http));
+    awaitGreeting(port, "v1");
+    assertThat(reload.acked()).as("the old server still drains for the reload").isFalse();
+  }
+
   @Test
   void reloadReplacesEveryInstanceWithTheNewConfiguration() throws Exception {
     fx.deployHttp(config("v0", new JsonObject().put("instances", 2)), routes());
@@ -168,9 +175,7 @@ class HttpReloadTest {
     try (RawHttp slow = new RawHttp(port)) {
       slow.send("/slow?ms=30000");
       fx.awaitInFlight(1);
-      PhaseDriver.Step reload = reload(config("v1", http));
-      awaitGreeting(port, "v1");
-      assertThat(reload.acked()).as("the old server drains for the reload").isFalse();
+      reloadToV1WhileTheOldServerDrains(port, http);
 
       long started = System.nanoTime();
       PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(1));
@@ -181,6 +186,29 @@ class HttpReloadTest {
       assertThat(detail.getLong("completed") + detail.getLong("aborted")).as(detail.encode())
           .isEqualTo(detail.getLong("inFlightAtStart") + detail.getLong("acceptedDuringDrain"));
       assertThat(fx.state().inFlight()).isZero();
+    }
+  }
+
+  @Test
+  void aStopDuringAReloadShutsTheOldServerDownWithTheStopsBudget() throws Exception {
+    // the stop has no window of its own, so it shuts the old server down at once, in the reload's window;
+    // with h2c on, a connection that has sent nothing yet is closed only at the end of that shutdown
+    JsonObject http = new JsonObject().put("reloadCloseWindow", "5s").put("drainCloseWindow", "0s")
+        .put("http2ClearText", true);
+    fx.deployHttp(config("v0", http), routes());
+    int port = fx.httpPort();
+    try (RawHttp silent = new RawHttp(port)) {
+      reloadToV1WhileTheOldServerDrains(port, http);
+
+      long started = System.nanoTime();
+      PhaseDriver.Step drain = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(2));
+      JsonObject detail = drain.detail(Duration.ofSeconds(10));
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      assertThat(took).as(detail.encode()).isGreaterThanOrEqualTo(Duration.ofMillis(1500))
+          .isLessThan(Timing.upTo(Duration.ofSeconds(2)));
+      // shut down with the reload's budget, the old server would keep it open for the reload's 20 s
+      assertThat(silent.closedWithin(Duration.ofSeconds(1))).as("closed at the end of the stop's budget").isTrue();
+      assertThat(detail.getLong("aborted")).as(detail.encode()).isZero();
     }
   }
 }

@@ -2,15 +2,20 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.testing.Await;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,16 +40,16 @@ class ManagementTest {
     fx.deployManagement(config).deployHttp(config);
   }
 
-  private HttpRequest<Buffer> request(io.vertx.core.http.HttpMethod method, String path) {
+  private HttpRequest<Buffer> request(HttpMethod method, String path) {
     return client.request(method, fx.managementPort(), "127.0.0.1", path);
   }
 
   private HttpResponse<Buffer> get(String path) {
-    return Await.result(request(io.vertx.core.http.HttpMethod.GET, path).send());
+    return Await.result(request(HttpMethod.GET, path).send());
   }
 
   private HttpResponse<Buffer> post(String path, String token, String body) {
-    HttpRequest<Buffer> r = request(io.vertx.core.http.HttpMethod.POST, path);
+    HttpRequest<Buffer> r = request(HttpMethod.POST, path);
     if (token != null) {
       r.putHeader("Authorization", "Bearer " + token);
     }
@@ -191,6 +196,19 @@ class ManagementTest {
   }
 
   @Test
+  void theLifecycleCountersListExactlyTheOutcomesOfTheContract() {
+    deploy(new JsonObject());
+    String metrics = get("/metrics").bodyAsString();
+    assertThat(lines(metrics, "quiesce_lifecycle_stops_total{")).containsExactlyInAnyOrder(
+        "quiesce_lifecycle_stops_total{outcome=\"graceful\"} 0.0", "quiesce_lifecycle_stops_total{outcome=\"forced\"} 0.0");
+    assertThat(lines(metrics, "quiesce_lifecycle_reloads_total{")).hasSize(ReloadOutcome.values().length);
+  }
+
+  private static List<String> lines(String text, String prefix) {
+    return text.lines().filter(l -> l.startsWith(prefix)).toList();
+  }
+
+  @Test
   void metricsAnswer404WhenDisabled() {
     deploy(new JsonObject().put("metricsEnabled", false));
     HttpResponse<Buffer> r = get("/metrics");
@@ -202,9 +220,9 @@ class ManagementTest {
   void reloadAppliesANewTokenAtOnce() {
     String next = "another-token-for-tests-0002";
     JsonObject config = WebFixture.config(new JsonObject(), new JsonObject().put("token", TOKEN));
-    fx.coordinator.reloadWith(() -> io.vertx.core.Future.succeededFuture(
+    fx.coordinator.reloadWith(() -> Future.succeededFuture(
         WebFixture.config(new JsonObject(), new JsonObject().put("token", next))));
-    java.util.List<JsonObject> reloads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
     fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
       if ("reload".equals(m.body().getString("type"))) {
         reloads.add(m.body());

@@ -1,5 +1,6 @@
 package dev.quiesce.web;
 
+import dev.quiesce.testing.Timing;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -84,10 +85,13 @@ final class RawHttp implements AutoCloseable {
     return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
   }
 
-  /** True when the server closes the connection (EOF or reset) within {@code timeout}; false when it stays open. */
+  /**
+   * True when the server closes the connection (EOF or reset) within {@code timeout}, scaled by
+   * {@link Timing#upTo(Duration)} like every polling wait; false when it stays open that long.
+   */
   boolean closedWithin(Duration timeout) throws IOException {
     int old = socket.getSoTimeout();
-    socket.setSoTimeout((int) timeout.toMillis());
+    socket.setSoTimeout((int) Timing.upTo(timeout).toMillis());
     try {
       return in.read() < 0;
     } catch (SocketTimeoutException e) {

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -121,7 +122,7 @@ final class WebFixture implements AfterEachCallback, AutoCloseable {
     for (String id : new String[] {httpDeployment, managementDeployment}) {
       if (id != null && vertx.deploymentIDs().contains(id)) {
         vertx.undeploy(id).otherwiseEmpty().toCompletionStage().toCompletableFuture()
-            .completeOnTimeout(null, 10, java.util.concurrent.TimeUnit.SECONDS).join();
+            .completeOnTimeout(null, 10, TimeUnit.SECONDS).join();
       }
     }
     Await.result(vertx.close(), Duration.ofSeconds(20));

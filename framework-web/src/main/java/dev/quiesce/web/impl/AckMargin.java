@@ -20,4 +20,30 @@ public final class AckMargin {
   public static long usable(long remainingMs) {
     return Math.max(0, remainingMs - of(remainingMs));
   }
+
+  /**
+   * The smallest budget that holds a wait of {@code waitMs} and the margin above it: {@code waitMs}
+   * plus 250 ms from 2.25 s on, about a ninth more below that.
+   */
+  public static long budgetFor(long waitMs) {
+    long wait = Math.max(0, waitMs);
+    long budget = Math.min(wait + MAX_MS, wait * 10 / 9);
+    while (usable(budget) < waitMs) {
+      budget++;
+    }
+    return budget;
+  }
+
+  /**
+   * How long a wait of {@code wantedMs} may last when {@code remainingMs} is left: all of it while
+   * at least half the margin stays for the acknowledgement (a budget of {@link #budgetFor} holds the
+   * wait and the whole margin; the step reaches the participant a moment after it began), otherwise
+   * what {@link #usable} leaves.
+   */
+  public static long waitWithin(long wantedMs, long remainingMs) {
+    if (wantedMs <= remainingMs - of(remainingMs) / 2) {
+      return Math.max(0, wantedMs);
+    }
+    return Math.min(wantedMs, usable(remainingMs));
+  }
 }

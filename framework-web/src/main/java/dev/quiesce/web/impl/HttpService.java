@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +35,7 @@ public final class HttpService implements Participant {
   public static final String NAME = "http";
 
   private static final long PROBE_POLL_MS = 20;
-  private static final java.util.concurrent.atomic.AtomicInteger EPHEMERAL_KEYS =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private static final AtomicInteger EPHEMERAL_KEYS = new AtomicInteger();
 
   private final Vertx vertx;
   private final RouterFactory routes;
@@ -202,7 +202,9 @@ public final class HttpService implements Participant {
   /**
    * Readiness goes down ("stopping"), everything else is served as usual, for
    * {@code http.preStopDelay} or until {@code http.preStopProbes} probes were answered 503,
-   * never past the phase's deadline.
+   * never past the phase's deadline less the acknowledgement's margin. The configuration check
+   * ({@link HttpConfig}) makes the budget hold the whole delay and that margin, so the delay is
+   * only cut ({@code "until":"deadline"}) when the overall stop deadline leaves the phase less.
    */
   private Future<JsonObject> announce(PhaseContext phase) {
     state.markNotReady(WebState.STOPPING, phase.reason(), true);
@@ -210,17 +212,17 @@ public final class HttpService implements Participant {
     long started = System.currentTimeMillis();
     long probesBefore = state.notReadyAnswers();
     long delay = config.preStopDelay().toMillis();
-    long allowed = phase.forced() ? 0 : AckMargin.usable(phase.remaining().toMillis());
-    long wait = Math.min(delay, allowed);
+    long wait = phase.forced() ? 0 : AckMargin.waitWithin(delay, phase.remaining().toMillis());
+    String elapsed = wait < delay ? "deadline" : "delay";
     int probes = config.preStopProbes();
     Promise<String> ended = Promise.promise();
     List<Long> timers = new ArrayList<>();
     if (phase.forced()) {
       ended.tryComplete("forced");
     } else if (wait <= 0) {
-      ended.tryComplete(delay > allowed ? "deadline" : "delay");
+      ended.tryComplete(elapsed);
     } else {
-      timers.add(vertx.setTimer(wait, id -> ended.tryComplete(delay > allowed ? "deadline" : "delay")));
+      timers.add(vertx.setTimer(wait, id -> ended.tryComplete(elapsed)));
       if (probes > 0) {
         timers.add(vertx.setPeriodic(PROBE_POLL_MS, id -> {
           if (state.notReadyAnswers() - probesBefore >= probes) {

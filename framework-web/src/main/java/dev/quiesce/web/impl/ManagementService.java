@@ -2,12 +2,15 @@ package dev.quiesce.web.impl;
 
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
+import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.Steps;
+import dev.quiesce.lifecycle.StopOutcome;
+import dev.quiesce.lifecycle.WireNamed;
 import dev.quiesce.web.ManagementConfig;
 import dev.quiesce.web.QuiesceMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,7 +34,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -159,12 +164,22 @@ public final class ManagementService implements Participant {
       }
       case REPORT -> {
         JsonObject report = event.getValue("report") instanceof JsonObject r ? r : new JsonObject();
-        meters.stop(report.getValue("outcome") instanceof String o ? o : "unknown");
+        outcome(report, StopOutcome.class).ifPresent(meters::stop);
       }
-      case RELOAD -> meters.reload(event.getValue("outcome") instanceof String o ? o : "unknown");
+      case RELOAD -> outcome(event, ReloadOutcome.class).ifPresent(meters::reload);
       default -> {
       }
     }
+  }
+
+  /** The {@code "outcome"} of {@code json} as a constant of {@code type}; empty (and logged) when it names none. */
+  private static <E extends Enum<E> & WireNamed> Optional<E> outcome(JsonObject json, Class<E> type) {
+    Object wire = json.getValue("outcome");
+    Optional<E> known = wire instanceof String name ? WireNamed.fromWire(type, name) : Optional.empty();
+    if (known.isEmpty()) {
+      LOG.debug("an event with an outcome outside {} is not counted: {}", type.getSimpleName(), wire);
+    }
+    return known;
   }
 
   // ---------------------------------------------------------------- the participant
@@ -401,7 +416,7 @@ public final class ManagementService implements Participant {
     if (body == null) {
       throw new IllegalArgumentException("the body must be a JSON object such as {\"reason\": \"deploy 42\"}");
     }
-    Set<String> unknown = new java.util.TreeSet<>(body.fieldNames());
+    Set<String> unknown = new TreeSet<>(body.fieldNames());
     unknown.remove("reason");
     if (!unknown.isEmpty()) {
       throw new IllegalArgumentException("unknown field(s) " + unknown + "; only \"reason\" is accepted");

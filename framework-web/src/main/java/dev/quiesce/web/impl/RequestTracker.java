@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,54 +45,105 @@ public final class RequestTracker {
   /** Context-data key of the list of trackers serving on a context (two while an in-loop reload overlaps). */
   private static final String TRACKERS_KEY = "quiesce.http.trackers";
 
-  final Vertx vertx;
+  private final Vertx vertx;
   private final Context context;
   private final WebState state;
-  final String sseFinalEvent;
-  final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
+  private final String sseFinalEvent;
+  private final Map<HttpServerResponse, Tracked> inFlight = new IdentityHashMap<>();
   /** Open connections, each with what is known of it. */
-  final Map<HttpConnection, Conn> connections = new IdentityHashMap<>();
-  final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
-  final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
-  HttpServer server;
+  private final Map<HttpConnection, Conn> connections = new IdentityHashMap<>();
+  private final Set<HttpConnection> closingAfterResponse = Collections.newSetFromMap(new IdentityHashMap<>());
+  private final Map<ServerWebSocket, HttpConnection> webSockets = new IdentityHashMap<>();
+  private HttpServer server;
   private ServerDrain drain;
   private int pruneWebSocketsAt = 64;
   private long maintenanceTimer = -1;
 
   /** One open connection: how many requests it carried, when it was accepted, its requests in flight. */
-  static final class Conn {
-    final long acceptedNanos = System.nanoTime();
-    long requests;
+  private static final class Conn {
+    private final long acceptedNanos = System.nanoTime();
+    private long requests;
     /**
      * A response on it carries {@code Connection: close}: the connection closes once that response
      * is sent, and no request after it is dispatched (RFC 9112 section 9.6).
      */
-    boolean saidClose;
+    private boolean saidClose;
     /** Usually none or one; more with HTTP/1.1 pipelining or HTTP/2 streams. */
-    final List<Tracked> inFlight = new ArrayList<>(1);
+    private final List<Tracked> inFlight = new ArrayList<>(1);
   }
 
-  /** One request being served. */
+  /**
+   * One request being served. Its state is the tracker's; the drain reads and changes it through
+   * the methods below.
+   */
   static final class Tracked {
-    final HttpServerRequest request;
-    final HttpServerResponse response;
-    final HttpConnection connection;
-    Conn conn;
-    final boolean http1;
-    Handler<Void> drainHandler;
-    boolean upgraded;
-    boolean forcedAbort;
-    boolean done;
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final HttpConnection connection;
+    private Conn conn;
+    private final boolean http1;
+    private Handler<Void> drainHandler;
+    private boolean upgraded;
+    private boolean forcedAbort;
+    private boolean done;
     /** Its drain handler was called, or its event stream ended, by the drain: never twice. */
-    boolean notified;
-    final RequestTracker tracker;
+    private boolean notified;
+    private final RequestTracker tracker;
 
-    Tracked(HttpServerRequest request, RequestTracker tracker) {
+    private Tracked(HttpServerRequest request, RequestTracker tracker) {
       this.request = request;
       this.response = request.response();
       this.connection = request.connection();
       this.http1 = request.version() != HttpVersion.HTTP_2;
       this.tracker = tracker;
+    }
+
+    /** The request is over (counted once, completed or aborted). */
+    boolean over() {
+      return done;
+    }
+
+    boolean http1() {
+      return http1;
+    }
+
+    /** Nothing of the response was sent yet: a header can still be put on it. */
+    boolean responseNotStarted() {
+      return !response.headWritten() && !response.ended();
+    }
+
+    /** The application's drain handler, handed out once (then the request counts as told); null when none. */
+    Handler<Void> takeDrainHandler() {
+      Handler<Void> handler = drainHandler;
+      if (handler != null) {
+        drainHandler = null;
+        notified = true;
+      }
+      return handler;
+    }
+
+    /** True once for an event stream under way and not yet told: the caller ends it. */
+    boolean takeOpenEventStream() {
+      if (notified || !response.headWritten() || response.ended() || !isEventStream(response)) {
+        return false;
+      }
+      notified = true;
+      return true;
+    }
+
+    /** The drain's budget ran out while it was served: it ends as aborted. */
+    void markForcedAbort() {
+      forcedAbort = true;
+    }
+
+    /** {@code GET /path}, for logs. */
+    String describe() {
+      return request.method() + " " + request.path();
+    }
+
+    /** The request was upgraded to {@code ws}: tracked as a WebSocket from now on. */
+    void webSocketOpened(ServerWebSocket ws) {
+      tracker.webSocketOpened(this, ws);
     }
   }
 
@@ -299,12 +351,95 @@ public final class RequestTracker {
    */
   Future<DrainResult> drain(DrainPlan plan) {
     if (drain == null) {
-      drain = new ServerDrain(this, plan);
+      drain = new ServerDrain(this, vertx, plan);
       drain.begin();
     } else {
       drain.tighten(plan);
     }
     return drain.result();
+  }
+
+  // ---------------------------------------------------------------- what the drain sees and does
+
+  /** Requests being served now. */
+  int inFlightCount() {
+    return inFlight.size();
+  }
+
+  /** The requests being served now (a copy: finishing one does not disturb the caller's loop). */
+  List<Tracked> inFlightRequests() {
+    return List.copyOf(inFlight.values());
+  }
+
+  /** The WebSockets still tracked (a copy). */
+  List<ServerWebSocket> openWebSockets() {
+    return List.copyOf(webSockets.keySet());
+  }
+
+  /** No connection is open. */
+  boolean noConnections() {
+    return connections.isEmpty();
+  }
+
+  /** Nothing is left: no request in flight, no WebSocket, no open connection. */
+  boolean nothingOpen() {
+    return inFlight.isEmpty() && webSockets.isEmpty() && connections.isEmpty();
+  }
+
+  int webSocketCount() {
+    return webSockets.size();
+  }
+
+  /** A connection accepted less than {@code nanos} ago has not sent its first request yet. */
+  boolean freshConnectionWithin(long nanos) {
+    long now = System.nanoTime();
+    return connections.values().stream().anyMatch(info -> info.requests == 0 && now - info.acceptedNanos < nanos);
+  }
+
+  /**
+   * The connection of {@code t} closes once its response is sent (a graceful shutdown of that
+   * connection alone, cut after {@code timeoutMs}); once per connection.
+   */
+  void closeAfterResponse(Tracked t, long timeoutMs) {
+    if (t.connection != null && closingAfterResponse.add(t.connection)) {
+      t.connection.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Shuts the server down: the listener stops accepting, idle connections close, busy ones after
+   * their response; everything still open after {@code timeoutMs} is closed by Vert.x.
+   */
+  Future<Void> shutdownServer(long timeoutMs) {
+    return server == null ? Future.succeededFuture() : server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Closes at once every connection this tracker knows: idle and busy ones, and those carrying a
+   * WebSocket; each close is counted by the drain when it is seen. Returns how many were closed.
+   */
+  int closeAll() {
+    Set<HttpConnection> all = Collections.newSetFromMap(new IdentityHashMap<>());
+    all.addAll(connections.keySet());
+    all.addAll(webSockets.values());
+    for (Tracked t : inFlight.values()) {
+      if (t.connection != null) {
+        all.add(t.connection);
+      }
+    }
+    all.remove(null);
+    for (HttpConnection connection : all) {
+      connection.close();
+    }
+    return all.size();
+  }
+
+  /** Ends a server-sent-event stream with the configured final event (when there is one). */
+  void endEventStream(Tracked t) {
+    if (!sseFinalEvent.isEmpty()) {
+      t.response.write(sseFinalEvent);
+    }
+    t.response.end();
   }
 
   /** HttpDrain.onDrain: registers a handler on the tracked request of {@code ctx}. */

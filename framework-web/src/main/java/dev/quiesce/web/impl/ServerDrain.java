@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,11 +46,11 @@ final class ServerDrain {
   /** The timers that end the drain: the abort at the budget and the settle time after it. */
   private final List<Long> deadlineTimers = new ArrayList<>(2);
 
-  ServerDrain(RequestTracker tracker, DrainPlan plan) {
+  ServerDrain(RequestTracker tracker, Vertx vertx, DrainPlan plan) {
     this.tracker = tracker;
-    this.vertx = tracker.vertx;
+    this.vertx = vertx;
     this.plan = plan;
-    this.inFlightAtStart = tracker.inFlight.size();
+    this.inFlightAtStart = tracker.inFlightCount();
   }
 
   /** The drain's result: complete once everything is done, or cut at the budget and settled. */
@@ -66,16 +65,15 @@ final class ServerDrain {
     if (window <= 0) {
       shutdownServer();
     }
-    for (Tracked t : List.copyOf(tracker.inFlight.values())) {
+    for (Tracked t : tracker.inFlightRequests()) {
       prepare(t);
       notifyStream(t);
     }
-    for (ServerWebSocket ws : List.copyOf(tracker.webSockets.keySet())) {
+    for (ServerWebSocket ws : tracker.openWebSockets()) {
       goAway(ws);
     }
     if (window > 0) {
-      long quietUntil = System.currentTimeMillis() + window + Math.min(QUIET_WAIT_MS, (budget - window) / 4);
-      timers.add(vertx.setTimer(window, id -> shutdownWhenQuiet(quietUntil)));
+      scheduleShutdown(window, budget);
     }
     scheduleDeadline(budget);
     timers.add(vertx.setPeriodic(CHECK_PERIOD_MS, id -> {
@@ -84,6 +82,12 @@ final class ServerDrain {
     }));
     tracker.sweep();
     check();
+  }
+
+  /** The server shuts down at the end of a window of {@code window} ms, at a quiet moment ({@link #shutdownWhenQuiet}). */
+  private void scheduleShutdown(long window, long budget) {
+    long quietUntil = System.currentTimeMillis() + window + Math.min(QUIET_WAIT_MS, (budget - window) / 4);
+    timers.add(vertx.setTimer(Math.max(1, window), id -> shutdownWhenQuiet(quietUntil)));
   }
 
   private void scheduleDeadline(long budget) {
@@ -101,20 +105,23 @@ final class ServerDrain {
   }
 
   /**
-   * A stop reached this drain: the stop's budget applies when it ends sooner, and without a window
-   * of its own the server shuts down now rather than at the end of this drain's window.
+   * A stop reached this drain: the stop's budget applies when it ends sooner (whatever is still
+   * open at that budget is closed then), and the server shuts down with that budget at the end of
+   * the stop's window (now when it has none) when that comes before the end of this drain's window.
    */
   void tighten(DrainPlan stop) {
     if (finished) {
       return;
     }
-    if (stop.windowMs() <= 0) {
-      shutdownServer();
-    }
     if (stop.budgetDeadline() < plan.budgetDeadline()) {
       plan = new DrainPlan(plan.kind(), plan.windowMs(), stop.budgetDeadline(),
           Math.min(plan.settleMs(), stop.settleMs()));
       scheduleDeadline(plan.budgetLeftMs());
+    }
+    if (stop.windowMs() <= 0) {
+      shutdownServer();
+    } else if (shutdown == null) {
+      scheduleShutdown(Math.min(stop.windowMs(), plan.budgetLeftMs() / 2), plan.budgetLeftMs());
     }
   }
 
@@ -125,42 +132,35 @@ final class ServerDrain {
   }
 
   private void prepare(Tracked t) {
-    if (!t.http1 || t.done) {
+    if (!t.http1() || t.over()) {
       return;
     }
-    if (!t.response.headWritten() && !t.response.ended()) {
+    if (t.responseNotStarted()) {
       tracker.sayClose(t);
     }
-    if (shutdown == null && t.connection != null && tracker.closingAfterResponse.add(t.connection)) {
+    if (shutdown == null) {
       // in the window: close this connection once its response is sent (the server shutdown does the rest later)
-      t.connection.shutdown(plan.budgetLeftMs(), TimeUnit.MILLISECONDS);
+      tracker.closeAfterResponse(t, plan.budgetLeftMs());
     }
   }
 
   /** Ends a server-sent-event stream with the final event, or calls the application's drain handler. */
   void notifyStream(Tracked t) {
-    if (t.done) {
+    if (t.over()) {
       return;
     }
-    if (t.drainHandler != null) {
-      Handler<Void> handler = t.drainHandler;
-      t.drainHandler = null;
-      t.notified = true;
+    Handler<Void> handler = t.takeDrainHandler();
+    if (handler != null) {
       streams++;
       try {
         handler.handle(null);
       } catch (RuntimeException e) {
-        LOG.warn("a drain handler of {} {} threw", t.request.method(), t.request.path(), e);
+        LOG.warn("a drain handler of {} threw", t.describe(), e);
       }
-    } else if (!t.notified && t.response.headWritten() && !t.response.ended()
-        && RequestTracker.isEventStream(t.response)) {
-      t.notified = true;
+    } else if (t.takeOpenEventStream()) {
       streams++;
       try {
-        if (!tracker.sseFinalEvent.isEmpty()) {
-          t.response.write(tracker.sseFinalEvent);
-        }
-        t.response.end();
+        tracker.endEventStream(t);
       } catch (RuntimeException e) {
         LOG.debug("could not end an event stream: {}", e.toString());
       }
@@ -186,10 +186,7 @@ final class ServerDrain {
     if (shutdown != null || finished) {
       return;
     }
-    long now = System.nanoTime();
-    boolean fresh = tracker.connections.values().stream()
-        .anyMatch(info -> info.requests == 0 && now - info.acceptedNanos < FRESH_NANOS);
-    if (fresh && System.currentTimeMillis() < quietUntil) {
+    if (tracker.freshConnectionWithin(FRESH_NANOS) && System.currentTimeMillis() < quietUntil) {
       timers.add(vertx.setTimer(1, id -> shutdownWhenQuiet(quietUntil)));
       return;
     }
@@ -200,38 +197,41 @@ final class ServerDrain {
     if (shutdown != null || finished) {
       return;
     }
-    shutdown = tracker.server == null ? Future.succeededFuture()
-        : tracker.server.shutdown(plan.budgetLeftMs(), TimeUnit.MILLISECONDS);
+    shutdown = tracker.shutdownServer(plan.budgetLeftMs());
     shutdown.onComplete(ar -> check());
   }
 
+  /**
+   * The budget ran out: every request still tracked is counted as aborted, and every connection
+   * still open (busy, idle, or carrying a WebSocket) is closed now, not left to the timeout of a
+   * server shutdown that may have begun with a longer budget (a reload's, before a stop tightened
+   * it). Their closes are counted as they are seen.
+   */
   private void abortRemaining() {
     if (finished) {
       return;
     }
     shutdownServer();
-    for (Tracked t : abortAll()) {
-      if (t.connection != null) {
-        t.connection.close();
-      }
+    abortAll();
+    int closed = tracker.closeAll();
+    if (closed > 0) {
+      LOG.debug("HTTP drain ({}) closed {} connection(s) still open at the end of its budget", plan.kind(), closed);
     }
-    // WebSockets still open are closed by the server shutdown, whose timeout is this same budget
     check();
   }
 
-  /** Counts every request still tracked as aborted; returns them. The drain does not end meanwhile. */
-  private List<Tracked> abortAll() {
-    List<Tracked> cut = List.copyOf(tracker.inFlight.values());
+  /** Counts every request still tracked as aborted. The drain does not end meanwhile. */
+  private void abortAll() {
+    List<Tracked> cut = tracker.inFlightRequests();
     checking = true;
     try {
       for (Tracked t : cut) {
-        t.forcedAbort = true;
+        t.markForcedAbort();
         tracker.finish(t);
       }
     } finally {
       checking = false;
     }
-    return cut;
   }
 
   /** A request tracked by the drain ended: completed ({@code ok}) or aborted. */
@@ -264,12 +264,11 @@ final class ServerDrain {
     if (finished || checking) {
       return;
     }
-    if (shutdown == null && plan.kind() == DrainKind.STOP && tracker.connections.isEmpty()) {
+    if (shutdown == null && plan.kind() == DrainKind.STOP && tracker.noConnections()) {
       // a stop's window protects open keep-alive connections; with none open it has nothing to do
       shutdownServer();
     }
-    if (tracker.inFlight.isEmpty() && tracker.webSockets.isEmpty() && tracker.connections.isEmpty()
-        && shutdown != null && shutdown.isComplete()) {
+    if (tracker.nothingOpen() && shutdown != null && shutdown.isComplete()) {
       finish(null);
     }
   }
@@ -281,8 +280,11 @@ final class ServerDrain {
     if (cutShortBy != null) {
       // anything still tracked was cut: count it, nothing stays unaccounted for
       abortAll();
-      LOG.warn("HTTP drain ({}) ended by {} with {} WebSocket(s) still open", plan.kind(), cutShortBy,
-          tracker.webSockets.size());
+      // a WebSocket told 1001 whose client never answers cannot be cut through Vert.x's API: Vert.x
+      // closes it at the end of http.webSocketCloseGrace
+      LOG.warn("HTTP drain ({}) ended by {} with {} WebSocket(s) still waiting for the answer to their 1001"
+          + " (closed by Vert.x at the end of http.webSocketCloseGrace)", plan.kind(), cutShortBy,
+          tracker.webSocketCount());
     }
     finished = true;
     timers.forEach(vertx::cancelTimer);

@@ -43,7 +43,7 @@ final class TrackingRequest extends HttpServerRequestWrapper {
   public Future<ServerWebSocket> toWebSocket() {
     return delegate.toWebSocket().andThen(ar -> {
       if (ar.succeeded()) {
-        tracked.tracker.webSocketOpened(tracked, ar.result());
+        tracked.webSocketOpened(ar.result());
       }
     });
   }

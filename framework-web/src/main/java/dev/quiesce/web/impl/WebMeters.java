@@ -1,5 +1,7 @@
 package dev.quiesce.web.impl;
 
+import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
+import dev.quiesce.lifecycle.StopOutcome;
 import dev.quiesce.web.QuiesceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -46,11 +48,11 @@ public final class WebMeters {
       for (String outcome : List.of("completed", "aborted")) {
         counter(DRAIN_REQUESTS, "drain", DrainKind.STOP.label(), "outcome", outcome);
       }
-      for (String outcome : List.of("graceful", "forced", "timed-out")) {
-        counter(STOPS, "outcome", outcome);
+      for (StopOutcome outcome : StopOutcome.values()) {
+        counter(STOPS, "outcome", outcome.wireName());
       }
-      for (String outcome : List.of("done", "partial", "failed")) {
-        counter(RELOADS, "outcome", outcome);
+      for (ReloadOutcome outcome : ReloadOutcome.values()) {
+        counter(RELOADS, "outcome", outcome.wireName());
       }
     }
   }
@@ -82,17 +84,17 @@ public final class WebMeters {
     }
   }
 
-  /** A stop ended with {@code outcome} (graceful, forced, timed-out). */
-  public void stop(String outcome) {
+  /** A stop ended with {@code outcome}: tag {@code outcome} is its wire name ({@code graceful}, {@code forced}). */
+  public void stop(StopOutcome outcome) {
     if (registry != null) {
-      counter(STOPS, "outcome", outcome).increment();
+      counter(STOPS, "outcome", outcome.wireName()).increment();
     }
   }
 
-  /** A reload ended with {@code outcome} (done, partial, failed). */
-  public void reload(String outcome) {
+  /** A reload ended with {@code outcome}: tag {@code outcome} is its wire name ({@code done}, {@code partial}, {@code failed}). */
+  public void reload(ReloadOutcome outcome) {
     if (registry != null) {
-      counter(RELOADS, "outcome", outcome).increment();
+      counter(RELOADS, "outcome", outcome.wireName()).increment();
     }
   }
 

@@ -78,7 +78,7 @@ class BearerTokenTest {
 
   private static long[] medians(BearerToken t, String[] candidates) {
     BearerToken[] tokens = new BearerToken[candidates.length];
-    java.util.Arrays.fill(tokens, t);
+    Arrays.fill(tokens, t);
     return medians(tokens, candidates);
   }
 
