@@ -24,7 +24,7 @@ public final class Bench {
         drain      signal -> exit with N requests in flight that end T after the signal; idle stop
         fanout     200 children that need 1 s to clean up: signal -> all exited, spread of receipt
         reload     failed requests and p99 during 5 reloads in a row, keep-alive and connection-per-request
-        keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20)
+        keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20), Quiesce and plain Vert.x with shutdown(30s) in the same run
         start      java -jar -> first 200 on /health/ready (the example app)
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
