@@ -1,8 +1,10 @@
 package dev.quiesce.lifecycle;
 
+import dev.quiesce.lifecycle.impl.ClosingParticipant;
 import dev.quiesce.lifecycle.impl.ParticipantBinding;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.function.Supplier;
 
 /**
  * Connects a {@link Participant} to the lifecycle coordinator over the event bus.
@@ -23,6 +25,36 @@ public final class Participants {
    */
   public static Future<Registration> register(Vertx vertx, Participant participant) {
     return ParticipantBinding.bind(vertx, participant);
+  }
+
+  /**
+   * Registers a participant named {@code name} that closes something in {@code phase} (usually
+   * {@code "close"}, which runs before the remaining verticles are undeployed): a pool, a client,
+   * anything with a close that returns a Future, e.g.
+   * {@code Participants.closeOn(vertx, "close", "db-pool", () -> pool.close())}.
+   *
+   * <p>In the report: {@code done} with {@code {"closed":true}} when the close's future succeeds
+   * within the phase; {@code failed} with its message when it fails, when {@code close} throws or
+   * returns null; {@code timed-out} when it has not completed by the phase's deadline, and the stop
+   * goes on without it. The close is called once per stop, on the caller's context.
+   *
+   * @return the registration, as {@link #register(Vertx, Participant)}
+   */
+  public static Future<Registration> closeOn(Vertx vertx, String phase, String name,
+      Supplier<? extends Future<?>> close) {
+    return register(vertx, ClosingParticipant.closing(name, phase, close));
+  }
+
+  /**
+   * Registers a participant named {@code name} that calls {@code resource.close()} in
+   * {@code phase} on a worker thread, since such a close usually blocks (a JDBC pool, a Kafka
+   * client). Outcomes as {@link #closeOn}: a close that throws is {@code failed} with the
+   * exception's message; one that has not returned by the phase's deadline is {@code timed-out}
+   * and the stop goes on (its worker thread stays blocked until the close returns).
+   */
+  public static Future<Registration> closeBlockingOn(Vertx vertx, String phase, String name,
+      AutoCloseable resource) {
+    return register(vertx, ClosingParticipant.closingBlocking(vertx, name, phase, resource));
   }
 
   /** A participant's link to the coordinator. */

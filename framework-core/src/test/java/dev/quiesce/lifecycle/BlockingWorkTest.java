@@ -1,0 +1,114 @@
+package dev.quiesce.lifecycle;
+
+import static dev.quiesce.lifecycle.CoordinatorFixture.outcome;
+import static dev.quiesce.lifecycle.CoordinatorFixture.phases;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@link BlockingWork} with a real Vert.x worker pool and the real coordinator. */
+@ExtendWith(VertxExtension.class)
+class BlockingWorkTest {
+
+  @Test
+  void blockingTasksInProgressAtAStopCompleteBeforeTheDrainEndsAndAreCounted(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s", "close", "2s")).deploy();
+    BlockingWork work = BlockingWork.create(vertx, "imports");
+    Await.result(Participants.register(vertx, work));
+    WorkerExecutor pool = vertx.createSharedWorkerExecutor("imports-pool", 2);
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Future<String>> tasks = List.of(
+        work.executeBlocking("import-1", () -> passGate(gate, "one"), false),
+        work.executeBlocking("import-2", () -> passGate(gate, "two"), false),
+        work.executeBlocking(pool, "import-3", () -> passGate(gate, "three"), false),
+        work.executeBlocking(pool, "import-4", () -> {
+          passGate(gate, "four");
+          throw new IllegalStateException("bad file");
+        }, false));
+    assertThat(work.running()).isEqualTo(4);
+
+    f.command("stop");
+    Await.until("the drain phase began", Duration.ofSeconds(5), () -> f.events("phase-start").stream()
+        .anyMatch(e -> "drain".equals(e.getString("phase"))));
+    assertThat(f.coordinator.stopped().isComplete()).as("the stop waits for the blocking tasks").isFalse();
+    long released = System.currentTimeMillis();
+    gate.countDown();
+    JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(10));
+
+    assertThat(tasks.subList(0, 3)).allMatch(Future::succeeded);
+    assertThat(tasks.get(3).failed()).isTrue();
+    JsonObject imports = outcome(report, "drain", "imports");
+    assertThat(imports.getString("outcome")).isEqualTo("done");
+    assertThat(imports.getJsonObject("detail")).isEqualTo(new JsonObject().put("inProgressAtStart", 4)
+        .put("submittedDuring", 0).put("completed", 3).put("failed", 1).put("stillRunning", 0));
+    assertThat(report.getLong("end")).isGreaterThanOrEqualTo(released);
+    assertThat(report.getString("outcome")).isEqualTo("graceful");
+    assertThat(work.running()).isZero();
+    pool.close();
+  }
+
+  @Test
+  void aTaskThatOutlastsTheBudgetIsReportedByItsLabelAndTheStopGoesOn(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "500ms", "close", "2s")).deploy();
+    BlockingWork work = BlockingWork.create(vertx, "reports");
+    Await.result(Participants.register(vertx, work));
+    CountDownLatch never = new CountDownLatch(1);
+    try {
+      work.executeBlocking("monthly-report", () -> passGate(never, "late"), false);
+      work.executeBlocking(null, () -> "quick", false);
+      Await.until("the quick task ended", Duration.ofSeconds(5), () -> work.running() == 1);
+
+      JsonObject report = f.stopAndAwaitReport();
+
+      JsonObject reports = outcome(report, "drain", "reports");
+      assertThat(reports.getString("outcome")).isEqualTo("done");
+      // the answer leaves a tenth of the budget (at most 250 ms) for itself to arrive in time
+      assertThat(reports.getLong("durationMs")).isGreaterThanOrEqualTo(500 - 50).isLessThan(Timing.upTo(500 + 1000));
+      JsonObject detail = reports.getJsonObject("detail");
+      assertThat(detail.getInteger("inProgressAtStart")).isEqualTo(1);
+      assertThat(detail.getInteger("completed")).isZero();
+      assertThat(detail.getInteger("stillRunning")).isEqualTo(1);
+      assertThat(detail.getJsonArray("running").getList()).containsExactly("monthly-report");
+      assertThat(report.getString("outcome")).isEqualTo("forced");
+      assertThat(report.getInteger("exitCode")).isEqualTo(3);
+      assertThat(report.getJsonArray("problems").encode()).contains("still running at the end of phase drain: "
+          + "monthly-report");
+    } finally {
+      never.countDown();
+    }
+  }
+
+  @Test
+  void withNothingRunningTheDrainAnswersAtOnce(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s")).deploy();
+    BlockingWork work = BlockingWork.create(vertx, "idle");
+    Await.result(Participants.register(vertx, work));
+    Await.result(work.executeBlocking("done-before", () -> 1));
+
+    JsonObject report = f.stopAndAwaitReport();
+
+    JsonObject idle = outcome(report, "drain", "idle");
+    assertThat(idle.getLong("durationMs")).isLessThan(Timing.upTo(1000));
+    assertThat(idle.getJsonObject("detail").getInteger("inProgressAtStart")).isZero();
+    assertThat(idle.getJsonObject("detail").getInteger("completed")).isZero();
+  }
+
+  private static String passGate(CountDownLatch gate, String result) throws InterruptedException {
+    if (!gate.await(Timing.upTo(30_000), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("the test never opened the gate");
+    }
+    return result;
+  }
+}
