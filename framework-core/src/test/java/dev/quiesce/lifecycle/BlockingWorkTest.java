@@ -43,16 +43,18 @@ class BlockingWorkTest {
     Await.until("the drain phase began", Duration.ofSeconds(5), () -> f.events("phase-start").stream()
         .anyMatch(e -> "drain".equals(e.getString("phase"))));
     assertThat(f.coordinator.stopped().isComplete()).as("the stop waits for the blocking tasks").isFalse();
+    Future<String> duringDrain = work.executeBlocking("import-5", () -> passGate(gate, "five"), false);
     long released = System.currentTimeMillis();
     gate.countDown();
     JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(10));
 
     assertThat(tasks.subList(0, 3)).allMatch(Future::succeeded);
+    assertThat(duringDrain.succeeded()).as("a task submitted during the drain is run and waited for").isTrue();
     assertThat(tasks.get(3).failed()).isTrue();
     JsonObject imports = outcome(report, "drain", "imports");
     assertThat(imports.getString("outcome")).isEqualTo("done");
     assertThat(imports.getJsonObject("detail")).isEqualTo(new JsonObject().put("inProgressAtStart", 4)
-        .put("submittedDuring", 0).put("completed", 3).put("failed", 1).put("stillRunning", 0));
+        .put("submittedDuring", 1).put("completed", 4).put("failed", 1).put("stillRunning", 0));
     assertThat(report.getLong("end")).isGreaterThanOrEqualTo(released);
     assertThat(report.getString("outcome")).isEqualTo("graceful");
     assertThat(work.running()).isZero();

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link BlockingWork}: every task from its submission to its end, by submission number and
@@ -21,6 +23,8 @@ import java.util.concurrent.Callable;
  * any context and end on their submitter's context; the bookkeeping is guarded by this object.
  */
 public final class BlockingWorkParticipant extends SinglePhaseParticipant implements BlockingWork {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BlockingWorkParticipant.class);
 
   /** The most the answer is sent before the phase's deadline, so that it arrives in time. */
   private static final long MAX_ANSWER_MARGIN_MS = 250;
@@ -114,8 +118,10 @@ public final class BlockingWorkParticipant extends SinglePhaseParticipant implem
         .put("failed", failed - start.failed).put("stillRunning", running.size());
     if (!running.isEmpty()) {
       List<String> labels = new ArrayList<>(running.values());
-      detail.put("running", new JsonArray(labels)).put("forced", true).put("forcedReason", running.size()
-          + " blocking task(s) still running at the end of phase " + phase() + ": " + String.join(", ", labels));
+      String reason = running.size() + " blocking task(s) still running at the end of phase " + phase() + ": "
+          + String.join(", ", labels);
+      detail.put("running", new JsonArray(labels)).put("forced", true).put("forcedReason", reason);
+      LOG.warn("blocking work {}: {}", name(), reason);
     }
     return detail;
   }
