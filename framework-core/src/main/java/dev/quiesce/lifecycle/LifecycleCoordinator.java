@@ -75,9 +75,17 @@ public final class LifecycleCoordinator extends VerticleBase {
     return coordinator.state();
   }
 
-  /** The launcher marks the application started: {@code STARTING → RUNNING} (unless a stop already began). */
-  public void markRunning() {
-    coordinator.markRunning();
+  /**
+   * The launcher marks the application started: {@code STARTING → RUNNING} (unless a stop already
+   * began). The order the participants registered so far ask for ({@link Participant#after()}) is
+   * checked here; from then on each registration is checked as it comes.
+   *
+   * @return completes when the state changed; fails, naming each participant that is after a name
+   *     nobody registered and the participants of a cycle, when that order is invalid (the state then
+   *     stays {@code STARTING}; the launcher stops the application and exits with 1)
+   */
+  public Future<Void> markRunning() {
+    return coordinator.markRunning();
   }
 
   /**

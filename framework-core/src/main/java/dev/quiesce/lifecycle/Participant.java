@@ -27,6 +27,18 @@ public interface Participant {
   Set<String> phases();
 
   /**
+   * The participants this one is after: in every stop phase both take part in, it gets the phase
+   * only once each of them has answered (done or failed), left, or missed its deadline, e.g.
+   * {@code Set.of("http")} for a database pool that must close after the HTTP server drained.
+   * Without it (the default), participants of a phase run side by side. Names nobody registered and
+   * cycles are refused when the application has started, with the names. The steps
+   * ({@code suspend}, {@code resume}, {@code reload}) reach every participant at once.
+   */
+  default Set<String> after() {
+    return Set.of();
+  }
+
+  /**
    * True to keep the registering verticle's deployment out of the {@code close} phase's undeploy,
    * so it lives until the process exits (the management listener, which must deliver the final
    * report). Default: false.

@@ -21,7 +21,8 @@ public final class Participants {
    * {@link EventBusContract#REGISTER}.
    *
    * @return a registration to {@link Registration#unregister() unregister}; fails when the
-   *     coordinator does not answer within 5 s or refuses the name (already registered)
+   *     coordinator does not answer within 5 s or refuses the name (already registered) or, once the
+   *     application runs, its {@link Participant#after() order} (a name not registered, a cycle)
    */
   public static Future<Registration> register(Vertx vertx, Participant participant) {
     return ParticipantBinding.bind(vertx, participant);

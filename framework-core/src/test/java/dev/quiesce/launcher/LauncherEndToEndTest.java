@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
 import dev.quiesce.testing.Timing;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -247,6 +248,21 @@ class LauncherEndToEndTest {
       assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.STARTUP_FAILURE);
       assertThat(app.output()).contains("the application failed to start")
           .contains("the test application refuses to start").doesNotContain("quiesce started");
+    }
+  }
+
+  @Test
+  void participantsOrderedInACycleOrAfterANameNobodyRegisteredExitOneWithTheNames() throws Exception {
+    JsonArray misbehave = new JsonArray()
+        .add(new JsonObject().put("name", "pool").put("phase", "unused").put("after", new JsonArray().add("consumers")))
+        .add(new JsonObject().put("name", "consumers").put("phase", "unused").put("after", new JsonArray().add("pool")))
+        .add(new JsonObject().put("name", "cache").put("phase", "unused").put("after", new JsonArray().add("htp")));
+    try (JvmProcess app = start(base().put("testApp", new JsonObject().put("misbehave", misbehave)))) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.STARTUP_FAILURE);
+      assertThat(app.output()).contains("the application failed to start")
+          .contains("participant cache is after [htp], which no participant registered")
+          .contains("participants ordered in a cycle: pool after consumers after pool")
+          .doesNotContain("quiesce started");
     }
   }
 

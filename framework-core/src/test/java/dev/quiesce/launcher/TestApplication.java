@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * A small application for the launcher's end-to-end tests, steered by its {@code testApp}
@@ -127,7 +128,10 @@ public final class TestApplication extends VerticleBase implements Participant {
     return done.future();
   }
 
-  /** A participant that misbehaves in one phase: never answers, throws, or blocks its event loop. */
+  /**
+   * A participant that misbehaves in one phase: never answers, throws, or blocks its event loop; it
+   * is after the participants named in {@code "after"}.
+   */
   static final class Misbehaving extends VerticleBase implements Participant {
 
     private final JsonObject spec;
@@ -149,6 +153,11 @@ public final class TestApplication extends VerticleBase implements Participant {
     @Override
     public Set<String> phases() {
       return Set.of(spec.getString("phase"));
+    }
+
+    @Override
+    public Set<String> after() {
+      return spec.getJsonArray("after", new JsonArray()).stream().map(String.class::cast).collect(Collectors.toSet());
     }
 
     @Override

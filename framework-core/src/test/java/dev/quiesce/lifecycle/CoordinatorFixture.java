@@ -33,10 +33,16 @@ final class CoordinatorFixture {
   }
 
   CoordinatorFixture deploy() {
-    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+    deployStarting();
     coordinator.markRunning();
     Await.until("the coordinator runs", java.time.Duration.ofSeconds(5),
         () -> coordinator.state() == LifecycleState.RUNNING);
+    return this;
+  }
+
+  /** Deploys the coordinator and leaves it {@code STARTING}, as the launcher does while the application starts. */
+  CoordinatorFixture deployStarting() {
+    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
     return this;
   }
 

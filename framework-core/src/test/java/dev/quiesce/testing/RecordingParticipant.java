@@ -32,6 +32,8 @@ public final class RecordingParticipant implements Participant {
   private final Map<String, Long> delays = new ConcurrentHashMap<>();
   private final List<Heard> heard = new CopyOnWriteArrayList<>();
   private volatile boolean retained;
+  private volatile Set<String> after = Set.of();
+  private volatile List<String> journal = new CopyOnWriteArrayList<>();
 
   public RecordingParticipant(Vertx vertx, String name, String... phases) {
     this.vertx = vertx;
@@ -55,6 +57,26 @@ public final class RecordingParticipant implements Participant {
   public RecordingParticipant retained() {
     retained = true;
     return this;
+  }
+
+  /** Asks to get each phase only after {@code names} ({@link Participant#after()}). */
+  public RecordingParticipant runsAfter(String... names) {
+    after = Set.of(names);
+    return this;
+  }
+
+  /**
+   * Writes {@code "<name> heard <phase>"} and {@code "<name> answered <phase>"} to {@code shared}, a
+   * journal several participants write to, so a test sees who heard what before whom.
+   */
+  public RecordingParticipant journal(List<String> shared) {
+    journal = shared;
+    return this;
+  }
+
+  @Override
+  public Set<String> after() {
+    return after;
   }
 
   @Override
@@ -102,6 +124,11 @@ public final class RecordingParticipant implements Participant {
 
   private Future<JsonObject> answer(PhaseContext phase) {
     heard.add(new Heard(phase.name(), System.currentTimeMillis(), phase.forced(), phase.config()));
+    journal.add(name + " heard " + phase.name());
+    return behave(phase).onSuccess(detail -> journal.add(name + " answered " + phase.name()));
+  }
+
+  private Future<JsonObject> behave(PhaseContext phase) {
     JsonObject detail = new JsonObject().put("heard", phase.name());
     switch (behaviours.getOrDefault(phase.name(), Behaviour.ANSWER)) {
       case NEVER_ANSWER:

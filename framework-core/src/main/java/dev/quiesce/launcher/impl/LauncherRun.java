@@ -147,14 +147,15 @@ public final class LauncherRun {
   }
 
   /**
-   * The application's own start, bounded by {@code startTimeout}. A stop that ends first, or a start
-   * that fails because a stop began, ends the run with the stop's exit code; any other failure stops
-   * what did start and ends the run with 1.
+   * The application's own start, bounded by {@code startTimeout}, then the coordinator marked running,
+   * which checks the order the participants ask for. A stop that ends first, or a start that fails
+   * because a stop began, ends the run with the stop's exit code; any other failure (a participant
+   * after a name nobody registered, a cycle among them) stops what did start and ends the run with 1.
    */
   private Optional<Integer> startApplication() {
     try {
       Future<?> given = app.start(new AppContext(vertx, loaded.config(), coordinator));
-      Future<?> start = given == null ? Future.succeededFuture() : given;
+      Future<?> start = (given == null ? Future.succeededFuture() : given).compose(v -> coordinator.markRunning());
       awaitStartOrStop(start, lifecycle.startTimeout());
       if (!start.isComplete()) {
         // a stop asked for during the start (a signal, say) has finished before the start did
@@ -189,13 +190,12 @@ public final class LauncherRun {
     }
   }
 
-  /** RUNNING, and the start line with the plan and its warnings; none when a stop already runs. */
+  /** The start line with the plan and its warnings; none when a stop already runs. */
   private Optional<Integer> announceStart() {
     LifecycleState now = coordinator.state();
     if (now == LifecycleState.STOPPING || now == LifecycleState.STOPPED) {
       LOG.info("the application finished starting while a stop runs: no start line; it stops with the rest");
     } else {
-      coordinator.markRunning();
       LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
           loaded.sources(), lifecycle, signals));
     }

@@ -149,12 +149,28 @@ public final class Coordinator {
         .onComplete(v -> timers.close());
   }
 
-  public void markRunning() {
+  /**
+   * {@code STARTING → RUNNING}, once the participants' order is valid; fails with every problem of
+   * that order (names nobody registered, a cycle) and stays {@code STARTING}. Does nothing once a
+   * stop has begun.
+   */
+  public Future<Void> markRunning() {
+    Promise<Void> marked = Promise.promise();
     runOnContext(() -> {
-      if (state == LifecycleState.STARTING) {
-        changeState(LifecycleState.RUNNING, "started");
+      if (state != LifecycleState.STARTING) {
+        marked.complete();
+        return;
       }
+      List<String> problems = participants.checkOrder();
+      if (!problems.isEmpty()) {
+        LOG.error("the participants' order is refused: {}", String.join("; ", problems));
+        marked.fail(new IllegalStateException("the participants' order is refused: " + String.join("; ", problems)));
+        return;
+      }
+      changeState(LifecycleState.RUNNING, "started");
+      marked.complete();
     });
+    return marked.future();
   }
 
   private void runOnContext(Runnable action) {

@@ -36,6 +36,9 @@ public final class ParticipantBinding implements Registration {
     binding.consumer = vertx.eventBus().consumer(EventBusContract.PHASE, binding::onPhaseMessage);
     JsonObject request = new JsonObject().put("participant", participant.name())
         .put("phases", new JsonArray(participant.phases().stream().sorted().toList()));
+    if (!participant.after().isEmpty()) {
+      request.put("after", new JsonArray(participant.after().stream().sorted().toList()));
+    }
     String deployment = vertx.getOrCreateContext().deploymentID();
     if (participant.retainUntilExit() && deployment != null) {
       request.put("retainDeployment", deployment);
@@ -70,7 +73,7 @@ public final class ParticipantBinding implements Registration {
       return;
     }
     boolean step = Steps.RESERVED.contains(phase.name());
-    if (!step && !participant.phases().contains(phase.name())) {
+    if (!step && !participant.phases().contains(phase.name()) || !addressedHere(message.body())) {
       return;
     }
     Future<JsonObject> outcome;
@@ -98,6 +101,11 @@ public final class ParticipantBinding implements Registration {
       }
       vertx.eventBus().send(EventBusContract.ACK, ack);
     });
+  }
+
+  /** A phase published in waves lists whom each message is for; one without the list is for all. */
+  private boolean addressedHere(JsonObject phaseMessage) {
+    return !(phaseMessage.getValue("participants") instanceof JsonArray to) || to.contains(participant.name());
   }
 
   static String reasonOf(Throwable t) {

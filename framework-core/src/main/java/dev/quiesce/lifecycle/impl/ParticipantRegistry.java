@@ -27,6 +27,11 @@ import java.util.function.Consumer;
  * <p>Runs on the coordinator's context; {@link #names()} may be read from any thread. A malformed
  * registration is answered with a failure (400, or 409 for a name already registered); a
  * malformed, late or unexpected acknowledgement is logged and ignored.
+ *
+ * <p>The order participants ask for ({@code "after"}) is checked once the application has started
+ * ({@link #checkOrder()}, when the coordinator is marked running), since participants register one by
+ * one and may name one that registers later. From then on a registration that names a participant
+ * not registered, or closes a cycle, is refused (409) with the names.
  */
 final class ParticipantRegistry {
 
@@ -35,9 +40,14 @@ final class ParticipantRegistry {
   private final EventBus eventBus;
   private final CoordinatorTimers timers;
   private final Consumer<String> retainUntilExit;
-  private final Map<String, Set<String>> participants = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<String, Registered> participants = Collections.synchronizedMap(new LinkedHashMap<>());
   private final Map<Long, Round> rounds = new ConcurrentHashMap<>();
   private long seq;
+  private boolean orderChecked;
+
+  /** What a participant registered with: its phases and the participants it is after. */
+  private record Registered(Set<String> phases, Set<String> after) {
+  }
 
   /**
    * @param eventBus where phases are published
@@ -69,17 +79,34 @@ final class ParticipantRegistry {
       message.fail(400, "participant " + name + ": \"phases\" must be an array of phase names");
       return;
     }
+    Object afterValue = body.getValue("after", new JsonArray());
+    if (!(afterValue instanceof JsonArray afterNames) || !afterNames.stream().allMatch(p -> p instanceof String)) {
+      message.fail(400, "participant " + name + ": \"after\" must be an array of participant names");
+      return;
+    }
     if (participants.containsKey(name)) {
       message.fail(409, "participant " + name + " is already registered");
       return;
     }
     Set<String> set = new LinkedHashSet<>();
     phases.forEach(p -> set.add((String) p));
+    Set<String> after = new LinkedHashSet<>();
+    afterNames.forEach(p -> after.add((String) p));
+    if (orderChecked) {
+      // the newcomer first, so that a cycle it closes is named from it
+      Map<String, Set<String>> graph = new LinkedHashMap<>(Map.of(name, after));
+      graph.putAll(afterGraph());
+      List<String> problems = ParticipantOrder.problems(graph);
+      if (!problems.isEmpty()) {
+        message.fail(409, "participant " + name + " refused: " + String.join("; ", problems));
+        return;
+      }
+    }
     if (body.getValue("retainDeployment") instanceof String deployment) {
       retainUntilExit.accept(deployment);
     }
-    participants.put(name, set);
-    Coordinator.LOG.debug("participant {} registered for {}", name, set);
+    participants.put(name, new Registered(Set.copyOf(set), Set.copyOf(after)));
+    Coordinator.LOG.debug("participant {} registered for {}{}", name, set, after.isEmpty() ? "" : " after " + after);
     message.reply(new JsonObject().put("registered", true));
   }
 
@@ -105,22 +132,53 @@ final class ParticipantRegistry {
   /** Participants registered for {@code phase}; every participant for the steps. */
   Set<String> participantsFor(String phase) {
     Set<String> out = new LinkedHashSet<>();
-    participants.forEach((name, phases) -> {
-      if (Steps.RESERVED.contains(phase) || phases.contains(phase)) {
+    participants.forEach((name, registered) -> {
+      if (Steps.RESERVED.contains(phase) || registered.phases().contains(phase)) {
         out.add(name);
       }
     });
     return out;
   }
 
-  /** Publishes a phase or step and returns its round, open for acknowledgements until it ends. */
+  /**
+   * Checks the order the participants ask for: from now on, registrations are checked one by one.
+   *
+   * @return each problem (a name nobody registered, a cycle with its names); empty when valid
+   */
+  List<String> checkOrder() {
+    List<String> problems = ParticipantOrder.problems(afterGraph());
+    orderChecked = problems.isEmpty();
+    return problems;
+  }
+
+  /** Each participant → the participants it is after. */
+  private Map<String, Set<String>> afterGraph() {
+    Map<String, Set<String>> graph = new LinkedHashMap<>();
+    synchronized (participants) {
+      participants.forEach((name, registered) -> graph.put(name, registered.after()));
+    }
+    return graph;
+  }
+
+  /**
+   * Publishes a phase or step and returns its round, open for acknowledgements until it ends. A stop
+   * phase whose participants are ordered is published in waves ({@link Round}); the steps go to all.
+   */
   Round publish(String name, long start, long deadline, boolean forced, String reason, JsonObject stepConfig) {
     long number = ++seq;
-    Round round = new Round(timers, name, number, start, deadline, forced, participantsFor(name));
+    Set<String> members = participantsFor(name);
+    ParticipantOrder.Plan plan = ParticipantOrder.plan(Steps.RESERVED.contains(name) ? Map.of() : afterGraph(),
+        members, start, deadline);
+    Round round = new Round(timers, name, number, start, deadline, forced, plan, (to, until, forcedNow) -> {
+      JsonObject message = new PhaseContext(name, number, until, forcedNow, reason, stepConfig).toJson();
+      if (to != null) {
+        message.put("participants", new JsonArray(List.copyOf(to)));
+      }
+      eventBus.publish(EventBusContract.PHASE, message);
+    });
     rounds.put(number, round);
     rounds.remove(number - ROUNDS_KEPT);
-    eventBus.publish(EventBusContract.PHASE,
-        new PhaseContext(name, number, deadline, forced, reason, stepConfig).toJson());
+    round.announce();
     return round;
   }
 

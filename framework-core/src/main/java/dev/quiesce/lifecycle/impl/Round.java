@@ -6,20 +6,36 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One phase or step: the participants expected to answer, their outcomes, and the budget.
  * It ends when every participant has answered or its deadline passes; whoever has not
  * answered by then gets the outcome given to {@link #end(Outcome)}. Runs on the coordinator's
  * context only.
+ *
+ * <p>A phase whose participants are ordered ({@link ParticipantOrder.Plan#ordered()}) is published
+ * in waves: a participant gets the phase message once everyone it is after has an outcome (answered,
+ * failed, left, or missed its own deadline, which the plan sets so that those after it keep a share
+ * of the budget). One that has not been told when the round ends (a forced stop, the overall
+ * deadline) is told then, with {@code forced} and no time left. Without an order there is one
+ * message for all, as for the steps.
  */
 final class Round {
+
+  /** Publishes the round's message to {@code to} (null: everyone, without a list) with {@code deadline}. */
+  interface Dispatch {
+    void send(Set<String> to, long deadline, boolean forced);
+  }
 
   final String name;
   final long seq;
@@ -27,24 +43,49 @@ final class Round {
   final long deadline;
   final boolean forced;
   private final CoordinatorTimers timers;
+  private final ParticipantOrder.Plan plan;
+  private final Dispatch dispatch;
   private final Set<String> pending;
+  private final Set<String> told = new LinkedHashSet<>();
   private final Map<String, ParticipantOutcome> outcomes = new LinkedHashMap<>();
   private final Promise<Round> ended = Promise.promise();
+  private final List<CoordinatorTimers.Timer> waveTimers = new ArrayList<>();
   private CoordinatorTimers.Timer timer;
+  private Outcome missing = Outcome.TIMED_OUT;
   private long end;
 
-  Round(CoordinatorTimers timers, String name, long seq, long start, long deadline, boolean forced, Set<String> expected) {
+  Round(CoordinatorTimers timers, String name, long seq, long start, long deadline, boolean forced,
+      ParticipantOrder.Plan plan, Dispatch dispatch) {
     this.timers = timers;
     this.name = name;
     this.seq = seq;
     this.start = start;
     this.deadline = deadline;
     this.forced = forced;
-    this.pending = new LinkedHashSet<>(expected);
+    this.plan = plan;
+    this.dispatch = dispatch;
+    this.pending = new LinkedHashSet<>(plan.waitsFor().keySet());
+  }
+
+  /**
+   * Publishes the message to whoever may hear it now: everyone when the round is not ordered or has
+   * no time to wait (forced, no budget), else the first wave.
+   */
+  void announce() {
+    if (!plan.ordered()) {
+      told.addAll(pending);
+      dispatch.send(null, deadline, forced);
+    } else if (forced || deadline <= System.currentTimeMillis()) {
+      told.addAll(pending);
+      dispatch.send(new LinkedHashSet<>(pending), deadline, forced);
+    } else {
+      tellReady();
+    }
   }
 
   /** Arms the budget timer (or ends at once when nobody is expected); returns when the round ends. */
   Future<Round> begin(Outcome missingOutcome) {
+    missing = missingOutcome;
     if (pending.isEmpty()) {
       end(missingOutcome);
     } else {
@@ -53,9 +94,58 @@ final class Round {
         end(missingOutcome);
       } else {
         timer = timers.schedule(delay, () -> end(missingOutcome));
+        armWaveDeadlines();
       }
     }
     return ended.future();
+  }
+
+  /** One timer per participant deadline earlier than the round's: a participant that misses it lets the next wave go. */
+  private void armWaveDeadlines() {
+    if (!plan.ordered()) {
+      return;
+    }
+    new TreeSet<>(plan.deadlines().values()).stream().filter(d -> d < deadline).forEach(d ->
+        waveTimers.add(timers.schedule(d - System.currentTimeMillis(), () -> missedDeadline(d))));
+  }
+
+  /** Those told and still silent at {@code waveDeadline} get the missing outcome; the next wave is told. */
+  private void missedDeadline(long waveDeadline) {
+    if (isOver()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    for (String p : List.copyOf(pending)) {
+      if (told.contains(p) && plan.deadlines().get(p) <= waveDeadline) {
+        pending.remove(p);
+        outcomes.put(p, ParticipantOutcome.of(p, missing, now - start));
+        Coordinator.LOG.warn("{} did not answer {} by its deadline: those after it are told now", p, name);
+      }
+    }
+    afterOutcome();
+  }
+
+  /** Tells every participant not told yet whose predecessors all have an outcome, one message per deadline. */
+  private void tellReady() {
+    Map<Long, Set<String>> byDeadline = new TreeMap<>();
+    for (String p : pending) {
+      if (!told.contains(p) && Collections.disjoint(plan.waitsFor().get(p), pending)) {
+        byDeadline.computeIfAbsent(plan.deadlines().get(p), d -> new LinkedHashSet<>()).add(p);
+      }
+    }
+    byDeadline.forEach((d, to) -> {
+      told.addAll(to);
+      dispatch.send(to, d, forced);
+    });
+  }
+
+  /** After an outcome: the next wave, or the end when nobody is left. */
+  private void afterOutcome() {
+    if (pending.isEmpty()) {
+      end(Outcome.TIMED_OUT);
+    } else if (plan.ordered()) {
+      tellReady();
+    }
   }
 
   boolean isOver() {
@@ -71,9 +161,7 @@ final class Round {
         Outcome.FAILED.wireName().equals(ack.getValue("outcome")) ? Outcome.FAILED : Outcome.DONE,
         System.currentTimeMillis() - start, Optional.ofNullable(ack.getValue("reason") instanceof String r ? r : null),
         ack.getValue("detail") instanceof JsonObject detail ? detail : null));
-    if (pending.isEmpty()) {
-      end(Outcome.TIMED_OUT);
-    }
+    afterOutcome();
     return true;
   }
 
@@ -88,9 +176,7 @@ final class Round {
     if (!isOver() && pending.remove(participant)) {
       outcomes.put(participant, ParticipantOutcome.of(participant, Outcome.UNREGISTERED,
           System.currentTimeMillis() - start));
-      if (pending.isEmpty()) {
-        end(Outcome.TIMED_OUT);
-      }
+      afterOutcome();
     }
   }
 
@@ -102,7 +188,15 @@ final class Round {
     if (timer != null) {
       timer.cancel();
     }
+    waveTimers.forEach(CoordinatorTimers.Timer::cancel);
     end = System.currentTimeMillis();
+    Set<String> untold = new LinkedHashSet<>(pending);
+    untold.removeAll(told);
+    if (!untold.isEmpty()) {
+      // those still waiting for others when the round ends hear the phase anyway, to clean up at once
+      told.addAll(untold);
+      dispatch.send(untold, end, true);
+    }
     for (String p : pending) {
       outcomes.put(p, ParticipantOutcome.of(p, missingOutcome, end - start));
     }
