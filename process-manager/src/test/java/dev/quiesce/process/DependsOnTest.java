@@ -3,6 +3,7 @@ package dev.quiesce.process;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
 import io.vertx.core.DeploymentOptions;
@@ -145,6 +146,28 @@ class DependsOnTest extends ProcessTestBase {
     assertThat(cacheTerm).isGreaterThanOrEqualTo(event("exited", "web").getLong("at"));
     assertThat(children.signalNames(web)).containsExactly("TERM");
     assertThat(children.signalNames(cache)).containsExactly("TERM");
+  }
+
+  @Test
+  void aForcedStopKillsEveryGroupAtOnceWithoutWaitingForTheOrder() {
+    FakeCoordinator coordinator = new FakeCoordinator(vertx);
+    deploy(ChildFixture.config(
+        children.group("web", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")
+            .put("dependsOn", on("cache")),
+        children.group("cache", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")), participating());
+    int web = awaitRunning("web", 1).get(0);
+    int cache = awaitRunning("cache", 1).get(0);
+
+    long seq = coordinator.publish("terminate", Duration.ofSeconds(20), false, null);
+    Await.until("web heard TERM", Duration.ofSeconds(5), () -> children.signalNames(web).contains("TERM"));
+    long t0 = System.currentTimeMillis();
+    vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject()
+        .put("type", "phase-start").put("phase", "close").put("forced", true));
+    JsonObject ack = coordinator.awaitAck(seq, Duration.ofSeconds(5));
+
+    assertThat(System.currentTimeMillis() - t0).isLessThan(Timing.upTo(2000L));
+    assertThat(ack.getJsonObject("detail").getInteger("killed")).isEqualTo(2);
+    assertThat(children.signalNames(cache)).as("cache went straight to KILL").isEmpty();
   }
 
   @Test

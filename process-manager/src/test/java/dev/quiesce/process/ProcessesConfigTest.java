@@ -216,5 +216,9 @@ class ProcessesConfigTest {
     ConfigReader reader = ConfigReader.root(root(minimal("a").put("stopSignal", "TERMINATE")));
     section.validate(reader);
     assertThat(reader.problems()).singleElement().satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[0].stopSignal"));
+    ConfigReader cycle = ConfigReader.root(root(minimal("a").put("dependsOn", new JsonArray().add("b")),
+        minimal("b").put("dependsOn", new JsonArray().add("a"))));
+    section.validate(cycle);
+    assertThat(cycle.problems()).singleElement().satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[1].dependsOn[0]"));
   }
 }
