@@ -149,6 +149,31 @@ class DependsOnTest extends ProcessTestBase {
   }
 
   @Test
+  void aDependencyBeginsAtTheStartOfItsSliceWhenItsDependentOverrunsItsOwn() {
+    FakeCoordinator coordinator = new FakeCoordinator(vertx);
+    // web's leader exits on TERM at once, but its grandchild ignores TERM: web's stop ends only when
+    // the straggler is killed, 1 s after the leader's exit, past web's slice (the first 600 ms)
+    deploy(ChildFixture.config(
+        children.group("web", 1, Map.of("CHILD_GRANDCHILD", "1", "CHILD_GRANDCHILD_IGNORE", "TERM"))
+            .put("dependsOn", on("cache")),
+        children.group("cache", 1, Map.of("CHILD_CLEANUP", "0.1"))), participating());
+    awaitRunning("web", 1);
+    int cache = awaitRunning("cache", 1).get(0);
+    Await.until("the grandchild runs", Duration.ofSeconds(5), () -> children.byRole().containsValue("grandchild"));
+
+    long t0 = System.currentTimeMillis();
+    long seq = coordinator.publish("terminate", Duration.ofMillis(1200), false, null);
+    JsonObject ack = coordinator.awaitAck(seq, Duration.ofSeconds(10));
+
+    assertThat(System.currentTimeMillis() - t0).isLessThanOrEqualTo(Timing.upTo(1600L));
+    long cacheTerm = children.timeOf(cache, "signal TERM");
+    assertThat(cacheTerm - t0).as("cache waited for the start of its slice").isGreaterThanOrEqualTo(550L);
+    assertThat(cacheTerm).as("but not for web's overrun").isLessThan(event("exited", "web").getLong("at"));
+    assertThat(events("stragglers-killed")).hasSize(1);
+    assertThat(ack.getJsonObject("detail").getJsonArray("children")).hasSize(2);
+  }
+
+  @Test
   void aForcedStopKillsEveryGroupAtOnceWithoutWaitingForTheOrder() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);
     deploy(ChildFixture.config(

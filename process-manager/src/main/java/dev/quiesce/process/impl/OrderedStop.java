@@ -20,8 +20,10 @@ import java.util.Map;
  * budget {@code B} in {@code n} equal slices: the group's ladder is cut to end (KILL at the latest
  * {@link LadderRun#MARGIN_MS} before) by {@code begun + B·(a+1)/n}, and its stop begins when its
  * dependents have stopped or at {@code begun + B·a/n}, whichever comes first. Every dependent's slice
- * ends by then, so its KILL came before, and the order holds unless a process does not die on KILL;
- * then the group still gets its ladder in its own slice: a stop never hangs on an overrun. A group
+ * ends by then, so its KILL came before, and the order holds unless a dependent's stop outlasts its
+ * slice (members left in its process group get {@link ChildProcesses#STRAGGLER_GRACE_MS} after the
+ * leader's exit, or a process does not die on KILL); then the group still gets its ladder in its own
+ * slice: a stop never hangs on an overrun. A group
  * whose dependents stop early begins early and keeps the time they left; a group that nothing
  * depends on and that depends on nothing has the whole budget. Without a deadline only the order
  * holds. A forced stop (or {@link #escalate()}) sends KILL to every group at once, order or not.
