@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The groups of one process manager and what happens to all of them at once: start, terminate
- * (every group in parallel, each along its ladder), reload, propagated signals and the halt-time
+ * The groups of one process manager and what happens to all of them at once: start (a group with
+ * {@code dependsOn} once its dependencies are ready), terminate (down the dependency graph, each group
+ * along its ladder, see {@link OrderedStop}), reload, propagated signals and the halt-time
  * SIGKILL. Runs on the verticle's context, except {@link #killAllNow()}.
  */
 public final class Supervisor {
