@@ -219,6 +219,7 @@ class ProcessesConfigTest {
     ConfigReader cycle = ConfigReader.root(root(minimal("a").put("dependsOn", new JsonArray().add("b")),
         minimal("b").put("dependsOn", new JsonArray().add("a"))));
     section.validate(cycle);
-    assertThat(cycle.problems()).singleElement().satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[1].dependsOn[0]"));
+    assertThat(cycle.problems()).singleElement()
+        .satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[1].dependsOn[0]"));
   }
 }

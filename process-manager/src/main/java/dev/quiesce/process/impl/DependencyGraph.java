@@ -102,12 +102,12 @@ final class DependencyGraph {
     return dependsOn.getOrDefault(name, List.of());
   }
 
-  /** The longest chain of dependents above {@code name}: 0 when no group depends on it. Needs a graph without cycles. */
+  /** The longest chain of dependents above {@code name}: 0 when no group depends on it. Needs no cycle. */
   int above(String name) {
     return longest(name, above, this::dependentsOf);
   }
 
-  /** The longest chain of dependencies below {@code name}: 0 when it depends on none. Needs a graph without cycles. */
+  /** The longest chain of dependencies below {@code name}: 0 when it depends on none. Needs no cycle. */
   int below(String name) {
     return longest(name, below, this::dependenciesOf);
   }

@@ -125,7 +125,10 @@ public final class Supervisor {
     return out;
   }
 
-  /** An instance became ready, or a reload changed the groups: starts every waiting group whose dependencies are ready. */
+  /**
+   * An instance became ready, or a reload changed the groups: starts every waiting group whose
+   * dependencies are all ready now.
+   */
   private void startGroupsNowReady() {
     if (!isRunning()) {
       return;
