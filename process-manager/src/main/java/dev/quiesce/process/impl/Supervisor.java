@@ -142,7 +142,7 @@ public final class Supervisor {
     }
   }
 
-  /** A {@code start} or {@code stop} command for {@code g}: it no longer waits for its dependencies. */
+  /** A {@code start}, {@code stop} or {@code restart} command for {@code g}: it waits no more for its dependencies. */
   void endWait(Group g) {
     waiting.remove(g);
     g.waitFor(List.of());
@@ -152,8 +152,7 @@ public final class Supervisor {
    * The terminate phase: no more restarts, no more waiting starts; the groups stop down their
    * {@code dependsOn} graph (dependents first, independent groups in parallel), each along its
    * ladder, the budget shared as {@link OrderedStop} says, all by {@code deadline}; KILL at once when
-   * {@code forced}. A second call returns the same
-   * result (escalating when forced). Never fails.
+   * {@code forced}. A second call returns the same result (escalating when forced). Never fails.
    *
    * @return the acknowledgement detail: {@code children} (one entry per child that was running:
    *     exit, ladder step, duration, forced), {@code killed}, {@code forced} and {@code forcedReason}
@@ -224,19 +223,21 @@ public final class Supervisor {
       work.add(removal.of(g.name()).map(list -> new JsonObject().put("group", g.name()).put("action", "removed")
           .put("stopped", list.size())));
     }
+    // kept groups first, so that a group added with dependsOn sees its kept dependencies as the
+    // reload leaves them (one being restarted is not ready), whatever the order of the configuration
     for (ProcessGroupConfig cfg : next.groups()) {
       Group g = groups.get(cfg.name());
       if (added.contains(g)) {
-        work.add(startAfterDependencies(g).map(v -> {
-          JsonObject detail = new JsonObject().put("group", cfg.name()).put("action", "started")
-              .put("instances", cfg.instances());
-          return g.isWaiting() ? detail.put("waitingFor", new JsonArray(List.copyOf(g.waitingFor()))) : detail;
-        }));
-      } else if (g.isWaiting()) {
-        work.add(Future.succeededFuture(g.reconfigureWhileWaiting(cfg)));
-      } else {
-        work.add(g.reload(cfg));
+        continue;
       }
+      work.add(g.isWaiting() ? Future.succeededFuture(g.reconfigureWhileWaiting(cfg)) : g.reload(cfg));
+    }
+    for (Group g : added) {
+      work.add(startAfterDependencies(g).map(v -> {
+        JsonObject detail = new JsonObject().put("group", g.name()).put("action", "started")
+            .put("instances", g.config().instances());
+        return g.isWaiting() ? detail.put("waitingFor", new JsonArray(List.copyOf(g.waitingFor()))) : detail;
+      }));
     }
     startGroupsNowReady();
     return Future.join(work).transform(ar -> {
