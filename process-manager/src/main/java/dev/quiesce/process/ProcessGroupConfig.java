@@ -31,11 +31,14 @@ import java.util.regex.Pattern;
  * @param output where stdout and stderr go
  * @param maxLineLength output lines longer than this (in bytes) are cut, and the log says so
  * @param outputEvents at most this many output lines per second per group are published as events
+ * @param dependsOn the names of the groups this one starts after (once they are ready) and stops before,
+ *     in the order configured; never itself, never a cycle
  * @param source the group's JSON as configured (to tell whether a reload changed it)
  */
 public record ProcessGroupConfig(String name, List<String> command, Optional<String> cwd, Map<String, String> env,
     boolean inheritEnv, int instances, List<StopStep> stopLadder, Set<PosixSignal> propagate, Reload reload,
-    Restart restart, Ready ready, Output output, int maxLineLength, int outputEvents, JsonObject source) {
+    Restart restart, Ready ready, Output output, int maxLineLength, int outputEvents, List<String> dependsOn,
+    JsonObject source) {
 
   /** How long the manager waits for a process to disappear after SIGKILL before it reports it as lost. */
   public static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -46,6 +49,7 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
     env = Map.copyOf(env);
     stopLadder = List.copyOf(stopLadder);
     propagate = Set.copyOf(propagate);
+    dependsOn = List.copyOf(dependsOn);
     if (stopLadder.isEmpty() || stopLadder.get(stopLadder.size() - 1).signal() != PosixSignal.KILL) {
       throw new IllegalArgumentException("a stop ladder ends with KILL");
     }

@@ -17,12 +17,14 @@ import java.util.Set;
  * <p>Deploy one instance. At start it sweeps the leftovers of a crashed earlier run (pid and start
  * time must both match), registers with the lifecycle coordinator (unless
  * {@link ProcessManagerOptions#setLifecycleParticipant(boolean) told not to}), and spawns every
- * instance of every group; the deployment completes once each is spawned or has failed to start
+ * instance of every group (a group with {@code dependsOn} later, once the groups it depends on are
+ * ready: it does not hold up the deployment); the deployment completes once each is spawned or has failed to start
  * (a child that cannot start is an event and a log line, not a failed deployment). An invalid
  * configuration fails the deployment with a {@link ConfigException}.
  *
- * <p>As a {@link Participant}: in the terminate phase every group stops in parallel along its
- * ladder, within the phase's deadline; the acknowledgement's detail lists every child's exit
+ * <p>As a {@link Participant}: in the terminate phase every group stops along its ladder, within
+ * the phase's deadline, groups with {@link ProcessGroupConfig#dependsOn()} before the groups they
+ * depend on and the others in parallel; the acknowledgement's detail lists every child's exit
  * ({@code children}), how many processes were killed ({@code killed}) and, when any was,
  * {@code "forced": true} with a {@code forcedReason}. A forced stop (second trigger) sends KILL at
  * once; a third trigger halts the JVM after a halt hook has sent SIGKILL to every child group. A

@@ -169,6 +169,35 @@ class ProcessesConfigTest {
   }
 
   @Test
+  void dependsOnNamesTheGroupsAGroupStartsAfterAndStopsBefore() {
+    ProcessesConfig c = ProcessesConfig.from(root(minimal("cache"), minimal("db"),
+        minimal("web").put("dependsOn", new JsonArray().add("db").add("cache"))));
+    assertThat(c.group("web").orElseThrow().dependsOn()).containsExactly("db", "cache");
+    assertThat(c.group("cache").orElseThrow().dependsOn()).isEmpty();
+  }
+
+  @Test
+  void dependsOnRefusesUnknownNamesRepeatsAndCyclesNamingThePathAndTheCycle() {
+    List<String> p = problems(root(
+        minimal("a").put("dependsOn", new JsonArray().add("b")),
+        minimal("b").put("dependsOn", new JsonArray().add("c")),
+        minimal("c").put("dependsOn", new JsonArray().add("a")),
+        minimal("d").put("dependsOn", new JsonArray().add("cach").add("a").add("a").add(3)),
+        minimal("e").put("dependsOn", new JsonArray().add("e")),
+        minimal("f").put("dependsOn", "a")));
+    assertThat(p).containsExactlyInAnyOrder(
+        "processes[2].dependsOn[0]: \"a\" closes a cycle: c → a → b → c; a group cannot start after (and stop"
+            + " before) itself",
+        "processes[3].dependsOn[3]: 3 is not a string",
+        "processes[3].dependsOn[0]: \"cach\" is not the name of a group; groups are [a, b, c, d, e, f]",
+        "processes[3].dependsOn[2]: \"a\" is already listed at dependsOn[1]",
+        "processes[4].dependsOn[0]: \"e\" closes a cycle: e → e; a group cannot start after (and stop before) itself",
+        "processes[5].dependsOn: \"a\" is not an array");
+    assertThatThrownBy(() -> ProcessesConfig.from(root(minimal("a").put("dependsOn", new JsonArray().add("a")))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("processes[0].dependsOn[0]");
+  }
+
+  @Test
   void invalidConfigurationThrowsWithEveryProblem() {
     assertThatThrownBy(() -> ProcessesConfig.from(new JsonObject().put("processes", new JsonObject())))
         .isInstanceOf(ConfigException.class).hasMessageContaining("processes: an object is not an array");
@@ -187,5 +216,10 @@ class ProcessesConfigTest {
     ConfigReader reader = ConfigReader.root(root(minimal("a").put("stopSignal", "TERMINATE")));
     section.validate(reader);
     assertThat(reader.problems()).singleElement().satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[0].stopSignal"));
+    ConfigReader cycle = ConfigReader.root(root(minimal("a").put("dependsOn", new JsonArray().add("b")),
+        minimal("b").put("dependsOn", new JsonArray().add("a"))));
+    section.validate(cycle);
+    assertThat(cycle.problems()).singleElement()
+        .satisfies(pr -> assertThat(pr.path()).isEqualTo("processes[1].dependsOn[0]"));
   }
 }

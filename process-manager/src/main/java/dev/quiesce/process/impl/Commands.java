@@ -144,6 +144,10 @@ public final class Commands {
       throw new Refused(CONFLICT, "cannot " + r.command().wireName() + " group " + r.group().name()
           + ": the process manager is stopping");
     }
+    if (r.command() == ProcessCommand.START || r.command() == ProcessCommand.STOP
+        || r.command() == ProcessCommand.RESTART) {
+      sup.endWait(r.group()); // an explicit command is obeyed at once, dependencies ready or not
+    }
     List<Instance> targets = r.instance() != null ? List.of(r.instance()) : r.group() == null ? List.of()
         : r.group().instances();
     return switch (r.command()) {

@@ -27,6 +27,8 @@ final class Group {
   /** Instances scaled away by a reload, still stopping. */
   private final List<Instance> retiring = new ArrayList<>();
   private final RestartWindow restarts = new RestartWindow();
+  /** The groups of {@code dependsOn} not yet ready while this group waits to start; empty otherwise. */
+  private List<String> waitingFor = List.of();
 
   Group(GroupContext ctx, ProcessGroupConfig config) {
     this.ctx = ctx;
@@ -54,6 +56,46 @@ final class Group {
 
   boolean isCrashLooping() {
     return crashLoop;
+  }
+
+  /**
+   * Whether the group counts as ready for the groups that depend on it: every configured instance
+   * is ready (a group of 0 instances is ready at once), and it does not itself wait to start.
+   */
+  boolean isReady() {
+    return waitingFor.isEmpty() && instances.stream().allMatch(Instance::isReady);
+  }
+
+  /** The group's start waits for {@code notReady}, groups of its {@code dependsOn}; empty: it waits no more. */
+  void waitFor(List<String> notReady) {
+    waitingFor = List.copyOf(notReady);
+  }
+
+  boolean isWaiting() {
+    return !waitingFor.isEmpty();
+  }
+
+  /** The groups of {@code dependsOn} the group's start waits for; empty when it does not wait. */
+  List<String> waitingFor() {
+    return waitingFor;
+  }
+
+  /**
+   * A reload while the group still waits for its dependencies: it takes the new configuration and
+   * scales its (not yet started) instances, and keeps waiting.
+   */
+  JsonObject reconfigureWhileWaiting(ProcessGroupConfig next) {
+    boolean changed = !Objects.equals(config.source(), next.source());
+    config = next;
+    outputEvents = new RateLimiter(next.outputEvents());
+    while (instances.size() > next.instances()) {
+      instances.remove(instances.size() - 1);
+    }
+    for (int i = instances.size(); i < next.instances(); i++) {
+      instances.add(new Instance(ctx, this, i));
+    }
+    return new JsonObject().put("group", name()).put("action", "waiting").put("changed", changed)
+        .put("instances", next.instances());
   }
 
   /**
@@ -225,8 +267,13 @@ final class Group {
         ready++;
       }
     }
-    String state = crashLoop ? "crash-loop" : instances.stream().anyMatch(Instance::isWanted) ? "running" : "stopped";
-    return new JsonObject().put("group", name()).put("state", state).put("desired", config.instances())
+    String state = crashLoop ? "crash-loop" : isWaiting() ? "waiting"
+        : instances.stream().anyMatch(Instance::isWanted) ? "running" : "stopped";
+    JsonObject status = new JsonObject().put("group", name()).put("state", state).put("desired", config.instances())
         .put("ready", ready).put("instances", list);
+    if (isWaiting()) {
+      status.put("waitingFor", new JsonArray(List.copyOf(waitingFor)));
+    }
+    return status;
   }
 }

@@ -17,9 +17,11 @@ import org.slf4j.Logger;
  * @param net the client of {@code ready.tcpPort} checks
  * @param log the process manager's logger
  * @param running false once the terminate phase began or the JVM halts: nothing starts any more
+ * @param becameReady told each time an instance becomes ready: groups waiting for their
+ *     {@code dependsOn} may start
  */
 record GroupContext(Vertx vertx, Context context, Events events, ChildProcesses children, NetClient net, Logger log,
-    BooleanSupplier running) {
+    BooleanSupplier running, Runnable becameReady) {
 
   boolean isRunning() {
     return running.getAsBoolean();

@@ -214,6 +214,7 @@ final class Instance {
     if (readyWaiter != null) {
       readyWaiter.tryComplete();
     }
+    ctx.becameReady().run();
   }
 
   void readyTimedOut(Child c) {

@@ -17,7 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +32,7 @@ public final class ProcessesConfigParser {
 
   static final List<String> GROUP_KEYS = ConfigReader.keys("name", "command", "cwd", "env", "inheritEnv",
       "instances", "stopSignal", "stopTimeout", "stopLadder", "propagate", "reload", "restart", "ready", "output",
-      "maxLineLength", "outputEvents");
+      "maxLineLength", "outputEvents", "dependsOn");
   static final List<String> STEP_KEYS = ConfigReader.keys("signal", "wait");
   static final List<String> RESTART_KEYS = ConfigReader.keys("policy", "initial", "max", "multiplier", "jitter",
       "maxRestarts", "window");
@@ -58,15 +58,46 @@ public final class ProcessesConfigParser {
   /** The groups of {@code root}'s {@code processes}; groups with a problem are left out. */
   public static List<ProcessGroupConfig> parse(ConfigReader root) {
     List<ProcessGroupConfig> out = new ArrayList<>();
-    Map<String, String> names = new HashMap<>();
+    Map<String, String> names = new LinkedHashMap<>();
+    Map<String, ConfigReader> readers = new LinkedHashMap<>();
+    Map<String, List<String>> dependsOn = new LinkedHashMap<>();
     for (ConfigReader g : root.objects(ProcessesConfig.SECTION)) {
       int before = root.problems().size();
       ProcessGroupConfig group = group(g, names);
+      if (group != null && g.path().equals(names.get(group.name()))) {
+        readers.put(group.name(), g);
+        dependsOn.put(group.name(), group.dependsOn());
+      }
       if (group != null && root.problems().size() == before) {
         out.add(group);
       }
     }
+    checkDependencies(names.keySet(), readers, dependsOn);
     return out;
+  }
+
+  /**
+   * Each {@code dependsOn} entry names another group, once; no cycle. A cycle is reported at the
+   * entry that closes it, with the names along it ({@code web → cache → web}).
+   */
+  private static void checkDependencies(Set<String> groupNames, Map<String, ConfigReader> readers,
+      Map<String, List<String>> dependsOn) {
+    dependsOn.forEach((name, deps) -> {
+      ConfigReader g = readers.get(name);
+      for (int i = 0; i < deps.size(); i++) {
+        String dep = deps.get(i);
+        String key = "dependsOn[" + i + "]";
+        if (!groupNames.contains(dep)) {
+          g.problem(key, ConfigReader.describe(dep) + " is not the name of a group; groups are " + groupNames);
+        } else if (deps.indexOf(dep) < i) {
+          g.problem(key, ConfigReader.describe(dep) + " is already listed at dependsOn[" + deps.indexOf(dep) + "]");
+        }
+      }
+    });
+    for (DependencyGraph.Cycle c : new DependencyGraph(dependsOn).cycles()) {
+      readers.get(c.group()).problem("dependsOn[" + c.index() + "]", ConfigReader.describe(c.names().get(1))
+          + " closes a cycle: " + c.path() + "; a group cannot start after (and stop before) itself");
+    }
   }
 
   private static ProcessGroupConfig group(ConfigReader g, Map<String, String> names) {
@@ -104,11 +135,12 @@ public final class ProcessesConfigParser {
     Ready ready = ready(g, instances, output);
     int maxLineLength = g.integer("maxLineLength", DEFAULT_MAX_LINE_LENGTH, 256, 1 << 20);
     int outputEvents = g.integer("outputEvents", DEFAULT_OUTPUT_EVENTS, 0, 10_000);
+    List<String> dependsOn = g.strings("dependsOn", List.of());
     if (name == null || command.isEmpty()) {
       return null;
     }
     return new ProcessGroupConfig(name, command, cwd, env, inheritEnv, instances, ladder, propagate, reload, restart,
-        ready, output, maxLineLength, outputEvents, g.json().copy());
+        ready, output, maxLineLength, outputEvents, dependsOn, g.json().copy());
   }
 
   private static List<String> command(ConfigReader g) {

@@ -15,15 +15,18 @@ import io.vertx.core.net.NetClientOptions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The groups of one process manager and what happens to all of them at once: start, terminate
- * (every group in parallel, each along its ladder), reload, propagated signals and the halt-time
+ * The groups of one process manager and what happens to all of them at once: start (a group with
+ * {@code dependsOn} once its dependencies are ready), terminate (down the dependency graph, each group
+ * along its ladder, see {@link OrderedStop}), reload, propagated signals and the halt-time
  * SIGKILL. Runs on the verticle's context, except {@link #killAllNow()}.
  */
 public final class Supervisor {
@@ -38,6 +41,10 @@ public final class Supervisor {
   /** What every group is given of the supervisor. */
   private final GroupContext groupContext;
   private final Map<String, Group> groups = new LinkedHashMap<>();
+  /** Groups whose start waits for the groups of their {@code dependsOn} to be ready. */
+  private final Set<Group> waiting = new LinkedHashSet<>();
+  /** The terminate phase's stop, once it began. */
+  private OrderedStop stopping;
   private final List<Swept> swept;
   private volatile boolean halted;
   private State state = State.RUNNING;
@@ -54,7 +61,8 @@ public final class Supervisor {
     this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
     this.swept = List.copyOf(swept);
     this.children = new ChildProcesses(vertx, context, launcher, events, log, descendantScanIntervalMs);
-    this.groupContext = new GroupContext(vertx, context, events, children, net, log, this::isRunning);
+    this.groupContext = new GroupContext(vertx, context, events, children, net, log, this::isRunning,
+        this::startGroupsNowReady);
     config.groups().forEach(g -> groups.put(g.name(), new Group(groupContext, g)));
     for (Swept s : swept) {
       events.publish(ProcessEvent.SWEPT, sweptJson(s));
@@ -78,17 +86,73 @@ public final class Supervisor {
     return groups.values();
   }
 
-  /** Starts every group; completes when every instance is spawned or failed to start (never fails). */
+  /**
+   * Starts every group whose {@code dependsOn} groups are ready (all of them, when no group has
+   * dependencies); the others wait and start, later, once theirs are. Completes when every instance
+   * of the groups started now is spawned or failed to start (never fails).
+   */
   public Future<Void> startAll() {
     List<Future<Void>> started = new ArrayList<>();
-    groups.values().forEach(g -> started.add(g.startAll()));
+    groups.values().forEach(g -> started.add(startAfterDependencies(g)));
     return Future.join(started).mapEmpty();
   }
 
   /**
-   * The terminate phase: no more restarts; every group stops in parallel along its ladder, cut to
-   * end by {@code deadline}; KILL at once when {@code forced}. A second call returns the same
-   * result (escalating when forced). Never fails.
+   * Starts {@code g} now when every group of its {@code dependsOn} is ready ({@link Group#isReady()});
+   * otherwise {@code g} waits (its status says for which) and the future completes at once.
+   */
+  private Future<Void> startAfterDependencies(Group g) {
+    List<String> notReady = notReadyDependencies(g);
+    g.waitFor(notReady);
+    if (notReady.isEmpty()) {
+      waiting.remove(g);
+      return g.startAll();
+    }
+    if (waiting.add(g)) {
+      log.info("group {} waits for {} to be ready before it starts", g.name(), notReady);
+    }
+    return Future.succeededFuture();
+  }
+
+  private List<String> notReadyDependencies(Group g) {
+    List<String> out = new ArrayList<>();
+    for (String name : g.config().dependsOn()) {
+      Group dep = groups.get(name);
+      if (dep == null || !dep.isReady()) {
+        out.add(name);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An instance became ready, or a reload changed the groups: starts every waiting group whose
+   * dependencies are all ready now.
+   */
+  private void startGroupsNowReady() {
+    if (!isRunning()) {
+      return;
+    }
+    for (Group g : List.copyOf(waiting)) {
+      if (groups.get(g.name()) == g) {
+        startAfterDependencies(g);
+      } else {
+        waiting.remove(g);
+      }
+    }
+  }
+
+  /** A {@code start}, {@code stop} or {@code restart} command for {@code g}: it waits no more for its dependencies. */
+  void endWait(Group g) {
+    waiting.remove(g);
+    g.waitFor(List.of());
+  }
+
+  /**
+   * The terminate phase: no more restarts, no more waiting starts; the groups stop down their
+   * {@code dependsOn} graph (dependents first, independent groups in parallel), each along its
+   * ladder, the budget shared as {@link OrderedStop} says, all by {@code deadline}; KILL at once when
+   * {@code forced}. A second call returns the same result (escalating when forced). Never fails.
    *
    * @return the acknowledgement detail: {@code children} (one entry per child that was running:
    *     exit, ladder step, duration, forced), {@code killed}, {@code forced} and {@code forcedReason}
@@ -102,12 +166,10 @@ public final class Supervisor {
     }
     state = State.TERMINATING;
     long begun = System.nanoTime();
-    List<Future<List<JsonObject>>> stops = new ArrayList<>();
-    groups.values().forEach(g -> stops.add(g.stopAll(deadline, forced)));
-    terminated = Future.join(stops).map(cf -> {
+    List.copyOf(waiting).forEach(this::endWait);
+    stopping = new OrderedStop(groupContext, groups.values(), deadline, forced);
+    terminated = stopping.all().map(stopped -> {
       state = State.TERMINATED;
-      List<JsonObject> stopped = new ArrayList<>();
-      stops.forEach(f -> stopped.addAll(f.result()));
       return TerminateDetail.of(stopped, (System.nanoTime() - begun) / 1_000_000);
     });
     return terminated;
@@ -117,6 +179,7 @@ public final class Supervisor {
   public void escalate() {
     if (state == State.TERMINATING) {
       log.warn("stop forced: every child still running gets SIGKILL now");
+      stopping.escalate();
       groups.values().forEach(Group::escalate);
     }
   }
@@ -140,28 +203,43 @@ public final class Supervisor {
     if (!isRunning()) {
       return Future.failedFuture("the process manager is stopping");
     }
-    List<Future<JsonObject>> work = new ArrayList<>();
     Map<String, Group> kept = new LinkedHashMap<>();
+    List<Group> added = new ArrayList<>();
     for (ProcessGroupConfig cfg : next.groups()) {
       Group g = groups.get(cfg.name());
       if (g == null) {
-        Group added = new Group(groupContext, cfg);
-        kept.put(cfg.name(), added);
-        work.add(added.startAll().map(v -> new JsonObject().put("group", cfg.name()).put("action", "started")
-            .put("instances", cfg.instances())));
-      } else {
-        kept.put(cfg.name(), g);
-        work.add(g.reload(cfg));
+        g = new Group(groupContext, cfg);
+        added.add(g);
       }
+      kept.put(cfg.name(), g);
     }
-    for (Group g : groups.values()) {
-      if (!kept.containsKey(g.name())) {
-        work.add(g.stopAll(LadderRun.NO_DEADLINE, false).map(list -> new JsonObject().put("group", g.name())
-            .put("action", "removed").put("stopped", list.size())));
-      }
-    }
+    List<Group> removed = groups.values().stream().filter(g -> !kept.containsKey(g.name())).toList();
     groups.clear();
     groups.putAll(kept);
+    removed.forEach(waiting::remove);
+    List<Future<JsonObject>> work = new ArrayList<>();
+    OrderedStop removal = new OrderedStop(groupContext, removed, LadderRun.NO_DEADLINE, false);
+    for (Group g : removed) {
+      work.add(removal.of(g.name()).map(list -> new JsonObject().put("group", g.name()).put("action", "removed")
+          .put("stopped", list.size())));
+    }
+    // kept groups first, so that a group added with dependsOn sees its kept dependencies as the
+    // reload leaves them (one being restarted is not ready), whatever the order of the configuration
+    for (ProcessGroupConfig cfg : next.groups()) {
+      Group g = groups.get(cfg.name());
+      if (added.contains(g)) {
+        continue;
+      }
+      work.add(g.isWaiting() ? Future.succeededFuture(g.reconfigureWhileWaiting(cfg)) : g.reload(cfg));
+    }
+    for (Group g : added) {
+      work.add(startAfterDependencies(g).map(v -> {
+        JsonObject detail = new JsonObject().put("group", g.name()).put("action", "started")
+            .put("instances", g.config().instances());
+        return g.isWaiting() ? detail.put("waitingFor", new JsonArray(List.copyOf(g.waitingFor()))) : detail;
+      }));
+    }
+    startGroupsNowReady();
     return Future.join(work).transform(ar -> {
       JsonArray done = new JsonArray();
       List<String> failures = new ArrayList<>();
