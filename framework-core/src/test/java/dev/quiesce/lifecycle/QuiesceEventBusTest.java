@@ -129,6 +129,62 @@ class QuiesceEventBusTest {
     assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
   }
 
+  @Test
+  void aHandlerThatThrowsOrFailsAnswersItsSenderAtOnceAndNothingStaysInProgress(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "2s")).deploy();
+    DrainingConsumer<String> throwing = QuiesceEventBus.consumer(vertx, "throwing", m -> {
+      throw new IllegalStateException("boom on " + m.body());
+    });
+    DrainingConsumer<String> failing = QuiesceEventBus.asyncConsumer(vertx, "failing",
+        (Message<String> m) -> Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 418, "teapot")));
+    DrainingConsumer<String> nulls = QuiesceEventBus.asyncConsumer(vertx, "nulls", (Message<String> m) -> null);
+    List<String> sentOnly = new java.util.concurrent.CopyOnWriteArrayList<>();
+    DrainingConsumer<String> oneWay = QuiesceEventBus.consumer(vertx, "one-way", m -> sentOnly.add(m.body()));
+    for (DrainingConsumer<String> c : List.of(throwing, failing, nulls, oneWay)) {
+      Await.result(c.completion());
+    }
+
+    ReplyException thrown = (ReplyException) Await.failure(vertx.eventBus().request("throwing", "x", LONG_TIMEOUT));
+    ReplyException failed = (ReplyException) Await.failure(vertx.eventBus().request("failing", "x", LONG_TIMEOUT));
+    ReplyException nulled = (ReplyException) Await.failure(vertx.eventBus().request("nulls", "x", LONG_TIMEOUT));
+    vertx.eventBus().send("one-way", "sent");
+    vertx.eventBus().publish("one-way", "published");
+    Await.until("both one-way messages handled", Duration.ofSeconds(5), () -> sentOnly.size() == 2);
+
+    assertThat(thrown.failureCode()).isEqualTo(500);
+    assertThat(thrown.getMessage()).isEqualTo("boom on x");
+    assertThat(failed.failureCode()).isEqualTo(418);
+    assertThat(failed.getMessage()).isEqualTo("teapot");
+    assertThat(nulled.failureCode()).isEqualTo(500);
+    assertThat(nulled.getMessage()).contains("returned null instead of a Future");
+    for (DrainingConsumer<String> c : List.of(throwing, failing, nulls, oneWay)) {
+      assertThat(c.inProgress()).as(c.name()).isZero();
+    }
+    JsonObject report = f.stopAndAwaitReport();
+    assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
+  }
+
+  @Test
+  void aForcedStopAbortsWhatIsInProgressAtOnce(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("announce", "20s", "drain", "20s")).deploy();
+    f.participant("slow", "announce").on("announce", dev.quiesce.testing.RecordingParticipant.Behaviour.NEVER_ANSWER);
+    DrainingConsumer<String> stuck = QuiesceEventBus.consumer(vertx, "stuck", m -> { });
+    Await.result(stuck.completion());
+    Future<Message<Object>> reply = vertx.eventBus().request("stuck", "x", LONG_TIMEOUT);
+    Await.until("the message in progress", Duration.ofSeconds(5), () -> stuck.inProgress() == 1);
+
+    f.command("stop");
+    long t0 = System.nanoTime();
+    f.command("stop");
+    Throwable failure = Await.failure(reply);
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+    assertThat(((ReplyException) failure).failureCode()).isEqualTo(DrainingConsumer.ABORTED_FAILURE_CODE);
+    assertThat(tookMs).isLessThan(Timing.upTo(2000));
+    JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(10));
+    assertThat(report.getString("outcome")).isEqualTo("forced");
+  }
+
   /**
    * The figure of issue 13: 1,000 requests in flight or queued at a stop. Two consumers share the
    * address: one takes every message at once (in flight, 50–400 ms each), one at most 20 at a time
