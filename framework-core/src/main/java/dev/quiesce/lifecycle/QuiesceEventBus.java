@@ -20,8 +20,9 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>Call them where you would call {@code vertx.eventBus().consumer(…)}, usually in a verticle's
- * {@code start} (the phase is then heard on that verticle's context), and wait for
- * {@link DrainingConsumer#completion()} there.
+ * {@code start}, and wait for {@link DrainingConsumer#completion()} there. The phase is heard on
+ * the caller's context when it is an event loop; from a worker context, on an event loop of a
+ * small child deployment, so that messages queued on the worker do not delay the drain.
  */
 public final class QuiesceEventBus {
 

@@ -186,6 +186,49 @@ class QuiesceEventBusTest {
   }
 
   /**
+   * A consumer on a worker context with a backlog of work longer than the drain budget: the drain
+   * still begins at once (the phase is not queued behind the backlog), the message in hand
+   * completes, and the backlog fails fast for its senders.
+   */
+  @Test
+  void aWorkerConsumerWithABacklogLongerThanTheBudgetDrainsWithinTheBudget(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "1s")).deploy();
+    List<DrainingConsumer<Integer>> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Await.result(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public Future<?> start() {
+        DrainingConsumer<Integer> consumer = QuiesceEventBus.consumer(vertx, "blocking", (Message<Integer> m) -> {
+          try {
+            Thread.sleep(20); // blocking work, allowed on a worker
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          m.reply(m.body());
+        });
+        made.add(consumer);
+        return consumer.completion();
+      }
+    }, new io.vertx.core.DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER)));
+    int n = 200; // 4 s of work
+    ConcurrentLinkedQueue<Boolean> answers = new ConcurrentLinkedQueue<>();
+    for (int i = 0; i < n; i++) {
+      vertx.eventBus().request("blocking", i, LONG_TIMEOUT).onComplete(ar -> answers.add(ar.succeeded()));
+    }
+    Await.until("the work began", Duration.ofSeconds(5), () -> !answers.isEmpty());
+
+    long t0 = System.nanoTime();
+    JsonObject report = f.stopAndAwaitReport();
+    Await.until("every sender answered", Duration.ofSeconds(3), () -> answers.size() == n);
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+    JsonObject drained = outcome(report, "drain", "eventbus:blocking");
+    assertThat(drained.getString("outcome")).as(report.encodePrettily()).isEqualTo("done");
+    assertThat(drained.getJsonObject("detail").getInteger("aborted")).isZero();
+    assertThat(tookMs).as("every sender answered, ms after the stop began").isLessThan(Timing.upTo(2000));
+    assertThat(answers.stream().filter(ok -> !ok).count()).as("the backlog failed fast").isPositive();
+  }
+
+  /**
    * The figure of issue 13: 1,000 requests in flight or queued at a stop. Two consumers share the
    * address: one takes every message at once (in flight, 50–400 ms each), one at most 20 at a time
    * (the rest wait in its queue). Every sender gets its reply or a fast failure.

@@ -6,9 +6,12 @@ import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.Participants.Registration;
 import dev.quiesce.lifecycle.PhaseContext;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -54,6 +57,7 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   private final Future<Registration> registration;
   private volatile Promise<Void> idle;
   private Future<JsonObject> drained;
+  private volatile Future<String> helper = Future.succeededFuture();
 
   private DrainingConsumerImpl(Vertx vertx, String address, DrainingConsumerOptions options, boolean endsOnReply,
       Function<TrackedMessage<T>, Future<?>> work) {
@@ -65,7 +69,27 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
     this.work = work;
     this.consumer = options.isLocalOnly() ? vertx.eventBus().localConsumer(address, this::onMessage)
         : vertx.eventBus().consumer(address, this::onMessage);
-    this.registration = Participants.register(vertx, this);
+    this.registration = vertx.getOrCreateContext().threadingModel() == ThreadingModel.EVENT_LOOP
+        ? Participants.register(vertx, this) : registerOnAnEventLoop();
+  }
+
+  /**
+   * From a worker (or virtual-thread) context, whose tasks run one after another: the phase would
+   * be heard only after the messages already queued there, which can take longer than the budget.
+   * So the participant listens on an event loop of its own, a small verticle deployed for it (a
+   * child of the caller's deployment, undeployed with it); the drain's steps are thread-safe.
+   */
+  private Future<Registration> registerOnAnEventLoop() {
+    DrainingConsumerImpl<T> self = this;
+    Promise<Registration> registered = Promise.promise();
+    helper = vertx.deployVerticle(new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        return Participants.register(vertx, self).onComplete(registered);
+      }
+    }, new DeploymentOptions().setThreadingModel(ThreadingModel.EVENT_LOOP))
+        .onFailure(registered::tryFail);
+    return registered.future();
   }
 
   /** A consumer whose handler replies itself (see {@code QuiesceEventBus.consumer}). */
@@ -230,6 +254,8 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   public Future<Void> unregister() {
     Future<Void> left = registration.transform(ar -> ar.succeeded() ? ar.result().unregister()
         : Future.<Void>succeededFuture());
-    return Future.all(consumer.unregister().otherwiseEmpty(), left).mapEmpty();
+    Future<Void> undeployed = left.transform(ar -> helper.transform(h -> h.succeeded()
+        ? vertx.undeploy(h.result()).otherwiseEmpty() : Future.<Void>succeededFuture()));
+    return Future.all(consumer.unregister().otherwiseEmpty(), undeployed).mapEmpty();
   }
 }
