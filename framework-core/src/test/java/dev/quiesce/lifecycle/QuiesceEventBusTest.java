@@ -138,15 +138,18 @@ class QuiesceEventBusTest {
     DrainingConsumer<String> failing = QuiesceEventBus.asyncConsumer(vertx, "failing",
         (Message<String> m) -> Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 418, "teapot")));
     DrainingConsumer<String> nulls = QuiesceEventBus.asyncConsumer(vertx, "nulls", (Message<String> m) -> null);
+    DrainingConsumer<String> noCodec = QuiesceEventBus.asyncConsumer(vertx, "no-codec",
+        (Message<String> m) -> Future.succeededFuture(new Object()));
     List<String> sentOnly = new java.util.concurrent.CopyOnWriteArrayList<>();
     DrainingConsumer<String> oneWay = QuiesceEventBus.consumer(vertx, "one-way", m -> sentOnly.add(m.body()));
-    for (DrainingConsumer<String> c : List.of(throwing, failing, nulls, oneWay)) {
+    for (DrainingConsumer<String> c : List.of(throwing, failing, nulls, noCodec, oneWay)) {
       Await.result(c.completion());
     }
 
     ReplyException thrown = (ReplyException) Await.failure(vertx.eventBus().request("throwing", "x", LONG_TIMEOUT));
     ReplyException failed = (ReplyException) Await.failure(vertx.eventBus().request("failing", "x", LONG_TIMEOUT));
     ReplyException nulled = (ReplyException) Await.failure(vertx.eventBus().request("nulls", "x", LONG_TIMEOUT));
+    ReplyException uncoded = (ReplyException) Await.failure(vertx.eventBus().request("no-codec", "x", LONG_TIMEOUT));
     vertx.eventBus().send("one-way", "sent");
     vertx.eventBus().publish("one-way", "published");
     Await.until("both one-way messages handled", Duration.ofSeconds(5), () -> sentOnly.size() == 2);
@@ -157,7 +160,9 @@ class QuiesceEventBusTest {
     assertThat(failed.getMessage()).isEqualTo("teapot");
     assertThat(nulled.failureCode()).isEqualTo(500);
     assertThat(nulled.getMessage()).contains("returned null instead of a Future");
-    for (DrainingConsumer<String> c : List.of(throwing, failing, nulls, oneWay)) {
+    assertThat(uncoded.failureCode()).isEqualTo(500);
+    assertThat(uncoded.getMessage()).contains("codec");
+    for (DrainingConsumer<String> c : List.of(throwing, failing, nulls, noCodec, oneWay)) {
       assertThat(c.inProgress()).as(c.name()).isZero();
     }
     JsonObject report = f.stopAndAwaitReport();

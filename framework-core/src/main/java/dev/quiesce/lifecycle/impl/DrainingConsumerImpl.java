@@ -115,12 +115,19 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
         throw new IllegalStateException("the handler of " + address + " returned null instead of a Future");
       }
       future.onComplete(ar -> {
-        if (ar.succeeded()) {
-          message.replyIfUnanswered(ar.result());
-        } else {
-          message.failIfUnanswered(ar.cause());
+        try {
+          if (ar.succeeded()) {
+            message.replyIfUnanswered(ar.result());
+          } else {
+            message.failIfUnanswered(ar.cause());
+          }
+        } catch (RuntimeException e) {
+          // e.g. a result of a type without a message codec
+          LOG.warn("the reply of the consumer of {} could not be sent", address, e);
+          message.failIfUnanswered(e);
+        } finally {
+          message.end();
         }
-        message.end();
       });
       return future;
     });

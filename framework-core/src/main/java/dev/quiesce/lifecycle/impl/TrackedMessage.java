@@ -64,19 +64,21 @@ final class TrackedMessage<T> implements Message<T> {
   /** Passes the reply on, unless the message was aborted (its sender already has a failure). */
   @Override
   public void reply(Object message, DeliveryOptions options) {
-    if (answer()) {
+    if (mayAnswer()) {
       delegate.reply(message, options);
+      answered = true;
       endIfReplyEnds();
     }
   }
 
   @Override
   public <R> Future<Message<R>> replyAndRequest(Object message, DeliveryOptions options) {
-    if (!answer()) {
+    if (!mayAnswer()) {
       return Future.failedFuture(new IllegalStateException("the message to " + address()
           + " was already failed for its sender at the end of the drain budget"));
     }
     Future<Message<R>> next = delegate.replyAndRequest(message, options);
+    answered = true;
     endIfReplyEnds();
     return next;
   }
@@ -127,12 +129,12 @@ final class TrackedMessage<T> implements Message<T> {
     return true;
   }
 
-  private boolean answer() {
+  /** False, and the reply dropped, once the message was aborted (its sender already has a failure). */
+  private boolean mayAnswer() {
     if (state.get() == ABORTED) {
       DrainingConsumerImpl.LOG.debug("a reply on {} after the end of its drain budget was dropped", address());
       return false;
     }
-    answered = true;
     return true;
   }
 
