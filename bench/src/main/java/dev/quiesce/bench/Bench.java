@@ -25,6 +25,7 @@ public final class Bench {
         fanout     200 children that need 1 s to clean up: signal -> all exited, spread of receipt
         reload     failed requests and p99 during 5 reloads in a row, keep-alive and connection-per-request
         keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20), Quiesce and plain Vert.x with shutdown(30s) in the same run
+        eventbus-stop  1,000 request/reply messages in flight or queued at a stop: replies, fast failures, senders that waited for their timeout; Quiesce and plain vertx.close() in the same run
         start      java -jar -> first 200 on /health/ready (the example app)
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
@@ -47,6 +48,7 @@ public final class Bench {
       "fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run),
       "reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run),
       "keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run),
+      "eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run),
       "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
       "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run));
 
