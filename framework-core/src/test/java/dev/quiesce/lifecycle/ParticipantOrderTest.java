@@ -39,6 +39,14 @@ class ParticipantOrderTest {
     return register(f, "db", "http");
   }
 
+  /** Registers {@code http} and {@code pool} after it; returns http's registration, to unregister it. */
+  private Participants.Registration httpAndPoolAfterIt(CoordinatorFixture f) {
+    Participants.Registration http = Await.result(Participants.register(f.vertx,
+        new RecordingParticipant(f.vertx, "http", "drain")));
+    register(f, "pool", "http");
+    return http;
+  }
+
   private static List<JsonObject> phaseMessages(Vertx vertx) {
     List<JsonObject> messages = new CopyOnWriteArrayList<>();
     vertx.eventBus().<JsonObject>consumer(EventBusContract.PHASE, m -> messages.add(m.body()));
@@ -181,9 +189,7 @@ class ParticipantOrderTest {
   @Test
   void onceRunningARegistrationAfterAnUnknownNameOrClosingACycleIsRefusedWith409(Vertx vertx) {
     CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "2s")).deploy();
-    Participants.Registration http = Await.result(Participants.register(vertx,
-        new RecordingParticipant(vertx, "http", "drain")));
-    register(f, "pool", "http");
+    Participants.Registration http = httpAndPoolAfterIt(f);
 
     assertThat(registrationFailure(vertx, "late", new JsonArray().add("nobody")))
         .satisfies(e -> assertThat(e.failureCode()).isEqualTo(409))
@@ -199,6 +205,46 @@ class ParticipantOrderTest {
         .satisfies(e -> assertThat(e.failureCode()).isEqualTo(400))
         .hasMessageContaining("\"after\" must be an array of participant names");
     assertThat(f.command("status").getJsonArray("participants")).containsExactly("pool");
+  }
+
+  @Test
+  void aParticipantAfterOneThatUnregisteredLeavesLaterRegistrationsFreeButNotThoseAfterAnUnknownName(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "2s")).deployStarting();
+    Participants.Registration http = httpAndPoolAfterIt(f);
+    Await.result(f.coordinator.markRunning());
+    Await.result(http.unregister());
+
+    // pool's "after http" now names nobody: that is pool's edge, not the newcomer's problem
+    register(f, "metrics");
+    register(f, "cache", "pool");
+
+    assertThat(registrationFailure(vertx, "late", new JsonArray().add("http")))
+        .satisfies(e -> assertThat(e.failureCode()).isEqualTo(409))
+        .hasMessageContaining("participant late is after [http], which no participant registered")
+        .hasMessageNotContaining("participant pool");
+    assertThat(f.command("status").getJsonArray("participants")).containsExactly("pool", "metrics", "cache");
+  }
+
+  @Test
+  void anAcknowledgementFromAParticipantNotToldYetIsIgnored(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "5s")).deploy();
+    List<JsonObject> messages = phaseMessages(vertx);
+    register(f, "http").delay("drain", 500);
+    RecordingParticipant db = register(f, "db", "http");
+    f.command("stop");
+    Await.until("http hears drain", Timing.upTo(Duration.ofSeconds(5)), () -> journal.contains("http heard drain"));
+
+    // a raw event-bus participant answering before its turn: not counted, so the phase still waits for
+    // http, then tells db, whose own answer is the one recorded
+    vertx.eventBus().send(EventBusContract.ACK, new JsonObject().put("participant", "db")
+        .put("seq", messages.get(0).getLong("seq")).put("phase", "drain").put("outcome", "done"));
+    JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson), Timing.upTo(Duration.ofSeconds(10)));
+
+    assertThat(db.heardNames()).containsExactly("drain");
+    assertThat(db.heard().get(0).forced()).isFalse();
+    assertThat(journal.indexOf("http answered drain")).isNotNegative().isLessThan(journal.indexOf("db heard drain"));
+    assertThat(outcome(report, "drain", "db").getString("outcome")).isEqualTo("done");
+    assertThat(outcome(report, "drain", "db").getLong("durationMs")).isGreaterThanOrEqualTo(500);
   }
 
   /** Marks the application running, which must fail and leave it starting; the failure's message. */

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -36,18 +37,39 @@ final class ParticipantOrder {
    */
   static List<String> problems(Map<String, Set<String>> after) {
     List<String> problems = new ArrayList<>();
-    after.forEach((name, names) -> {
-      Set<String> unknown = new TreeSet<>(names);
-      unknown.removeAll(after.keySet());
-      if (!unknown.isEmpty()) {
-        problems.add("participant " + name + " is after " + unknown + ", which no participant registered");
-      }
-    });
-    List<String> cycle = cycle(after);
-    if (!cycle.isEmpty()) {
-      problems.add("participants ordered in a cycle: " + describe(cycle));
-    }
+    after.forEach((name, names) -> unknown(name, names, after.keySet()).ifPresent(problems::add));
+    cycleProblem(cycle(after)).ifPresent(problems::add);
     return problems;
+  }
+
+  /**
+   * What is wrong with {@code newcomer} joining {@code registered} (participant → the names it is
+   * after) as a participant after {@code after}: the names in {@code after} no participant registered,
+   * then a cycle through the newcomer; empty when it may join. An edge of another participant to a
+   * name that left (unregistered) is not the newcomer's problem: {@link #plan} skips names that left.
+   * {@code registered} has no cycle (it was checked as a whole, then each newcomer), so a cycle of
+   * the joined graph goes through the newcomer and is named from it.
+   */
+  static List<String> problemsJoining(String newcomer, Set<String> after, Map<String, Set<String>> registered) {
+    List<String> problems = new ArrayList<>();
+    Set<String> known = new HashSet<>(registered.keySet());
+    known.add(newcomer);
+    unknown(newcomer, after, known).ifPresent(problems::add);
+    Map<String, Set<String>> joined = new LinkedHashMap<>(Map.of(newcomer, after));
+    joined.putAll(registered);
+    cycleProblem(cycle(joined)).ifPresent(problems::add);
+    return problems;
+  }
+
+  private static Optional<String> unknown(String name, Set<String> after, Set<String> known) {
+    Set<String> unknown = new TreeSet<>(after);
+    unknown.removeAll(known);
+    return unknown.isEmpty() ? Optional.empty()
+        : Optional.of("participant " + name + " is after " + unknown + ", which no participant registered");
+  }
+
+  private static Optional<String> cycleProblem(List<String> cycle) {
+    return cycle.isEmpty() ? Optional.empty() : Optional.of("participants ordered in a cycle: " + describe(cycle));
   }
 
   /** {@code a after b after a}: a cycle as the problems name it. */

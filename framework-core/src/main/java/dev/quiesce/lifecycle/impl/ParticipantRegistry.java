@@ -30,8 +30,14 @@ import java.util.function.Consumer;
  *
  * <p>The order participants ask for ({@code "after"}) is checked once the application has started
  * ({@link #checkOrder()}, when the coordinator is marked running), since participants register one by
- * one and may name one that registers later. From then on a registration that names a participant
- * not registered, or closes a cycle, is refused (409) with the names.
+ * one and may name one that registers later. From then on each registration is checked on its own: one
+ * whose {@code "after"} names a participant not registered, or that closes a cycle, is refused (409)
+ * with the names. A registered participant after one that has since unregistered refuses nobody (the
+ * phases skip names that left).
+ *
+ * <p>Within an ordered round, an acknowledgement from a participant not told the phase yet (a raw
+ * event-bus participant that ignores {@code "participants"}) is logged as unexpected and not counted,
+ * so it cannot release those after it early.
  */
 final class ParticipantRegistry {
 
@@ -93,10 +99,7 @@ final class ParticipantRegistry {
     Set<String> after = new LinkedHashSet<>();
     afterNames.forEach(p -> after.add((String) p));
     if (orderChecked) {
-      // the newcomer first, so that a cycle it closes is named from it
-      Map<String, Set<String>> graph = new LinkedHashMap<>(Map.of(name, after));
-      graph.putAll(afterGraph());
-      List<String> problems = ParticipantOrder.problems(graph);
+      List<String> problems = ParticipantOrder.problemsJoining(name, after, afterGraph());
       if (!problems.isEmpty()) {
         message.fail(409, "participant " + name + " refused: " + String.join("; ", problems));
         return;
@@ -118,7 +121,11 @@ final class ParticipantRegistry {
       return;
     }
     Round round = rounds.get(seqNumber.longValue());
-    if (round == null || !round.ack(name, ack)) {
+    Round.Ack result = round == null ? Round.Ack.IGNORED : round.ack(name, ack);
+    if (result == Round.Ack.NOT_TOLD) {
+      Coordinator.LOG.warn("unexpected acknowledgement from {} for {} (seq {}) ignored: it has not been told the phase"
+          + " yet, as it waits for those it is after", name, round.name, seqNumber);
+    } else if (result == Round.Ack.IGNORED) {
       Outcome recorded = round == null ? null : round.outcomeOf(name);
       if (recorded == Outcome.NOTIFIED) {
         Coordinator.LOG.debug("{} answered {} after it was announced without a budget", name, round.name);

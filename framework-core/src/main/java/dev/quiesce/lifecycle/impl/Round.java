@@ -27,8 +27,9 @@ import java.util.TreeSet;
  * in waves: a participant gets the phase message once everyone it is after has an outcome (answered,
  * failed, left, or missed its own deadline, which the plan sets so that those after it keep a share
  * of the budget). One that has not been told when the round ends (a forced stop, the overall
- * deadline) is told then, with {@code forced} and no time left. Without an order there is one
- * message for all, as for the steps.
+ * deadline) is told then, with {@code forced} and no time left. An answer from a participant not
+ * told yet is not counted ({@link Ack#NOT_TOLD}). Without an order there is one message for all, as
+ * for the steps.
  */
 final class Round {
 
@@ -152,17 +153,34 @@ final class Round {
     return ended.future().isComplete();
   }
 
-  /** Records an acknowledgement; false when it came too late or from someone not expected. */
-  boolean ack(String participant, JsonObject ack) {
-    if (isOver() || !pending.remove(participant)) {
-      return false;
+  /** What became of an acknowledgement. */
+  enum Ack {
+    /** Recorded as the participant's outcome. */
+    RECORDED,
+    /** From a participant of the round not told the phase yet (it waits for others): not counted. */
+    NOT_TOLD,
+    /** Too late, or from a participant not expected: not counted. */
+    IGNORED
+  }
+
+  /**
+   * Records an acknowledgement. One from a participant not told yet is not counted, so a participant
+   * that answers before its turn cannot release those after it early; it is told in its wave as usual.
+   */
+  Ack ack(String participant, JsonObject ack) {
+    if (isOver() || !pending.contains(participant)) {
+      return Ack.IGNORED;
     }
+    if (!told.contains(participant)) {
+      return Ack.NOT_TOLD;
+    }
+    pending.remove(participant);
     outcomes.put(participant, new ParticipantOutcome(participant,
         Outcome.FAILED.wireName().equals(ack.getValue("outcome")) ? Outcome.FAILED : Outcome.DONE,
         System.currentTimeMillis() - start, Optional.ofNullable(ack.getValue("reason") instanceof String r ? r : null),
         ack.getValue("detail") instanceof JsonObject detail ? detail : null));
     afterOutcome();
-    return true;
+    return Ack.RECORDED;
   }
 
   /** The outcome recorded for {@code participant}, or null. */

@@ -52,6 +52,20 @@ class ParticipantOrderPlanTest {
   }
 
   @Test
+  void aNewcomerAnswersOnlyForItsOwnNamesAndTheCyclesThroughIt() {
+    // http left: pool's edge to it dangles, which the phases skip and which is nobody's problem
+    Map<String, Set<String>> registered = graph("pool", "http", "cache", "pool");
+
+    assertThat(ParticipantOrder.problemsJoining("metrics", Set.of(), registered)).isEmpty();
+    assertThat(ParticipantOrder.problemsJoining("late", Set.of("http", "pool"), registered))
+        .containsExactly("participant late is after [http], which no participant registered");
+    assertThat(ParticipantOrder.problemsJoining("http", Set.of("cache"), registered))
+        .containsExactly("participants ordered in a cycle: http after cache after pool after http");
+    assertThat(ParticipantOrder.plan(registered, Set.of("pool", "cache"), 0, 1000).waitsFor())
+        .containsEntry("pool", Set.of()).containsEntry("cache", Set.of("pool"));
+  }
+
+  @Test
   void theCycleIsNamedAlongItsPathAndUnknownNamesPerParticipant() {
     Map<String, Set<String>> graph = graph("web", "", "pool", "consumers", "consumers", "cache",
         "cache", "pool,web", "metrics", "htp,web");
