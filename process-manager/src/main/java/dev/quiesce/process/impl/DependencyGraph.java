@@ -20,13 +20,20 @@ final class DependencyGraph {
 
   /** Name → the names it depends on, in configuration order. */
   private final Map<String, List<String>> dependsOn = new LinkedHashMap<>();
+  /** Name → its {@code dependsOn} as given, for the indices of {@link Cycle}. */
+  private final Map<String, List<String>> listed = new HashMap<>();
   private final Map<String, Integer> above = new HashMap<>();
   private final Map<String, Integer> below = new HashMap<>();
 
-  /** @param dependsOn name → the names it depends on; names not among the keys are left out */
+  /**
+   * @param dependsOn name → the names it depends on, as configured: names not among the keys,
+   *     {@code null}s and repeats are left out of the graph but keep the indices of the others
+   */
   DependencyGraph(Map<String, List<String>> dependsOn) {
-    dependsOn.forEach((name, deps) -> this.dependsOn.put(name,
-        deps.stream().filter(dependsOn::containsKey).distinct().toList()));
+    dependsOn.forEach((name, deps) -> {
+      listed.put(name, new ArrayList<>(deps));
+      this.dependsOn.put(name, deps.stream().filter(d -> d != null && dependsOn.containsKey(d)).distinct().toList());
+    });
   }
 
   /** The graph of these groups. */
@@ -83,7 +90,7 @@ final class DependencyGraph {
   }
 
   private int indexOf(String group, String dep) {
-    return dependsOn.get(group).indexOf(dep);
+    return listed.get(group).indexOf(dep);
   }
 
   /** The groups of the graph that list {@code name} in their {@code dependsOn}. */
