@@ -78,6 +78,36 @@ class DependsOnTest extends ProcessTestBase {
         .isEqualTo("running");
   }
 
+  /**
+   * A group of 0 instances in a chain passes readiness on from its own dependencies, whatever the
+   * order of the configuration: "c" (listed before "b") does not start before "a" is ready, and "d"
+   * (waiting before "b" does) starts once "b" has started, with no instance of "b" to say so.
+   */
+  @Test
+  void aChainThroughAGroupOfNoInstancesStartsInOrderAndCompletely() {
+    deploy(ChildFixture.config(
+        children.group("d", 1).put("dependsOn", on("a", "b")),
+        readyAfter("a", 1, "0.5"),
+        children.group("c", 1).put("dependsOn", on("b")),
+        children.group("b", 0).put("dependsOn", on("a"))));
+
+    assertThat(command(new JsonObject().put("command", "status").put("group", "c")).getString("state"))
+        .isEqualTo("waiting");
+    int a = awaitRunning("a", 1).get(0);
+    int c = awaitRunning("c", 1).get(0);
+    int d = awaitRunning("d", 1).get(0);
+
+    long aReady = children.timeOf(a, "ready");
+    assertThat(aReady).isPositive();
+    assertThat(children.timeOf(c, "start")).isGreaterThanOrEqualTo(aReady);
+    assertThat(children.timeOf(d, "start")).isGreaterThanOrEqualTo(aReady);
+    assertThat(event("started", "c").getLong("at")).isGreaterThanOrEqualTo(event("ready", "a").getLong("at"));
+    for (String group : List.of("b", "c", "d")) {
+      assertThat(command(new JsonObject().put("command", "status").put("group", group)).getString("state"))
+          .as(group).isNotEqualTo("waiting");
+    }
+  }
+
   @Test
   void terminateStopsDependentsFirstAndIndependentGroupsSideBySide() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);

@@ -4,6 +4,7 @@ import dev.quiesce.process.ProcessGroupConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -91,6 +92,27 @@ final class DependencyGraph {
 
   private int indexOf(String group, String dep) {
     return listed.get(group).indexOf(dep);
+  }
+
+  /**
+   * Every name, each after the names it depends on, configuration order otherwise (a depth-first
+   * walk). Needs no cycle (one would be cut where the walk meets it again).
+   */
+  List<String> dependenciesFirst() {
+    Set<String> out = new LinkedHashSet<>();
+    Set<String> entered = new HashSet<>();
+    for (String name : dependsOn.keySet()) {
+      visitDependenciesFirst(name, entered, out);
+    }
+    return List.copyOf(out);
+  }
+
+  private void visitDependenciesFirst(String name, Set<String> entered, Set<String> out) {
+    if (!entered.add(name)) {
+      return;
+    }
+    dependsOn.get(name).forEach(dep -> visitDependenciesFirst(dep, entered, out));
+    out.add(name);
   }
 
   /** The groups of the graph that list {@code name} in their {@code dependsOn}. */
