@@ -108,6 +108,33 @@ class DependsOnTest extends ProcessTestBase {
     }
   }
 
+  /**
+   * {@code start} for one instance of a waiting group starts that instance only: the group keeps
+   * waiting, and its other instances start once its dependencies are ready (a {@code start} for the
+   * whole group would end the wait).
+   */
+  @Test
+  void startingOneInstanceOfAWaitingGroupLeavesTheOthersToStartWhenTheDependenciesAreReady() {
+    deploy(ChildFixture.config(
+        children.group("web", 2).put("dependsOn", on("cache")),
+        readyAfter("cache", 1, "1.5")));
+
+    JsonObject afterStart = command(new JsonObject().put("command", "start").put("group", "web").put("instance", 0));
+    assertThat(afterStart.getString("state")).isEqualTo("waiting");
+    assertThat(afterStart.getJsonArray("waitingFor")).containsExactly("cache");
+    int cache = awaitRunning("cache", 1).get(0);
+    List<Integer> web = awaitRunning("web", 2);
+
+    long cacheReady = children.timeOf(cache, "ready");
+    assertThat(cacheReady).isPositive();
+    assertThat(web.stream().mapToLong(pid -> children.timeOf(pid, "start")).max().orElseThrow())
+        .as("the second instance started after cache was ready").isGreaterThanOrEqualTo(cacheReady);
+    assertThat(web.stream().mapToLong(pid -> children.timeOf(pid, "start")).min().orElseThrow())
+        .as("the instance started by the command did not wait").isLessThan(cacheReady);
+    assertThat(command(new JsonObject().put("command", "status").put("group", "web")).getString("state"))
+        .isEqualTo("running");
+  }
+
   @Test
   void terminateStopsDependentsFirstAndIndependentGroupsSideBySide() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);
