@@ -78,6 +78,63 @@ class DependsOnTest extends ProcessTestBase {
         .isEqualTo("running");
   }
 
+  /**
+   * A group of 0 instances in a chain passes readiness on from its own dependencies, whatever the
+   * order of the configuration: "c" (listed before "b") does not start before "a" is ready, and "d"
+   * (waiting before "b" does) starts once "b" has started, with no instance of "b" to say so.
+   */
+  @Test
+  void aChainThroughAGroupOfNoInstancesStartsInOrderAndCompletely() {
+    deploy(ChildFixture.config(
+        children.group("d", 1).put("dependsOn", on("a", "b")),
+        readyAfter("a", 1, "0.5"),
+        children.group("c", 1).put("dependsOn", on("b")),
+        children.group("b", 0).put("dependsOn", on("a"))));
+
+    assertThat(command(new JsonObject().put("command", "status").put("group", "c")).getString("state"))
+        .isEqualTo("waiting");
+    int a = awaitRunning("a", 1).get(0);
+    int c = awaitRunning("c", 1).get(0);
+    int d = awaitRunning("d", 1).get(0);
+
+    long aReady = children.timeOf(a, "ready");
+    assertThat(aReady).isPositive();
+    assertThat(children.timeOf(c, "start")).isGreaterThanOrEqualTo(aReady);
+    assertThat(children.timeOf(d, "start")).isGreaterThanOrEqualTo(aReady);
+    assertThat(event("started", "c").getLong("at")).isGreaterThanOrEqualTo(event("ready", "a").getLong("at"));
+    for (String group : List.of("b", "c", "d")) {
+      assertThat(command(new JsonObject().put("command", "status").put("group", group)).getString("state"))
+          .as(group).isNotEqualTo("waiting");
+    }
+  }
+
+  /**
+   * {@code start} for one instance of a waiting group starts that instance only: the group keeps
+   * waiting, and its other instances start once its dependencies are ready (a {@code start} for the
+   * whole group would end the wait).
+   */
+  @Test
+  void startingOneInstanceOfAWaitingGroupLeavesTheOthersToStartWhenTheDependenciesAreReady() {
+    deploy(ChildFixture.config(
+        children.group("web", 2).put("dependsOn", on("cache")),
+        readyAfter("cache", 1, "1.5")));
+
+    JsonObject afterStart = command(new JsonObject().put("command", "start").put("group", "web").put("instance", 0));
+    assertThat(afterStart.getString("state")).isEqualTo("waiting");
+    assertThat(afterStart.getJsonArray("waitingFor")).containsExactly("cache");
+    int cache = awaitRunning("cache", 1).get(0);
+    List<Integer> web = awaitRunning("web", 2);
+
+    long cacheReady = children.timeOf(cache, "ready");
+    assertThat(cacheReady).isPositive();
+    assertThat(web.stream().mapToLong(pid -> children.timeOf(pid, "start")).max().orElseThrow())
+        .as("the second instance started after cache was ready").isGreaterThanOrEqualTo(cacheReady);
+    assertThat(web.stream().mapToLong(pid -> children.timeOf(pid, "start")).min().orElseThrow())
+        .as("the instance started by the command did not wait").isLessThan(cacheReady);
+    assertThat(command(new JsonObject().put("command", "status").put("group", "web")).getString("state"))
+        .isEqualTo("running");
+  }
+
   @Test
   void terminateStopsDependentsFirstAndIndependentGroupsSideBySide() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);

@@ -197,6 +197,24 @@ class ProcessesConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("processes[0].dependsOn[0]");
   }
 
+  /** Paths count the entries as written: unknown names, repeats and non-strings before an entry move it nowhere. */
+  @Test
+  void dependsOnProblemsAreReportedAtTheirIndexInTheConfiguration() {
+    List<String> p = problems(root(
+        minimal("a").put("dependsOn", new JsonArray().add("b")),
+        minimal("b").put("dependsOn", new JsonArray().add("nope").add("a")),
+        minimal("c").put("dependsOn", new JsonArray().add(3).add("nope")),
+        minimal("d").put("dependsOn", new JsonArray().add("c").add("c").add("d"))));
+    assertThat(p).containsExactlyInAnyOrder(
+        "processes[1].dependsOn[0]: \"nope\" is not the name of a group; groups are [a, b, c, d]",
+        "processes[1].dependsOn[1]: \"a\" closes a cycle: b → a → b; a group cannot start after (and stop before)"
+            + " itself",
+        "processes[2].dependsOn[0]: 3 is not a string",
+        "processes[2].dependsOn[1]: \"nope\" is not the name of a group; groups are [a, b, c, d]",
+        "processes[3].dependsOn[1]: \"c\" is already listed at dependsOn[0]",
+        "processes[3].dependsOn[2]: \"d\" closes a cycle: d → d; a group cannot start after (and stop before) itself");
+  }
+
   @Test
   void invalidConfigurationThrowsWithEveryProblem() {
     assertThatThrownBy(() -> ProcessesConfig.from(new JsonObject().put("processes", new JsonObject())))

@@ -144,9 +144,12 @@ public final class Commands {
       throw new Refused(CONFLICT, "cannot " + r.command().wireName() + " group " + r.group().name()
           + ": the process manager is stopping");
     }
-    if (r.command() == ProcessCommand.START || r.command() == ProcessCommand.STOP
-        || r.command() == ProcessCommand.RESTART) {
-      sup.endWait(r.group()); // an explicit command is obeyed at once, dependencies ready or not
+    if (r.instance() == null && (r.command() == ProcessCommand.START || r.command() == ProcessCommand.STOP
+        || r.command() == ProcessCommand.RESTART)) {
+      // a command for the whole group is obeyed at once, dependencies ready or not, and ends its wait;
+      // one for an instance acts on that instance only: the group keeps waiting and, once its
+      // dependencies are ready, starts every instance that does not run yet
+      sup.endWait(r.group());
     }
     List<Instance> targets = r.instance() != null ? List.of(r.instance()) : r.group() == null ? List.of()
         : r.group().instances();

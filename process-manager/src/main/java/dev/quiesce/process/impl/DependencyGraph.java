@@ -4,6 +4,7 @@ import dev.quiesce.process.ProcessGroupConfig;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,13 +21,20 @@ final class DependencyGraph {
 
   /** Name → the names it depends on, in configuration order. */
   private final Map<String, List<String>> dependsOn = new LinkedHashMap<>();
+  /** Name → its {@code dependsOn} as given, for the indices of {@link Cycle}. */
+  private final Map<String, List<String>> listed = new HashMap<>();
   private final Map<String, Integer> above = new HashMap<>();
   private final Map<String, Integer> below = new HashMap<>();
 
-  /** @param dependsOn name → the names it depends on; names not among the keys are left out */
+  /**
+   * @param dependsOn name → the names it depends on, as configured: names not among the keys,
+   *     {@code null}s and repeats are left out of the graph but keep the indices of the others
+   */
   DependencyGraph(Map<String, List<String>> dependsOn) {
-    dependsOn.forEach((name, deps) -> this.dependsOn.put(name,
-        deps.stream().filter(dependsOn::containsKey).distinct().toList()));
+    dependsOn.forEach((name, deps) -> {
+      listed.put(name, new ArrayList<>(deps));
+      this.dependsOn.put(name, deps.stream().filter(d -> d != null && dependsOn.containsKey(d)).distinct().toList());
+    });
   }
 
   /** The graph of these groups. */
@@ -83,7 +91,28 @@ final class DependencyGraph {
   }
 
   private int indexOf(String group, String dep) {
-    return dependsOn.get(group).indexOf(dep);
+    return listed.get(group).indexOf(dep);
+  }
+
+  /**
+   * Every name, each after the names it depends on, configuration order otherwise (a depth-first
+   * walk). Needs no cycle (one would be cut where the walk meets it again).
+   */
+  List<String> dependenciesFirst() {
+    Set<String> out = new LinkedHashSet<>();
+    Set<String> entered = new HashSet<>();
+    for (String name : dependsOn.keySet()) {
+      visitDependenciesFirst(name, entered, out);
+    }
+    return List.copyOf(out);
+  }
+
+  private void visitDependenciesFirst(String name, Set<String> entered, Set<String> out) {
+    if (!entered.add(name)) {
+      return;
+    }
+    dependsOn.get(name).forEach(dep -> visitDependenciesFirst(dep, entered, out));
+    out.add(name);
   }
 
   /** The groups of the graph that list {@code name} in their {@code dependsOn}. */

@@ -59,10 +59,11 @@ final class Group {
   }
 
   /**
-   * Whether the group counts as ready for the groups that depend on it: every configured instance
-   * is ready (a group of 0 instances is ready at once), and it does not itself wait to start.
+   * Whether the group's own instances are ready: every configured instance is ready (true for a group
+   * of 0 instances) and the group does not wait to start. Its dependencies are not looked at: a
+   * dependent asks {@link Supervisor}, which requires its whole chain to be ready.
    */
-  boolean isReady() {
+  boolean instancesReady() {
     return waitingFor.isEmpty() && instances.stream().allMatch(Instance::isReady);
   }
 

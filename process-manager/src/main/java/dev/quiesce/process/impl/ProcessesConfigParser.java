@@ -12,6 +12,7 @@ import dev.quiesce.process.ProcessGroupConfig.RestartPolicy;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.signal.PosixSignal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,7 +67,7 @@ public final class ProcessesConfigParser {
       ProcessGroupConfig group = group(g, names);
       if (group != null && g.path().equals(names.get(group.name()))) {
         readers.put(group.name(), g);
-        dependsOn.put(group.name(), group.dependsOn());
+        dependsOn.put(group.name(), listedDependencies(g));
       }
       if (group != null && root.problems().size() == before) {
         out.add(group);
@@ -77,7 +78,21 @@ public final class ProcessesConfigParser {
   }
 
   /**
-   * Each {@code dependsOn} entry names another group, once; no cycle. A cycle is reported at the
+   * The entries of {@code g}'s {@code dependsOn} at their indices in the configuration, an entry that
+   * is not a string as {@code null} (reported as such by {@link ConfigReader#strings}); empty when it
+   * is absent or not an array.
+   */
+  private static List<String> listedDependencies(ConfigReader g) {
+    Object v = g.json().getValue("dependsOn");
+    List<?> entries = v instanceof JsonArray a ? a.getList() : v instanceof List<?> l ? l : List.of();
+    List<String> out = new ArrayList<>();
+    entries.forEach(e -> out.add(e instanceof String s ? s : null));
+    return out;
+  }
+
+  /**
+   * Each {@code dependsOn} entry names another group, once; no cycle. Entries are reported at their
+   * index in the configuration ({@code null}s, entries that are not strings, are reported elsewhere). A cycle is reported at the
    * entry that closes it, with the names along it ({@code web → cache → web}).
    */
   private static void checkDependencies(Set<String> groupNames, Map<String, ConfigReader> readers,
@@ -87,6 +102,9 @@ public final class ProcessesConfigParser {
       for (int i = 0; i < deps.size(); i++) {
         String dep = deps.get(i);
         String key = "dependsOn[" + i + "]";
+        if (dep == null) {
+          continue;
+        }
         if (!groupNames.contains(dep)) {
           g.problem(key, ConfigReader.describe(dep) + " is not the name of a group; groups are " + groupNames);
         } else if (deps.indexOf(dep) < i) {

@@ -62,7 +62,7 @@ public final class Supervisor {
     this.swept = List.copyOf(swept);
     this.children = new ChildProcesses(vertx, context, launcher, events, log, descendantScanIntervalMs);
     this.groupContext = new GroupContext(vertx, context, events, children, net, log, this::isRunning,
-        this::startGroupsNowReady);
+        () -> startGroupsNowReady());
     config.groups().forEach(g -> groups.put(g.name(), new Group(groupContext, g)));
     for (Swept s : swept) {
       events.publish(ProcessEvent.SWEPT, sweptJson(s));
@@ -93,12 +93,23 @@ public final class Supervisor {
    */
   public Future<Void> startAll() {
     List<Future<Void>> started = new ArrayList<>();
-    groups.values().forEach(g -> started.add(startAfterDependencies(g)));
+    dependenciesFirst().forEach(g -> started.add(startAfterDependencies(g)));
+    started.addAll(startGroupsNowReady());
     return Future.join(started).mapEmpty();
   }
 
   /**
-   * Starts {@code g} now when every group of its {@code dependsOn} is ready ({@link Group#isReady()});
+   * The groups, each after the groups of its {@code dependsOn} (configuration order otherwise), so
+   * that a pass over them sees a group's dependencies started before the group is looked at. The
+   * graph has no cycle (the configuration is validated).
+   */
+  private List<Group> dependenciesFirst() {
+    DependencyGraph graph = DependencyGraph.of(groups.values().stream().map(Group::config).toList());
+    return graph.dependenciesFirst().stream().map(groups::get).toList();
+  }
+
+  /**
+   * Starts {@code g} now when every group of its {@code dependsOn} is ready ({@link #isReady(Group)});
    * otherwise {@code g} waits (its status says for which) and the future completes at once.
    */
   private Future<Void> startAfterDependencies(Group g) {
@@ -118,7 +129,7 @@ public final class Supervisor {
     List<String> out = new ArrayList<>();
     for (String name : g.config().dependsOn()) {
       Group dep = groups.get(name);
-      if (dep == null || !dep.isReady()) {
+      if (dep == null || !isReady(dep)) {
         out.add(name);
       }
     }
@@ -126,20 +137,45 @@ public final class Supervisor {
   }
 
   /**
-   * An instance became ready, or a reload changed the groups: starts every waiting group whose
-   * dependencies are all ready now.
+   * Whether {@code g} counts as ready for the groups that depend on it: its instances are ready
+   * ({@link Group#instancesReady()}, true for 0 instances once it no longer waits) and so is every
+   * group of its {@code dependsOn}, down the whole chain. So a group of 0 instances passes readiness
+   * on from its dependencies, and never more.
    */
-  private void startGroupsNowReady() {
-    if (!isRunning()) {
-      return;
+  private boolean isReady(Group g) {
+    if (!g.instancesReady()) {
+      return false;
     }
-    for (Group g : List.copyOf(waiting)) {
-      if (groups.get(g.name()) == g) {
-        startAfterDependencies(g);
-      } else {
-        waiting.remove(g);
+    for (String name : g.config().dependsOn()) {
+      Group dep = groups.get(name);
+      if (dep == null || !isReady(dep)) {
+        return false;
       }
     }
+    return true;
+  }
+
+  /**
+   * An instance became ready, or a reload changed the groups: starts every waiting group whose
+   * dependencies are all ready now, dependencies first, and goes on until a pass starts none (a group
+   * of 0 instances that starts is ready at once, with no event to say so).
+   *
+   * @return the starts begun
+   */
+  private List<Future<Void>> startGroupsNowReady() {
+    List<Future<Void>> started = new ArrayList<>();
+    boolean more = isRunning();
+    while (more) {
+      more = false;
+      waiting.removeIf(g -> groups.get(g.name()) != g);
+      for (Group g : dependenciesFirst()) {
+        if (waiting.contains(g)) {
+          started.add(startAfterDependencies(g));
+          more |= !waiting.contains(g);
+        }
+      }
+    }
+    return started;
   }
 
   /** A {@code start}, {@code stop} or {@code restart} command for {@code g}: it waits no more for its dependencies. */

@@ -24,6 +24,11 @@ class DependencyGraphTest {
   }
 
   @Test
+  void dependenciesFirstPutsEachNameAfterWhatItDependsOnAndKeepsTheConfigurationOrderOtherwise() {
+    assertThat(sample().dependenciesFirst()).containsExactly("db", "app", "cache", "web", "lone");
+  }
+
+  @Test
   void cyclesAreFoundOnceEachAtTheEntryThatClosesThem() {
     Map<String, List<String>> edges = new LinkedHashMap<>();
     edges.put("a", List.of("b"));
