@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,8 @@ class BlockingWorkTest {
   void blockingTasksInProgressAtAStopCompleteBeforeTheDrainEndsAndAreCounted(Vertx vertx) {
     CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s", "close", "2s")).deploy();
     BlockingWork work = BlockingWork.create(vertx, "imports");
-    Await.result(Participants.register(vertx, work));
+    CountDownLatch drainHeard = new CountDownLatch(1);
+    Await.result(Participants.register(vertx, new SignallingParticipant(work, drainHeard)));
     WorkerExecutor pool = vertx.createSharedWorkerExecutor("imports-pool", 2);
     CountDownLatch gate = new CountDownLatch(1);
     List<Future<String>> tasks = List.of(
@@ -40,8 +42,9 @@ class BlockingWorkTest {
     assertThat(work.running()).isEqualTo(4);
 
     f.command("stop");
-    Await.until("the drain phase began", Duration.ofSeconds(5), () -> f.events("phase-start").stream()
-        .anyMatch(e -> "drain".equals(e.getString("phase"))));
+    // the coordinator's phase-start event and the participant's phase message travel separately:
+    // wait until the participant itself has taken its snapshot of the tasks in progress
+    Await.until("the participant heard the drain phase", Duration.ofSeconds(5), () -> drainHeard.getCount() == 0);
     assertThat(f.coordinator.stopped().isComplete()).as("the stop waits for the blocking tasks").isFalse();
     Future<String> duringDrain = work.executeBlocking("import-5", () -> passGate(gate, "five"), false);
     long released = System.currentTimeMillis();
@@ -105,6 +108,30 @@ class BlockingWorkTest {
     assertThat(idle.getLong("durationMs")).isLessThan(Timing.upTo(1000));
     assertThat(idle.getJsonObject("detail").getInteger("inProgressAtStart")).isZero();
     assertThat(idle.getJsonObject("detail").getInteger("completed")).isZero();
+  }
+
+  /**
+   * Hands its phases to {@code delegate} and counts {@code heard} down once the delegate has been
+   * handed one (its snapshot of the tasks in progress is taken synchronously in {@code onPhase}).
+   */
+  private record SignallingParticipant(Participant delegate, CountDownLatch heard) implements Participant {
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public Set<String> phases() {
+      return delegate.phases();
+    }
+
+    @Override
+    public Future<JsonObject> onPhase(PhaseContext phase) {
+      Future<JsonObject> answer = delegate.onPhase(phase);
+      heard.countDown();
+      return answer;
+    }
   }
 
   private static String passGate(CountDownLatch gate, String result) throws InterruptedException {
