@@ -3,6 +3,7 @@ package dev.quiesce.lifecycle;
 import static dev.quiesce.lifecycle.CoordinatorFixture.outcome;
 import static dev.quiesce.lifecycle.CoordinatorFixture.phases;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -93,6 +95,26 @@ class BlockingWorkTest {
     } finally {
       never.countDown();
     }
+  }
+
+  @Test
+  void aSubmissionThatThrowsAtOnceIsNotLeftRunning(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s")).deploy();
+    BlockingWork work = BlockingWork.create(vertx, "closed-pool");
+    Await.result(Participants.register(vertx, work));
+    WorkerExecutor pool = vertx.createSharedWorkerExecutor("closed-pool", 1);
+    Await.result(pool.close());
+
+    assertThatThrownBy(() -> work.executeBlocking(pool, "never-started", () -> 1, false))
+        .as("thrown as Vert.x throws it").isInstanceOf(RejectedExecutionException.class);
+    assertThat(work.running()).as("a task the pool refused is not running").isZero();
+
+    JsonObject report = f.stopAndAwaitReport();
+    JsonObject detail = outcome(report, "drain", "closed-pool").getJsonObject("detail");
+    assertThat(detail.getInteger("stillRunning")).isZero();
+    assertThat(detail.getInteger("failed")).as("counted when it was refused, before the drain").isZero();
+    assertThat(detail.containsKey("running")).isFalse();
+    assertThat(report.getString("outcome")).isEqualTo("graceful");
   }
 
   @Test
