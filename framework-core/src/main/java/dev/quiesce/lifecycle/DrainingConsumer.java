@@ -75,6 +75,10 @@ public interface DrainingConsumer<T> {
   /**
    * Unregisters the consumer and the participant without waiting for the messages in progress
    * (they may still reply). Never fails.
+   *
+   * <p>Call it when the consumer is given up before a stop, e.g. in the {@code stop()} of the
+   * verticle that made it: undeploying the verticle does not take the participant off the
+   * coordinator, and the next stop would wait for it for its phase's whole budget.
    */
   Future<Void> unregister();
 }
