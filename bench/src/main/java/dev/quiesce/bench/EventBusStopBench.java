@@ -117,7 +117,7 @@ final class EventBusStopBench {
           .add(new JsonObject().put("name", "close").put("timeout", "5s")));
       coordinator = new LifecycleCoordinator(LifecycleConfig.from(new JsonObject().put("lifecycle", lifecycle)));
       await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
-      coordinator.markRunning();
+      await(coordinator.markRunning());
     }
     await(vertx.deployVerticle(new Consumers(quiesce, work, limit)));
 

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  * where {@code inProgressAtStart + submittedDuring == completed + failed + stillRunning}
  * ({@code failed} counts tasks that threw: their failure is the submitter's business, not the stop's).
  * Tasks submitted during the phase are still accepted and waited for: a request being drained may
- * need them.
+ * need them. A submission the pool refuses at once (a closed {@link WorkerExecutor} throws
+ * {@code RejectedExecutionException}) throws to the caller as Vert.x does and counts as failed.
  *
  * <p>It answers shortly before the phase's deadline (a margin of a tenth of the budget, at most
  * 250 ms, so the answer arrives in time) or at once when the stop is {@linkplain PhaseContext#forced()

@@ -20,7 +20,11 @@ import java.time.Duration;
  *       sender does not wait for its send timeout; a later reply of the handler is dropped;</li>
  *   <li>acknowledges with {@code {"address":…,"inProgress":N,"completed":N,"aborted":N,"waitedMs":N}};
  *       with {@code aborted > 0} also {@code "forced": true} and a {@code "forcedReason"}, so the
- *       stop counts as forced (exit code 3) and the report names the consumer.</li>
+ *       stop counts as forced (exit code 3) and the report names the consumer. {@code inProgress}
+ *       counts the messages the drain waited for (those in progress when it began and those handed
+ *       to the handler after it began, before the unregistration took effect) and is always
+ *       {@code completed + aborted}; a message whose reply was sent is never counted aborted, and a
+ *       sender gets the reply or the failure, never both.</li>
  * </ol>
  *
  * <p>Messages already routed to the consumer but not yet handed to its handler when it
@@ -71,6 +75,10 @@ public interface DrainingConsumer<T> {
   /**
    * Unregisters the consumer and the participant without waiting for the messages in progress
    * (they may still reply). Never fails.
+   *
+   * <p>Call it when the consumer is given up before a stop, e.g. in the {@code stop()} of the
+   * verticle that made it: undeploying the verticle does not take the participant off the
+   * coordinator, and the next stop would wait for it for its phase's whole budget.
    */
   Future<Void> unregister();
 }

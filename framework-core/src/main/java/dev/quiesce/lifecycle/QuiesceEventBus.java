@@ -23,6 +23,18 @@ import java.util.function.Function;
  * {@code start}, and wait for {@link DrainingConsumer#completion()} there. The phase is heard on
  * the caller's context when it is an event loop; from a worker context, on an event loop of a
  * small child deployment, so that messages queued on the worker do not delay the drain.
+ *
+ * <p><b>A consumer given up before a stop must be {@linkplain DrainingConsumer#unregister()
+ * unregistered}</b>, e.g. in the {@code stop()} of the verticle that made it: undeploying that
+ * verticle does not take the consumer's participant off the coordinator (public Vert.x API has
+ * no close hook on a context), so the next stop would wait for it for its phase's whole budget
+ * and report it {@code timed-out}.
+ *
+ * <pre>{@code
+ * public Future<?> stop() {
+ *   return jobs.unregister();
+ * }
+ * }</pre>
  */
 public final class QuiesceEventBus {
 

@@ -3,6 +3,7 @@ package dev.quiesce.lifecycle;
 import static dev.quiesce.lifecycle.CoordinatorFixture.outcome;
 import static dev.quiesce.lifecycle.CoordinatorFixture.phases;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
@@ -13,7 +14,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,7 +29,8 @@ class BlockingWorkTest {
   void blockingTasksInProgressAtAStopCompleteBeforeTheDrainEndsAndAreCounted(Vertx vertx) {
     CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s", "close", "2s")).deploy();
     BlockingWork work = BlockingWork.create(vertx, "imports");
-    Await.result(Participants.register(vertx, work));
+    CountDownLatch drainHeard = new CountDownLatch(1);
+    Await.result(Participants.register(vertx, new SignallingParticipant(work, drainHeard)));
     WorkerExecutor pool = vertx.createSharedWorkerExecutor("imports-pool", 2);
     CountDownLatch gate = new CountDownLatch(1);
     List<Future<String>> tasks = List.of(
@@ -40,8 +44,9 @@ class BlockingWorkTest {
     assertThat(work.running()).isEqualTo(4);
 
     f.command("stop");
-    Await.until("the drain phase began", Duration.ofSeconds(5), () -> f.events("phase-start").stream()
-        .anyMatch(e -> "drain".equals(e.getString("phase"))));
+    // the coordinator's phase-start event and the participant's phase message travel separately:
+    // wait until the participant itself has taken its snapshot of the tasks in progress
+    Await.until("the participant heard the drain phase", Duration.ofSeconds(5), () -> drainHeard.getCount() == 0);
     assertThat(f.coordinator.stopped().isComplete()).as("the stop waits for the blocking tasks").isFalse();
     Future<String> duringDrain = work.executeBlocking("import-5", () -> passGate(gate, "five"), false);
     long released = System.currentTimeMillis();
@@ -93,6 +98,26 @@ class BlockingWorkTest {
   }
 
   @Test
+  void aSubmissionThatThrowsAtOnceIsNotLeftRunning(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s")).deploy();
+    BlockingWork work = BlockingWork.create(vertx, "closed-pool");
+    Await.result(Participants.register(vertx, work));
+    WorkerExecutor pool = vertx.createSharedWorkerExecutor("closed-pool", 1);
+    Await.result(pool.close());
+
+    assertThatThrownBy(() -> work.executeBlocking(pool, "never-started", () -> 1, false))
+        .as("thrown as Vert.x throws it").isInstanceOf(RejectedExecutionException.class);
+    assertThat(work.running()).as("a task the pool refused is not running").isZero();
+
+    JsonObject report = f.stopAndAwaitReport();
+    JsonObject detail = outcome(report, "drain", "closed-pool").getJsonObject("detail");
+    assertThat(detail.getInteger("stillRunning")).isZero();
+    assertThat(detail.getInteger("failed")).as("counted when it was refused, before the drain").isZero();
+    assertThat(detail.containsKey("running")).isFalse();
+    assertThat(report.getString("outcome")).isEqualTo("graceful");
+  }
+
+  @Test
   void withNothingRunningTheDrainAnswersAtOnce(Vertx vertx) {
     CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s")).deploy();
     BlockingWork work = BlockingWork.create(vertx, "idle");
@@ -105,6 +130,30 @@ class BlockingWorkTest {
     assertThat(idle.getLong("durationMs")).isLessThan(Timing.upTo(1000));
     assertThat(idle.getJsonObject("detail").getInteger("inProgressAtStart")).isZero();
     assertThat(idle.getJsonObject("detail").getInteger("completed")).isZero();
+  }
+
+  /**
+   * Hands its phases to {@code delegate} and counts {@code heard} down once the delegate has been
+   * handed one (its snapshot of the tasks in progress is taken synchronously in {@code onPhase}).
+   */
+  private record SignallingParticipant(Participant delegate, CountDownLatch heard) implements Participant {
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public Set<String> phases() {
+      return delegate.phases();
+    }
+
+    @Override
+    public Future<JsonObject> onPhase(PhaseContext phase) {
+      Future<JsonObject> answer = delegate.onPhase(phase);
+      heard.countDown();
+      return answer;
+    }
   }
 
   private static String passGate(CountDownLatch gate, String result) throws InterruptedException {

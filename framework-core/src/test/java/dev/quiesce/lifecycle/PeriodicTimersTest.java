@@ -47,7 +47,10 @@ class PeriodicTimersTest {
     JsonObject report = Await.result(f.coordinator.stopped().map(StopReport::toJson), Duration.ofSeconds(10));
 
     long announceBegan = phaseStart(f, "announce");
-    assertThat(ticks).hasSize(3).allSatisfy(t -> assertThat(t).isLessThanOrEqualTo(announceBegan));
+    // the stop is asked for at the third tick; on a loaded machine a fourth may come before its
+    // round trip ends and announce begins, which is legitimate: what must not come is a tick after
+    assertThat(ticks).hasSizeGreaterThanOrEqualTo(3).doesNotContain(-1L)
+        .allSatisfy(t -> assertThat(t).isLessThanOrEqualTo(announceBegan));
     assertThat(report.getLong("end") - announceBegan).as("the stop lasted several periods")
         .isGreaterThanOrEqualTo(6 * PERIOD_MS);
     assertThat(outcome(report, "announce", "refresh").getJsonObject("detail"))

@@ -234,6 +234,39 @@ class QuiesceEventBusTest {
   }
 
   /**
+   * Undeploying a verticle does not take its draining consumer off the coordinator (no public
+   * close hook on a context): the documented contract is to unregister it in the verticle's
+   * {@code stop()}, after which a stop no longer waits for it.
+   */
+  @Test
+  void aConsumerUnregisteredInItsVerticlesStopIsNotWaitedForAtTheNextStop(Vertx vertx) {
+    CoordinatorFixture f = new CoordinatorFixture(vertx, phases("drain", "10s")).deploy();
+    String id = Await.result(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      private DrainingConsumer<String> consumer;
+
+      @Override
+      public Future<?> start() {
+        consumer = QuiesceEventBus.consumer(vertx, "given-up", m -> m.reply("ok"));
+        return consumer.completion();
+      }
+
+      @Override
+      public Future<?> stop() {
+        return consumer.unregister();
+      }
+    }));
+    Await.result(vertx.undeploy(id));
+
+    long t0 = System.nanoTime();
+    JsonObject report = f.stopAndAwaitReport();
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+
+    assertThat(report.getString("outcome")).as(report.encodePrettily()).isEqualTo("graceful");
+    assertThat(report.encode()).doesNotContain("eventbus:given-up");
+    assertThat(tookMs).as("the stop did not wait out the drain's budget").isLessThan(Timing.upTo(5000));
+  }
+
+  /**
    * The figure of issue 13: 1,000 requests in flight or queued at a stop. Two consumers share the
    * address: one takes every message at once (in flight, 50–400 ms each), one at most 20 at a time
    * (the rest wait in its queue). Every sender gets its reply or a fast failure.

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,16 +45,31 @@ public final class BlockingWorkParticipant extends SinglePhaseParticipant implem
   @Override
   public <T> Future<T> executeBlocking(String label, Callable<T> task, boolean ordered) {
     Objects.requireNonNull(task, "task");
-    long id = started(label);
-    return ended(id, vertx.executeBlocking(task, ordered));
+    return tracked(label, () -> vertx.executeBlocking(task, ordered));
   }
 
   @Override
   public <T> Future<T> executeBlocking(WorkerExecutor pool, String label, Callable<T> task, boolean ordered) {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(task, "task");
+    return tracked(label, () -> pool.executeBlocking(task, ordered));
+  }
+
+  /**
+   * Counts the task from its submission until it ends. A submission that throws at once (e.g. a
+   * closed {@link WorkerExecutor} rejects it) throws to the caller as Vert.x does and is counted
+   * failed, not left running.
+   */
+  private <T> Future<T> tracked(String label, Supplier<Future<T>> submit) {
     long id = started(label);
-    return ended(id, pool.executeBlocking(task, ordered));
+    Future<T> task;
+    try {
+      task = submit.get();
+    } catch (RuntimeException | Error e) {
+      ended(id, false);
+      throw e;
+    }
+    return task.andThen(ar -> ended(id, ar.succeeded()));
   }
 
   @Override
@@ -67,25 +83,23 @@ public final class BlockingWorkParticipant extends SinglePhaseParticipant implem
     return id;
   }
 
-  private <T> Future<T> ended(long id, Future<T> task) {
-    return task.andThen(ar -> {
-      Promise<Void> wake = null;
-      synchronized (this) {
-        running.remove(id);
-        if (ar.succeeded()) {
-          completed++;
-        } else {
-          failed++;
-        }
-        if (running.isEmpty() && idle != null) {
-          wake = idle;
-          idle = null;
-        }
+  private void ended(long id, boolean succeeded) {
+    Promise<Void> wake = null;
+    synchronized (this) {
+      running.remove(id);
+      if (succeeded) {
+        completed++;
+      } else {
+        failed++;
       }
-      if (wake != null) {
-        wake.tryComplete();
+      if (running.isEmpty() && idle != null) {
+        wake = idle;
+        idle = null;
       }
-    });
+    }
+    if (wake != null) {
+      wake.tryComplete();
+    }
   }
 
   @Override

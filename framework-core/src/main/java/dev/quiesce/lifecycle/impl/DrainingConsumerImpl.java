@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,10 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   private final boolean endsOnReply;
   private final Function<TrackedMessage<T>, Future<?>> work;
   private final Set<TrackedMessage<T>> inProgress = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger completedInDrain = new AtomicInteger();
+  /** Messages ended since the drain began, until its detail was written; guarded by this object. */
+  private int completedInDrain;
+  /** True once the drain's detail was written; guarded by this object. */
+  private boolean reported;
   private final MessageConsumer<T> consumer;
   private final Future<Registration> registration;
   private volatile Promise<Void> idle;
@@ -154,13 +156,18 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   }
 
   private void ended(TrackedMessage<T> message) {
-    inProgress.remove(message);
-    Promise<Void> waiting = idle;
-    if (waiting != null) {
-      completedInDrain.incrementAndGet();
-      if (inProgress.isEmpty()) {
-        waiting.tryComplete();
+    Promise<Void> wake = null;
+    synchronized (this) {
+      inProgress.remove(message);
+      if (idle != null && !reported) {
+        completedInDrain++;
+        if (inProgress.isEmpty()) {
+          wake = idle;
+        }
       }
+    }
+    if (wake != null) {
+      wake.tryComplete();
     }
   }
 
@@ -215,7 +222,6 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
     long deadline = start + Math.max(0, budget.toMillis());
     Promise<Void> waiting = Promise.promise();
     idle = waiting;
-    int atStart = inProgress.size();
     drained = consumer.unregister().timeout(Math.max(1, deadline - start), TimeUnit.MILLISECONDS)
         .transform(unregistered -> {
           if (unregistered.failed()) {
@@ -229,25 +235,32 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
           long timer = vertx.setTimer(left, id -> waiting.tryComplete());
           return waiting.future().onComplete(v -> vertx.cancelTimer(timer));
         })
-        .map(v -> detail(atStart, abortRemaining(), System.currentTimeMillis() - start));
+        .map(v -> abortRemainingAndReport(System.currentTimeMillis() - start));
     return drained;
   }
 
-  private int abortRemaining() {
+  /**
+   * Aborts the messages still open and writes the detail, under the same lock as {@link #ended},
+   * so that every message the drain waited for is counted once, as completed or as aborted: a
+   * message that won its end against the abort but whose end is not counted yet (it waits for
+   * this lock) is counted completed here and not again later.
+   */
+  private synchronized JsonObject abortRemainingAndReport(long waitedMs) {
     int aborted = 0;
+    int endingNow = 0;
     for (TrackedMessage<T> message : List.copyOf(inProgress)) {
       if (message.abort(ABORTED_FAILURE_CODE, "the consumer of " + address
           + " stopped before it answered: still in progress at the end of its drain budget")) {
         inProgress.remove(message);
         aborted++;
+      } else {
+        endingNow++;
       }
     }
-    return aborted;
-  }
-
-  private JsonObject detail(int atStart, int aborted, long waitedMs) {
-    JsonObject detail = new JsonObject().put("address", address).put("inProgress", atStart)
-        .put("completed", completedInDrain.get()).put("aborted", aborted).put("waitedMs", waitedMs);
+    reported = true;
+    int completed = completedInDrain + endingNow;
+    JsonObject detail = new JsonObject().put("address", address).put("inProgress", completed + aborted)
+        .put("completed", completed).put("aborted", aborted).put("waitedMs", waitedMs);
     if (aborted > 0) {
       detail.put("forced", true).put("forcedReason", aborted + " message(s) to " + address
           + " still in progress at the end of the drain budget were failed for their senders (code "
