@@ -20,11 +20,6 @@ public enum Outcome implements WireNamed {
   /** Left (unregistered) during the phase. */
   UNREGISTERED;
 
-  /** True when this outcome is a problem of the stop: timed out, failed or forced. */
-  public boolean isProblem() {
-    return this == FAILED || this == TIMED_OUT || this == FORCED;
-  }
-
   /** The outcome of a wire name, if there is one. */
   public static Optional<Outcome> fromWire(String name) {
     return WireNamed.fromWire(Outcome.class, name);

@@ -175,12 +175,9 @@ class DependsOnTest extends ProcessTestBase {
   @Test
   void aChainSharesThePhaseBudgetSoThatEveryGroupGetsItsLadderBeforeTheDeadline() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);
-    deploy(ChildFixture.config(
-        children.group("web", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")
-            .put("dependsOn", on("cache")),
-        children.group("cache", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")), participating());
-    int web = awaitRunning("web", 1).get(0);
-    int cache = awaitRunning("cache", 1).get(0);
+    WebAndCache pids = deployWebOnCacheBothIgnoringTerm();
+    int web = pids.web();
+    int cache = pids.cache();
 
     long t0 = System.currentTimeMillis();
     long seq = coordinator.publish("terminate", Duration.ofSeconds(3), false, null);
@@ -233,12 +230,9 @@ class DependsOnTest extends ProcessTestBase {
   @Test
   void aForcedStopKillsEveryGroupAtOnceWithoutWaitingForTheOrder() {
     FakeCoordinator coordinator = new FakeCoordinator(vertx);
-    deploy(ChildFixture.config(
-        children.group("web", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")
-            .put("dependsOn", on("cache")),
-        children.group("cache", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")), participating());
-    int web = awaitRunning("web", 1).get(0);
-    int cache = awaitRunning("cache", 1).get(0);
+    WebAndCache pids = deployWebOnCacheBothIgnoringTerm();
+    int web = pids.web();
+    int cache = pids.cache();
 
     long seq = coordinator.publish("terminate", Duration.ofSeconds(20), false, null);
     Await.until("web heard TERM", Duration.ofSeconds(5), () -> children.signalNames(web).contains("TERM"));
@@ -289,5 +283,18 @@ class DependsOnTest extends ProcessTestBase {
         .contains("processes[1].dependsOn[0]: \"a\" closes a cycle: b → a → b")
         .contains("processes[2].dependsOn[0]: \"nope\" is not the name of a group; groups are [a, b, c]");
     assertThat(children.pids()).isEmpty();
+  }
+
+  /** The pids of the one child of {@code web} and of {@code cache}. */
+  private record WebAndCache(int web, int cache) {
+  }
+
+  /** Groups {@code web} (depends on {@code cache}) and {@code cache}, one child each, both ignoring TERM. */
+  private WebAndCache deployWebOnCacheBothIgnoringTerm() {
+    deploy(ChildFixture.config(
+        children.group("web", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")
+            .put("dependsOn", on("cache")),
+        children.group("cache", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "10s")), participating());
+    return new WebAndCache(awaitRunning("web", 1).get(0), awaitRunning("cache", 1).get(0));
   }
 }

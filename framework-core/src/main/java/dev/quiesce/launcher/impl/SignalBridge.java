@@ -134,12 +134,6 @@ public final class SignalBridge {
     return bridge;
   }
 
-  /** {@link #start}, for a caller that never remaps: what it caught. */
-  public static Installed install(Vertx vertx, LifecycleCoordinator coordinator,
-      Map<PosixSignal, SignalMapping> actions, Set<PosixSignal> passOn, Duration debounce) {
-    return start(vertx, coordinator, actions, passOn, debounce).installed();
-  }
-
   /** What the bridge catches now. */
   public Installed installed() {
     return installed;

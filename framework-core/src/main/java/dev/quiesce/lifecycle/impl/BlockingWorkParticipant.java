@@ -1,5 +1,6 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.lifecycle.AckMargin;
 import dev.quiesce.lifecycle.BlockingWork;
 import dev.quiesce.lifecycle.PhaseContext;
 import io.vertx.core.Future;
@@ -28,7 +29,6 @@ public final class BlockingWorkParticipant extends SinglePhaseParticipant implem
   private static final Logger LOG = LoggerFactory.getLogger(BlockingWorkParticipant.class);
 
   /** The most the answer is sent before the phase's deadline, so that it arrives in time. */
-  private static final long MAX_ANSWER_MARGIN_MS = 250;
 
   private final Vertx vertx;
   private final Map<Long, String> running = new LinkedHashMap<>();
@@ -115,7 +115,7 @@ public final class BlockingWorkParticipant extends SinglePhaseParticipant implem
       }
     }
     long remaining = context.forced() ? 0 : context.remaining().toMillis();
-    long waitMs = remaining - Math.min(MAX_ANSWER_MARGIN_MS, remaining / 10);
+    long waitMs = AckMargin.usable(remaining);
     if (waitMs <= 0) {
       wait.tryComplete();
     } else if (!wait.future().isComplete()) {

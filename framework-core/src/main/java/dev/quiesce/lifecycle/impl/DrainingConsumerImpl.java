@@ -1,10 +1,11 @@
 package dev.quiesce.lifecycle.impl;
 
+import dev.quiesce.lifecycle.AckMargin;
 import dev.quiesce.lifecycle.DrainingConsumer;
 import dev.quiesce.lifecycle.DrainingConsumerOptions;
 import dev.quiesce.lifecycle.Participant;
-import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.Participants.Registration;
+import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -39,7 +40,6 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   static final Logger LOG = LoggerFactory.getLogger(DrainingConsumerImpl.class);
 
   /** The most kept back from a phase's budget to acknowledge before its deadline. */
-  private static final long ACK_MARGIN_MS = 250;
 
   /** Names given per Vert.x instance and address, for the {@code #2}, {@code #3}… of further consumers. */
   private static final Map<Vertx, Map<String, Integer>> NAMES_GIVEN = new WeakHashMap<>();
@@ -209,8 +209,7 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   @Override
   public Future<JsonObject> onPhase(PhaseContext context) {
     long remaining = context.forced() ? 0 : context.remaining().toMillis();
-    long margin = Math.min(ACK_MARGIN_MS, remaining / 10);
-    return drain(Duration.ofMillis(remaining - margin));
+    return drain(Duration.ofMillis(AckMargin.usable(remaining)));
   }
 
   @Override

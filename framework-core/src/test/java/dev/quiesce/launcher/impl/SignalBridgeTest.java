@@ -49,9 +49,9 @@ class SignalBridgeTest {
     LifecycleCoordinator coordinator = runningCoordinator(vertx);
     List<JsonObject> published = published(vertx);
 
-    SignalBridge.Installed installed = SignalBridge.install(vertx, coordinator,
+    SignalBridge.Installed installed = SignalBridge.start(vertx, coordinator,
         Map.of(PosixSignal.USR1, SignalMapping.DRAIN, PosixSignal.INT, SignalMapping.DEFAULT), Set.of(PosixSignal.WINCH),
-        Duration.ZERO);
+        Duration.ZERO).installed();
 
     assertThat(installed.handled()).containsOnlyKeys(PosixSignal.USR1, PosixSignal.WINCH);
     assertThat(installed.reducedSignals()).isFalse();

@@ -1,6 +1,7 @@
 package dev.quiesce.web.impl;
 
 import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.AckMargin;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;

@@ -1,5 +1,6 @@
 package dev.quiesce.web.impl;
 
+import dev.quiesce.lifecycle.AckMargin;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.web.HttpConfig;
 import io.vertx.core.AsyncResult;
@@ -32,8 +33,8 @@ final class ReloadRun {
   private DrainResult drained = DrainResult.NONE;
   /** Instances whose server was replaced in place. */
   private int replaced;
-  /** Steps that changed something (replaced, added or retired an instance): the new configuration is in use. */
-  private int changed;
+  /** A step changed something (replaced, added or retired an instance): the new configuration is in use. */
+  private boolean changed;
 
   ReloadRun(HttpService service, HttpConfig next, JsonObject full, PhaseContext reload, int listenPort) {
     this.service = service;
@@ -86,7 +87,7 @@ final class ReloadRun {
         .map(result -> {
           drained = drained.plus(result);
           replaced++;
-          changed++;
+          changed = true;
           service.replaced(instance);
           return null;
         });
@@ -98,7 +99,7 @@ final class ReloadRun {
         .recover(e -> Future.failedFuture(new IllegalStateException("new instance " + (index + 1) + " of " + target
             + " could not start: " + e.getMessage(), e)))
         .compose(instance -> {
-          changed++;
+          changed = true;
           service.added(instance);
           if (!service.stopping()) {
             return Future.<Void>succeededFuture();
@@ -113,13 +114,13 @@ final class ReloadRun {
   private Future<Void> retire(HttpService.Instance instance, DrainPlan plan) {
     return instance.verticle().drain(plan).compose(result -> {
       drained = drained.plus(result);
-      changed++;
+      changed = true;
       return service.undeploy(instance);
     });
   }
 
   private Future<JsonObject> finish(AsyncResult<Void> ar) {
-    service.reloadEnded(changed > 0 ? next : null, listenPort);
+    service.reloadEnded(changed ? next : null, listenPort);
     service.state().meters().drained(DrainKind.RELOAD, drained);
     service.state().meters().instancesReplaced(replaced);
     JsonObject detail = drained.toJson().put("replaced", replaced).put("instances", service.instanceCount())

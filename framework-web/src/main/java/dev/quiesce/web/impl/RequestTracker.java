@@ -90,10 +90,10 @@ public final class RequestTracker {
     private boolean notified;
     private final RequestTracker tracker;
 
-    private Tracked(HttpServerRequest request, RequestTracker tracker) {
+    private Tracked(HttpServerRequest request, HttpConnection connection, RequestTracker tracker) {
       this.request = request;
       this.response = request.response();
-      this.connection = request.connection();
+      this.connection = connection;
       this.http1 = request.version() != HttpVersion.HTTP_2;
       this.tracker = tracker;
     }
@@ -253,16 +253,15 @@ public final class RequestTracker {
 
   void onRequest(HttpServerRequest raw, Handler<HttpServerRequest> next) {
     HttpConnection connection = raw.connection();
-    Conn sent = connection == null ? null : connections.get(connection);
-    if (sent != null && sent.saidClose) {
+    Conn info = connection == null ? null : connections.get(connection);
+    if (info != null && info.saidClose) {
       // pipelined behind a response that said close: the client retries it elsewhere; never run it here
       LOG.debug("a request pipelined behind a response that said close is not served: {} {}", raw.method(),
           raw.path());
       connection.close();
       return;
     }
-    Tracked t = new Tracked(raw, this);
-    Conn info = t.connection == null ? null : connections.get(t.connection);
+    Tracked t = new Tracked(raw, connection, this);
     if (info != null) {
       info.requests++;
       info.inFlight.add(t);

@@ -42,9 +42,7 @@ final class OrderedStop {
   OrderedStop(GroupContext ctx, Collection<Group> groups, long deadline, boolean forced) {
     this.ctx = ctx;
     this.forced = forced;
-    Map<String, List<String>> edges = new LinkedHashMap<>();
-    groups.forEach(g -> edges.put(g.name(), g.config().dependsOn()));
-    DependencyGraph graph = new DependencyGraph(edges);
+    DependencyGraph graph = DependencyGraph.of(groups.stream().map(Group::config).toList());
     Map<String, Promise<List<JsonObject>>> done = new LinkedHashMap<>();
     groups.forEach(g -> done.put(g.name(), Promise.promise()));
     long begun = System.currentTimeMillis();

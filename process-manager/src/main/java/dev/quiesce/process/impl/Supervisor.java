@@ -164,7 +164,7 @@ public final class Supervisor {
    */
   private List<Future<Void>> startGroupsNowReady() {
     List<Future<Void>> started = new ArrayList<>();
-    boolean more = isRunning();
+    boolean more = isRunning() && !waiting.isEmpty();
     while (more) {
       more = false;
       waiting.removeIf(g -> groups.get(g.name()) != g);

@@ -1,8 +1,10 @@
-package dev.quiesce.web.impl;
+package dev.quiesce.lifecycle;
 
 /**
- * The time the HTTP participant keeps back from a phase or step to send its acknowledgement
- * before the deadline: a tenth of what is left, at most 250 ms.
+ * The time a participant keeps back from a phase or step to send its acknowledgement before the
+ * deadline: a tenth of what is left, at most 250 ms. The framework's own participants (HTTP, event-bus
+ * consumers, blocking work) use it; a participant of the application may too, so that its answer
+ * arrives before the coordinator marks it {@code timed-out}.
  */
 public final class AckMargin {
 
