@@ -4,6 +4,7 @@ import dev.quiesce.lifecycle.impl.BlockingWorkParticipant;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -42,7 +43,16 @@ public interface BlockingWork extends Participant {
 
   /** Blocking work waited for in {@code phase}, reported as {@code name}. */
   static BlockingWork create(Vertx vertx, String name, String phase) {
-    return new BlockingWorkParticipant(vertx, name, phase);
+    return create(vertx, name, phase, Set.of());
+  }
+
+  /**
+   * Blocking work waited for in {@code phase} once the participants named in {@code after} have
+   * answered it ({@link Participant#after()}), e.g. {@code Set.of("http")} for work that requests
+   * being drained still submit.
+   */
+  static BlockingWork create(Vertx vertx, String name, String phase, Set<String> after) {
+    return new BlockingWorkParticipant(vertx, name, phase, after);
   }
 
   /**

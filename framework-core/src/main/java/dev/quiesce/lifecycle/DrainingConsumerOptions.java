@@ -1,10 +1,11 @@
 package dev.quiesce.lifecycle;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How a {@link DrainingConsumer} takes part in the stop: the name it is reported under, the
- * phase in which it drains, and whether it is a local consumer. Fluent setters, in the style of
+ * phase in which it drains, the participants it drains after, and whether it is a local consumer. Fluent setters, in the style of
  * Vert.x's own options.
  */
 public final class DrainingConsumerOptions {
@@ -12,6 +13,7 @@ public final class DrainingConsumerOptions {
   private String name;
   private String phase = Steps.DRAIN;
   private boolean localOnly;
+  private Set<String> after = Set.of();
 
   /**
    * The participant's name in the stop report; by default {@code "eventbus:<address>"}, and
@@ -38,6 +40,15 @@ public final class DrainingConsumerOptions {
     return this;
   }
 
+  /**
+   * The participants after which the consumer drains ({@link Participant#after()}), e.g.
+   * {@code Set.of("http")}: it keeps serving until they have answered the phase. Default: none.
+   */
+  public DrainingConsumerOptions setAfter(Set<String> after) {
+    this.after = Set.copyOf(Objects.requireNonNull(after, "after"));
+    return this;
+  }
+
   /** The name set, or null for the default. */
   public String getName() {
     return name;
@@ -49,5 +60,9 @@ public final class DrainingConsumerOptions {
 
   public boolean isLocalOnly() {
     return localOnly;
+  }
+
+  public Set<String> getAfter() {
+    return after;
   }
 }

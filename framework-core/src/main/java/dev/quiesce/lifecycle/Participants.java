@@ -4,6 +4,7 @@ import dev.quiesce.lifecycle.impl.ClosingParticipant;
 import dev.quiesce.lifecycle.impl.ParticipantBinding;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -43,7 +44,19 @@ public final class Participants {
    */
   public static Future<Registration> closeOn(Vertx vertx, String phase, String name,
       Supplier<? extends Future<?>> close) {
-    return register(vertx, ClosingParticipant.closing(name, phase, close));
+    return closeOn(vertx, phase, name, Set.of(), close);
+  }
+
+  /**
+   * {@link #closeOn(Vertx, String, String, Supplier)} only once the participants named in
+   * {@code after} have answered the phase ({@link Participant#after()}), e.g. a pool closed after
+   * the HTTP server and the consumers that use it:
+   * {@code Participants.closeOn(vertx, "close", "db-pool", Set.of("http"), () -> pool.close())}.
+   * A name nobody registered, or a cycle, is refused when the application is marked running.
+   */
+  public static Future<Registration> closeOn(Vertx vertx, String phase, String name, Set<String> after,
+      Supplier<? extends Future<?>> close) {
+    return register(vertx, ClosingParticipant.closing(name, phase, after, close));
   }
 
   /**
@@ -55,7 +68,16 @@ public final class Participants {
    */
   public static Future<Registration> closeBlockingOn(Vertx vertx, String phase, String name,
       AutoCloseable resource) {
-    return register(vertx, ClosingParticipant.closingBlocking(vertx, name, phase, resource));
+    return closeBlockingOn(vertx, phase, name, Set.of(), resource);
+  }
+
+  /**
+   * {@link #closeBlockingOn(Vertx, String, String, AutoCloseable)} only once the participants named
+   * in {@code after} have answered the phase, as {@link #closeOn(Vertx, String, String, Set, Supplier)}.
+   */
+  public static Future<Registration> closeBlockingOn(Vertx vertx, String phase, String name, Set<String> after,
+      AutoCloseable resource) {
+    return register(vertx, ClosingParticipant.closingBlocking(vertx, name, phase, after, resource));
   }
 
   /** A participant's link to the coordinator. */

@@ -4,6 +4,7 @@ import dev.quiesce.lifecycle.impl.PeriodicTimersParticipant;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * Periodic timers that a stop cancels, so that no new periodic work begins while the
@@ -36,7 +37,15 @@ public interface PeriodicTimers extends Participant {
 
   /** Timers cancelled when {@code phase} begins, reported as {@code name}. */
   static PeriodicTimers create(Vertx vertx, String name, String phase) {
-    return new PeriodicTimersParticipant(vertx, name, phase);
+    return create(vertx, name, phase, Set.of());
+  }
+
+  /**
+   * Timers cancelled in {@code phase} once the participants named in {@code after} have answered it
+   * ({@link Participant#after()}): they keep ticking until then.
+   */
+  static PeriodicTimers create(Vertx vertx, String name, String phase, Set<String> after) {
+    return new PeriodicTimersParticipant(vertx, name, phase, after);
   }
 
   /**

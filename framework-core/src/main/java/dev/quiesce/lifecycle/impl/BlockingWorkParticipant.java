@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,8 +38,8 @@ public final class BlockingWorkParticipant extends SinglePhaseParticipant implem
   private long failed;
   private Promise<Void> idle;
 
-  public BlockingWorkParticipant(Vertx vertx, String name, String phase) {
-    super(name, phase);
+  public BlockingWorkParticipant(Vertx vertx, String name, String phase, Set<String> after) {
+    super(name, phase, after);
     this.vertx = Objects.requireNonNull(vertx, "vertx");
   }
 

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -16,20 +17,22 @@ public final class ClosingParticipant extends SinglePhaseParticipant {
 
   private final Supplier<? extends Future<?>> close;
 
-  private ClosingParticipant(String name, String phase, Supplier<? extends Future<?>> close) {
-    super(name, phase);
+  private ClosingParticipant(String name, String phase, Set<String> after, Supplier<? extends Future<?>> close) {
+    super(name, phase, after);
     this.close = Objects.requireNonNull(close, "close");
   }
 
   /** Closes through a Future-returning close. */
-  public static ClosingParticipant closing(String name, String phase, Supplier<? extends Future<?>> close) {
-    return new ClosingParticipant(name, phase, close);
+  public static ClosingParticipant closing(String name, String phase, Set<String> after,
+      Supplier<? extends Future<?>> close) {
+    return new ClosingParticipant(name, phase, after, close);
   }
 
   /** Closes {@code resource} on a worker thread (not ordered: it never waits for other blocking work). */
-  public static ClosingParticipant closingBlocking(Vertx vertx, String name, String phase, AutoCloseable resource) {
+  public static ClosingParticipant closingBlocking(Vertx vertx, String name, String phase, Set<String> after,
+      AutoCloseable resource) {
     Objects.requireNonNull(resource, "resource");
-    return new ClosingParticipant(name, phase, () -> vertx.executeBlocking(() -> {
+    return new ClosingParticipant(name, phase, after, () -> vertx.executeBlocking(() -> {
       resource.close();
       return null;
     }, false));

@@ -48,6 +48,7 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   private final String address;
   private final String name;
   private final String phase;
+  private final Set<String> after;
   private final boolean endsOnReply;
   private final Function<TrackedMessage<T>, Future<?>> work;
   private final Set<TrackedMessage<T>> inProgress = ConcurrentHashMap.newKeySet();
@@ -66,6 +67,7 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.address = Objects.requireNonNull(address, "address");
     this.phase = options.getPhase();
+    this.after = options.getAfter();
     this.name = options.getName() != null ? options.getName() : defaultName(vertx, address);
     this.endsOnReply = endsOnReply;
     this.work = work;
@@ -189,6 +191,11 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   @Override
   public Set<String> phases() {
     return Set.of(phase);
+  }
+
+  @Override
+  public Set<String> after() {
+    return after;
   }
 
   @Override

@@ -25,8 +25,8 @@ public final class PeriodicTimersParticipant extends SinglePhaseParticipant impl
   private final Set<Long> active = ConcurrentHashMap.newKeySet();
   private volatile boolean cancelled;
 
-  public PeriodicTimersParticipant(Vertx vertx, String name, String phase) {
-    super(name, phase);
+  public PeriodicTimersParticipant(Vertx vertx, String name, String phase, Set<String> after) {
+    super(name, phase, after);
     this.vertx = Objects.requireNonNull(vertx, "vertx");
   }
 
