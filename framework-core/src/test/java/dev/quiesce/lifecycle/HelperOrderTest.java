@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code after} declared by the built-in helpers: {@code closeOn}, {@code closeBlockingOn},
- * {@link BlockingWork}, {@link PeriodicTimers} and draining consumers, with the real coordinator.
+ * {@link BlockingWork}, {@link PeriodicTimers}, draining consumers and {@link DrainingNetServer}, with the
+ * real coordinator.
  */
 @ExtendWith(VertxExtension.class)
 class HelperOrderTest {
@@ -57,12 +59,14 @@ class HelperOrderTest {
     DrainingConsumer<String> jobs = QuiesceEventBus.consumer(vertx, "jobs", msg -> msg.reply("ok"),
         new DrainingConsumerOptions().setAfter(AFTER_HTTP));
     Await.result(jobs.completion());
+    Await.result(DrainingNetServer.create(vertx, new NetServerOptions().setHost("127.0.0.1").setPort(0),
+        socket -> { }, new DrainingNetServerOptions().setName("tcp").setAfter(AFTER_HTTP)).listen());
 
     JsonObject report = f.stopAndAwaitReport();
 
     int httpAnswered = journal.indexOf("http answered drain");
     assertThat(httpAnswered).as("journal %s", journal).isNotNegative();
-    for (String helper : List.of("db-pool", "kafka", "imports", "refresh", "eventbus:jobs")) {
+    for (String helper : List.of("db-pool", "kafka", "imports", "refresh", "eventbus:jobs", "tcp")) {
       assertThat(journal.indexOf("to " + helper)).as("%s in %s", helper, journal).isGreaterThan(httpAnswered);
       assertThat(outcome(report, "drain", helper).getString("outcome")).as(helper).isEqualTo("done");
       assertThat(outcome(report, "drain", helper).getLong("durationMs")).as(helper).isGreaterThanOrEqualTo(300);

@@ -18,12 +18,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -40,9 +37,6 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
   static final Logger LOG = LoggerFactory.getLogger(DrainingConsumerImpl.class);
 
   /** The most kept back from a phase's budget to acknowledge before its deadline. */
-
-  /** Names given per Vert.x instance and address, for the {@code #2}, {@code #3}… of further consumers. */
-  private static final Map<Vertx, Map<String, Integer>> NAMES_GIVEN = new WeakHashMap<>();
 
   private final Vertx vertx;
   private final String address;
@@ -68,7 +62,7 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
     this.address = Objects.requireNonNull(address, "address");
     this.phase = options.getPhase();
     this.after = options.getAfter();
-    this.name = options.getName() != null ? options.getName() : defaultName(vertx, address);
+    this.name = options.getName() != null ? options.getName() : DefaultNames.next(vertx, "eventbus:" + address);
     this.endsOnReply = endsOnReply;
     this.work = work;
     this.consumer = options.isLocalOnly() ? vertx.eventBus().localConsumer(address, this::onMessage)
@@ -135,14 +129,6 @@ public final class DrainingConsumerImpl<T> implements DrainingConsumer<T>, Parti
       });
       return future;
     });
-  }
-
-  private static String defaultName(Vertx vertx, String address) {
-    String base = "eventbus:" + address;
-    synchronized (NAMES_GIVEN) {
-      int n = NAMES_GIVEN.computeIfAbsent(vertx, v -> new HashMap<>()).merge(base, 1, Integer::sum);
-      return n == 1 ? base : base + "#" + n;
-    }
   }
 
   private void onMessage(Message<T> raw) {
