@@ -181,4 +181,24 @@ class DrainingNetServerTest {
     assertThat(CoordinatorFixture.phase(report, "drain").getJsonArray("participants").encode())
         .doesNotContain("given-up");
   }
+
+  @Test
+  void aDrainWithoutBudgetClosesEveryConnectionAtOnceAndADrainAskedTwiceIsTheSame(Vertx vertx) throws IOException {
+    new CoordinatorFixture(vertx, phases("drain", "10s")).deploy();
+    DrainingNetServer server = listen(vertx, new DrainingNetServerOptions().setName("cut"));
+    Client first = connect(server.actualPort(), "rude");
+    Client second = connect(server.actualPort(), "polite");
+    Await.until("the connections tracked", Duration.ofSeconds(5), () -> server.connections() == 2);
+
+    long start = System.currentTimeMillis();
+    io.vertx.core.Future<JsonObject> drained = server.drain(Duration.ZERO);
+    JsonObject detail = Await.result(drained);
+
+    assertThat(server.drain(Duration.ofSeconds(5))).isSameAs(drained);
+    assertThat(detail.getInteger("connections")).isEqualTo(2);
+    assertThat(detail.getInteger("closedAtBudget")).isEqualTo(2);
+    assertThat(detail.getInteger("finished")).isZero();
+    assertThat(first.awaitEnd().at() - start).isLessThan(Timing.upTo(1000));
+    assertThat(second.awaitEnd().at() - start).isLessThan(Timing.upTo(1000));
+  }
 }
