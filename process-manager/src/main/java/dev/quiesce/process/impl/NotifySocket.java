@@ -4,10 +4,13 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,9 @@ final class NotifySocket implements AutoCloseable {
   static final long RECEIVE_TIMEOUT_MS = 250;
   private static final int CONTROL_SIZE = 4096;
   private static final Logger LOG = LoggerFactory.getLogger(NotifySocket.class);
+  private static final String PREFIX = "quiesce-notify-";
+  /** {@code quiesce-notify-<jvm pid>-<its start time>-<random>}: whose directory it is, for the sweep. */
+  private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-(\\d+)-\\d+");
 
   /**
    * One datagram as received.
@@ -60,17 +66,20 @@ final class NotifySocket implements AutoCloseable {
 
   /**
    * Creates the socket in a new directory (mode 0700) under the first of {@code baseDirs} where the
-   * path fits in {@code sun_path} (107 bytes), and starts reading.
+   * path fits in {@code sun_path} (107 bytes), and starts reading. First removes the directories
+   * there of JVMs that no longer run (killed before they could remove their own).
    *
    * @throws IOException when no directory fits or the socket cannot be created
    */
   static NotifySocket open(List<Path> baseDirs, Receiver receiver) throws IOException {
     Path dir = null;
     for (Path base : baseDirs) {
-      // the temporary name adds at most about 20 bytes; "/notify" 7 more
-      if (base.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length + 40 <= UnixDatagrams.SUN_PATH_MAX
+      // the directory name (pid, start time, a random number) and "/notify" add at most 64 bytes
+      if (base.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length + 64 <= UnixDatagrams.SUN_PATH_MAX
           && Files.isDirectory(base)) {
-        dir = Files.createTempDirectory(base, "quiesce-notify-",
+        sweep(base);
+        int pid = (int) ProcessHandle.current().pid();
+        dir = Files.createTempDirectory(base, PREFIX + pid + "-" + ProcStat.startTime(pid).orElse(0) + "-",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         break;
       }
@@ -101,6 +110,20 @@ final class NotifySocket implements AutoCloseable {
     NotifySocket socket = new NotifySocket(fd, dir, path, receiver);
     socket.thread.start();
     return socket;
+  }
+
+  /** Removes the socket directories in {@code base} of JVMs that no longer run (pid and start time). */
+  private static void sweep(Path base) {
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(base, PREFIX + "*")) {
+      for (Path d : dirs) {
+        Matcher m = NAME.matcher(d.getFileName().toString());
+        if (m.matches() && !ProcStat.isSameProcess(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)))) {
+          deleteQuietly(d.resolve("notify"), d);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("could not sweep old notify socket directories in {}: {}", base, e.toString());
+    }
   }
 
   /** The socket's path: the value of {@code NOTIFY_SOCKET}. */

@@ -60,6 +60,22 @@ class NotifySocketTest {
   }
 
   @Test
+  void directoriesOfJvmsThatNoLongerRunAreSweptAtOpen() throws Exception {
+    int own = (int) ProcessHandle.current().pid();
+    long ownStart = ProcStat.startTime(own).orElseThrow();
+    Path dead = Files.createDirectory(temp.resolve("quiesce-notify-" + own + "-" + (ownStart + 1) + "-7"));
+    Files.writeString(dead.resolve("notify"), "");
+    Path alive = Files.createDirectory(temp.resolve("quiesce-notify-" + own + "-" + ownStart + "-8"));
+    Path other = Files.createDirectory(temp.resolve("quiesce-notify-not-ours"));
+    try (NotifySocket socket = NotifySocket.open(List.of(temp), d -> { })) {
+      assertThat(socket.path().getParent().getFileName().toString()).startsWith("quiesce-notify-" + own + "-" + ownStart + "-");
+      assertThat(dead).as("a JVM with that pid and start time no longer runs").doesNotExist();
+      assertThat(alive).as("this JVM's").exists();
+      assertThat(other).as("not named as the manager names them").exists();
+    }
+  }
+
+  @Test
   void aDirectoryTooLongForASocketPathIsRefusedByName() throws IOException {
     Path deep = Files.createDirectories(temp.resolve("d".repeat(100)));
     assertThatThrownBy(() -> NotifySocket.open(List.of(deep), d -> { }))
