@@ -109,12 +109,14 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
   }
 
   /** How readiness is judged. */
-  public enum ReadyKind { NONE, DELAY, LOG_LINE, TCP_PORT }
+  public enum ReadyKind { NONE, DELAY, LOG_LINE, TCP_PORT, NOTIFY }
 
   /**
    * When an instance is ready: at once ({@link ReadyKind#NONE}), after a {@code delay}, when a line
-   * of its output matches {@code logLine}, or when {@code host:tcpPort + instance} accepts a
-   * connection. An instance that is not ready within {@code timeout} is stopped and counts as failed.
+   * of its output matches {@code logLine}, when {@code host:tcpPort + instance} accepts a
+   * connection, or when it sends {@code READY=1} to its {@code NOTIFY_SOCKET} ({@link ReadyKind#NOTIFY},
+   * the JSON {@code "notify": true}). An instance that is not ready within {@code timeout} is stopped
+   * and counts as failed.
    */
   public record Ready(ReadyKind kind, Duration delay, Pattern logLine, int tcpPort, String host, Duration timeout) {
     public static final Ready NONE = new Ready(ReadyKind.NONE, Duration.ZERO, null, 0, "127.0.0.1", Duration.ofSeconds(60));

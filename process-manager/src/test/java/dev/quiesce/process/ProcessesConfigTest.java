@@ -169,6 +169,27 @@ class ProcessesConfigTest {
   }
 
   @Test
+  void readyNotifyIsAReadinessKindOfItsOwnWithItsTimeout() {
+    ProcessGroupConfig g = ProcessesConfig.from(root(minimal("n").put("ready",
+        new JsonObject().put("notify", true).put("timeout", "20s")))).groups().get(0);
+    assertThat(g.ready().kind()).isEqualTo(ReadyKind.NOTIFY);
+    assertThat(g.ready().timeout()).isEqualTo(Duration.ofSeconds(20));
+    List<String> p = problems(root(
+        minimal("a").put("ready", new JsonObject().put("notify", false)),
+        minimal("b").put("ready", new JsonObject().put("notify", "yes")),
+        minimal("c").put("ready", new JsonObject().put("notify", true).put("delay", "1s")),
+        minimal("d").put("ready", new JsonObject().put("notify", true).put("timeout", "0s")),
+        minimal("e").put("ready", new JsonObject().put("notfy", true))));
+    assertThat(p).contains(
+        "processes[0].ready.notify: false is not a readiness check; write true (ready on READY=1 to NOTIFY_SOCKET)"
+            + " or leave the key out",
+        "processes[1].ready.notify: \"yes\" is not a boolean (true or false)",
+        "processes[2].ready.notify: is a readiness check of its own: give it without delay");
+    assertThat(p).anyMatch(s -> s.startsWith("processes[3].ready.timeout: 0s is out of range"));
+    assertThat(p).contains("processes[4].ready.notfy: is not a known key; did you mean \"notify\"?");
+  }
+
+  @Test
   void dependsOnNamesTheGroupsAGroupStartsAfterAndStopsBefore() {
     ProcessesConfig c = ProcessesConfig.from(root(minimal("cache"), minimal("db"),
         minimal("web").put("dependsOn", new JsonArray().add("db").add("cache"))));

@@ -48,14 +48,17 @@ final class ChildProcesses {
   /** Process groups that may still have members: what a halt kills. */
   private final Set<Integer> liveGroups = ConcurrentHashMap.newKeySet();
   private final Set<Future<Reaped>> reaping = new HashSet<>();
+  /** Routes the children's sd_notify messages to their instances. */
+  private final Notifications notifications;
 
   /**
    * @param descendantScanIntervalMs how often the descendants of running children are looked for
    *     (to find those that leave their group); 0 for only before a stop and after an exit
    */
   ChildProcesses(Vertx vertx, Context context, ChildLauncher launcher, Events events, Logger log,
-      long descendantScanIntervalMs) {
+      long descendantScanIntervalMs, Notifications notifications) {
     this.vertx = vertx;
+    this.notifications = notifications;
     this.context = context;
     this.launcher = launcher;
     this.events = events;
@@ -71,8 +74,9 @@ final class ChildProcesses {
   }
 
   /**
-   * Spawns instance {@code index} of {@code group} with {@code env} and a new {@code QUIESCE_CHILD_ID}
-   * (unique among every child of every JVM running now: {@code <jvm pid>-<its start time>-<n>}).
+   * Spawns instance {@code index} of {@code group} with {@code env}, a new {@code QUIESCE_CHILD_ID}
+   * (unique among every child of every JVM running now: {@code <jvm pid>-<its start time>-<n>}) and,
+   * when the manager has a notify socket, {@code NOTIFY_SOCKET}.
    *
    * @return the child, on the supervisor's context; fails when it could not start
    */
@@ -80,14 +84,27 @@ final class ChildProcesses {
     String childId = CHILD_ID_PREFIX + CHILD_IDS.incrementAndGet();
     Map<String, String> withId = new LinkedHashMap<>(env);
     withId.put(Descendants.CHILD_ID, childId);
+    String notifySocket = notifications.socketPath();
+    if (notifySocket != null) {
+      withId.put("NOTIFY_SOCKET", notifySocket);
+    }
     return Future.fromCompletionStage(Spawner.get().submit(() -> launcher.spawn(group, index, withId)), context)
         .map(spawned -> new Child(spawned, context, childId));
   }
 
-  /** A child just started: its group may have members from now on, and its descendants are followed. */
+  /**
+   * A child just started: its group may have members from now on, its descendants are followed, and
+   * notify messages from its group go to {@code instance}.
+   */
   void track(Child c, Instance instance) {
     liveGroups.add(c.pid);
     descendants.track(c, instance);
+    notifications.track(c, instance);
+  }
+
+  /** Where the children's notify messages are routed. */
+  Notifications notifications() {
+    return notifications;
   }
 
   /**
@@ -117,6 +134,7 @@ final class ChildProcesses {
    * @return how many members were killed, and the escapees found
    */
   Future<Reaped> reap(Child c, Instance instance) {
+    notifications.untrack(c);
     Promise<Integer> stragglers = Promise.promise();
     long giveUp = System.currentTimeMillis() + STRAGGLER_GRACE_MS;
     pollGroup(c, instance, giveUp, stragglers);

@@ -26,6 +26,14 @@ public final class ExitStatus {
     return new JsonObject().put("code", exitValue);
   }
 
+  /**
+   * The end of a child's main pid ({@code MAINPID=}), which outlived the child: {@code {"mainPid":N}}.
+   * That process is not the JVM's child, so its exit status cannot be known; it counts as a failure.
+   */
+  public static JsonObject mainPidGone(int mainPid) {
+    return new JsonObject().put("mainPid", mainPid);
+  }
+
   /** True for {@code {"code":0}}. */
   public static boolean isSuccess(JsonObject exit) {
     return exit != null && Integer.valueOf(0).equals(exit.getInteger("code"));

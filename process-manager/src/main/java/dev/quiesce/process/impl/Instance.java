@@ -43,6 +43,19 @@ final class Instance {
   private String lastError;
   private Promise<Void> readyWaiter;
   private long readyAt;
+  /** The current child's {@code STATUS=} text, or null. */
+  private String notifyStatus;
+  /** The current child said {@code STOPPING=1}: it stops by itself. */
+  private boolean stoppingByItself;
+  /** The current child's {@code WATCHDOG=1} messages. */
+  private long watchdogPings;
+  /** The current child's {@code MAINPID=} (in its process group), 0 without one; with its start time. */
+  private int mainPid;
+  private long mainPidStart;
+  private volatile long lastWatchdogPingNanos;
+
+  /** How often a main pid that outlived its child is checked for (it is not the JVM's child: no exit to wait for). */
+  static final long MAIN_PID_POLL_MS = 100;
 
   Instance(GroupContext ctx, Group group, int index) {
     this.ctx = ctx;
@@ -168,6 +181,10 @@ final class Instance {
   private Future<Void> spawn() {
     ProcessGroupConfig cfg = group.config();
     state = State.STARTING;
+    notifyStatus = null;
+    stoppingByItself = false;
+    watchdogPings = 0;
+    mainPid = 0;
     readyWaiter = Promise.promise();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("QUIESCE_GROUP", cfg.name());
@@ -200,7 +217,93 @@ final class Instance {
     if (cfg.output() == Output.LOG) {
       group.readOutput(this, c, ready, cfg.maxLineLength());
     }
-    c.exit.onComplete(ar -> onExit(c, ar.succeeded() ? ar.result() : -1));
+    c.exit.onComplete(ar -> leaderExited(c, ar.succeeded() ? ar.result() : -1));
+  }
+
+  /**
+   * A notify message from {@code c}'s process group (sent by {@code senderPid}), on the supervisor's
+   * context: {@code MAINPID} first, then {@code STATUS}, {@code WATCHDOG}, {@code STOPPING}, and
+   * {@code READY} (which makes the instance ready when its group's readiness is {@code notify}).
+   * Ignored when {@code c} is no longer the instance's child.
+   */
+  void notified(Child c, int senderPid, NotifyMessage m) {
+    if (c != child) {
+      return;
+    }
+    if (m.mainPid() > 0 && m.mainPid() != mainPid) {
+      acceptMainPid(c, m.mainPid(), senderPid);
+    }
+    if (m.status() != null) {
+      notifyStatus = m.status();
+    }
+    if (m.watchdog()) {
+      watchdogPings++;
+      watchdogPing(c);
+    }
+    if (m.stopping() && !stoppingByItself) {
+      stoppingByItself = true;
+      ctx.log().info("group {} instance {} (pid {}) says it is stopping (STOPPING=1)", group.name(), index, c.pid);
+    }
+    if (m.ready() && group.config().ready().kind() == ReadyKind.NOTIFY) {
+      markReady(c);
+    }
+  }
+
+  /** A {@code WATCHDOG=1} from {@code c}: records the time ({@link System#nanoTime()}) if {@code c} is the current child. */
+  void watchdogPing(Child c) {
+    if (c == child) {
+      lastWatchdogPingNanos = System.nanoTime();
+    }
+  }
+
+  /** When the last {@code WATCHDOG=1} came ({@link System#nanoTime()}), 0 before any. From any thread. */
+  long lastWatchdogPingNanos() {
+    return lastWatchdogPingNanos;
+  }
+
+  /** {@code MAINPID=pid}: taken only when {@code pid} runs in {@code c}'s process group. */
+  private void acceptMainPid(Child c, int pid, int senderPid) {
+    ProcStat s = ProcStat.of(pid);
+    if (s == null || s.zombie() || s.pgrp() != c.pid) {
+      ctx.children().notifications().mainPidRefused();
+      ctx.log().warn("group {} instance {} (pid {}): MAINPID={} from pid {} ignored: {}", group.name(), index, c.pid,
+          pid, senderPid, s == null || s.zombie() ? "no such process" : "it is not in the child's process group "
+          + c.pid + " (it is in " + s.pgrp() + ")");
+      return;
+    }
+    mainPid = pid;
+    mainPidStart = s.startTime();
+    ctx.children().notifications().mainPid(c, this, pid);
+    ctx.log().info("group {} instance {} (pid {}): main pid {}", group.name(), index, c.pid, pid);
+  }
+
+  /**
+   * The child exited. When it had named another process of its group as its main pid and that one
+   * still runs (a program that forks its server and exits), the instance keeps running and the main
+   * pid's end, polled every {@link #MAIN_PID_POLL_MS}, counts as the instance's exit; otherwise this is
+   * the instance's exit.
+   */
+  private void leaderExited(Child c, int exitValue) {
+    if (c == child && mainPid > 0 && mainPid != c.pid && ProcStat.isSameProcess(mainPid, mainPidStart)) {
+      ctx.log().info("group {} instance {}: pid {} exited ({}); its main pid {} keeps the instance running",
+          group.name(), index, c.pid, ExitStatus.toJson(exitValue).encode(), mainPid);
+      watchMainPid(c);
+      return;
+    }
+    onExit(c, ExitStatus.toJson(exitValue));
+  }
+
+  private void watchMainPid(Child c) {
+    ctx.vertx().setTimer(MAIN_PID_POLL_MS, id -> {
+      if (c != child) {
+        return;
+      }
+      if (ProcStat.isSameProcess(mainPid, mainPidStart)) {
+        watchMainPid(c);
+      } else {
+        onExit(c, ExitStatus.mainPidGone(mainPid));
+      }
+    });
   }
 
   void markReady(Child c) {
@@ -239,13 +342,12 @@ final class Instance {
     decideRestart(true);
   }
 
-  private void onExit(Child c, int exitValue) {
+  private void onExit(Child c, JsonObject exit) {
     if (c != child) {
       return;
     }
     child = null;
     cancelReadiness();
-    JsonObject exit = ExitStatus.toJson(exitValue);
     lastExit = exit;
     Future<Reaped> reaped = ctx.children().reap(c, this);
     if (ladder != null) {
@@ -318,6 +420,29 @@ final class Instance {
     }
   }
 
+  /**
+   * What the current child said through its notify socket: {@code status} (its {@code STATUS=}),
+   * {@code mainPid}, {@code stopping: true} (it said {@code STOPPING=1}), {@code watchdogPings} and
+   * {@code lastWatchdogPingMsAgo}; empty when it said nothing.
+   */
+  private JsonObject notifyStatus() {
+    JsonObject n = new JsonObject();
+    if (notifyStatus != null) {
+      n.put("status", notifyStatus);
+    }
+    if (mainPid > 0) {
+      n.put("mainPid", mainPid);
+    }
+    if (stoppingByItself) {
+      n.put("stopping", true);
+    }
+    if (watchdogPings > 0) {
+      n.put("watchdogPings", watchdogPings).put("lastWatchdogPingMsAgo",
+          (System.nanoTime() - lastWatchdogPingNanos) / 1_000_000);
+    }
+    return n;
+  }
+
   JsonObject status() {
     JsonObject s = new JsonObject().put("instance", index).put("state", state.json()).put("wanted", wanted)
         .put("restarts", restarts.count());
@@ -325,6 +450,10 @@ final class Instance {
       s.put("pid", child.pid).put("startedAt", child.startedAt);
       if (state == State.READY) {
         s.put("readyAt", readyAt);
+      }
+      JsonObject notify = notifyStatus();
+      if (!notify.isEmpty()) {
+        s.put("notify", notify);
       }
     }
     if (lastExit != null) {

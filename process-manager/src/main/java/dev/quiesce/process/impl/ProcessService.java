@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,8 @@ public final class ProcessService {
   private Supervisor supervisor;
   private ChildRecords records;
   private Guardian guardian;
+  private NotifySocket notifySocket;
+  private final Notifications notifications;
   private Runnable haltHook;
   private Participants.Registration registration;
 
@@ -63,9 +66,10 @@ public final class ProcessService {
     this.options = options;
     this.fullConfig = fullConfig;
     this.config = config;
+    this.notifications = new Notifications(context, LOG);
   }
 
-  private record Init(List<Swept> swept, ChildRecords records, Guardian guardian) {
+  private record Init(List<Swept> swept, ChildRecords records, Guardian guardian, NotifySocket notifySocket) {
   }
 
   /**
@@ -98,14 +102,15 @@ public final class ProcessService {
           LOG.error("could not start the guardian process; grandchildren may outlive a JVM that dies", e);
         }
       }
-      return new Init(swept, rec, g);
+      return new Init(swept, rec, g, openNotifySocket());
     }), context);
     return init.compose(i -> {
       records = i.records();
       guardian = i.guardian();
+      notifySocket = i.notifySocket();
       ChildLauncher launcher = new ChildLauncher(tools, options.getParentDeathSignal(), records, guardian);
       supervisor = new Supervisor(vertx, context, launcher, config, i.swept(),
-          options.getDescendantScanInterval().toMillis());
+          options.getDescendantScanInterval().toMillis(), notifications);
       Supervisor sup = supervisor;
       haltHook = HaltHooks.of(vertx).add(sup::killAllNow);
       listen(sup);
@@ -118,6 +123,24 @@ public final class ProcessService {
       }
       return registered.compose(v -> sup.startAll());
     }).recover(err -> release().transform(v -> Future.failedFuture(err)));
+  }
+
+  /**
+   * The sd_notify socket of the children ({@code NOTIFY_SOCKET}), in a new directory under
+   * {@code java.io.tmpdir}, else {@code /tmp} (a socket path has at most 107 bytes); null, with a
+   * warning, when it cannot be made: children then get no {@code NOTIFY_SOCKET}.
+   */
+  private NotifySocket openNotifySocket() {
+    try {
+      NotifySocket socket = NotifySocket.open(List.of(Path.of(System.getProperty("java.io.tmpdir")), Path.of("/tmp")),
+          notifications);
+      notifications.opened(socket.path());
+      return socket;
+    } catch (IOException | RuntimeException | LinkageError e) {
+      LOG.warn("children get no NOTIFY_SOCKET (their sd_notify messages cannot be received): {}", e.toString());
+      notifications.unavailable(e.toString());
+      return null;
+    }
   }
 
   /** Commands; the application's signals, passed on; a forced phase-start, which escalates every ladder. */
@@ -150,7 +173,7 @@ public final class ProcessService {
         .eventually(this::release).mapEmpty();
   }
 
-  /** Stops listening, ends the guardian and deletes the record file; completes when done. */
+  /** Stops listening, ends the guardian, closes the notify socket and deletes the record file; completes when done. */
   private Future<Void> release() {
     if (haltHook != null) {
       HaltHooks.of(vertx).remove(haltHook);
@@ -161,10 +184,14 @@ public final class ProcessService {
     }
     ChildRecords rec = records;
     Guardian g = guardian;
+    NotifySocket socket = notifySocket;
     boolean nothingLeft = supervisor == null || !supervisor.hasLiveGroups();
     return Future.fromCompletionStage(Spawner.get().submit(() -> {
       if (g != null) {
         g.close();
+      }
+      if (socket != null) {
+        socket.close();
       }
       if (rec != null) {
         rec.close(nothingLeft); // a child that could not be killed stays recorded for the next sweep

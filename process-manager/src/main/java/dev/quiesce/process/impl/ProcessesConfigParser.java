@@ -37,7 +37,8 @@ public final class ProcessesConfigParser {
   static final List<String> STEP_KEYS = ConfigReader.keys("signal", "wait");
   static final List<String> RESTART_KEYS = ConfigReader.keys("policy", "initial", "max", "multiplier", "jitter",
       "maxRestarts", "window");
-  static final List<String> READY_KEYS = ConfigReader.keys("delay", "logLine", "tcpPort", "host", "timeout");
+  static final List<String> READY_KEYS = ConfigReader.keys("delay", "logLine", "tcpPort", "notify", "host",
+      "timeout");
 
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
   public static final Restart DEFAULT_RESTART = new Restart(RestartPolicy.ON_FAILURE, Duration.ofSeconds(1),
@@ -347,6 +348,9 @@ public final class ProcessesConfigParser {
     if (kinds.size() > 1) {
       r.problem(null, "give only one of delay, logLine and tcpPort (found " + String.join(", ", kinds) + ")");
     }
+    if (r.has("notify") && !kinds.isEmpty()) {
+      r.problem("notify", "is a readiness check of its own: give it without " + String.join(", ", kinds));
+    }
     Duration timeout = r.duration("timeout", Ready.NONE.timeout(), Duration.ofMillis(1), HOUR);
     String host = r.host("host", "127.0.0.1");
     if (r.has("host") && !r.has("tcpPort")) {
@@ -374,6 +378,13 @@ public final class ProcessesConfigParser {
         r.problem("logLine", "needs the group's output to be \"log\" (it is read from the child's output)");
       }
       return new Ready(ReadyKind.LOG_LINE, Duration.ZERO, pattern, 0, host, timeout);
+    }
+    if (r.has("notify")) {
+      if (!r.bool("notify", true)) {
+        r.problem("notify", "false is not a readiness check; write true (ready on READY=1 to NOTIFY_SOCKET) or"
+            + " leave the key out");
+      }
+      return new Ready(ReadyKind.NOTIFY, Duration.ZERO, null, 0, host, timeout);
     }
     if (r.has("delay")) {
       return new Ready(ReadyKind.DELAY, r.duration("delay", Duration.ZERO, Duration.ZERO, HOUR), null, 0, host,

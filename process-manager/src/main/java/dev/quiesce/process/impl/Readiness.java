@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 
 /**
  * The readiness check of one child just started, as its group's {@code ready} says: at once, after
- * a delay, on a matching output line, or when its TCP port accepts (polled every 100 ms). A child
+ * a delay, on a matching output line, when its TCP port accepts (polled every 100 ms), or on its
+ * {@code READY=1} ({@code notify}: the {@link Instance} is told by {@link Notifications}). A child
  * not ready within {@code ready.timeout} is reported to its instance. Owns its timers. Runs on the
  * supervisor's context, except {@link #readyOn(String)}.
  */
@@ -41,6 +42,9 @@ final class Readiness {
       });
       case LOG_LINE -> r.logLine = ready.logLine();
       case TCP_PORT -> r.pollPort(ready.host(), ready.tcpPort() + instance.index());
+      case NOTIFY -> {
+        // READY=1 arrives through the notify socket: only the timeout is armed here
+      }
       default -> throw new IllegalStateException();
     }
     r.timeoutTimer = ctx.vertx().setTimer(Math.max(1, ready.timeout().toMillis()), id -> {

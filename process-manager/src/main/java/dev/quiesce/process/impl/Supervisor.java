@@ -38,6 +38,7 @@ public final class Supervisor {
   private final Events events;
   private final NetClient net;
   private final ChildProcesses children;
+  private final Notifications notifications;
   /** What every group is given of the supervisor. */
   private final GroupContext groupContext;
   private final Map<String, Group> groups = new LinkedHashMap<>();
@@ -54,13 +55,16 @@ public final class Supervisor {
   /**
    * @param descendantScanIntervalMs how often the descendants of running children are looked for
    *     (to find those that leave their group); 0 for only before a stop and after an exit
+   * @param notifications where the notify socket's messages are routed (the socket, if any, is opened by the caller)
    */
   public Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept,
-      long descendantScanIntervalMs) {
+      long descendantScanIntervalMs, Notifications notifications) {
+    this.notifications = notifications;
     this.events = new Events(vertx.eventBus());
     this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
     this.swept = List.copyOf(swept);
-    this.children = new ChildProcesses(vertx, context, launcher, events, log, descendantScanIntervalMs);
+    this.children = new ChildProcesses(vertx, context, launcher, events, log, descendantScanIntervalMs,
+        notifications);
     this.groupContext = new GroupContext(vertx, context, events, children, net, log, this::isRunning,
         () -> startGroupsNowReady());
     config.groups().forEach(g -> groups.put(g.name(), new Group(groupContext, g)));
@@ -324,14 +328,14 @@ public final class Supervisor {
     return children.hasLiveGroups();
   }
 
-  /** {@code {"groups":[…],"state":…,"swept":[…]}}. */
+  /** {@code {"groups":[…],"state":…,"swept":[…],"notify":{…}}} ({@link Notifications#status()}). */
   public JsonObject list() {
     JsonArray list = new JsonArray();
     groups.values().forEach(g -> list.add(g.status()));
     JsonArray sweptList = new JsonArray();
     swept.forEach(s -> sweptList.add(sweptJson(s)));
     return new JsonObject().put("state", state.name().toLowerCase(Locale.ROOT)).put("groups", list)
-        .put("swept", sweptList);
+        .put("swept", sweptList).put("notify", notifications.status());
   }
 
   public void close() {

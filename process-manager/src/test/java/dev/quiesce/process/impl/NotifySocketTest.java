@@ -1,0 +1,84 @@
+package dev.quiesce.process.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.quiesce.process.impl.NotifySocket.Datagram;
+import dev.quiesce.testing.Timing;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The socket itself, with the real kernel: credentials, descriptors, a prompt close, the path limit. */
+class NotifySocketTest {
+
+  @TempDir
+  Path temp;
+
+  @Test
+  void eachDatagramComesWithTheSendersPidAndItsDescriptorsAndCloseIsPrompt() throws Exception {
+    BlockingQueue<Datagram> got = new LinkedBlockingQueue<>();
+    NotifySocket socket = NotifySocket.open(List.of(temp), d -> {
+      got.add(d);
+      for (int fd : d.fds()) {
+        UnixDatagrams.closeQuietly(fd);
+      }
+    });
+    Path dir = socket.path().getParent();
+    assertThat(Files.getPosixFilePermissions(dir)).hasSize(3); // rwx for the owner only
+
+    long sent = System.nanoTime();
+    assertThat(NotifySend.send(socket.path(), "READY=1".getBytes(StandardCharsets.UTF_8), true))
+        .as("the barrier was acknowledged").isTrue();
+    assertThat((System.nanoTime() - sent) / 1_000_000).as("acknowledged without waiting out the sender's 5 s")
+        .isLessThan(Timing.upTo(4000L));
+    Datagram ready = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+    assertThat(ready).isNotNull();
+    assertThat(ready.pid()).isEqualTo((int) ProcessHandle.current().pid());
+    assertThat(new String(ready.payload(), StandardCharsets.UTF_8)).isEqualTo("READY=1");
+    assertThat(ready.fds()).isEmpty();
+    Datagram barrier = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+    assertThat(new String(barrier.payload(), StandardCharsets.UTF_8)).isEqualTo("BARRIER=1");
+    assertThat(barrier.fds()).hasSize(1);
+
+    NotifySend.send(socket.path(), new byte[NotifySocket.MAX_DATAGRAM + 1], false);
+    Datagram tooLong = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+    assertThat(tooLong.truncated()).isTrue();
+
+    long closing = System.nanoTime();
+    socket.close();
+    assertThat((System.nanoTime() - closing) / 1_000_000).as("close wakes the reader at once")
+        .isLessThan(Timing.upTo(1000L));
+    assertThat(dir).doesNotExist();
+  }
+
+  @Test
+  void directoriesOfJvmsThatNoLongerRunAreSweptAtOpen() throws Exception {
+    int own = (int) ProcessHandle.current().pid();
+    long ownStart = ProcStat.startTime(own).orElseThrow();
+    Path dead = Files.createDirectory(temp.resolve("quiesce-notify-" + own + "-" + (ownStart + 1) + "-7"));
+    Files.writeString(dead.resolve("notify"), "");
+    Path alive = Files.createDirectory(temp.resolve("quiesce-notify-" + own + "-" + ownStart + "-8"));
+    Path other = Files.createDirectory(temp.resolve("quiesce-notify-not-ours"));
+    try (NotifySocket socket = NotifySocket.open(List.of(temp), d -> { })) {
+      assertThat(socket.path().getParent().getFileName().toString()).startsWith("quiesce-notify-" + own + "-" + ownStart + "-");
+      assertThat(dead).as("a JVM with that pid and start time no longer runs").doesNotExist();
+      assertThat(alive).as("this JVM's").exists();
+      assertThat(other).as("not named as the manager names them").exists();
+    }
+  }
+
+  @Test
+  void aDirectoryTooLongForASocketPathIsRefusedByName() throws IOException {
+    Path deep = Files.createDirectories(temp.resolve("d".repeat(100)));
+    assertThatThrownBy(() -> NotifySocket.open(List.of(deep), d -> { }))
+        .isInstanceOf(IOException.class).hasMessageContaining(deep.toString()).hasMessageContaining("too long");
+  }
+}
