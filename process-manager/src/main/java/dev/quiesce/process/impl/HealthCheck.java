@@ -85,8 +85,9 @@ final class HealthCheck {
     long timeoutMs = health.timeout().toMillis();
     Promise<Void> result = Promise.promise();
     long guard = ctx.vertx().setTimer(Math.max(1, timeoutMs), id -> {
-      if (result.tryFail("no answer within " + timeoutMs + " ms") && abortProbe != null) {
-        abortProbe.run();
+      Runnable abort = abortProbe; // taken first: failing the result runs its handlers, which forget it
+      if (result.tryFail("no answer within " + timeoutMs + " ms") && abort != null) {
+        abort.run();
       }
     });
     run(timeoutMs).onComplete(ar -> {
