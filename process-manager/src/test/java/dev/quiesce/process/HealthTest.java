@@ -281,4 +281,31 @@ class HealthTest extends ProcessTestBase {
     assertThat((long) lines(probes).size()).isEqualTo(after);
     assertThat(eventsOf("stopped", "unhealthy")).isEmpty();
   }
+
+  @Test
+  void noProbeRunsOnceTheTerminatePhaseBegan() throws IOException {
+    FakeCoordinator coordinator = new FakeCoordinator(vertx);
+    Path healthy = Files.createFile(temp.resolve("healthy"));
+    JsonObject db = children.group("db", 1, Map.of("HEALTHY", healthy.toString()))
+        .put("health", new JsonObject().put("command", new JsonArray().add("sh").add("-c").add("test -e \"$HEALTHY\""))
+            .put("interval", "50ms").put("failures", 1));
+    // web stops first (it depends on db) and takes its time: TERM is ignored, KILL after 1 s
+    JsonObject web = children.group("web", 1, Map.of("CHILD_IGNORE", "TERM")).put("stopTimeout", "1s")
+        .put("dependsOn", new JsonArray().add("db"));
+    deploy(ChildFixture.config(db, web), options().setLifecycleParticipant(true));
+    int dbPid = awaitRunning("db", 1).get(0);
+    int webPid = awaitRunning("web", 1).get(0);
+
+    long seq = coordinator.publish("terminate", Duration.ofSeconds(10), false, null);
+    Files.delete(healthy); // db would now fail every probe, while it waits for web to stop
+    assertThat(coordinator.awaitAck(seq, Duration.ofSeconds(15)).getString("outcome")).isEqualTo("done");
+
+    assertThat(eventsOf("db", "unhealthy")).isEmpty();
+    long webExit = eventsOf("web", "exited").get(0).getLong("at");
+    assertThat(children.signals(dbPid)).singleElement().satisfies(s -> {
+      assertThat(s.getKey()).isEqualTo("TERM");
+      assertThat(s.getValue()).as("db stopped after web exited").isGreaterThanOrEqualTo(webExit);
+    });
+    assertThat(children.signalNames(webPid)).containsExactly("TERM");
+  }
 }

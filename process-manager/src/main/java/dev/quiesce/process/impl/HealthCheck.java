@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * previous one ended, each bounded by {@code timeout} (a command probe still running then is killed,
  * its process group included). After {@code failures} failed probes in a row the instance is told
  * ({@link Instance#unhealthy}) and the check ends. It also ends when cancelled (the child is being
- * stopped or is gone) and does nothing once its child is no longer the instance's ready child. Owns
+ * stopped or is gone), and does nothing once its child is no longer the instance's ready child or
+ * the terminate phase began. Owns
  * its timers. Runs on the supervisor's context.
  */
 final class HealthCheck {
@@ -78,8 +79,17 @@ final class HealthCheck {
     });
   }
 
+  /**
+   * True while probing makes sense: the check was not cancelled, the child is the instance's ready
+   * child, and the process manager runs (once the terminate phase began no instance is judged any
+   * more: a group waiting for its dependents to stop must not be stopped out of order).
+   */
+  private boolean watching() {
+    return !cancelled && ctx.isRunning() && instance.isReady(child);
+  }
+
   private void probe() {
-    if (cancelled || !instance.isReady(child)) {
+    if (!watching()) {
       return;
     }
     long timeoutMs = health.timeout().toMillis();
@@ -100,7 +110,7 @@ final class HealthCheck {
     result.future().onComplete(ar -> {
       ctx.vertx().cancelTimer(guard);
       abortProbe = null;
-      if (cancelled || !instance.isReady(child)) {
+      if (!watching()) {
         return;
       }
       if (ar.succeeded()) {
