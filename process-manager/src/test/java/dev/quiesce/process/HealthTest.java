@@ -234,7 +234,7 @@ class HealthTest extends ProcessTestBase {
     JsonObject unhealthy = awaitEventOf("silent", "unhealthy", 1, Duration.ofSeconds(10));
     assertThat(unhealthy.getString("probe")).isEqualTo("watchdog");
     assertThat(unhealthy.getInteger("failures")).isEqualTo(1);
-    assertThat(unhealthy.getString("reason")).startsWith("no WATCHDOG=1 for ").contains("since ready");
+    assertThat(unhealthy.getString("reason")).startsWith("no WATCHDOG=1 for ").contains(" ms since it became ready (watchdog 400 ms)");
     // checked every half period: found between one period and one and a half after ready
     assertThat(unhealthy.getLong("at") - ready.getLong("at")).as("ready to unhealthy")
         .isGreaterThanOrEqualTo(400L).isLessThan(Timing.upTo(600L + 1000L));

@@ -232,8 +232,8 @@ final class HealthCheck {
     if (silentNanos <= health.watchdog().toNanos()) {
       return Future.succeededFuture();
     }
-    return Future.failedFuture("no WATCHDOG=1 for " + TimeUnit.NANOSECONDS.toMillis(silentNanos)
-        + " ms (watchdog " + health.watchdog().toMillis() + " ms, since " + (since == readyNanos ? "ready" : "the last")
-        + ")");
+    return Future.failedFuture("no WATCHDOG=1 for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms since "
+        + (since == readyNanos ? "it became ready" : "the last one") + " (watchdog " + health.watchdog().toMillis()
+        + " ms)");
   }
 }
