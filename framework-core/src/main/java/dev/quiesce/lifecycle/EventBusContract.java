@@ -101,7 +101,7 @@ public final class EventBusContract {
   /** The {@code "type"} of the events on {@link #PROCESS_EVENTS}; docs/PROCESSES.md lists their fields. */
   public enum ProcessEvent implements WireNamed {
     STARTED, READY, START_FAILED, READY_TIMEOUT, STOPPING, EXITED, RESTARTING, CRASH_LOOP, STRAGGLERS_KILLED,
-    ESCAPED, ESCAPEES_KILLED, SIGNALLED, SWEPT, OUTPUT;
+    ESCAPED, ESCAPEES_KILLED, SIGNALLED, SWEPT, OUTPUT, UNHEALTHY;
 
     /** The event type of a wire name, if there is one. */
     public static Optional<ProcessEvent> fromWire(String name) {

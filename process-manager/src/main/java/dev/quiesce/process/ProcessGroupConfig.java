@@ -2,6 +2,8 @@ package dev.quiesce.process;
 
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -33,12 +35,13 @@ import java.util.regex.Pattern;
  * @param outputEvents at most this many output lines per second per group are published as events
  * @param dependsOn the names of the groups this one starts after (once they are ready) and stops before,
  *     in the order configured; never itself, never a cycle
+ * @param health how a ready instance is watched while it runs ({@link Health#NONE}: not at all)
  * @param source the group's JSON as configured (to tell whether a reload changed it)
  */
 public record ProcessGroupConfig(String name, List<String> command, Optional<String> cwd, Map<String, String> env,
     boolean inheritEnv, int instances, List<StopStep> stopLadder, Set<PosixSignal> propagate, Reload reload,
     Restart restart, Ready ready, Output output, int maxLineLength, int outputEvents, List<String> dependsOn,
-    JsonObject source) {
+    Health health, JsonObject source) {
 
   /** How long the manager waits for a process to disappear after SIGKILL before it reports it as lost. */
   public static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -120,6 +123,59 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
    */
   public record Ready(ReadyKind kind, Duration delay, Pattern logLine, int tcpPort, String host, Duration timeout) {
     public static final Ready NONE = new Ready(ReadyKind.NONE, Duration.ZERO, null, 0, "127.0.0.1", Duration.ofSeconds(60));
+  }
+
+  /** What a health check probes; {@link #configName()} is the key that selects it in {@code health}. */
+  public enum HealthKind {
+    NONE("none"), TCP_PORT("tcpPort"), HTTP_GET("httpGet"), COMMAND("command"), WATCHDOG("watchdog");
+
+    private final String configName;
+
+    HealthKind(String configName) {
+      this.configName = configName;
+    }
+
+    /** The key of the {@code health} section that selects this probe ({@code tcpPort}, …), also the {@code probe} of an {@code unhealthy} event. */
+    public String configName() {
+      return configName;
+    }
+  }
+
+  /**
+   * How a ready instance is watched while it runs. Once it is ready (and {@code startPeriod} later),
+   * a probe runs every {@code interval} (counted from the end of the one before), each bounded by
+   * {@code timeout}: a TCP connection to {@code host:tcpPort + instance}, an HTTP GET of
+   * {@code httpGet} (its port + instance; 2xx and 3xx are healthy), a {@code command} that exits 0,
+   * or, for {@link HealthKind#WATCHDOG}, a {@code WATCHDOG=1} notification received within
+   * {@code watchdog} of the instance becoming ready or of the one before. {@code failures} failed
+   * probes in a row make the instance unhealthy: it is stopped along its ladder and the restart
+   * policy applies, as to a failed exit.
+   *
+   * @param httpGet the URL of instance 0 (an {@code http} URL with an explicit or default port), or null
+   * @param command the probe's program and arguments, or empty
+   * @param watchdog the watchdog period, or zero
+   */
+  public record Health(HealthKind kind, int tcpPort, String host, URI httpGet, List<String> command, Duration watchdog,
+      Duration interval, int failures, Duration timeout, Duration startPeriod) {
+
+    public static final Health NONE = new Health(HealthKind.NONE, 0, "127.0.0.1", null, List.of(), Duration.ZERO,
+        Duration.ofSeconds(5), 3, Duration.ofSeconds(2), Duration.ZERO);
+
+    public Health {
+      Objects.requireNonNull(kind, "kind");
+      command = List.copyOf(command);
+    }
+
+    /** The URL instance {@code instance} is probed at: {@code httpGet} with its port + {@code instance}. */
+    public URI httpGetOf(int instance) {
+      int port = httpGet.getPort() < 0 ? 80 : httpGet.getPort();
+      try {
+        return new URI(httpGet.getScheme(), httpGet.getUserInfo(), httpGet.getHost(), port + instance,
+            httpGet.getPath(), httpGet.getQuery(), null);
+      } catch (URISyntaxException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /** Where a child's stdout and stderr go. */

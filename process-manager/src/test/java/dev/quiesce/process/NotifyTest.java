@@ -159,4 +159,30 @@ class NotifyTest extends ProcessTestBase {
     assertThat(notifyStatus("n")).isEqualTo("serving via systemd-notify");
     assertThat(notifyCounts().getLong("foreign")).isZero();
   }
+
+  /**
+   * The watchdog over the real socket: {@code WATCHDOG=1} every 200 ms from a real systemd-notify keeps
+   * a child with a 1 s watchdog healthy; once the pings stop, the child is found unhealthy no sooner
+   * than a period after its last ping.
+   */
+  @Test
+  void watchdogPingsOverTheSocketKeepTheChildHealthyAndAMissIsFound() throws Exception {
+    Path notify = Path.of("/usr/bin/systemd-notify");
+    Assumptions.assumeTrue(Files.isExecutable(notify),
+        "/usr/bin/systemd-notify is not installed (Debian package systemd): the watchdog test is skipped");
+    Path pinged = temp.resolve("pinged");
+    deploy(ChildFixture.config(group("w", notify + " --ready; i=0; while [ $i -lt 15 ]; do " + notify
+        + " WATCHDOG=1; i=$((i+1)); if [ $i -lt 15 ]; then sleep 0.2; fi; done; touch '" + pinged + "'; exec sleep 600")
+        .put("health", new JsonObject().put("watchdog", "1s"))));
+    awaitEvent("ready", SLOW, e -> "ready".equals(e.getString("type")));
+    Await.until("15 pings sent", SLOW, () -> Files.exists(pinged));
+    long lastPing = Files.getLastModifiedTime(pinged).toMillis(); // touched right after the last ping
+    assertThat(events("unhealthy")).as("healthy while it pings every 200 ms").isEmpty();
+    assertThat(instance("w").getJsonObject("notify").getLong("watchdogPings")).isEqualTo(15);
+
+    JsonObject unhealthy = awaitEvent("unhealthy", SLOW, e -> "unhealthy".equals(e.getString("type")));
+    assertThat(unhealthy.getString("probe")).isEqualTo("watchdog");
+    assertThat(unhealthy.getLong("at") - lastPing).as("last ping to unhealthy, ms")
+        .isGreaterThanOrEqualTo(900L).isLessThan(Timing.upTo(1000L + 500L + 2000L));
+  }
 }

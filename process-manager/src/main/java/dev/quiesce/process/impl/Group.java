@@ -23,6 +23,8 @@ final class Group {
   private volatile ProcessGroupConfig config;
   private volatile RateLimiter outputEvents;
   private boolean crashLoop;
+  /** How many times an instance of the group was found unhealthy and stopped. */
+  private int unhealthy;
   private final List<Instance> instances = new ArrayList<>();
   /** Instances scaled away by a reload, still stopping. */
   private final List<Instance> retiring = new ArrayList<>();
@@ -206,6 +208,11 @@ final class Group {
     return true;
   }
 
+  /** An instance was found unhealthy (and is being stopped). */
+  void countUnhealthy() {
+    unhealthy++;
+  }
+
   private void enterCrashLoop(int recent) {
     crashLoop = true;
     instances.forEach(Instance::cancelBackoff);
@@ -271,7 +278,7 @@ final class Group {
     String state = crashLoop ? "crash-loop" : isWaiting() ? "waiting"
         : instances.stream().anyMatch(Instance::isWanted) ? "running" : "stopped";
     JsonObject status = new JsonObject().put("group", name()).put("state", state).put("desired", config.instances())
-        .put("ready", ready).put("instances", list);
+        .put("ready", ready).put("unhealthy", unhealthy).put("instances", list);
     if (isWaiting()) {
       status.put("waitingFor", new JsonArray(List.copyOf(waitingFor)));
     }

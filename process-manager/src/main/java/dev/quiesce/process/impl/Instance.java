@@ -1,6 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
+import dev.quiesce.process.ProcessGroupConfig.HealthKind;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.ReadyKind;
 import dev.quiesce.process.ProcessGroupConfig.Restart;
@@ -36,6 +37,14 @@ final class Instance {
   private boolean wanted;
   private Child child;
   private Readiness readiness;
+  /** The health check of the ready child, or null. */
+  private HealthCheck health;
+  /** The configuration the running child was started with. */
+  private ProcessGroupConfig childConfig;
+  /** {@link System#nanoTime()} of the last {@code WATCHDOG=1} of the child, 0 before the first. */
+  private volatile long lastWatchdogPingNanos;
+  /** How many times a child of this instance was found unhealthy and stopped. */
+  private int unhealthy;
   private Future<Void> spawning;
   private LadderRun ladder;
   private final RestartBackoff restarts;
@@ -52,7 +61,6 @@ final class Instance {
   /** The current child's {@code MAINPID=} (in its process group), 0 without one; with its start time. */
   private int mainPid;
   private long mainPidStart;
-  private volatile long lastWatchdogPingNanos;
 
   /** How often a main pid that outlived its child is checked for (it is not the JVM's child: no exit to wait for). */
   static final long MAIN_PID_POLL_MS = 100;
@@ -83,6 +91,16 @@ final class Instance {
 
   boolean isReady() {
     return state == State.READY;
+  }
+
+  /** True while {@code c} is the instance's child and it is ready (not starting, stopping, or gone). */
+  boolean isReady(Child c) {
+    return c == child && state == State.READY;
+  }
+
+  /** How many times a child of this instance was found unhealthy and stopped. */
+  int unhealthyCount() {
+    return unhealthy;
   }
 
   boolean isWanted() {
@@ -168,7 +186,7 @@ final class Instance {
     if (child == null) {
       return Future.succeededFuture();
     }
-    cancelReadiness();
+    cancelChecks();
     state = State.STOPPING;
     failReadyWaiter("it is being stopped");
     ladder = new LadderRun(ctx, this, child, group.config().stopLadder(), deadline);
@@ -192,6 +210,10 @@ final class Instance {
     if (cfg.ready().kind() == ReadyKind.TCP_PORT) {
       env.put("QUIESCE_PORT", Integer.toString(cfg.ready().tcpPort() + index));
     }
+    if (cfg.health().kind() == HealthKind.WATCHDOG) {
+      // as systemd does; WATCHDOG_PID is left out: the pid is not known before the spawn
+      env.put("WATCHDOG_USEC", Long.toString(cfg.health().watchdog().toNanos() / 1000));
+    }
     Promise<Void> done = Promise.promise();
     spawning = done.future();
     ctx.children().spawn(cfg, index, env).onComplete(ar -> {
@@ -208,6 +230,7 @@ final class Instance {
 
   private void attach(ProcessGroupConfig cfg, Child c) {
     child = c;
+    childConfig = cfg;
     lastError = null;
     ctx.children().track(c, this);
     ctx.events().publish(ProcessEvent.STARTED, Events.of(this).put("pid", c.pid));
@@ -249,7 +272,10 @@ final class Instance {
     }
   }
 
-  /** A {@code WATCHDOG=1} from {@code c}: records the time ({@link System#nanoTime()}) if {@code c} is the current child. */
+  /**
+   * A {@code WATCHDOG=1} from {@code c}: records the time ({@link System#nanoTime()}, read by the
+   * {@code watchdog} health check) if {@code c} is the current child. From any thread.
+   */
   void watchdogPing(Child c) {
     if (c == child) {
       lastWatchdogPingNanos = System.nanoTime();
@@ -310,10 +336,13 @@ final class Instance {
     if (c != child || state != State.STARTING) {
       return;
     }
-    cancelReadiness();
+    cancelChecks();
     state = State.READY;
     readyAt = System.currentTimeMillis();
     ctx.events().publish(ProcessEvent.READY, Events.of(this).put("pid", c.pid).put("afterMs", readyAt - c.startedAt));
+    if (childConfig.health().kind() != HealthKind.NONE) {
+      health = HealthCheck.start(ctx, this, c, childConfig);
+    }
     if (readyWaiter != null) {
       readyWaiter.tryComplete();
     }
@@ -333,6 +362,25 @@ final class Instance {
     stopChild(LadderRun.NO_DEADLINE, false).onComplete(ar -> decideRestart(true));
   }
 
+  /**
+   * {@code c}'s health check failed {@code failures} times in a row: the child is stopped along its
+   * ladder, counted, and the restart policy decides as after a failed exit (the restart counts toward
+   * the group's crash loop). Nothing happens when {@code c} is no longer the ready child.
+   */
+  void unhealthy(Child c, String probe, String reason, int failures) {
+    if (!isReady(c)) {
+      return;
+    }
+    unhealthy++;
+    group.countUnhealthy();
+    lastError = "unhealthy: " + reason;
+    ctx.log().error("group {} instance {} (pid {}) is unhealthy after {} failed {} probe(s) in a row: {}; stopping it",
+        group.name(), index, c.pid, failures, probe, reason);
+    ctx.events().publish(ProcessEvent.UNHEALTHY, Events.of(this).put("pid", c.pid).put("probe", probe)
+        .put("reason", reason).put("failures", failures).put("count", unhealthy));
+    stopChild(LadderRun.NO_DEADLINE, false).onComplete(ar -> decideRestart(true));
+  }
+
   private void startFailed(Throwable cause) {
     lastError = cause.getMessage();
     state = State.FAILED;
@@ -347,7 +395,7 @@ final class Instance {
       return;
     }
     child = null;
-    cancelReadiness();
+    cancelChecks();
     lastExit = exit;
     Future<Reaped> reaped = ctx.children().reap(c, this);
     if (ladder != null) {
@@ -407,10 +455,15 @@ final class Instance {
     }
   }
 
-  private void cancelReadiness() {
+  /** Ends the readiness and health checks of the child: it is ready, being stopped, or gone. */
+  private void cancelChecks() {
     if (readiness != null) {
       readiness.cancel();
       readiness = null;
+    }
+    if (health != null) {
+      health.cancel();
+      health = null;
     }
   }
 
@@ -445,7 +498,7 @@ final class Instance {
 
   JsonObject status() {
     JsonObject s = new JsonObject().put("instance", index).put("state", state.json()).put("wanted", wanted)
-        .put("restarts", restarts.count());
+        .put("restarts", restarts.count()).put("unhealthy", unhealthy);
     if (child != null) {
       s.put("pid", child.pid).put("startedAt", child.startedAt);
       if (state == State.READY) {

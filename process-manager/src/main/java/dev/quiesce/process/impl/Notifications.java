@@ -26,6 +26,8 @@ import org.slf4j.Logger;
 public final class Notifications implements NotifySocket.Receiver {
 
   static final long HANDLED_WAIT_MS = 1000;
+  /** How long a message from the group of a child just spawned waits for the child to be recorded. */
+  static final long UNTRACKED_CHILD_WAIT_MS = 1000;
 
   /** A running child and its instance. */
   private record Entry(Instance instance, Child child) {
@@ -133,18 +135,44 @@ public final class Notifications implements NotifySocket.Receiver {
     }
   }
 
+  /**
+   * The instance a sender belongs to, or null. A child may speak before the supervisor has recorded
+   * it (a fast {@code READY=1} right after the spawn): when the sender's process group is led by a
+   * child of this JVM that is not tracked yet, the record is waited for, at most
+   * {@link #UNTRACKED_CHILD_WAIT_MS}, on this (the socket's) thread.
+   */
   private Entry attribute(int pid) {
     Entry e = byLeader.get(pid);
     if (e == null) {
       e = byMainPid.get(pid);
     }
-    if (e == null) {
-      ProcStat s = ProcStat.of(pid);
-      if (s != null) {
-        e = byLeader.get(s.pgrp());
+    if (e != null) {
+      return e;
+    }
+    ProcStat s = ProcStat.of(pid);
+    if (s == null) {
+      return null;
+    }
+    e = byLeader.get(s.pgrp());
+    if (e != null || !isChildOfThisJvm(s.pgrp())) {
+      return e;
+    }
+    long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(UNTRACKED_CHILD_WAIT_MS);
+    while (e == null && System.nanoTime() < until) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        return null;
       }
+      e = byLeader.get(s.pgrp());
     }
     return e;
+  }
+
+  private static boolean isChildOfThisJvm(int pid) {
+    ProcStat leader = ProcStat.of(pid);
+    return leader != null && leader.ppid() == ProcessHandle.current().pid();
   }
 
   private void logIgnored(String format, Object pid, Object detail) {

@@ -3,6 +3,8 @@ package dev.quiesce.process.impl;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.Durations;
 import dev.quiesce.process.ProcessGroupConfig;
+import dev.quiesce.process.ProcessGroupConfig.Health;
+import dev.quiesce.process.ProcessGroupConfig.HealthKind;
 import dev.quiesce.process.ProcessGroupConfig.Output;
 import dev.quiesce.process.ProcessGroupConfig.Ready;
 import dev.quiesce.process.ProcessGroupConfig.ReadyKind;
@@ -14,6 +16,8 @@ import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,12 +37,17 @@ public final class ProcessesConfigParser {
 
   static final List<String> GROUP_KEYS = ConfigReader.keys("name", "command", "cwd", "env", "inheritEnv",
       "instances", "stopSignal", "stopTimeout", "stopLadder", "propagate", "reload", "restart", "ready", "output",
-      "maxLineLength", "outputEvents", "dependsOn");
+      "maxLineLength", "outputEvents", "dependsOn", "health");
   static final List<String> STEP_KEYS = ConfigReader.keys("signal", "wait");
   static final List<String> RESTART_KEYS = ConfigReader.keys("policy", "initial", "max", "multiplier", "jitter",
       "maxRestarts", "window");
   static final List<String> READY_KEYS = ConfigReader.keys("delay", "logLine", "tcpPort", "notify", "host",
       "timeout");
+  static final List<String> HEALTH_KEYS = ConfigReader.keys("tcpPort", "host", "httpGet", "command", "watchdog",
+      "interval", "failures", "timeout", "startPeriod");
+  private static final List<HealthKind> HEALTH_PROBES =
+      List.of(HealthKind.TCP_PORT, HealthKind.HTTP_GET, HealthKind.COMMAND, HealthKind.WATCHDOG);
+  private static final Duration MIN_HEALTH_INTERVAL = Duration.ofMillis(10);
 
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
   public static final Restart DEFAULT_RESTART = new Restart(RestartPolicy.ON_FAILURE, Duration.ofSeconds(1),
@@ -155,13 +164,15 @@ public final class ProcessesConfigParser {
     int maxLineLength = g.integer("maxLineLength", DEFAULT_MAX_LINE_LENGTH, 256, 1 << 20);
     int outputEvents = g.integer("outputEvents", DEFAULT_OUTPUT_EVENTS, 0, 10_000);
     List<String> dependsOn = g.strings("dependsOn", List.of());
+    Health health = health(g, instances);
     if (name == null || command.isEmpty()) {
       return null;
     }
     return new ProcessGroupConfig(name, command, cwd, env, inheritEnv, instances, ladder, propagate, reload, restart,
-        ready, output, maxLineLength, outputEvents, dependsOn, g.json().copy());
+        ready, output, maxLineLength, outputEvents, dependsOn, health, g.json().copy());
   }
 
+  /** The program and arguments at {@code command} of {@code g} (a group, or its {@code health}); empty on a problem. */
   private static List<String> command(ConfigReader g) {
     if (!g.has("command")) {
       g.problem("command", "is required: the program and its arguments, e.g. [\"/usr/bin/worker\", \"--queue\", \"a\"]");
@@ -357,10 +368,7 @@ public final class ProcessesConfigParser {
       r.problem("host", "is used only with tcpPort");
     }
     if (r.has("tcpPort")) {
-      int port = r.integer("tcpPort", 0, 1, 65535);
-      if (port > 0 && port + Math.max(0, instances - 1) > 65535) {
-        r.problem("tcpPort", port + " leaves no port for the last instance (instance i uses tcpPort + i)");
-      }
+      int port = instancePort(r, instances);
       return new Ready(ReadyKind.TCP_PORT, Duration.ZERO, null, port, host, timeout);
     }
     if (r.has("logLine")) {
@@ -391,5 +399,100 @@ public final class ProcessesConfigParser {
           timeout);
     }
     return new Ready(ReadyKind.NONE, Duration.ZERO, null, 0, host, timeout);
+  }
+
+  /** {@code tcpPort} of {@code r}: a port, with room for one per instance (instance i uses tcpPort + i); 0 on a problem. */
+  private static int instancePort(ConfigReader r, int instances) {
+    int port = r.integer("tcpPort", 0, 1, 65535);
+    if (port > 0 && port + Math.max(0, instances - 1) > 65535) {
+      r.problem("tcpPort", port + " leaves no port for the last instance (instance i uses tcpPort + i)");
+      return 0;
+    }
+    return port;
+  }
+
+  /**
+   * The {@code health} section: exactly one probe ({@code tcpPort}, {@code httpGet}, {@code command} or
+   * {@code watchdog}) and its timing. A watchdog is checked every half period by default, and one miss
+   * is enough ({@code failures} 1); it has no {@code timeout} (nothing is asked of the child).
+   */
+  private static Health health(ConfigReader g, int instances) {
+    if (!g.has("health")) {
+      return Health.NONE;
+    }
+    boolean isObject = g.json().getValue("health") instanceof JsonObject || g.json().getValue("health") instanceof Map;
+    ConfigReader r = g.object("health");
+    if (!isObject) {
+      return Health.NONE; // the reader said what it is
+    }
+    r.allowOnly(HEALTH_KEYS);
+    List<HealthKind> kinds = HEALTH_PROBES.stream().filter(k -> r.has(k.configName())).toList();
+    String probes = HEALTH_PROBES.stream().map(HealthKind::configName).collect(Collectors.joining(", "));
+    if (kinds.isEmpty()) {
+      r.problem(null, "needs one probe: one of " + probes);
+      return Health.NONE;
+    }
+    if (kinds.size() > 1) {
+      r.problem(null, "give only one of " + probes + " (found "
+          + kinds.stream().map(HealthKind::configName).collect(Collectors.joining(", ")) + ")");
+    }
+    HealthKind kind = kinds.get(0);
+    if (r.has("host") && kind != HealthKind.TCP_PORT) {
+      r.problem("host", "is used only with tcpPort");
+    }
+    String host = r.host("host", Health.NONE.host());
+    int port = kind == HealthKind.TCP_PORT ? instancePort(r, instances) : 0;
+    URI url = kind == HealthKind.HTTP_GET ? httpGet(r, instances) : null;
+    List<String> command = kind == HealthKind.COMMAND ? command(r) : List.of();
+    Duration watchdog = Duration.ZERO;
+    Duration interval = Health.NONE.interval();
+    int failures = Health.NONE.failures();
+    if (kind == HealthKind.WATCHDOG) {
+      watchdog = r.duration("watchdog", Duration.ofSeconds(1), MIN_HEALTH_INTERVAL, HOUR);
+      interval = max(MIN_HEALTH_INTERVAL, watchdog.dividedBy(2));
+      failures = 1;
+      if (r.has("timeout")) {
+        r.problem("timeout", "is not used with watchdog (the child is not asked anything; it sends WATCHDOG=1)");
+      }
+    }
+    interval = r.duration("interval", interval, MIN_HEALTH_INTERVAL, HOUR);
+    failures = r.integer("failures", failures, 1, 1000);
+    Duration timeout = r.duration("timeout", Health.NONE.timeout(), Duration.ofMillis(1), HOUR);
+    Duration startPeriod = r.duration("startPeriod", Duration.ZERO, Duration.ZERO, HOUR);
+    return new Health(kind, port, host, url, command, watchdog, interval, failures, timeout, startPeriod);
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  /** {@code httpGet} of {@code r}: an {@code http://host[:port]/path} URL with room for one port per instance; null on a problem. */
+  private static URI httpGet(ConfigReader r, int instances) {
+    String text = r.string("httpGet", null);
+    if (text == null) {
+      return null;
+    }
+    URI url;
+    try {
+      url = new URI(text);
+    } catch (URISyntaxException e) {
+      r.problem("httpGet", ConfigReader.describe(text) + " is not a URL: " + e.getReason());
+      return null;
+    }
+    if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
+      r.problem("httpGet", ConfigReader.describe(text) + " is not an http:// URL with a host, e.g."
+          + " \"http://127.0.0.1:8080/health\" (https is not supported)");
+      return null;
+    }
+    if (url.getFragment() != null) {
+      r.problem("httpGet", ConfigReader.describe(text) + " has a fragment (#…); a request cannot send one");
+      return null;
+    }
+    int port = url.getPort() < 0 ? 80 : url.getPort();
+    if (port + Math.max(0, instances - 1) > 65535) {
+      r.problem("httpGet", port + " leaves no port for the last instance (instance i uses the URL's port + i)");
+      return null;
+    }
+    return url;
   }
 }

@@ -10,6 +10,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.util.ArrayList;
@@ -37,6 +39,8 @@ public final class Supervisor {
   private final Logger log = LoggerFactory.getLogger("dev.quiesce.process");
   private final Events events;
   private final NetClient net;
+  /** Kept in a field: Vert.x closes an HTTP client that is no longer referenced. */
+  private final HttpClient http;
   private final ChildProcesses children;
   private final Notifications notifications;
   /** What every group is given of the supervisor. */
@@ -62,10 +66,11 @@ public final class Supervisor {
     this.notifications = notifications;
     this.events = new Events(vertx.eventBus());
     this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
     this.swept = List.copyOf(swept);
     this.children = new ChildProcesses(vertx, context, launcher, events, log, descendantScanIntervalMs,
         notifications);
-    this.groupContext = new GroupContext(vertx, context, events, children, net, log, this::isRunning,
+    this.groupContext = new GroupContext(vertx, context, events, children, net, http, log, this::isRunning,
         () -> startGroupsNowReady());
     config.groups().forEach(g -> groups.put(g.name(), new Group(groupContext, g)));
     for (Swept s : swept) {
@@ -341,5 +346,6 @@ public final class Supervisor {
   public void close() {
     children.close();
     net.close();
+    http.close();
   }
 }
