@@ -34,12 +34,21 @@ class JobQueueIT {
   /**
    * Ten jobs of 300 ms, two at a time, submitted just before TERM: the stop waits for them (most
    * still waiting or running when it begins), every one is done, the exit code is 0. Along the way,
-   * the cache group started (and became ready) before either worker, and stopped after both.
+   * the cache group started (and became ready) before either worker, and stopped after both; a HUP
+   * before restarted the workers but only signalled the cache ({@code reload: signal:HUP}).
    */
   @Test
   void jobsAcceptedBeforeTermAreAllFinishedAndTheCacheStartsFirstAndStopsLast() throws Exception {
     try (ExampleAppFixture f = ExampleAppFixture.asShipped(dir).start()) {
       Await.until("the workers ready", Duration.ofSeconds(30), () -> ready(f, "workers") == 2);
+      f.app.signal("HUP");
+      Matcher reload = f.app.awaitLine("reload (done|partial) in \\d+ ms: (.*)$", Duration.ofSeconds(30));
+      assertThat(reload.group(1)).as(reload.group(2)).isEqualTo("done");
+      assertThat(reload.group(2)).contains("\"participant\":\"jobs\"");
+      f.app.awaitLine("cache-0 pid=\\d+: got HUP, reloading", Duration.ofSeconds(10));
+      Await.until("the workers ready again", Duration.ofSeconds(30), () -> ready(f, "workers") == 2);
+      assertThat(f.app.output().indexOf("group cache instance 0 started")).as("the cache was not restarted")
+          .isEqualTo(f.app.output().lastIndexOf("group cache instance 0 started"));
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
         ids.add(accepted(f.post("/jobs?ms=300")));
@@ -66,6 +75,9 @@ class JobQueueIT {
       assertThat(f.app.output()).containsPattern("jobs at the stop: 10 accepted, 10 done, 0 not done");
 
       assertCacheStartsFirstAndStopsLast(f.app.output(), f.report());
+      System.out.printf("job queue at TERM: 10 accepted, %d pending when the stop began, all done in %d ms of the"
+          + " jobs phase; TERM -> exit %d ms, code 0; cache started first and stopped last%n",
+          jobs.getLong("pendingAtStop"), jobs.getLong("waitedMs"), exit.tookMs());
     }
   }
 
@@ -118,6 +130,9 @@ class JobQueueIT {
       String output = f.app.output();
       assertThat(output).contains("jobs not done: 6 (the jobs phase's budget ended): " + new JsonArray(longJobs).encode());
       assertThat(shortJobs).allSatisfy(id -> assertThat(output).doesNotContain(id + "\""));
+      System.out.printf("job queue with a 1 s jobs phase: 8 accepted, 1 refused (503, Retry-After %s), 2 done, 6 not"
+          + " done %s after %d ms of waiting; TERM -> exit %d ms, code 3%n", full.headers().firstValue("Retry-After")
+          .orElseThrow(), jobs.getJsonArray("notDoneIds").encode(), jobs.getLong("waitedMs"), exit.tookMs());
     }
   }
 
@@ -134,7 +149,7 @@ class JobQueueIT {
 
   /**
    * From the log: the cache was started and ready before the first worker started; both workers
-   * stopped before the cache got TERM. From the report: three children, each exited 0.
+   * stopped (for the last time) before the cache got TERM. From the report: three children, each exited 0.
    */
   private static void assertCacheStartsFirstAndStopsLast(String output, JsonObject report) {
     int cacheStarted = indexOf(output, "group cache instance 0 started: pid \\d+");
@@ -143,7 +158,7 @@ class JobQueueIT {
     int cacheStopped = indexOf(output, "group cache instance 0 \\(pid \\d+\\) stopped");
     for (int i = 0; i < 2; i++) {
       int started = indexOf(output, "group workers instance " + i + " started: pid \\d+");
-      int stopped = indexOf(output, "group workers instance " + i + " \\(pid \\d+\\) stopped");
+      int stopped = lastIndexOf(output, "group workers instance " + i + " \\(pid \\d+\\) stopped");
       assertThat(cacheStarted).as("cache started before worker %d", i).isLessThan(started);
       assertThat(cacheReady).as("cache ready before worker %d started", i).isLessThan(started);
       assertThat(stopped).as("worker %d stopped before the cache got TERM", i).isLessThan(cacheTerm);
@@ -154,6 +169,17 @@ class JobQueueIT {
         .containsExactlyInAnyOrder("workers", "workers", "cache");
     assertThat(children.stream().map(JsonObject.class::cast))
         .allSatisfy(c -> assertThat(c.getJsonObject("exit").getInteger("code")).isZero());
+  }
+
+  /** Where the last line matching {@code regex} begins (a HUP stopped each worker once before the stop). */
+  private static int lastIndexOf(String output, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(output);
+    int last = -1;
+    while (m.find()) {
+      last = m.start();
+    }
+    assertThat(last).as("a line matching %s in:%n%s", regex, output).isNotNegative();
+    return last;
   }
 
   private static int indexOf(String output, String regex) {
