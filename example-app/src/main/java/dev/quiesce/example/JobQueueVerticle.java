@@ -3,6 +3,8 @@ package dev.quiesce.example;
 import dev.quiesce.lifecycle.AckMargin;
 import dev.quiesce.lifecycle.DrainingConsumer;
 import dev.quiesce.lifecycle.DrainingConsumerOptions;
+import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
@@ -46,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * of the budget; those are dropped, and the stop counts as forced): in its detail in the stop
  * report and in one log line. {@code done + notDone == accepted}, always.
  *
- * <p>{@link #STATUS_ADDRESS} answers {@link #status()} at any time, during a stop too. One instance
+ * <p>A forced stop (a second TERM) does not wait for the queue's answer, so the report only shows
+ * the participant {@code forced}: the queue then gives up at once and names the jobs left in its log
+ * line. {@link #STATUS_ADDRESS} answers {@link #status()} at any time, during a stop too. One instance
  * only; everything runs on its event loop.
  */
 final class JobQueueVerticle extends VerticleBase {
@@ -85,6 +89,7 @@ final class JobQueueVerticle extends VerticleBase {
   private boolean stopped;
   private DrainingConsumer<JsonObject> consumer;
   private MessageConsumer<Object> status;
+  private MessageConsumer<JsonObject> forced;
   private Participants.Registration registration;
 
   @Override
@@ -99,7 +104,8 @@ final class JobQueueVerticle extends VerticleBase {
     consumer = QuiesceEventBus.asyncConsumer(vertx, ADDRESS, this::take,
         new DrainingConsumerOptions().setPhase(settings.phase()).setLocalOnly(true));
     status = vertx.eventBus().localConsumer(STATUS_ADDRESS, message -> message.reply(status()));
-    return Future.all(consumer.completion(), status.completion())
+    forced = vertx.eventBus().localConsumer(EventBusContract.EVENTS, this::onLifecycleEvent);
+    return Future.all(consumer.completion(), status.completion(), forced.completion())
         .compose(v -> Participants.register(vertx, new Report()))
         .onSuccess(r -> registration = r);
   }
@@ -114,7 +120,21 @@ final class JobQueueVerticle extends VerticleBase {
       giveUp("the job queue closed");
     }
     Future<Void> left = registration == null ? Future.succeededFuture() : registration.unregister();
-    return Future.all(left, consumer.unregister(), status.unregister().otherwiseEmpty());
+    return Future.all(left, consumer.unregister(), status.unregister().otherwiseEmpty(),
+        forced.unregister().otherwiseEmpty());
+  }
+
+  /**
+   * A forced stop (a second TERM) ends the phase at once, without waiting for this participant's
+   * answer, so its detail cannot reach the report: the queue gives up at the first forced phase,
+   * logging each job left as not done, by id.
+   */
+  private void onLifecycleEvent(Message<JsonObject> event) {
+    JsonObject e = event.body();
+    if (!stopped && e != null && LifecycleEvent.PHASE_START.wireName().equals(e.getValue("type"))
+        && Boolean.TRUE.equals(e.getValue("forced"))) {
+      giveUp("the stop was forced");
+    }
   }
 
   /** The counts: {@code {"accepted", "waiting", "running", "done", "notDone", "refused", "capacity", "concurrency", "taking"}}. */

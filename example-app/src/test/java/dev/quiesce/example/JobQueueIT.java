@@ -136,6 +136,40 @@ class JobQueueIT {
     }
   }
 
+  /**
+   * A second TERM while the {@code jobs} phase waits: the phase ends at once without the queue's
+   * answer (the report shows the participant {@code forced}), and the queue names every job left in
+   * its log line right then, not at its 30 s budget.
+   */
+  @Test
+  void aSecondTermDuringTheJobsPhaseStillNamesEveryJobLeft() throws Exception {
+    ExampleAppFixture f = new ExampleAppFixture(dir);
+    f.config.getJsonObject("lifecycle").getJsonArray("phases").stream().map(JsonObject.class::cast)
+        .filter(p -> "jobs".equals(p.getString("name"))).forEach(p -> p.put("timeout", "30s"));
+    try (f) {
+      f.start();
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        ids.add(accepted(f.post("/jobs?ms=20000")));
+      }
+      long start = System.nanoTime();
+      f.app.signal("TERM");
+      f.app.awaitLine("phase=jobs begins", Duration.ofSeconds(20));
+      f.app.signal("TERM");
+      Matcher notDone = f.app.awaitLine("jobs not done: 4 \\(the stop was forced\\): (.*)$", Duration.ofSeconds(10));
+      assertThat(notDone.group(1)).isEqualTo(new JsonArray(ids).encode());
+      assertThat(f.app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.FORCED);
+      long tookMs = (System.nanoTime() - start) / 1_000_000;
+      assertThat(tookMs).as("cut short, not the jobs phase's 30 s").isLessThan(Timing.upTo(15_000L));
+      JsonObject jobsPhase = f.report().getJsonArray("phases").stream().map(JsonObject.class::cast)
+          .filter(p -> "jobs".equals(p.getString("phase"))).findFirst().orElseThrow();
+      assertThat(jobsPhase.getJsonArray("participants").stream().map(JsonObject.class::cast)
+          .filter(p -> JobQueueVerticle.PARTICIPANT.equals(p.getString("participant")))
+          .map(p -> p.getString("outcome"))).containsExactly("forced");
+      assertThat(f.app.output()).containsOnlyOnce("jobs not done:");
+    }
+  }
+
   private static void assertBadRequests(ExampleAppFixture f) throws Exception {
     for (String ms : List.of("", "abc", "0", "-5", "1.5", "+5", "1e3", "60001", "99999999999", "%20")) {
       HttpResponse<String> r = f.post("/jobs?ms=" + ms);
