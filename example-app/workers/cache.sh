@@ -5,7 +5,7 @@
 # and it carries on. Every line carries a timestamp.
 #
 # Environment:
-#   CACHE_WARMUP_SECONDS  time before "cache ready" (default 0.2; fractions allowed)
+#   CACHE_WARMUP_SECONDS  time before "cache ready" (default 0.1; fractions allowed)
 #   CACHE_FLUSH_SECONDS   clean-up time on TERM/INT (default 0.5)
 
 name="cache-${QUIESCE_INSTANCE:-$$}"
@@ -26,7 +26,7 @@ trap 'stop INT' INT
 trap 'log "got HUP, reloading"' HUP
 
 log "warming up"
-sleep "${CACHE_WARMUP_SECONDS:-0.2}"
+sleep "${CACHE_WARMUP_SECONDS:-0.1}"
 log "cache ready"
 while :; do
   # sleep in the background and wait, so a signal is handled at once, not after the sleep
