@@ -98,8 +98,8 @@ final class ExampleRoutes {
           }
         })
         .onFailure(err -> rc.response().setStatusCode(503).putHeader("content-type", "text/plain")
-            .end("the job was not taken: " + (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-                ? "the job queue is stopping" : err.getMessage()) + "\n"));
+            .end("the job was not taken: " + (err instanceof ReplyException re
+                && re.failureType() == ReplyFailure.NO_HANDLERS ? "the job queue is stopping" : err.getMessage()) + "\n"));
   }
 
   private static void jobs(Vertx vertx, RoutingContext rc, JobsConfig jobs) {

@@ -89,7 +89,7 @@ final class JobQueueVerticle extends VerticleBase {
   private boolean stopped;
   private DrainingConsumer<JsonObject> consumer;
   private MessageConsumer<Object> status;
-  private MessageConsumer<JsonObject> forced;
+  private MessageConsumer<JsonObject> lifecycleEvents;
   private Participants.Registration registration;
 
   @Override
@@ -104,8 +104,8 @@ final class JobQueueVerticle extends VerticleBase {
     consumer = QuiesceEventBus.asyncConsumer(vertx, ADDRESS, this::take,
         new DrainingConsumerOptions().setPhase(settings.phase()).setLocalOnly(true));
     status = vertx.eventBus().localConsumer(STATUS_ADDRESS, message -> message.reply(status()));
-    forced = vertx.eventBus().localConsumer(EventBusContract.EVENTS, this::onLifecycleEvent);
-    return Future.all(consumer.completion(), status.completion(), forced.completion())
+    lifecycleEvents = vertx.eventBus().localConsumer(EventBusContract.EVENTS, this::onLifecycleEvent);
+    return Future.all(consumer.completion(), status.completion(), lifecycleEvents.completion())
         .compose(v -> Participants.register(vertx, new Report()))
         .onSuccess(r -> registration = r);
   }
@@ -121,7 +121,7 @@ final class JobQueueVerticle extends VerticleBase {
     }
     Future<Void> left = registration == null ? Future.succeededFuture() : registration.unregister();
     return Future.all(left, consumer.unregister(), status.unregister().otherwiseEmpty(),
-        forced.unregister().otherwiseEmpty());
+        lifecycleEvents.unregister().otherwiseEmpty());
   }
 
   /**
@@ -137,11 +137,15 @@ final class JobQueueVerticle extends VerticleBase {
     }
   }
 
-  /** The counts: {@code {"accepted", "waiting", "running", "done", "notDone", "refused", "capacity", "concurrency", "taking"}}. */
+  /**
+   * The counts: {@code {"accepted", "waiting", "running", "done", "notDone", "refused", "capacity",
+   * "concurrency", "taking"}}.
+   */
   JsonObject status() {
     return new JsonObject().put("accepted", accepted).put("waiting", waiting.size()).put("running", running.size())
         .put("done", done).put("notDone", notDone).put("refused", refused).put("capacity", settings.capacity())
-        .put("concurrency", settings.concurrency()).put("taking", !stopped && consumer.messageConsumer().isRegistered());
+        .put("concurrency", settings.concurrency())
+        .put("taking", !stopped && consumer.messageConsumer().isRegistered());
   }
 
   /** The consumer's handler: takes the job (replying at once) and returns what completes when it has run. */

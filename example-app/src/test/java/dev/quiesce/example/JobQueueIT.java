@@ -128,7 +128,8 @@ class JobQueueIT {
       assertThat(report.getString("outcome")).isEqualTo("forced");
       assertThat(report.getJsonArray("problems").encode()).contains("6 job(s) not done at the end of the jobs phase");
       String output = f.app.output();
-      assertThat(output).contains("jobs not done: 6 (the jobs phase's budget ended): " + new JsonArray(longJobs).encode());
+      assertThat(output)
+          .contains("jobs not done: 6 (the jobs phase's budget ended): " + new JsonArray(longJobs).encode());
       assertThat(shortJobs).allSatisfy(id -> assertThat(output).doesNotContain(id + "\""));
       System.out.printf("job queue with a 1 s jobs phase: 8 accepted, 1 refused (503, Retry-After %s), 2 done, 6 not"
           + " done %s after %d ms of waiting; TERM -> exit %d ms, code 3%n", full.headers().firstValue("Retry-After")

@@ -69,7 +69,8 @@ class JobQueueVerticleTest {
     assertThat(ids).containsExactly("job-1", "job-2", "job-3");
     JsonObject full = submit(new JsonObject().put("ms", 3000));
     assertThat(full.getBoolean("accepted")).isFalse();
-    assertThat(full.getString("reason")).isEqualTo("the job queue is full: 2 waiting (example.jobs.capacity), 1 running");
+    assertThat(full.getString("reason"))
+        .isEqualTo("the job queue is full: 2 waiting (example.jobs.capacity), 1 running");
     assertThat(full.getLong("retryAfterSeconds")).isBetween(1L, 3L);
     assertThat(status()).isEqualTo(new JsonObject().put("accepted", 3L).put("waiting", 2).put("running", 1)
         .put("done", 0L).put("notDone", 0L).put("refused", 1L).put("capacity", 2).put("concurrency", 1)
