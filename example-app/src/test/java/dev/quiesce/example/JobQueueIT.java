@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -168,6 +170,66 @@ class JobQueueIT {
           .filter(p -> JobQueueVerticle.PARTICIPANT.equals(p.getString("participant")))
           .map(p -> p.getString("outcome"))).containsExactly("forced");
       assertThat(f.app.output()).containsOnlyOnce("jobs not done:");
+    }
+  }
+
+  /**
+   * Four clients submit jobs as fast as they can (the queue fills up and refuses some with 503) until
+   * TERM closes the HTTP server: every 202 a client got is a job the report counts as accepted, and
+   * each of them is done or named as not done; no job the report counts was unknown to the clients.
+   */
+  @Test
+  void underASubmissionStormEveryJobAClientWasToldOfIsAccountedFor() throws Exception {
+    try (ExampleAppFixture f = new ExampleAppFixture(dir).start()) {
+      List<String> ids = new CopyOnWriteArrayList<>();
+      AtomicInteger full = new AtomicInteger();
+      AtomicInteger stopping = new AtomicInteger();
+      List<String> unexpected = new CopyOnWriteArrayList<>();
+      List<Thread> clients = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        Thread client = new Thread(() -> {
+          while (true) {
+            HttpResponse<String> r;
+            try {
+              r = f.post("/jobs?ms=30");
+            } catch (Exception e) {
+              return; // the server closed: the stop has begun
+            }
+            if (r.statusCode() == 202) {
+              ids.add(new JsonObject(r.body()).getString("id"));
+            } else if (r.statusCode() == 503 && r.body().startsWith("the job queue is full")) {
+              full.incrementAndGet();
+            } else if (r.statusCode() == 503 && r.body().contains("stopping")) {
+              stopping.incrementAndGet();
+            } else {
+              unexpected.add(r.statusCode() + " " + r.body());
+            }
+          }
+        }, "client-" + c);
+        client.start();
+        clients.add(client);
+      }
+      Await.until("the queue full at least once", Duration.ofSeconds(30), () -> full.get() > 0 && ids.size() > 100);
+      f.app.signal("TERM");
+      for (Thread t : clients) {
+        t.join(Timing.upTo(30_000L));
+        assertThat(t.isAlive()).as("a client still submitting after the stop").isFalse();
+      }
+      int code = f.app.awaitExit(Duration.ofSeconds(60));
+      assertThat(unexpected).isEmpty();
+      JsonObject jobs = detail(f.report(), "jobs", JobQueueVerticle.PARTICIPANT);
+      assertThat(jobs.getLong("accepted")).as("jobs accepted = 202s the clients got; %s", jobs.encode())
+          .isEqualTo(ids.size());
+      assertThat(jobs.getLong("done") + jobs.getLong("notDone")).isEqualTo(ids.size());
+      assertThat(jobs.getLong("refused")).isEqualTo(full.get());
+      List<String> named = new ArrayList<>(strings(jobs.getJsonArray("finishedDuringStop")));
+      named.addAll(strings(jobs.getJsonArray("notDoneIds")));
+      assertThat(named).doesNotHaveDuplicates().isSubsetOf(ids).hasSize(jobs.getInteger("pendingAtStop"));
+      assertThat(code).isEqualTo(jobs.getLong("notDone") == 0 ? ExitCodes.GRACEFUL : ExitCodes.FORCED);
+      System.out.printf("submission storm: %d jobs accepted (202), %d refused as full, %d refused as stopping;"
+          + " %d pending at TERM, %d of them done in %d ms, %d not done; exit %d%n", ids.size(), full.get(),
+          stopping.get(), jobs.getLong("pendingAtStop"), jobs.getJsonArray("finishedDuringStop").size(),
+          jobs.getLong("waitedMs"), jobs.getLong("notDone"), code);
     }
   }
 
