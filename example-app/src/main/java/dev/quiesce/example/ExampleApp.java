@@ -12,8 +12,9 @@ import dev.quiesce.web.QuiesceWeb;
  * java -jar example-app/target/example-app.jar --config example-app/conf/config.json
  * </pre>
  *
- * The process manager is deployed first so that {@code GET /workers} can answer from the first
- * request; then the management listener and the HTTP server.
+ * The process manager and the job queue are deployed first so that {@code GET /workers} and
+ * {@code POST /jobs} can answer from the first request; then the management listener and the HTTP
+ * server.
  */
 public final class ExampleApp {
 
@@ -22,6 +23,7 @@ public final class ExampleApp {
 
   public static void main(String[] args) {
     QuiesceLauncher.launch(args, ctx -> ctx.deploy(ProcessManagerVerticle::new)
-        .compose(processes -> QuiesceWeb.deploy(ctx, ExampleRoutes::router)));
+        .compose(processes -> ctx.deploy(JobQueueVerticle::new))
+        .compose(jobs -> QuiesceWeb.deploy(ctx, ExampleRoutes::router)));
   }
 }

@@ -11,8 +11,9 @@ import java.time.Duration;
  *
  * @param maxWork the longest {@code GET /work?ms=N} accepted; longer asks get 400
  * @param workersTimeout how long {@code GET /workers} waits for the process manager
+ * @param jobs the job queue ({@code example.jobs})
  */
-public record ExampleConfig(Duration maxWork, Duration workersTimeout) {
+public record ExampleConfig(Duration maxWork, Duration workersTimeout, JobsConfig jobs) {
 
   public static final String SECTION = "example";
 
@@ -21,16 +22,17 @@ public record ExampleConfig(Duration maxWork, Duration workersTimeout) {
 
   static JsonObject defaultsJson() {
     return new JsonObject().put(SECTION, new JsonObject().put("maxWork", Durations.format(MAX_WORK))
-        .put("workersTimeout", Durations.format(WORKERS_TIMEOUT)));
+        .put("workersTimeout", Durations.format(WORKERS_TIMEOUT)).put(JobsConfig.KEY, JobsConfig.defaultsJson()));
   }
 
   /** Reads the section; problems go to {@code root}. */
   static ExampleConfig read(ConfigReader root) {
     ConfigReader r = root.object(SECTION);
-    r.allowOnly(ConfigReader.keys("maxWork", "workersTimeout"));
+    r.allowOnly(ConfigReader.keys("maxWork", "workersTimeout", JobsConfig.KEY));
     return new ExampleConfig(
         r.duration("maxWork", MAX_WORK, Duration.ZERO, Duration.ofHours(1)),
-        r.duration("workersTimeout", WORKERS_TIMEOUT, Duration.ofMillis(1), Duration.ofMinutes(1)));
+        r.duration("workersTimeout", WORKERS_TIMEOUT, Duration.ofMillis(1), Duration.ofMinutes(1)),
+        JobsConfig.read(r.object(JobsConfig.KEY)));
   }
 
   /** @throws dev.quiesce.config.ConfigException naming every problem */

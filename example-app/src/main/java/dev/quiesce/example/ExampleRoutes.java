@@ -4,9 +4,12 @@ import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.regex.Pattern;
 
 /**
  * The example's HTTP API:
@@ -15,10 +18,18 @@ import io.vertx.ext.web.RoutingContext;
  *   <li>{@code GET /work?ms=N}: answers {@code done N} after N milliseconds, on a timer (no event
  *       loop is blocked); a missing, malformed or too large N gets 400 with a message;</li>
  *   <li>{@code GET /workers}: the worker processes' state, asked of the process manager over the
- *       event bus ({@code quiesce.process}, command {@code list}); 503 when it does not answer.</li>
+ *       event bus ({@code quiesce.process}, command {@code list}); 503 when it does not answer;</li>
+ *   <li>{@code POST /jobs?ms=N}: submits a job of N ms to the {@link JobQueueVerticle job queue}: 202
+ *       with {@code {"id": "job-7", "queued": 3}}; 400 when N is missing, not a whole number, or not
+ *       from 1 to {@code example.jobs.maxDuration}; 503 with {@code Retry-After} when the queue is
+ *       full, 503 without it when the queue is stopping or does not answer;</li>
+ *   <li>{@code GET /jobs}: the queue's counts ({@link JobQueueVerticle#status()}).</li>
  * </ul>
  */
 final class ExampleRoutes {
+
+  /** What {@code ms} of {@code POST /jobs} may look like: digits only, at most nine. */
+  private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]{1,9}");
 
   private ExampleRoutes() {
   }
@@ -29,6 +40,8 @@ final class ExampleRoutes {
     router.get("/hello").handler(rc -> rc.response().putHeader("content-type", "text/plain").end("hello\n"));
     router.get("/work").handler(rc -> work(vertx, rc, example));
     router.get("/workers").handler(rc -> workers(vertx, rc, example));
+    router.post("/jobs").handler(rc -> submitJob(vertx, rc, example.jobs()));
+    router.get("/jobs").handler(rc -> jobs(vertx, rc, example.jobs()));
     return router;
   }
 
@@ -58,11 +71,47 @@ final class ExampleRoutes {
   private static void workers(Vertx vertx, RoutingContext rc, ExampleConfig example) {
     vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS, new JsonObject().put("command", "list"),
         new DeliveryOptions().setSendTimeout(example.workersTimeout().toMillis()))
-        .onSuccess(reply -> rc.response().putHeader("content-type", "application/json")
-            .end(reply.body().encodePrettily()))
+        .onSuccess(reply -> json(rc.response(), reply.body()))
         .onFailure(err -> rc.response().setStatusCode(503).putHeader("content-type", "text/plain")
             .end("the process manager did not answer: " + (err instanceof ReplyException re
                 ? re.failureType().name().toLowerCase() : "error") + "\n"));
+  }
+
+  private static void submitJob(Vertx vertx, RoutingContext rc, JobsConfig jobs) {
+    String raw = rc.queryParams().get("ms");
+    long maxMs = jobs.maxDuration().toMillis();
+    long ms = raw != null && WHOLE_NUMBER.matcher(raw).matches() ? Long.parseLong(raw) : -1;
+    if (ms < 1 || ms > maxMs) {
+      badRequest(rc, "ms must be a whole number of milliseconds from 1 to " + maxMs
+          + " (example.jobs.maxDuration), e.g. POST /jobs?ms=250");
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(JobQueueVerticle.ADDRESS, new JsonObject().put("ms", ms),
+        new DeliveryOptions().setSendTimeout(jobs.submitTimeout().toMillis()))
+        .onSuccess(reply -> {
+          JsonObject body = reply.body();
+          if (Boolean.TRUE.equals(body.getBoolean("accepted"))) {
+            json(rc.response().setStatusCode(202), body.copy().put("ms", ms));
+          } else {
+            rc.response().setStatusCode(503).putHeader("Retry-After", String.valueOf(body.getLong("retryAfterSeconds")))
+                .putHeader("content-type", "text/plain").end(body.getString("reason") + "\n");
+          }
+        })
+        .onFailure(err -> rc.response().setStatusCode(503).putHeader("content-type", "text/plain")
+            .end("the job was not taken: " + (err instanceof ReplyException re
+                && re.failureType() == ReplyFailure.NO_HANDLERS ? "the job queue is stopping" : err.getMessage()) + "\n"));
+  }
+
+  private static void jobs(Vertx vertx, RoutingContext rc, JobsConfig jobs) {
+    vertx.eventBus().<JsonObject>request(JobQueueVerticle.STATUS_ADDRESS, null,
+        new DeliveryOptions().setSendTimeout(jobs.submitTimeout().toMillis()))
+        .onSuccess(reply -> json(rc.response(), reply.body()))
+        .onFailure(err -> rc.response().setStatusCode(503).putHeader("content-type", "text/plain")
+            .end("the job queue did not answer: " + err.getMessage() + "\n"));
+  }
+
+  private static void json(HttpServerResponse response, JsonObject body) {
+    response.putHeader("content-type", "application/json").end(body.encodePrettily());
   }
 
   private static void badRequest(RoutingContext rc, String message) {

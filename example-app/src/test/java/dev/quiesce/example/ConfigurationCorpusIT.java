@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,6 +54,8 @@ class ConfigurationCorpusIT {
 
   private static final long SEED = 20261207L;
   private static final Duration PER_CASE = Duration.ofSeconds(10);
+  /** The fewest mutants of the sections new in issue 13 ({@link Corpus#NEW_IN_ISSUE_13}). */
+  private static final int NEW_SECTION_MUTANTS = 200;
 
   @TempDir
   Path dir;
@@ -82,6 +85,9 @@ class ConfigurationCorpusIT {
     JsonObject base = new JsonObject(Files.readString(Path.of("conf/config.json")));
     List<Mutant> corpus = new Corpus(base, new Random(SEED)).build();
     assertThat(corpus).hasSizeGreaterThanOrEqualTo(1000);
+    long newSections = corpus.stream().filter(m -> Corpus.isNewInIssue13(m.path())).count();
+    assertThat(newSections).as("mutants aimed at the sections new in issue 13 (%s)", Corpus.NEW_IN_ISSUE_13)
+        .isGreaterThanOrEqualTo(NEW_SECTION_MUTANTS);
 
     int accepted = 0;
     int rejected = 0;
@@ -103,8 +109,9 @@ class ConfigurationCorpusIT {
         byKind.merge(kind + " rejected", 1, Integer::sum);
       }
     }
-    System.out.printf("configuration corpus: %d mutants, %d accepted, %d rejected naming a path, %d failures;"
-        + " slowest %d ms; %s%n", corpus.size(), accepted, rejected, failures.size(), slowest, byKind);
+    System.out.printf("configuration corpus: %d mutants (%d of the sections new in issue 13), %d accepted, %d"
+        + " rejected naming a path, %d failures; slowest %d ms; %s%n", corpus.size(), newSections, accepted, rejected,
+        failures.size(), slowest, byKind);
     assertThat(failures).as("mutants that broke a rule").isEmpty();
     assertThat(rejected).isGreaterThan(corpus.size() / 2);
     assertThat(slowest).as("the slowest read, ms").isLessThan(Timing.upTo(PER_CASE.toMillis()));
@@ -150,15 +157,28 @@ class ConfigurationCorpusIT {
     return null;
   }
 
-  /** The problem's path is the mutated one, inside it, or in the object that holds it (a rule across keys). */
+  /**
+   * The problem's path is the mutated one, inside it, or in the object that holds it (a rule across
+   * keys); or, for a group, its {@code name} or a {@code dependsOn}, any group's {@code dependsOn}:
+   * a renamed or removed group is refused where it is referred to, a cycle where it closes.
+   */
   private static boolean related(String problem, String target) {
     if (problem.isEmpty()) {
       return true; // the whole file (not JSON): it names the file
+    }
+    if ((GROUP.matcher(target).matches() || DEPENDS_ON.matcher(target).lookingAt())
+        && DEPENDS_ON.matcher(problem).lookingAt()) {
+      return true;
     }
     String parent = parent(target);
     return problem.equals(target) || problem.startsWith(target + ".") || problem.startsWith(target + "[")
         || target.startsWith(problem) || parent.isEmpty() || problem.startsWith(parent);
   }
+
+  /** A process group, or its name. */
+  private static final Pattern GROUP = Pattern.compile("processes\\[\\d+\\](\\.name)?");
+  /** A group's {@code dependsOn}, or one of its names. */
+  private static final Pattern DEPENDS_ON = Pattern.compile("processes\\[\\d+\\]\\.dependsOn");
 
   private static String parent(String path) {
     int dot = path.lastIndexOf('.');
@@ -218,10 +238,15 @@ class ConfigurationCorpusIT {
     cases.put("empty phase list", with(base, b -> b.getJsonObject("lifecycle").put("phases", new JsonArray())));
     cases.put("non-ASCII unknown key", with(base, b -> b.getJsonObject("http").put("pört\u00e9", "日本")));
     cases.put("deep nesting", with(base, b -> b.getJsonObject("example").put("maxWork", Corpus.deep(200))));
+    cases.put("job queue of no place", with(base, b -> b.getJsonObject("example").getJsonObject("jobs")
+        .put("capacity", 0)));
+    cases.put("dependency on no group", with(base, b -> b.getJsonArray("processes").getJsonObject(0)
+        .put("dependsOn", new JsonArray().add("nobody"))));
     Map<String, String> expected = Map.of("truncated file", "config.json", "non-object root", "top level",
         "wrong type in processes", "processes[0].instances", "negative duration", "lifecycle.shutdownTimeout",
         "empty phase list", "lifecycle.phases", "non-ASCII unknown key", "http.pört\u00e9",
-        "deep nesting", "example.maxWork");
+        "deep nesting", "example.maxWork", "job queue of no place", "example.jobs.capacity",
+        "dependency on no group", "processes[0].dependsOn[0]");
 
     for (Map.Entry<String, String> c : cases.entrySet()) {
       Path file = dir.resolve("config.json");
@@ -278,9 +303,33 @@ class ConfigurationCorpusIT {
     private static final String[] TEXTS = {"ünïcödé", "日本語の名前", "🙂🙃", "\u202eevil", "a\u0000b", "line\nbreak",
         "\t", "x".repeat(100_000), "../../etc/passwd", "%s%n", "\\", "\"quoted\"", "TERM", "SIGTERM", "stop"};
 
+    /**
+     * The paths of the sections new in issue 13: the groups' {@code dependsOn} and the example's
+     * {@code jobs}. Each such path gets every value of {@link #VALUES} and {@link #DURATIONS} on top of
+     * the picks every path gets, and {@code dependsOn} the references that break its rules.
+     */
+    static final Pattern NEW_IN_ISSUE_13 = Pattern.compile(
+        "(processes\\[\\d+\\]\\.dependsOn|example\\.jobs)([.\\[].*)?");
+
+    static boolean isNewInIssue13(String path) {
+      return path != null && NEW_IN_ISSUE_13.matcher(path).matches();
+    }
+
     List<Mutant> build() {
       List<List<Object>> paths = new ArrayList<>();
       collect(base, new ArrayList<>(), paths);
+      for (List<Object> path : paths) {
+        String at = render(path);
+        if (isNewInIssue13(at)) {
+          for (Object v : VALUES) {
+            add("new-section type " + describe(v), at, set(path, copyOf(v)));
+          }
+          for (Object v : DURATIONS) {
+            add("new-section duration " + describe(v), at, set(path, v));
+          }
+        }
+      }
+      dependsOnMutants();
       for (List<Object> path : paths) {
         String at = render(path);
         // wrong types: three picks per path
@@ -350,6 +399,33 @@ class ConfigurationCorpusIT {
         out.add(new Mutant(what.toString(), null, m.encode()));
       }
       return out;
+    }
+
+    /**
+     * For every group: references that break the rules of {@code dependsOn} (a name nobody has, the
+     * group itself, a name twice, a cycle through another group, names of the wrong type) and ones
+     * that keep them (none, every other group).
+     */
+    private void dependsOnMutants() {
+      JsonArray groups = base.getJsonArray("processes");
+      List<String> names = groups.stream().map(g -> ((JsonObject) g).getString("name")).toList();
+      for (int i = 0; i < groups.size(); i++) {
+        String self = names.get(i);
+        List<Object> at = List.of("processes", i, "dependsOn");
+        List<JsonArray> lists = new ArrayList<>(List.of(new JsonArray(), new JsonArray().add(self),
+            new JsonArray().add("nobody"), new JsonArray().add("").add(" "), new JsonArray().add(42).add(true),
+            new JsonArray().add((Object) null), new JsonArray().add("Cache"), new JsonArray().add("‮cache")));
+        for (String other : names) {
+          if (!other.equals(self)) {
+            lists.add(new JsonArray().add(other).add(other));
+            lists.add(new JsonArray().add(other).add(self));
+            lists.add(new JsonArray().add(other));
+          }
+        }
+        for (JsonArray list : lists) {
+          add("dependsOn " + describe(list.encode()), render(at), set(at, list));
+        }
+      }
     }
 
     private void add(String what, String path, JsonObject mutated) {

@@ -15,7 +15,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** Runs the built fat jar as its own JVM with a configuration made for one test. */
+/**
+ * Runs the built fat jar as its own JVM with a configuration made for one test: the shipped
+ * {@code conf/config.json} with free ports, its own report file, the workers' and the cache's scripts
+ * by absolute path and shorter clean-up times. {@link #ExampleAppFixture(Path)} leaves the {@code cache}
+ * group out (the tests written before it count the workers' children alone);
+ * {@link #asShipped(Path)} keeps every group.
+ */
 final class ExampleAppFixture implements AutoCloseable {
 
   static final Duration START = Duration.ofSeconds(60);
@@ -30,6 +36,15 @@ final class ExampleAppFixture implements AutoCloseable {
   JvmProcess app;
 
   ExampleAppFixture(Path dir) throws IOException {
+    this(dir, false);
+  }
+
+  /** Every process group of the shipped configuration, the {@code cache} the workers depend on included. */
+  static ExampleAppFixture asShipped(Path dir) throws IOException {
+    return new ExampleAppFixture(dir, true);
+  }
+
+  private ExampleAppFixture(Path dir, boolean withCache) throws IOException {
     this.dir = dir;
     this.httpPort = freePort();
     this.managementPort = freePort();
@@ -40,7 +55,29 @@ final class ExampleAppFixture implements AutoCloseable {
     JsonObject workers = conf.getJsonArray("processes").getJsonObject(0);
     workers.put("command", new JsonArray().add("sh").add(System.getProperty("example.worker")));
     workers.getJsonObject("env").put("WORKER_CLEANUP_SECONDS", "0.5");
+    if (withCache) {
+      JsonObject cache = group(conf, "cache");
+      cache.put("command", new JsonArray().add("sh").add(System.getProperty("example.cache")));
+      cache.getJsonObject("env").put("CACHE_WARMUP_SECONDS", "0.2").put("CACHE_FLUSH_SECONDS", "0.3");
+    } else {
+      withoutCache(conf);
+    }
     this.config = conf;
+  }
+
+  /** Takes the {@code cache} group, and the workers' dependency on it, out of {@code conf}. */
+  static JsonObject withoutCache(JsonObject conf) {
+    JsonArray groups = conf.getJsonArray("processes");
+    groups.remove(group(conf, "cache"));
+    groups.stream().map(JsonObject.class::cast).forEach(g -> g.remove("dependsOn"));
+    return conf;
+  }
+
+  /** The process group named {@code name} of {@code conf}. */
+  static JsonObject group(JsonObject conf, String name) {
+    return conf.getJsonArray("processes").stream().map(JsonObject.class::cast)
+        .filter(g -> name.equals(g.getString("name"))).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no process group " + name + " in " + conf.encode()));
   }
 
   static int freePort() throws IOException {
@@ -70,6 +107,12 @@ final class ExampleAppFixture implements AutoCloseable {
   HttpResponse<String> get(String path) throws IOException, InterruptedException {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
         .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(String path) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+        .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   JsonObject status() throws IOException, InterruptedException {
