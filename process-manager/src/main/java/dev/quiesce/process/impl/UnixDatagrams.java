@@ -66,7 +66,10 @@ final class UnixDatagrams {
     return C.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   }
 
-  /** {@code sockaddr_un} for {@code path}; its length is {@link #sockaddrLength(Path)}. */
+  /**
+   * {@code sockaddr_un} for {@code path}; its length is {@link #sockaddrLength(Path)}. A path that
+   * begins with {@code @} names a socket in the abstract namespace (as {@code NOTIFY_SOCKET} may).
+   */
   static Memory sockaddr(Path path) {
     byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
     if (bytes.length > SUN_PATH_MAX) {
@@ -76,11 +79,19 @@ final class UnixDatagrams {
     addr.clear();
     addr.setShort(0, (short) AF_UNIX);
     addr.write(2, bytes, 0, bytes.length);
+    if (isAbstract(path)) {
+      addr.setByte(2, (byte) 0);
+    }
     return addr;
   }
 
   static int sockaddrLength(Path path) {
-    return 2 + path.toString().getBytes(StandardCharsets.UTF_8).length + 1;
+    int length = path.toString().getBytes(StandardCharsets.UTF_8).length;
+    return isAbstract(path) ? 2 + length : 2 + length + 1;
+  }
+
+  private static boolean isAbstract(Path path) {
+    return path.toString().startsWith("@");
   }
 
   /**

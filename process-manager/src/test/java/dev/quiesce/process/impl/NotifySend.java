@@ -1,8 +1,8 @@
 package dev.quiesce.process.impl;
 
-import com.sun.jna.Memory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,46 +54,6 @@ public final class NotifySend {
    * @return true when sent (and the barrier was acknowledged)
    */
   public static boolean send(Path socket, byte[] payload, boolean barrier) {
-    int fd = UnixDatagrams.socket();
-    try {
-      Memory addr = UnixDatagrams.sockaddr(socket);
-      int addrLength = UnixDatagrams.sockaddrLength(socket);
-      Memory data = new Memory(Math.max(1, payload.length));
-      data.write(0, payload, 0, payload.length);
-      UnixDatagrams.C.sendmsg(fd, UnixDatagrams.msghdr(addr, addrLength, data, payload.length, null, 0), 0);
-      if (!barrier) {
-        return true;
-      }
-      int[] pipe = new int[2];
-      UnixDatagrams.C.pipe2(pipe, UnixDatagrams.SOCK_CLOEXEC);
-      try {
-        byte[] text = "BARRIER=1".getBytes(StandardCharsets.UTF_8);
-        Memory b = new Memory(text.length);
-        b.write(0, text, 0, text.length);
-        Memory control = new Memory(24);
-        control.clear();
-        control.setLong(0, UnixDatagrams.CMSG_HEADER + 4);
-        control.setInt(8, UnixDatagrams.SOL_SOCKET);
-        control.setInt(12, UnixDatagrams.SCM_RIGHTS);
-        control.setInt(16, pipe[1]);
-        UnixDatagrams.C.sendmsg(fd, UnixDatagrams.msghdr(addr, addrLength, b, text.length, control, 24), 0);
-        UnixDatagrams.closeQuietly(pipe[1]);
-        pipe[1] = -1;
-        Memory pollfd = new Memory(8);
-        pollfd.clear();
-        pollfd.setInt(0, pipe[0]);
-        return UnixDatagrams.C.poll(pollfd, 1, 5000) == 1;
-      } finally {
-        UnixDatagrams.closeQuietly(pipe[0]);
-        if (pipe[1] >= 0) {
-          UnixDatagrams.closeQuietly(pipe[1]);
-        }
-      }
-    } catch (RuntimeException e) {
-      System.err.println("NotifySend: " + e);
-      return false;
-    } finally {
-      UnixDatagrams.closeQuietly(fd);
-    }
+    return NotifySender.send(socket, payload, barrier, Duration.ofSeconds(5));
   }
 }
