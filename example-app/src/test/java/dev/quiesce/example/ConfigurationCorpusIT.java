@@ -82,7 +82,7 @@ class ConfigurationCorpusIT {
 
   @Test
   void everyMutatedConfigurationIsAcceptedOrRejectedNamingAJsonPath() throws Exception {
-    JsonObject base = new JsonObject(Files.readString(Path.of("conf/config.json")));
+    JsonObject base = withEveryHealthProbe(new JsonObject(Files.readString(Path.of("conf/config.json"))));
     List<Mutant> corpus = new Corpus(base, new Random(SEED)).build();
     assertThat(corpus).hasSizeGreaterThanOrEqualTo(1000);
     long newSections = corpus.stream().filter(m -> Corpus.isNewInIssue13(m.path())).count();
@@ -115,6 +115,21 @@ class ConfigurationCorpusIT {
     assertThat(failures).as("mutants that broke a rule").isEmpty();
     assertThat(rejected).isGreaterThan(corpus.size() / 2);
     assertThat(slowest).as("the slowest read, ms").isLessThan(Timing.upTo(PER_CASE.toMillis()));
+  }
+
+  /**
+   * The shipped configuration, whose only {@code health} is the indexer's watchdog, with the other
+   * probe kinds on the other groups (an {@code httpGet} on the workers, a {@code command} on the cache),
+   * every key of the section given, so that the corpus mutates each of them.
+   */
+  private static JsonObject withEveryHealthProbe(JsonObject conf) {
+    ExampleAppFixture.group(conf, "workers").put("health", new JsonObject()
+        .put("httpGet", "http://127.0.0.1:9300/health").put("interval", "5s").put("failures", 3)
+        .put("timeout", "1s").put("startPeriod", "2s"));
+    ExampleAppFixture.group(conf, "cache").put("health", new JsonObject()
+        .put("command", new JsonArray().add("sh").add("-c").add("test -e /tmp/cache-ok")).put("interval", "10s")
+        .put("failures", 2).put("timeout", "2s"));
+    return conf;
   }
 
   /** The rule: accepted and usable, or rejected naming where; null when it holds, else what broke it. */
@@ -304,12 +319,12 @@ class ConfigurationCorpusIT {
         "\t", "x".repeat(100_000), "../../etc/passwd", "%s%n", "\\", "\"quoted\"", "TERM", "SIGTERM", "stop"};
 
     /**
-     * The paths of the sections new in issue 13: the groups' {@code dependsOn} and the example's
-     * {@code jobs}. Each such path gets every value of {@link #VALUES} and {@link #DURATIONS} on top of
+     * The paths of the sections new in issue 13: the groups' {@code dependsOn}, {@code health} and
+     * {@code ready.notify}, and the example's {@code jobs}. Each such path gets every value of {@link #VALUES} and {@link #DURATIONS} on top of
      * the picks every path gets, and {@code dependsOn} the references that break its rules.
      */
     static final Pattern NEW_IN_ISSUE_13 = Pattern.compile(
-        "(processes\\[\\d+\\]\\.dependsOn|example\\.jobs)([.\\[].*)?");
+        "(processes\\[\\d+\\]\\.(dependsOn|health|ready\\.notify)|example\\.jobs)([.\\[].*)?");
 
     static boolean isNewInIssue13(String path) {
       return path != null && NEW_IN_ISSUE_13.matcher(path).matches();

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Runs the built fat jar as its own JVM with a configuration made for one test: the shipped
  * {@code conf/config.json} with free ports, its own report file, the workers' and the cache's scripts
- * by absolute path and shorter clean-up times. {@link #ExampleAppFixture(Path)} leaves the {@code cache}
+ * by absolute path and shorter clean-up times. {@link #ExampleAppFixture(Path)} leaves the {@code cache} (and the {@code indexer})
  * group out (the tests written before it count the workers' children alone);
  * {@link #asShipped(Path)} keeps every group.
  */
@@ -59,16 +59,24 @@ final class ExampleAppFixture implements AutoCloseable {
       JsonObject cache = group(conf, "cache");
       cache.put("command", new JsonArray().add("sh").add(System.getProperty("example.cache")));
       cache.getJsonObject("env").put("CACHE_WARMUP_SECONDS", "0.2").put("CACHE_FLUSH_SECONDS", "0.3");
+      JsonObject indexer = group(conf, "indexer");
+      JsonArray command = indexer.getJsonArray("command");
+      command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.set(command.getList().indexOf("example-app/target/example-app.jar"), System.getProperty("example.jar"));
     } else {
-      withoutCache(conf);
+      workersOnly(conf);
     }
     this.config = conf;
   }
 
-  /** Takes the {@code cache} group, and the workers' dependency on it, out of {@code conf}. */
-  static JsonObject withoutCache(JsonObject conf) {
+  /**
+   * Keeps only the {@code workers} group of {@code conf}: takes the {@code cache} it depends on, the
+   * {@code indexer} (the notify worker) and the workers' dependency out.
+   */
+  static JsonObject workersOnly(JsonObject conf) {
     JsonArray groups = conf.getJsonArray("processes");
     groups.remove(group(conf, "cache"));
+    groups.remove(group(conf, "indexer"));
     groups.stream().map(JsonObject.class::cast).forEach(g -> g.remove("dependsOn"));
     return conf;
   }

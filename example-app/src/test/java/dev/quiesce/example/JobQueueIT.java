@@ -260,10 +260,14 @@ class JobQueueIT {
       assertThat(cacheReady).as("cache ready before worker %d started", i).isLessThan(started);
       assertThat(stopped).as("worker %d stopped before the cache got TERM", i).isLessThan(cacheTerm);
     }
+    int indexerStarted = lastIndexOf(output, "group indexer instance 0 started: pid \\d+");
+    int indexerStopped = lastIndexOf(output, "group indexer instance 0 \\(pid \\d+\\) stopped");
+    assertThat(cacheReady).as("cache ready before the indexer started").isLessThan(indexerStarted);
+    assertThat(indexerStopped).as("the indexer stopped before the cache got TERM").isLessThan(cacheTerm);
     assertThat(cacheTerm).isLessThan(cacheStopped);
     JsonArray children = report.getJsonArray("children");
     assertThat(children.stream().map(JsonObject.class::cast).map(c -> c.getString("group")))
-        .containsExactlyInAnyOrder("workers", "workers", "cache");
+        .containsExactlyInAnyOrder("workers", "workers", "cache", "indexer");
     assertThat(children.stream().map(JsonObject.class::cast))
         .allSatisfy(c -> assertThat(c.getJsonObject("exit").getInteger("code")).isZero());
   }

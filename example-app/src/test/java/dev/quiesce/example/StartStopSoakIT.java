@@ -204,7 +204,7 @@ class StartStopSoakIT {
   }
 
   private JsonObject config(int httpPort, int managementPort) throws IOException {
-    JsonObject conf = ExampleAppFixture.withoutCache(new JsonObject(Files.readString(Path.of("conf/config.json"))));
+    JsonObject conf = ExampleAppFixture.workersOnly(new JsonObject(Files.readString(Path.of("conf/config.json"))));
     conf.put("lifecycle", new JsonObject().put("shutdownTimeout", "15s").put("phases", new JsonArray()
         .add(new JsonObject().put("name", "announce").put("timeout", "0s"))
         .add(new JsonObject().put("name", "drain").put("timeout", "3s"))
