@@ -86,8 +86,12 @@ final class ExampleRoutes {
           + " (example.jobs.maxDuration), e.g. POST /jobs?ms=250");
       return;
     }
-    vertx.eventBus().<JsonObject>request(JobQueueVerticle.ADDRESS, new JsonObject().put("ms", ms),
-        new DeliveryOptions().setSendTimeout(jobs.submitTimeout().toMillis()))
+    // the queue takes the job only by takeBy, a margin before this request's timeout, so that a job
+    // it takes is never one its client was told was not taken (a reply late past the timeout)
+    long timeout = jobs.submitTimeout().toMillis();
+    long takeBy = System.currentTimeMillis() + timeout - Math.min(JobQueueVerticle.TAKE_MARGIN_MS, timeout / 4);
+    vertx.eventBus().<JsonObject>request(JobQueueVerticle.ADDRESS, new JsonObject().put("ms", ms).put("takeBy", takeBy),
+        new DeliveryOptions().setSendTimeout(timeout))
         .onSuccess(reply -> {
           JsonObject body = reply.body();
           if (Boolean.TRUE.equals(body.getBoolean("accepted"))) {

@@ -61,6 +61,11 @@ final class JobQueueVerticle extends VerticleBase {
   static final String STATUS_ADDRESS = "example.jobs.status";
   /** The participant that reports the jobs by id at a stop. */
   static final String PARTICIPANT = "jobs";
+  /**
+   * A job is taken only by its submitter's deadline ({@code takeBy}), which lies this much (at most a
+   * quarter of {@code submitTimeout}) before the submitter's request times out.
+   */
+  static final long TAKE_MARGIN_MS = 250;
 
   private static final Logger LOG = LoggerFactory.getLogger(JobQueueVerticle.class);
 
@@ -85,6 +90,8 @@ final class JobQueueVerticle extends VerticleBase {
   private long done;
   private long notDone;
   private long refused;
+  /** Jobs that came after their submitter's deadline ({@code takeBy}): not taken, the client got 503. */
+  private long late;
   private JobsConfig settings;
   private boolean stopped;
   private DrainingConsumer<JsonObject> consumer;
@@ -138,12 +145,13 @@ final class JobQueueVerticle extends VerticleBase {
   }
 
   /**
-   * The counts: {@code {"accepted", "waiting", "running", "done", "notDone", "refused", "capacity",
+   * The counts: {@code {"accepted", "waiting", "running", "done", "notDone", "refused", "late", "capacity",
    * "concurrency", "taking"}}.
    */
   JsonObject status() {
     return new JsonObject().put("accepted", accepted).put("waiting", waiting.size()).put("running", running.size())
-        .put("done", done).put("notDone", notDone).put("refused", refused).put("capacity", settings.capacity())
+        .put("done", done).put("notDone", notDone).put("refused", refused).put("late", late)
+        .put("capacity", settings.capacity())
         .put("concurrency", settings.concurrency())
         .put("taking", !stopped && consumer.messageConsumer().isRegistered());
   }
@@ -159,6 +167,12 @@ final class JobQueueVerticle extends VerticleBase {
     }
     if (stopped) {
       return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "the job queue is stopping"));
+    }
+    Object takeBy = message.body().getValue("takeBy");
+    if (takeBy instanceof Number by && System.currentTimeMillis() > by.longValue()) {
+      late++;
+      return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503,
+          "the job came too late to be taken (its submitter's deadline had passed)"));
     }
     if (waiting.size() >= settings.capacity()) {
       refused++;

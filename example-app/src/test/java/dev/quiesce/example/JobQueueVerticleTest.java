@@ -73,7 +73,26 @@ class JobQueueVerticleTest {
         .isEqualTo("the job queue is full: 2 waiting (example.jobs.capacity), 1 running");
     assertThat(full.getLong("retryAfterSeconds")).isBetween(1L, 3L);
     assertThat(status()).isEqualTo(new JsonObject().put("accepted", 3L).put("waiting", 2).put("running", 1)
-        .put("done", 0L).put("notDone", 0L).put("refused", 1L).put("capacity", 2).put("concurrency", 1)
-        .put("taking", true));
+        .put("done", 0L).put("notDone", 0L).put("refused", 1L).put("late", 0L).put("capacity", 2)
+        .put("concurrency", 1).put("taking", true));
+  }
+
+  /**
+   * A job that reaches the queue after its submitter's deadline ({@code takeBy}, which the HTTP route
+   * sets a margin before its request times out) is not taken: the client that was told 503 never has
+   * its job run.
+   */
+  @Test
+  void aJobPastItsSubmittersDeadlineIsNotTakenAndCountedLate() {
+    start("5s", new JsonObject().put("capacity", 10).put("concurrency", 1));
+    Throwable t = Await.failure(vertx.eventBus().request(JobQueueVerticle.ADDRESS,
+        new JsonObject().put("ms", 10).put("takeBy", System.currentTimeMillis() - 1)));
+    assertThat(((ReplyException) t).failureCode()).isEqualTo(503);
+    assertThat(t.getMessage()).contains("too late");
+    JsonObject inTime = submit(new JsonObject().put("ms", 10).put("takeBy", System.currentTimeMillis() + 60_000));
+    assertThat(inTime.getBoolean("accepted")).isTrue();
+    JsonObject status = status();
+    assertThat(status.getLong("accepted")).isEqualTo(1L);
+    assertThat(status.getLong("late")).isEqualTo(1L);
   }
 }

@@ -15,7 +15,7 @@ import java.util.Optional;
  * {@code STOPPING=1}, {@code MAINPID=…}). Linux only (it calls libc through JNA).
  *
  * <p>Failures never throw: a send that could not be made returns {@code false} (no such socket, the
- * receiver gone, a message over the receiver's limit), as {@code sd_notify} returns an error the
+ * receiver gone, a message over the receiver's limit, no native access through JNA), as {@code sd_notify} returns an error the
  * caller may ignore.
  */
 public final class SdNotify {
@@ -80,9 +80,11 @@ public final class SdNotify {
    * receiver has handled it: {@code BARRIER=1} with a descriptor the receiver closes, as
    * {@code sd_notify_barrier(3)}. Use it before an exit, so the message is not lost with the sender.
    *
+   * @param timeout how long to wait for the receiver at most; zero or negative: not at all
    * @return true when the receiver handled it in time; false otherwise
    */
   public boolean sendAndWait(Duration timeout, String... assignments) {
+    Objects.requireNonNull(timeout, "timeout");
     return NotifySender.send(socket, payload(assignments), true, timeout);
   }
 

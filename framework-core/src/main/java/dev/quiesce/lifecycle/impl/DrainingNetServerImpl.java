@@ -70,15 +70,19 @@ public final class DrainingNetServerImpl implements DrainingNetServer, Participa
   }
 
   private void onConnect(NetSocket raw) {
+    TrackedNetSocket socket = new TrackedNetSocket(raw, this::closed);
     synchronized (this) {
+      // checked and added under the lock the report takes, so that a connection is either in the
+      // report (finished or closed at the budget) or never served
       if (reported) {
-        // accepted in the moment the listener closed, after the drain ended: not served
+        // accepted in the moment the listener closed, after the drain's report: closed unserved
+        LOG.debug("{}: a connection from {} accepted after the drain ended, closed unserved", name,
+            raw.remoteAddress());
         raw.close();
         return;
       }
+      open.add(socket);
     }
-    TrackedNetSocket socket = new TrackedNetSocket(raw, this::closed);
-    open.add(socket);
     try {
       connectHandler.handle(socket);
     } catch (RuntimeException e) {

@@ -17,16 +17,18 @@ public final class NotifySender {
   /**
    * Sends {@code payload} as one datagram to {@code socket}, then, with {@code barrier}, a
    * {@code BARRIER=1} carrying the write end of a pipe, and waits up to {@code barrierTimeout} until
-   * the receiver closed it (it handled every message before it), as {@code sd_notify_barrier(3)} does.
+   * the receiver closed it (it handled every message before it), as {@code sd_notify_barrier(3)} does;
+   * a negative timeout counts as zero (the barrier is sent, not waited for).
    *
    * @return true when sent (and, with the barrier, acknowledged in time); false on any failure
-   *     (no such socket, refused, too long, the barrier not acknowledged), never an exception
+   *     (no such socket, refused, too long, the barrier not acknowledged, JNA or libc not loadable),
+   *     never an exception
    */
   public static boolean send(Path socket, byte[] payload, boolean barrier, Duration barrierTimeout) {
     int fd;
     try {
       fd = UnixDatagrams.socket();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) { // LinkageError: no libc through JNA here
       return false;
     }
     try {
@@ -56,14 +58,14 @@ public final class NotifySender {
         Memory pollfd = new Memory(8);
         pollfd.clear();
         pollfd.setInt(0, pipe[0]);
-        return UnixDatagrams.C.poll(pollfd, 1, (int) Math.min(Integer.MAX_VALUE, barrierTimeout.toMillis())) == 1;
+        return UnixDatagrams.C.poll(pollfd, 1, (int) Math.max(0, Math.min(Integer.MAX_VALUE, barrierTimeout.toMillis()))) == 1;
       } finally {
         UnixDatagrams.closeQuietly(pipe[0]);
         if (pipe[1] >= 0) {
           UnixDatagrams.closeQuietly(pipe[1]);
         }
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) { // LinkageError: no libc through JNA here
       return false;
     } finally {
       UnixDatagrams.closeQuietly(fd);
