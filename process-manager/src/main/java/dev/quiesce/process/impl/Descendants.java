@@ -31,11 +31,13 @@ import java.util.Set;
  * process group a known process leads (so a process whose parent has gone is still traced through
  * the session or group its ancestor created, and the child's own session keeps a {@code setpgid}
  * escapee). Scans run every {@code descendantScanInterval} while children run, before a stop ladder
- * sends its first signal, and after a child has exited. Concurrent requests share one scan.
+ * sends its first signal unless a periodic one is recent ({@link #scannedWithin}), and after a child
+ * has exited. Concurrent requests share one scan.
  * The scan after a child has exited also reads {@code /proc/<pid>/environ} of every process this
  * user may read, looking for the child's {@value #CHILD_ID} (every child gets a unique one, and its
  * descendants inherit it): a double-forked daemon whose every ancestor exited between two scans is
- * found that way, unless it cleared its environment.
+ * found that way, unless it cleared its environment. It skips the members of a running child's own
+ * process group: they are traced from that child, and a group is joined only from within its session.
  *
  * <p>An <em>escapee</em> is a known descendant outside the child's process group. Each is reported
  * once when first seen ({@code escaped} event, a warning) and, when the child has exited, killed
