@@ -156,7 +156,7 @@ final class StopRun {
           long end = System.currentTimeMillis();
           Coordinator.LOG.info("phase={} ends elapsed={} took={} left={} outcomes={}", spec.name(),
               seconds(end - start), seconds(end - round.start), left(deadline, end),
-              round.participantsJson().encode());
+              round.participantsLogJson().encode());
           coordinator.event(LifecycleEvent.PHASE_END, phaseReport.toJson());
           next(index + 1);
         });
