@@ -53,11 +53,6 @@ final class FanoutBench {
       double spreadMs, double lastChildExitMs, double jvmExitMs, double terminateStartMs, double terminateMs,
       double terminateStartToLastExitMs, int exitCode, int leftRunning, double foreignPct) {
 
-    /** The baseline's rounds have no stop report. */
-    boolean isBaseline() {
-      return Double.isNaN(terminateMs);
-    }
-
     /** From the last child's exit (its log line) to the end of the stop: the JVM's exit, or the harness seeing it. */
     double lastExitToDoneMs() {
       return jvmExitMs - lastChildExitMs;
@@ -92,22 +87,22 @@ final class FanoutBench {
     for (int r = 1; r <= rounds; r++) {
       Run run = once(r, children, cleanup, sleep, port, mport, jvm, report);
       runs.add(run);
-      report.progress(progress("quiesce", run));
+      report.progress(progress(false, run));
       if (baseline) {
         Run base = baseline(r, children, cleanup, sleep, report);
         baselineRuns.add(base);
-        report.progress(progress("baseline", base));
+        report.progress(progress(true, base));
       }
     }
     summarize(runs, baselineRuns, cleanup, report);
   }
 
-  private static String progress(String variant, Run run) {
+  private static String progress(boolean isBaseline, Run run) {
     return String.format(Locale.ROOT, "%s round %d: TERM received by %d/%d, first %.1f ms last %.1f ms after the signal "
         + "(spread %.1f ms); last child exited %.1f ms, stop done (%s) %.1f ms after the signal%s; exit %d; left "
-        + "running %d; foreign CPU %.0f%%", variant, run.round(), run.received(), run.children(), run.firstReceiptMs(),
-        run.lastReceiptMs(), run.spreadMs(), run.lastChildExitMs(), run.isBaseline() ? "last exit seen" : "JVM exited",
-        run.jvmExitMs(), run.isBaseline() ? "" : String.format(Locale.ROOT, "; terminate phase began %.1f ms after the "
+        + "running %d; foreign CPU %.0f%%", isBaseline ? "baseline" : "quiesce", run.round(), run.received(),
+        run.children(), run.firstReceiptMs(), run.lastReceiptMs(), run.spreadMs(), run.lastChildExitMs(),
+        isBaseline ? "last exit seen" : "JVM exited", run.jvmExitMs(), isBaseline ? "" : String.format(Locale.ROOT, "; terminate phase began %.1f ms after the "
             + "signal and took %.0f ms", run.terminateStartMs(), run.terminateMs()),
         run.exitCode(), run.leftRunning(), run.foreignPct());
   }
@@ -251,7 +246,7 @@ final class FanoutBench {
     Stats baseDone = Stats.of(baselineRuns.stream().map(Run::jvmExitMs).toList());
     report.add(pair("signal → stop done. Quiesce: JVM exited (all reaped, report written; process handle). Baseline: "
         + "the harness saw the last child exit (process handle)", runs, baselineRuns, Run::jvmExitMs,
-        "Quiesce ≤ 1.05 × baseline", q -> withBaseline && q.median() <= 1.05 * baseDone.median()));
+        "Quiesce ≤ 1.05 × baseline", withBaseline ? q -> q.median() <= 1.05 * baseDone.median() : null));
     report.add(pair("last child exited → stop done (the tail: noticing the exits, then for Quiesce the close phase, "
         + "report, Vert.x close and JVM exit)", runs, baselineRuns, Run::lastExitToDoneMs, "Quiesce ≤ 30",
         q -> q.median() <= 30));
@@ -293,5 +288,4 @@ final class FanoutBench {
     return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", what, q.fmtFull(1),
         b.n() == 0 ? "—" : b.fmtFull(1), ratio, target.isEmpty() ? "—" : target, verdict);
   }
-
 }
