@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Benchmark 3, child fan-out: the example application with one process group of 200 children
@@ -17,7 +19,9 @@ import java.util.Set;
  * to the JVM; the children log when they received TERM and when they exit
  * ({@code $EPOCHREALTIME}, microseconds, the same clock as the harness's {@code Instant.now()}).
  * Target: all exited within 1.3 s of the signal (the physical limit is the 1 s clean-up), and at
- * most 50 ms between the first and the last child receiving TERM.
+ * most 50 ms between the first and the last child receiving TERM. With {@code --baseline}, each round
+ * is followed by one of the same children without the framework, and the summary shows both side by
+ * side (one table: row, Quiesce, baseline, ratio).
  */
 final class FanoutBench {
 
@@ -48,6 +52,11 @@ final class FanoutBench {
   record Run(int round, int children, int received, int exited, double firstReceiptMs, double lastReceiptMs,
       double spreadMs, double lastChildExitMs, double jvmExitMs, double terminateStartMs, double terminateMs,
       double terminateStartToLastExitMs, int exitCode, int leftRunning, double foreignPct) {
+
+    /** From the last child's exit (its log line) to the end of the stop: the JVM's exit, or the harness seeing it. */
+    double lastExitToDoneMs() {
+      return jvmExitMs - lastChildExitMs;
+    }
   }
 
   static void run(Options o, Report report) throws Exception {
@@ -59,32 +68,43 @@ final class FanoutBench {
     int port = o.integer("port", 18080);
     int mport = o.integer("mport", 18081);
     List<String> jvm = o.list("jvm");
-    report.add(String.format(Locale.ROOT, (baseline ? "Baseline of: " : "") + "Server: `java %s -Dquiesce.processes.0.instances=%d -jar %s --config "
+    report.add(String.format(Locale.ROOT, "Server: `java %s -Dquiesce.processes.0.instances=%d -jar %s --config "
         + "bench/conf/fanout.json`: one group of %d children `bash bench/scripts/fanout-child.sh` (TERM → log the "
         + "receipt, sleep %s s, log, exit 0), stop ladder TERM then KILL after 5 s, terminate budget 10 s. SIGTERM to "
         + "the JVM once every child logged `start` and 1 s more; %d rounds. Clean-up sleep: %s (FANOUT_SLEEP).",
         String.join(" ", jvm), children, Bench.EXAMPLE_JAR, children, cleanup, rounds, sleep));
     if (baseline) {
       report.add("");
-      report.add("Baseline (`--baseline`): the same children started by the harness itself (`setsid bash "
-          + "bench/scripts/fanout-child.sh`, each its own process group) and signalled by one `kill -TERM -- -PGID…` "
-          + "command naming every group: no framework, what the machine itself allows. \"signal\" is the start of "
-          + "that kill command; \"JVM exited\" is when the harness saw the last child exit.");
+      report.add("Baseline (`--baseline`), in the same run, one baseline round after each Quiesce round: the same "
+          + "children started by the harness itself (`setsid bash bench/scripts/fanout-child.sh`, each its own process "
+          + "group) and signalled by one `kill -TERM -- -PGID…` command naming every group: no framework, what the "
+          + "machine itself allows. Its \"signal\" is the start of that kill command; its stop is done when the "
+          + "harness has seen the last child exit (process handle).");
     }
     report.add("");
     List<Run> runs = new ArrayList<>();
+    List<Run> baselineRuns = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
-      Run run = baseline ? baseline(r, children, cleanup, sleep, report)
-          : once(r, children, cleanup, sleep, port, mport, jvm, report);
+      Run run = once(r, children, cleanup, sleep, port, mport, jvm, report);
       runs.add(run);
-      report.progress(String.format(Locale.ROOT, "round %d: TERM received by %d/%d, first %.1f ms last %.1f ms after "
-          + "the signal (spread %.1f ms); last child exited %.1f ms, JVM exited %.1f ms after the signal; terminate "
-          + "phase began %.1f ms after the signal and took %.0f ms; exit %d; left running %d; foreign CPU %.0f%%", r,
-          run.received(), run.children(), run.firstReceiptMs(), run.lastReceiptMs(), run.spreadMs(),
-          run.lastChildExitMs(), run.jvmExitMs(), run.terminateStartMs(), run.terminateMs(), run.exitCode(),
-          run.leftRunning(), run.foreignPct()));
+      report.progress(progress(false, run));
+      if (baseline) {
+        Run base = baseline(r, children, cleanup, sleep, report);
+        baselineRuns.add(base);
+        report.progress(progress(true, base));
+      }
     }
-    summarize(runs, cleanup, report);
+    summarize(runs, baselineRuns, cleanup, report);
+  }
+
+  private static String progress(boolean isBaseline, Run run) {
+    return String.format(Locale.ROOT, "%s round %d: TERM received by %d/%d, first %.1f ms last %.1f ms after the signal "
+        + "(spread %.1f ms); last child exited %.1f ms, stop done (%s) %.1f ms after the signal%s; exit %d; left "
+        + "running %d; foreign CPU %.0f%%", isBaseline ? "baseline" : "quiesce", run.round(), run.received(),
+        run.children(), run.firstReceiptMs(), run.lastReceiptMs(), run.spreadMs(), run.lastChildExitMs(),
+        isBaseline ? "last exit seen" : "JVM exited", run.jvmExitMs(), isBaseline ? "" : String.format(Locale.ROOT, "; terminate phase began %.1f ms after the "
+            + "signal and took %.0f ms", run.terminateStartMs(), run.terminateMs()),
+        run.exitCode(), run.leftRunning(), run.foreignPct());
   }
 
   static Run once(int round, int children, String cleanup, String sleep, int port, int mport, List<String> jvm,
@@ -202,39 +222,70 @@ final class FanoutBench {
     return out;
   }
 
-  private static void summarize(List<Run> runs, String cleanup, Report report) {
+  /**
+   * One table, a row per measure, the Quiesce run and the baseline (when run) side by side with the
+   * ratio of their medians; a measure that exists in one run only says so in its row.
+   */
+  private static void summarize(List<Run> runs, List<Run> baselineRuns, String cleanup, Report report) {
     double limit = Double.parseDouble(cleanup) * 1000;
-    Stats lastExit = Stats.of(runs.stream().map(Run::lastChildExitMs).toList());
-    Stats jvmExit = Stats.of(runs.stream().map(Run::jvmExitMs).toList());
-    Stats spread = Stats.of(runs.stream().map(Run::spreadMs).toList());
-    report.add("All times in ms after SIGTERM to the JVM unless said otherwise. Spread: [p25–p75] (min–max) over "
-        + "the rounds. Physical limit: " + (long) limit + " ms (each child's clean-up).");
+    boolean withBaseline = !baselineRuns.isEmpty();
+    report.add("All times in ms after the signal (Quiesce: SIGTERM to the JVM; baseline: the start of its kill "
+        + "command). Each cell: median [p25–p75] (min–max) over the rounds. Physical limit: " + (long) limit
+        + " ms (each child's clean-up)." + (withBaseline ? "" : " Baseline: not run (add `--baseline`)."));
     report.add("");
-    report.add("| measure | median [p25–p75] (min–max) | target | verdict |");
-    report.add("|---|---|---|---|");
-    report.add(row("signal → last child exited (its last log line)", lastExit, 1300));
-    report.add(row("signal → JVM exited (process handle)", jvmExit, 1300));
-    report.add(row("first → last child receiving TERM (spread)", spread, 50));
-    report.add(row("signal → first child received TERM", Stats.of(runs.stream().map(Run::firstReceiptMs).toList()), -1));
-    report.add(row("signal → last child received TERM", Stats.of(runs.stream().map(Run::lastReceiptMs).toList()), -1));
-    report.add(row("signal → terminate phase began (stop report)",
-        Stats.of(runs.stream().map(Run::terminateStartMs).toList()), -1));
-    report.add(row("terminate phase began → last child exited",
-        Stats.of(runs.stream().map(Run::terminateStartToLastExitMs).toList()), -1));
-    report.add(row("terminate phase duration (stop report)", Stats.of(runs.stream().map(Run::terminateMs).toList()),
-        -1));
+    report.add("| row | Quiesce | baseline | ratio (medians) | target | verdict |");
+    report.add("|---|---|---|---|---|---|");
+    report.add(pair("signal → first child received TERM (children's log)", runs, baselineRuns, Run::firstReceiptMs,
+        "Quiesce ≤ 10", q -> q.median() <= 10));
+    report.add(pair("first → last child receiving TERM (spread)", runs, baselineRuns, Run::spreadMs, "≤ 50",
+        q -> q.median() <= 50));
+    report.add(pair("signal → last child received TERM", runs, baselineRuns, Run::lastReceiptMs, "", null));
+    report.add(pair("signal → last child exited (its last log line)", runs, baselineRuns, Run::lastChildExitMs,
+        "≤ 1300", q -> q.median() <= 1300));
+    Stats done = Stats.of(runs.stream().map(Run::jvmExitMs).toList());
+    Stats baseDone = Stats.of(baselineRuns.stream().map(Run::jvmExitMs).toList());
+    report.add(pair("signal → stop done. Quiesce: JVM exited (all reaped, report written; process handle). Baseline: "
+        + "the harness saw the last child exit (process handle)", runs, baselineRuns, Run::jvmExitMs,
+        "Quiesce ≤ 1.05 × baseline", withBaseline ? q -> q.median() <= 1.05 * baseDone.median() : null));
+    report.add(pair("last child exited → stop done (the tail: noticing the exits, then for Quiesce the close phase, "
+        + "report, Vert.x close and JVM exit)", runs, baselineRuns, Run::lastExitToDoneMs, "Quiesce ≤ 30",
+        q -> q.median() <= 30));
+    report.add(pair("signal → terminate phase began (stop report; Quiesce only)", runs, List.of(),
+        Run::terminateStartMs, "", null));
+    report.add(pair("terminate phase began → last child exited (Quiesce only)", runs, List.of(),
+        Run::terminateStartToLastExitMs, "", null));
+    report.add(pair("terminate phase duration (stop report; Quiesce only)", runs, List.of(), Run::terminateMs, "",
+        null));
     report.add("");
-    report.add(String.format(Locale.ROOT, "Children that received TERM / exited / were left running, all rounds: "
-        + "%d / %d / %d of %d; exit codes %s; foreign CPU max %.0f %% of a core.",
+    report.add(String.format(Locale.ROOT, "Quiesce: children that received TERM / exited / were left running, all rounds: "
+        + "%d / %d / %d of %d; exit codes %s; foreign CPU max %.0f %% of a core. JVM exit median %.1f ms%s.",
         runs.stream().mapToInt(Run::received).sum(), runs.stream().mapToInt(Run::exited).sum(),
         runs.stream().mapToInt(Run::leftRunning).sum(), runs.stream().mapToInt(Run::children).sum(),
         runs.stream().map(r -> Integer.toString(r.exitCode())).distinct().toList(),
-        runs.stream().mapToDouble(Run::foreignPct).max().orElse(0)));
+        runs.stream().mapToDouble(Run::foreignPct).max().orElse(0), done.median(),
+        withBaseline ? String.format(Locale.ROOT, " = %.3f × the baseline's last exit (%.1f ms)",
+            done.median() / baseDone.median(), baseDone.median()) : ""));
+    if (withBaseline) {
+      report.add(String.format(Locale.ROOT, "Baseline: children that received TERM / exited / were left running: "
+          + "%d / %d / %d of %d; foreign CPU max %.0f %% of a core.",
+          baselineRuns.stream().mapToInt(Run::received).sum(), baselineRuns.stream().mapToInt(Run::exited).sum(),
+          baselineRuns.stream().mapToInt(Run::leftRunning).sum(), baselineRuns.stream().mapToInt(Run::children).sum(),
+          baselineRuns.stream().mapToDouble(Run::foreignPct).max().orElse(0)));
+    }
   }
 
-  private static String row(String what, Stats s, double target) {
-    return String.format(Locale.ROOT, "| %s | %s | %s | %s |", what, s.fmtFull(1),
-        target < 0 ? "—" : "≤ " + (long) target, target < 0 ? "" : s.median() <= target
-            ? (s.max() <= target ? "pass" : "pass (median; max over)") : "MISS");
+  /**
+   * A row of the table: {@code measure} of the Quiesce rounds and of the baseline rounds, the ratio of the
+   * medians, and the verdict of {@code pass} on the Quiesce figure (none when null).
+   */
+  private static String pair(String what, List<Run> runs, List<Run> baselineRuns, ToDoubleFunction<Run> measure,
+      String target, Predicate<Stats> pass) {
+    Stats q = Stats.of(runs.stream().map(r -> measure.applyAsDouble(r)).toList());
+    Stats b = Stats.of(baselineRuns.stream().map(r -> measure.applyAsDouble(r)).toList());
+    String ratio = b.n() == 0 || q.n() == 0 || b.median() == 0 ? "—"
+        : String.format(Locale.ROOT, "%.2f", q.median() / b.median());
+    String verdict = pass == null || q.n() == 0 ? "" : pass.test(q) ? "pass" : "MISS";
+    return String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |", what, q.fmtFull(1),
+        b.n() == 0 ? "—" : b.fmtFull(1), ratio, target.isEmpty() ? "—" : target, verdict);
   }
 }

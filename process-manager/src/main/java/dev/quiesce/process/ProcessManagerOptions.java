@@ -22,8 +22,10 @@ import java.util.Objects;
  *   <li>{@code parentDeathSignal} (KILL): what the kernel sends a child when the JVM dies.</li>
  *   <li>{@code descendantScanInterval} (1 s): how often the descendants of running children are looked
  *   for in /proc, so that one that leaves its child's process group ({@code setsid}) can still be
- *   reported and killed when the child stops. Zero: only just before a stop ladder and after a child
- *   exits (cheaper, but a descendant that escapes and whose parent exits in between is not found).</li>
+ *   reported and killed when the child stops. While it keeps up, a stop ladder's first signal does not
+ *   wait for a scan of its own. Zero: only just before a stop ladder's first signal (which then waits
+ *   for it) and after a child exits (cheaper, but a descendant that escapes and whose parent exits in
+ *   between is not found).</li>
  * </ul>
  */
 public final class ProcessManagerOptions {

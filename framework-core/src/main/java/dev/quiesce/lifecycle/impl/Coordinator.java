@@ -292,10 +292,13 @@ public final class Coordinator {
     run.run().onComplete(ar -> {
       StopReport report = ar.succeeded() ? ar.result() : run.failedReport(ar.cause());
       JsonObject json = report.toJson();
+      // encoded once, for the file and the log; the file is written on a worker meanwhile
+      String encoded = json.encode();
+      Future<Void> written = ReportFile.write(vertx, timers, config.reportFile(), encoded);
       changeState(LifecycleState.STOPPED, report.outcome().wireName());
       event(LifecycleEvent.REPORT, new JsonObject().put("report", json));
-      LOG.info("stop report {}", json.encode());
-      ReportFile.write(vertx, timers, config.reportFile(), json).onComplete(w -> stopped.tryComplete(report));
+      LOG.info("stop report {}", encoded);
+      written.onComplete(w -> stopped.tryComplete(report));
     });
   }
 

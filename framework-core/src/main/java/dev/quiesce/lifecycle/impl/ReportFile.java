@@ -3,7 +3,6 @@ package dev.quiesce.lifecycle.impl;
 import dev.quiesce.config.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -93,15 +92,19 @@ final class ReportFile {
     }
   }
 
-  /** Never fails: a report that cannot be written is logged, the stop goes on. */
-  static Future<Void> write(Vertx vertx, CoordinatorTimers timers, Optional<String> path, JsonObject report) {
+  /**
+   * Writes {@code report} (the report's JSON, encoded) and a newline to a temporary file beside
+   * {@code path}, then moves it into place atomically, on a worker, within 2 s. Never fails: a report
+   * that cannot be written is logged, the stop goes on.
+   */
+  static Future<Void> write(Vertx vertx, CoordinatorTimers timers, Optional<String> path, String report) {
     if (path.isEmpty()) {
       return Future.succeededFuture();
     }
     Path target = Path.of(path.get());
     return timers.bound(vertx.<Void>executeBlocking(() -> {
       Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-      Files.writeString(temp, report.encode() + "\n", StandardCharsets.UTF_8);
+      Files.writeString(temp, report + "\n", StandardCharsets.UTF_8);
       Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return null;
     }, false), TIMEOUT_MS)

@@ -20,4 +20,14 @@ class RemainingBudgetTest {
     assertThat(StopRun.left(10_000L, 8_750L)).isEqualTo("1.250s");
     assertThat(StopRun.remainingMs(10_000L, 10_000L)).isZero();
   }
+
+  @Test
+  void secondsAreWrittenWithThreeDecimalsAsBefore() {
+    assertThat(StopRun.seconds(0)).isEqualTo("0.000s");
+    assertThat(StopRun.seconds(4)).isEqualTo("0.004s");
+    assertThat(StopRun.seconds(69)).isEqualTo("0.069s");
+    assertThat(StopRun.seconds(1_272)).isEqualTo("1.272s");
+    assertThat(StopRun.seconds(30_000)).isEqualTo("30.000s");
+    assertThat(StopRun.seconds(-1_005)).isEqualTo("-1.005s");
+  }
 }

@@ -45,6 +45,7 @@ final class ChildProcesses {
   /** Every descendant of every child, to find those that left the child's process group. */
   private final Descendants descendants;
   private final long descendantScanTimer;
+  private final long descendantScanIntervalMs;
   /** Process groups that may still have members: what a halt kills. */
   private final Set<Integer> liveGroups = ConcurrentHashMap.newKeySet();
   private final Set<Future<Reaped>> reaping = new HashSet<>();
@@ -65,6 +66,7 @@ final class ChildProcesses {
     this.log = log;
     this.scanner = new GroupScanner(vertx, context);
     this.descendants = new Descendants(context, events, log);
+    this.descendantScanIntervalMs = descendantScanIntervalMs;
     this.descendantScanTimer = descendantScanIntervalMs <= 0 ? -1 : vertx.setPeriodic(descendantScanIntervalMs,
         id -> {
           if (!descendants.isEmpty()) {
@@ -108,10 +110,15 @@ final class ChildProcesses {
   }
 
   /**
-   * One more look for the descendants of every child, so that one that left its group and whose
-   * parent exits next can still be traced. Completes when done; never fails.
+   * What a stop ladder waits for before its first signal, so that a descendant that left its group and
+   * whose parent exits on the signal can still be traced: nothing when the periodic scan keeps up (one
+   * begun within two intervals has completed: the stop then costs no scan, and the window is the one
+   * between two periodic scans, as while running); else one more scan, done when it completes. Never fails.
    */
-  Future<Void> refreshDescendants() {
+  Future<Void> descendantsKnownBeforeSignal() {
+    if (descendantScanIntervalMs > 0 && descendants.scannedWithin(2_000_000L * descendantScanIntervalMs)) {
+      return Future.succeededFuture();
+    }
     return descendants.refresh();
   }
 

@@ -31,11 +31,13 @@ import java.util.Set;
  * process group a known process leads (so a process whose parent has gone is still traced through
  * the session or group its ancestor created, and the child's own session keeps a {@code setpgid}
  * escapee). Scans run every {@code descendantScanInterval} while children run, before a stop ladder
- * sends its first signal, and after a child has exited. Concurrent requests share one scan.
+ * sends its first signal unless a periodic one is recent ({@link #scannedWithin}), and after a child
+ * has exited. Concurrent requests share one scan.
  * The scan after a child has exited also reads {@code /proc/<pid>/environ} of every process this
  * user may read, looking for the child's {@value #CHILD_ID} (every child gets a unique one, and its
  * descendants inherit it): a double-forked daemon whose every ancestor exited between two scans is
- * found that way, unless it cleared its environment.
+ * found that way, unless it cleared its environment. It skips the members of a running child's own
+ * process group: they are traced from that child, and a group is joined only from within its session.
  *
  * <p>An <em>escapee</em> is a known descendant outside the child's process group. Each is reported
  * once when first seen ({@code escaped} event, a warning) and, when the child has exited, killed
@@ -88,6 +90,8 @@ final class Descendants {
   private final org.slf4j.Logger log;
   private final Map<Integer, Tracked> tracked = new LinkedHashMap<>();
   private Future<Void> scanning;
+  /** When the /proc snapshot of the newest completed scan was begun ({@link System#nanoTime()}); 0: none yet. */
+  private long lastScanBegan;
   private boolean scanningDeep;
 
   Descendants(Context context, Events events, org.slf4j.Logger log) {
@@ -124,10 +128,12 @@ final class Descendants {
     Map<Integer, Tracked> roots = new LinkedHashMap<>(tracked);
     Map<Integer, Map<Integer, Known>> before = new HashMap<>();
     roots.forEach((pid, t) -> before.put(pid, new LinkedHashMap<>(t.known)));
+    long began = System.nanoTime();
     Future<Void> scan = context.<Map<Integer, Map<Integer, Known>>>executeBlocking(() -> scan(roots, before, deep),
             false)
         .map(found -> {
           found.forEach(this::apply);
+          lastScanBegan = began;
           return (Void) null;
         })
         .otherwise(err -> {
@@ -140,6 +146,14 @@ final class Descendants {
       scanningDeep = deep;
     }
     return scan;
+  }
+
+  /**
+   * A scan begun less than {@code maxAgeNanos} ago has completed: what it found is as recent as that.
+   * Without any completed scan, false.
+   */
+  boolean scannedWithin(long maxAgeNanos) {
+    return lastScanBegan != 0 && System.nanoTime() - lastScanBegan < maxAgeNanos;
   }
 
   private void apply(int leader, Map<Integer, Known> found) {
@@ -218,8 +232,11 @@ final class Descendants {
     if (deep) {
       Set<String> ids = new HashSet<>();
       roots.values().forEach(t -> ids.add(t.id));
+      Set<Integer> liveLeaders = liveLeaders(roots, byPid);
       for (ProcStat s : byPid.values()) {
-        if (s.pid() != self) {
+        // a member of a running child's own group is traced from that child through the group: its
+        // environment would name no one else (a group is joined only from within its session)
+        if (s.pid() != self && !liveLeaders.contains(s.pgrp())) {
           String id = childIdOf(s.pid());
           if (id != null && ids.contains(id)) {
             byChildId.computeIfAbsent(id, k -> new ArrayList<>()).add(s);
@@ -272,6 +289,18 @@ final class Descendants {
       result.put(leader, found);
     });
     return result;
+  }
+
+  /** The pids of the tracked children still running (same pid and start time): each leads its own group. */
+  private static Set<Integer> liveLeaders(Map<Integer, Tracked> roots, Map<Integer, ProcStat> byPid) {
+    Set<Integer> out = new HashSet<>();
+    roots.forEach((pid, t) -> {
+      ProcStat s = byPid.get(pid);
+      if (s != null && s.startTime() == t.startTime && s.pgrp() == pid) {
+        out.add(pid);
+      }
+    });
+    return out;
   }
 
   /** The value of {@value #CHILD_ID} in the environment of {@code pid}, or null (none, or not readable). */
