@@ -75,6 +75,32 @@ class NotifySocketTest {
     }
   }
 
+  /**
+   * The sweep trusts the socket, not the pid in a directory's name: a JVM in another pid namespace
+   * (another container sharing the directory) looks dead from here while its socket is live.
+   */
+  @Test
+  void aDirectoryIsSweptOnlyWhenNobodyIsBoundToItsSocket() throws Exception {
+    // names of a JVM that cannot run here (no such pid), as a JVM of another container would look
+    Path live = Files.createDirectory(temp.resolve("quiesce-notify-99999999-1-1"));
+    Path left = Files.createDirectory(temp.resolve("quiesce-notify-99999999-1-2"));
+    int bound = UnixDatagrams.socket();
+    int closed = UnixDatagrams.socket();
+    try {
+      UnixDatagrams.C.bind(bound, UnixDatagrams.sockaddr(live.resolve("notify")),
+          UnixDatagrams.sockaddrLength(live.resolve("notify")));
+      UnixDatagrams.C.bind(closed, UnixDatagrams.sockaddr(left.resolve("notify")),
+          UnixDatagrams.sockaddrLength(left.resolve("notify")));
+      UnixDatagrams.closeQuietly(closed); // its file stays, nobody is bound to it: connect is refused
+      try (NotifySocket socket = NotifySocket.open(List.of(temp), d -> { })) {
+        assertThat(live.resolve("notify")).as("a socket somebody is bound to").exists();
+        assertThat(left).as("a socket nobody is bound to any more").doesNotExist();
+      }
+    } finally {
+      UnixDatagrams.closeQuietly(bound);
+    }
+  }
+
   @Test
   void aDirectoryTooLongForASocketPathIsRefusedByName() throws IOException {
     Path deep = Files.createDirectories(temp.resolve("d".repeat(100)));
