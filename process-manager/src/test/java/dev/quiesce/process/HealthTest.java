@@ -342,16 +342,22 @@ class HealthTest extends ProcessTestBase {
   @Test
   void noProbeRunsWhileAnInstanceIsStopped() throws IOException {
     Path probes = temp.resolve("probes.log");
-    JsonObject group = children.group("stopped", 1, Map.of("PROBES", probes.toString()))
-        .put("health", new JsonObject().put("command", new JsonArray().add("sh").add("-c")
-            .add("echo probe >> \"$PROBES\"")).put("interval", "50ms"));
-    deploy(ChildFixture.config(group));
+    Path clock = temp.resolve("clock.log");
+    JsonObject probeLogged = new JsonObject().put("command", new JsonArray().add("sh").add("-c")
+        .add("echo probe >> \"$PROBES\"")).put("interval", "50ms");
+    JsonObject group = children.group("stopped", 1, Map.of("PROBES", probes.toString())).put("health", probeLogged);
+    // a group that keeps running, with the same probe: its probes show how much time went by
+    JsonObject other = children.group("other", 1, Map.of("PROBES", clock.toString())).put("health", probeLogged.copy());
+    deploy(ChildFixture.config(group, other));
     awaitRunning("stopped", 1);
+    awaitRunning("other", 1);
     Await.until("a probe", Duration.ofSeconds(10), () -> Files.exists(probes));
     command(new JsonObject().put("command", "stop").put("group", "stopped"));
     long after = lines(probes).size();
-    // ten intervals: a probe scheduled before the stop would have run
-    Await.result(io.vertx.core.Future.<Void>future(p -> vertx.setTimer(500, id -> p.complete())), Duration.ofSeconds(5));
+    int clockAfter = lines(clock).size();
+    // ten probes of the other group: a probe of this one scheduled before the stop would have run
+    Await.until("ten probes of the group still running", Duration.ofSeconds(30),
+        () -> lines(clock).size() >= clockAfter + 10);
     assertThat((long) lines(probes).size()).isEqualTo(after);
     assertThat(eventsOf("stopped", "unhealthy")).isEmpty();
   }
@@ -371,6 +377,8 @@ class HealthTest extends ProcessTestBase {
     int webPid = awaitRunning("web", 1).get(0);
 
     long seq = coordinator.publish("terminate", Duration.ofSeconds(10), false, null);
+    // the phase is handled once web got its TERM; web ignores it for a second, KILL after
+    Await.until("web got TERM", Duration.ofSeconds(10), () -> children.signalNames(webPid).contains("TERM"));
     Files.delete(healthy); // db would now fail every probe, while it waits for web to stop
     assertThat(coordinator.awaitAck(seq, Duration.ofSeconds(15)).getString("outcome")).isEqualTo("done");
 

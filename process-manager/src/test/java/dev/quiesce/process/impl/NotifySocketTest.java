@@ -32,30 +32,34 @@ class NotifySocketTest {
       }
     });
     Path dir = socket.path().getParent();
-    assertThat(Files.getPosixFilePermissions(dir)).hasSize(3); // rwx for the owner only
+    try {
+      assertThat(Files.getPosixFilePermissions(dir)).hasSize(3); // rwx for the owner only
 
-    long sent = System.nanoTime();
-    assertThat(NotifySend.send(socket.path(), "READY=1".getBytes(StandardCharsets.UTF_8), true))
-        .as("the barrier was acknowledged").isTrue();
-    assertThat((System.nanoTime() - sent) / 1_000_000).as("acknowledged without waiting out the sender's 5 s")
-        .isLessThan(Timing.upTo(4000L));
-    Datagram ready = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
-    assertThat(ready).isNotNull();
-    assertThat(ready.pid()).isEqualTo((int) ProcessHandle.current().pid());
-    assertThat(new String(ready.payload(), StandardCharsets.UTF_8)).isEqualTo("READY=1");
-    assertThat(ready.fds()).isEmpty();
-    Datagram barrier = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
-    assertThat(new String(barrier.payload(), StandardCharsets.UTF_8)).isEqualTo("BARRIER=1");
-    assertThat(barrier.fds()).hasSize(1);
+      long sent = System.nanoTime();
+      assertThat(NotifySend.send(socket.path(), "READY=1".getBytes(StandardCharsets.UTF_8), true))
+          .as("the barrier was acknowledged").isTrue();
+      assertThat((System.nanoTime() - sent) / 1_000_000).as("acknowledged without waiting out the sender's 5 s")
+          .isLessThan(Timing.upTo(4000L));
+      Datagram ready = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+      assertThat(ready).isNotNull();
+      assertThat(ready.pid()).isEqualTo((int) ProcessHandle.current().pid());
+      assertThat(new String(ready.payload(), StandardCharsets.UTF_8)).isEqualTo("READY=1");
+      assertThat(ready.fds()).isEmpty();
+      Datagram barrier = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+      assertThat(new String(barrier.payload(), StandardCharsets.UTF_8)).isEqualTo("BARRIER=1");
+      assertThat(barrier.fds()).hasSize(1);
 
-    NotifySend.send(socket.path(), new byte[NotifySocket.MAX_DATAGRAM + 1], false);
-    Datagram tooLong = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
-    assertThat(tooLong.truncated()).isTrue();
+      NotifySend.send(socket.path(), new byte[NotifySocket.MAX_DATAGRAM + 1], false);
+      Datagram tooLong = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+      assertThat(tooLong.truncated()).isTrue();
 
-    long closing = System.nanoTime();
-    socket.close();
-    assertThat((System.nanoTime() - closing) / 1_000_000).as("close wakes the reader at once")
-        .isLessThan(Timing.upTo(1000L));
+      long closing = System.nanoTime();
+      socket.close();
+      assertThat((System.nanoTime() - closing) / 1_000_000).as("close wakes the reader at once")
+          .isLessThan(Timing.upTo(1000L));
+    } finally {
+      socket.close(); // idempotent: a failed assertion above must not leave the reader running
+    }
     assertThat(dir).doesNotExist();
   }
 
