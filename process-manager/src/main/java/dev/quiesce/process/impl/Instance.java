@@ -277,7 +277,8 @@ final class Instance {
 
   /**
    * A {@code WATCHDOG=1} from {@code c}: records the time ({@link System#nanoTime()}, read by the
-   * {@code watchdog} health check) if {@code c} is the current child. From any thread.
+   * {@code watchdog} health check) if {@code c} is the current child. On the supervisor's context
+   * only (it reads the current child, which only that context writes).
    */
   void watchdogPing(Child c) {
     if (c == child) {
