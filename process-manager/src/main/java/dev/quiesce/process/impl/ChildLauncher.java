@@ -115,10 +115,11 @@ public final class ChildLauncher {
   }
 
   /**
-   * Starts a {@code health.command} probe of instance {@code instance} of {@code group} exactly as a
-   * child is started (its own process group, the parent-death signal, recorded for the sweep, told
-   * to the guardian), with the group's environment and working directory, its output discarded.
-   * {@link #forget} it once its process group is gone.
+   * Starts a {@code health.command} probe of instance {@code instance} of {@code group} as a child is
+   * started (its own process group, the parent-death signal, told to the guardian), with the group's
+   * environment and working directory, its output discarded. It is not written to the
+   * {@link ChildRecords}: the file would grow by two lines a probe for as long as the JVM runs.
+   * {@link #forgetProbe} it once its process group is gone.
    *
    * @throws SpawnException naming the group and the program when the start fails
    */
@@ -127,8 +128,9 @@ public final class ChildLauncher {
     return start(group, instance, command, extraEnv, Output.DISCARD, false);
   }
 
+  /** Starts {@code command} as {@link #spawn} says; a probe ({@code child} false) is neither checked first nor recorded. */
   private Spawned start(ProcessGroupConfig group, int instance, List<String> command, Map<String, String> extraEnv,
-      Output output, boolean checkProgram) throws SpawnException {
+      Output output, boolean child) throws SpawnException {
     ProcessBuilder pb = new ProcessBuilder(argv(command));
     pb.environment().clear();
     if (group.inheritEnv()) {
@@ -137,7 +139,7 @@ public final class ChildLauncher {
     pb.environment().putAll(group.env());
     pb.environment().putAll(extraEnv);
     Path cwd = group.cwd().map(Path::of).orElse(Path.of("").toAbsolutePath());
-    if (checkProgram) {
+    if (child) {
       check(group, cwd, pb.environment().get("PATH"));
     }
     pb.directory(cwd.toFile());
@@ -156,7 +158,7 @@ public final class ChildLauncher {
     }
     int pid = (int) process.pid();
     long start = ProcStat.startTime(pid).orElse(-1);
-    if (records != null && start >= 0) {
+    if (child && records != null && start >= 0) {
       records.add(pid, start, group.name(), instance);
     }
     if (guardian != null) {
@@ -165,13 +167,20 @@ public final class ChildLauncher {
     return new Spawned(process, pid, start);
   }
 
-  /** Forgets a child (or probe) whose process group is gone. */
+  /** Forgets a child whose process group is gone. */
   public void forget(int pid, long startTime) {
     if (guardian != null) {
       guardian.unwatch(pid);
     }
     if (records != null && startTime >= 0) {
       records.remove(pid, startTime);
+    }
+  }
+
+  /** Forgets a probe of {@link #startProbe} whose process group is gone. */
+  public void forgetProbe(int pgid) {
+    if (guardian != null) {
+      guardian.unwatch(pgid);
     }
   }
 

@@ -94,8 +94,7 @@ final class ChildProcesses {
 
   /**
    * Starts a {@code health.command} probe of instance {@code index} of {@code group}, through the
-   * launcher as a child is (its own process group, the parent-death signal, the guardian, the
-   * records). Its process group counts among the live groups (what a halt kills) from its start until
+   * launcher as a child is (its own process group, the parent-death signal, the guardian). Its process group counts among the live groups (what a halt kills) from its start until
    * the probe process has exited and its group was killed: call {@link #probeEnded} then.
    *
    * @return the probe's process, on the supervisor's context; fails when it could not start
@@ -112,7 +111,7 @@ final class ChildProcesses {
   /** A probe of {@link #startProbe} has exited and its process group was killed: it is forgotten. From any thread. */
   void probeEnded(ChildLauncher.Spawned probe) {
     liveGroups.remove(probe.pid());
-    Spawner.get().execute(() -> launcher.forget(probe.pid(), probe.startTime()));
+    Spawner.get().execute(() -> launcher.forgetProbe(probe.pid()));
   }
 
   /**

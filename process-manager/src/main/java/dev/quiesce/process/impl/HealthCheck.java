@@ -18,11 +18,11 @@ import java.util.concurrent.TimeUnit;
  * The health check of one ready child, as its group's {@code health} says: the first probe
  * {@code startPeriod + interval} after it became ready, then one every {@code interval} after the
  * previous one ended, each bounded by {@code timeout} (a command probe still running then is killed,
- * its process group included; an HTTP request still running is reset, its connection closed). After {@code failures} failed probes in a row the instance is told
- * ({@link Instance#unhealthy}) and the check ends. It also ends when cancelled (the child is being
- * stopped or is gone), and does nothing once its child is no longer the instance's ready child or
- * the terminate phase began. Owns
- * its timers. Runs on the supervisor's context.
+ * its process group included; an HTTP request still running is reset, its connection closed). After
+ * {@code failures} failed probes in a row the instance is told ({@link Instance#unhealthy}) and the
+ * check ends. It also ends when cancelled (the child is being stopped or is gone), and does nothing
+ * once its child is no longer the instance's ready child or the terminate phase began. Owns its
+ * timers. Runs on the supervisor's context.
  */
 final class HealthCheck {
 
