@@ -13,6 +13,7 @@ import io.vertx.core.net.ConnectOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * The health check of one ready child, as its group's {@code health} says: the first probe
@@ -25,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  * timers. Runs on the supervisor's context.
  */
 final class HealthCheck {
+
+  /** How long a command probe may wait for the spawner thread to start it; its {@code timeout} counts from then. */
+  static final long PROBE_START_WAIT_MS = 30_000;
 
   private final GroupContext ctx;
   private final Instance instance;
@@ -90,12 +94,22 @@ final class HealthCheck {
     long timeoutMs = health.timeout().toMillis();
     Promise<Void> result = Promise.promise();
     long[] guard = {-1};
-    Runnable armGuard = () -> guard[0] = ctx.vertx().setTimer(Math.max(1, timeoutMs), id -> {
-      Runnable abort = abortProbe; // taken first: failing the result runs its handlers, which forget it
-      if (result.tryFail("no answer within " + timeoutMs + " ms") && abort != null) {
-        abort.run();
+    BiConsumer<Long, String> arm = (ms, why) -> {
+      if (guard[0] >= 0) {
+        ctx.vertx().cancelTimer(guard[0]);
       }
-    });
+      guard[0] = ctx.vertx().setTimer(Math.max(1, ms), id -> {
+        Runnable abort = abortProbe; // taken first: failing the result runs its handlers, which forget it
+        if (result.tryFail(why) && abort != null) {
+          abort.run();
+        }
+      });
+    };
+    Runnable armGuard = () -> arm.accept(timeoutMs, "no answer within " + timeoutMs + " ms");
+    if (health.kind() == HealthKind.COMMAND) {
+      // the spawner thread only forks, but every wait is bounded: a probe not started by then fails
+      arm.accept(PROBE_START_WAIT_MS, "not started within " + PROBE_START_WAIT_MS + " ms (the spawner thread is busy)");
+    }
     run(timeoutMs, armGuard).onComplete(ar -> {
       if (ar.succeeded()) {
         result.tryComplete();
