@@ -14,6 +14,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -220,6 +223,77 @@ class HealthTest extends ProcessTestBase {
     assertThat(children.signalNames(pid)).containsExactly("TERM");
   }
 
+  /**
+   * A command probe is started on the spawner thread, and its timeout counts from its start: a
+   * worker pool busy with the application's blocking work (longer than {@code timeout × failures})
+   * neither delays it nor makes a healthy child look unhealthy.
+   */
+  @Test
+  void commandProbesRunAndPassWhileTheWorkerPoolIsFull() throws Exception {
+    Path probes = temp.resolve("probes.log");
+    JsonObject group = children.group("busy", 1, Map.of("PROBES", probes.toString()))
+        .put("health", new JsonObject().put("command", new JsonArray().add("sh").add("-c")
+            .add("echo probe >> \"$PROBES\"")).put("interval", "100ms").put("failures", 2).put("timeout", "300ms"));
+    deploy(ChildFixture.config(group));
+    awaitRunning("busy", 1);
+    Await.until("a first probe", Duration.ofSeconds(10), () -> !lines(probes).isEmpty());
+
+    int poolSize = new io.vertx.core.VertxOptions().getWorkerPoolSize();
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger busy = new AtomicInteger();
+    try {
+      for (int i = 0; i < 2 * poolSize; i++) {
+        vertx.executeBlocking(() -> {
+          busy.incrementAndGet();
+          return release.await(60, TimeUnit.SECONDS); // bounded: the test releases it
+        }, false);
+      }
+      Await.until("every worker thread blocked", Duration.ofSeconds(10), () -> busy.get() == poolSize);
+      int before = lines(probes).size();
+      long full = System.nanoTime();
+      // more than timeout × failures (600 ms) of a full pool, measured in probes run
+      Await.until("ten probes while the pool is full", Duration.ofSeconds(30), () -> lines(probes).size() >= before + 10);
+      assertThat((System.nanoTime() - full) / 1_000_000).as("ten probes 100 ms apart").isGreaterThanOrEqualTo(900L);
+      assertThat(busy.get()).as("the pool was full all along").isEqualTo(poolSize);
+      assertThat(eventsOf("busy", "unhealthy")).isEmpty();
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /**
+   * An HTTP probe that gets no complete answer within its timeout fails, and its request is reset:
+   * the connection is closed, so a server that trickles bytes forever does not keep one open per probe.
+   */
+  @Test
+  void httpProbeThatTimesOutIsResetAndItsConnectionClosed() {
+    List<long[]> connections = new java.util.concurrent.CopyOnWriteArrayList<>(); // {opened, closed} in ms
+    io.vertx.core.http.HttpServer server = Await.result(vertx.createHttpServer().requestHandler(request -> {
+      long[] c = {System.currentTimeMillis(), 0};
+      connections.add(c);
+      request.response().setChunked(true).write("x");
+      long trickle = vertx.setPeriodic(50, id -> request.response().write("x"));
+      request.connection().closeHandler(v -> {
+        vertx.cancelTimer(trickle);
+        c[1] = System.currentTimeMillis();
+      });
+    }).listen(0, "127.0.0.1"), Duration.ofSeconds(10));
+    JsonObject group = children.group("trickle", 1)
+        .put("health", new JsonObject().put("httpGet", "http://127.0.0.1:" + server.actualPort() + "/health")
+            .put("interval", "100ms").put("failures", 1).put("timeout", "300ms"));
+    deploy(ChildFixture.config(group));
+
+    JsonObject unhealthy = awaitEventOf("trickle", "unhealthy", 1, Duration.ofSeconds(15));
+    assertThat(unhealthy.getString("probe")).isEqualTo("httpGet");
+    assertThat(unhealthy.getString("reason")).isEqualTo("no answer within 300 ms");
+    Await.until("the server saw the probe's connection closed", Duration.ofSeconds(5),
+        () -> !connections.isEmpty() && connections.get(0)[1] > 0);
+    // the request is reset right after the probe failed at its timeout
+    assertThat(connections.get(0)[1] - unhealthy.getLong("at")).as("unhealthy to the connection closed")
+        .isGreaterThanOrEqualTo(0L).isLessThan(Timing.upTo(2000L));
+    Await.result(server.close(), Duration.ofSeconds(10));
+  }
+
   @Test
   void childThatNeverSendsItsWatchdogIsRestarted() throws IOException {
     JsonObject group = children.group("silent", 1)
@@ -268,16 +342,22 @@ class HealthTest extends ProcessTestBase {
   @Test
   void noProbeRunsWhileAnInstanceIsStopped() throws IOException {
     Path probes = temp.resolve("probes.log");
-    JsonObject group = children.group("stopped", 1, Map.of("PROBES", probes.toString()))
-        .put("health", new JsonObject().put("command", new JsonArray().add("sh").add("-c")
-            .add("echo probe >> \"$PROBES\"")).put("interval", "50ms"));
-    deploy(ChildFixture.config(group));
+    Path clock = temp.resolve("clock.log");
+    JsonObject probeLogged = new JsonObject().put("command", new JsonArray().add("sh").add("-c")
+        .add("echo probe >> \"$PROBES\"")).put("interval", "50ms");
+    JsonObject group = children.group("stopped", 1, Map.of("PROBES", probes.toString())).put("health", probeLogged);
+    // a group that keeps running, with the same probe: its probes show how much time went by
+    JsonObject other = children.group("other", 1, Map.of("PROBES", clock.toString())).put("health", probeLogged.copy());
+    deploy(ChildFixture.config(group, other));
     awaitRunning("stopped", 1);
+    awaitRunning("other", 1);
     Await.until("a probe", Duration.ofSeconds(10), () -> Files.exists(probes));
     command(new JsonObject().put("command", "stop").put("group", "stopped"));
     long after = lines(probes).size();
-    // ten intervals: a probe scheduled before the stop would have run
-    Await.result(io.vertx.core.Future.<Void>future(p -> vertx.setTimer(500, id -> p.complete())), Duration.ofSeconds(5));
+    int clockAfter = lines(clock).size();
+    // ten probes of the other group: a probe of this one scheduled before the stop would have run
+    Await.until("ten probes of the group still running", Duration.ofSeconds(30),
+        () -> lines(clock).size() >= clockAfter + 10);
     assertThat((long) lines(probes).size()).isEqualTo(after);
     assertThat(eventsOf("stopped", "unhealthy")).isEmpty();
   }
@@ -297,6 +377,8 @@ class HealthTest extends ProcessTestBase {
     int webPid = awaitRunning("web", 1).get(0);
 
     long seq = coordinator.publish("terminate", Duration.ofSeconds(10), false, null);
+    // the phase is handled once web got its TERM; web ignores it for a second, KILL after
+    Await.until("web got TERM", Duration.ofSeconds(10), () -> children.signalNames(webPid).contains("TERM"));
     Files.delete(healthy); // db would now fail every probe, while it waits for web to stop
     assertThat(coordinator.awaitAck(seq, Duration.ofSeconds(15)).getString("outcome")).isEqualTo("done");
 

@@ -98,8 +98,10 @@ class NotifyTest extends ProcessTestBase {
     Await.until("the shell that forked the main pid has exited", SLOW,
         () -> ProcessHandle.of(leader).map(h -> !h.isAlive()).orElse(true));
     // a few main-pid polls later the instance still runs
-    long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
-    Await.until("half a second", SLOW, () -> System.nanoTime() > until);
+    Await.until("five checks of the main pid after its child exited", SLOW, () -> {
+      JsonObject n = instance("n").getJsonObject("notify");
+      return n != null && n.getLong("mainPidChecks", 0L) >= 5;
+    });
     assertThat(instance("n").getString("state")).isEqualTo("ready");
     assertThat(events("exited")).isEmpty();
 

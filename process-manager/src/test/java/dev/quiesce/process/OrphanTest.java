@@ -116,6 +116,64 @@ class OrphanTest extends ProcessTestBase {
     }
   }
 
+  /**
+   * A group whose {@code health.command} probe hangs: it writes its own pid to {@code probe.pid}, and
+   * the pid of a sleep it leaves in its process group to {@code sleeper.pid}.
+   */
+  private JsonObject hangingProbe() {
+    String probe = "echo $$ > \"$DIR/probe.pid\"; sleep 600 & echo $! > \"$DIR/sleeper.pid\"; wait";
+    return children.group("probed", 1, Map.of("DIR", temp.toString()))
+        .put("health", new JsonObject().put("command", new io.vertx.core.json.JsonArray().add("sh").add("-c").add(probe))
+            .put("interval", "100ms").put("timeout", "10m"));
+  }
+
+  private int pidIn(String file) {
+    Path p = temp.resolve(file);
+    Await.until(file + " written", Duration.ofSeconds(20), () -> {
+      try {
+        return Files.exists(p) && Files.readString(p).endsWith("\n");
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
+    try {
+      return Integer.parseInt(Files.readString(p).trim());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void aHealthProbeRunningWhenTheJvmIsKilledDiesWithItsProcessGroup() throws Exception {
+    Process jvm = supervisorJvm(ChildFixture.config(hangingProbe()), true, new ArrayList<>(), new long[1]);
+    int probe = pidIn("probe.pid");
+    int sleeper = pidIn("sleeper.pid");
+    assertThat(ChildFixture.alive(probe)).isTrue();
+
+    jvm.destroyForcibly(); // SIGKILL
+    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    Await.until("the probe and what it left in its group are gone (the guardian)", Duration.ofSeconds(2),
+        () -> !ChildFixture.alive(probe) && !ChildFixture.alive(sleeper));
+    Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
+  }
+
+  @Test
+  void withoutTheGuardianTheParentDeathSignalStillKillsAHealthProbe() throws Exception {
+    List<Integer> leaders = new ArrayList<>();
+    Process jvm = supervisorJvm(ChildFixture.config(hangingProbe()), false, leaders, new long[1]);
+    int probe = pidIn("probe.pid");
+    pidIn("sleeper.pid");
+
+    jvm.destroyForcibly();
+    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    Await.until("the probe (its group's leader) is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(probe));
+    // the documented limit: what the probe and the child forked is not reached without the guardian
+    Posix.killpg(probe, 9);
+    for (int pid : leaders) {
+      Posix.killpg(pid, 9);
+    }
+  }
+
   @Test
   void leftoverOfAnEarlierRunIsSweptButAProcessThatReusedARecordedPidIsLeftAlone() throws Exception {
     Process leftover = startAlone();

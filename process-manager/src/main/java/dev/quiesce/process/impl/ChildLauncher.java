@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,9 @@ import java.util.Set;
  * Starts one child: checks that its program and working directory exist, then runs it as
  * {@code setsid -- setpriv --pdeathsig KILL -- <command…>} so that it leads its own session and
  * process group (pid = pgid) and is killed by the kernel when the spawning thread, and so the
- * JVM, dies. Records it in the {@link ChildRecords} and tells the {@link Guardian}. Runs on the
+ * JVM, dies. Records it in the {@link ChildRecords} and tells the {@link Guardian}. Command probes
+ * of the {@code health} section are started the same way ({@link #startProbe}). What a child inherits
+ * of the JVM's environment leaves out {@link #SERVICE_MANAGER_VARIABLES}. Runs on the
  * {@link Spawner} thread only.
  */
 public final class ChildLauncher {
@@ -27,18 +30,43 @@ public final class ChildLauncher {
   public record Spawned(Process process, int pid, long startTime) {
   }
 
+  /**
+   * The variables by which systemd (or another service manager) speaks to the JVM itself: never
+   * passed on from the JVM's environment. A child given the JVM's {@code WATCHDOG_PID} would think its
+   * watchdog is meant for another process, its {@code NOTIFY_SOCKET} would make its {@code READY=1}
+   * and {@code MAINPID=} the service's own, and {@code LISTEN_FDS} would announce descriptors a
+   * child never gets (only 0, 1 and 2 are passed on). The manager sets its own
+   * {@code NOTIFY_SOCKET} and {@code WATCHDOG_USEC} where they apply; a group's {@code env} may still
+   * set any of them explicitly.
+   */
+  static final List<String> SERVICE_MANAGER_VARIABLES = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID",
+      "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES");
+
   private final String setsid;
   private final String setpriv;
   private final PosixSignal deathSignal;
   private final ChildRecords records;
   private final Guardian guardian;
+  private final Map<String, String> inheritedEnv;
 
   public ChildLauncher(Tools tools, PosixSignal deathSignal, ChildRecords records, Guardian guardian) {
+    this(tools, deathSignal, records, guardian, System.getenv());
+  }
+
+  /**
+   * @param inheritedEnv what a group with {@code inheritEnv} inherits (the JVM's environment), less
+   *     {@link #SERVICE_MANAGER_VARIABLES}
+   */
+  ChildLauncher(Tools tools, PosixSignal deathSignal, ChildRecords records, Guardian guardian,
+      Map<String, String> inheritedEnv) {
     this.setsid = tools.setsid();
     this.setpriv = tools.setpriv().orElse(null);
     this.deathSignal = deathSignal;
     this.records = records;
     this.guardian = guardian;
+    Map<String, String> inherited = new HashMap<>(inheritedEnv);
+    inherited.keySet().removeAll(SERVICE_MANAGER_VARIABLES);
+    this.inheritedEnv = Map.copyOf(inherited);
   }
 
   /** The util-linux programs the launcher needs; {@code setpriv} is optional (no parent-death signal without it). */
@@ -83,31 +111,54 @@ public final class ChildLauncher {
    *     not executable, or the start fails
    */
   public Spawned spawn(ProcessGroupConfig group, int instance, Map<String, String> extraEnv) throws SpawnException {
-    ProcessBuilder pb = new ProcessBuilder(argv(group.command()));
-    if (!group.inheritEnv()) {
-      pb.environment().clear();
+    return start(group, instance, group.command(), extraEnv, group.output(), true);
+  }
+
+  /**
+   * Starts a {@code health.command} probe of instance {@code instance} of {@code group} as a child is
+   * started (its own process group, the parent-death signal, told to the guardian), with the group's
+   * environment and working directory, its output discarded. It is not written to the
+   * {@link ChildRecords}: the file would grow by two lines a probe for as long as the JVM runs.
+   * {@link #forgetProbe} it once its process group is gone.
+   *
+   * @throws SpawnException naming the group and the program when the start fails
+   */
+  public Spawned startProbe(ProcessGroupConfig group, int instance, List<String> command,
+      Map<String, String> extraEnv) throws SpawnException {
+    return start(group, instance, command, extraEnv, Output.DISCARD, false);
+  }
+
+  /** Starts {@code command} as {@link #spawn} says; a probe ({@code child} false) is neither checked first nor recorded. */
+  private Spawned start(ProcessGroupConfig group, int instance, List<String> command, Map<String, String> extraEnv,
+      Output output, boolean child) throws SpawnException {
+    ProcessBuilder pb = new ProcessBuilder(argv(command));
+    pb.environment().clear();
+    if (group.inheritEnv()) {
+      pb.environment().putAll(inheritedEnv);
     }
     pb.environment().putAll(group.env());
     pb.environment().putAll(extraEnv);
     Path cwd = group.cwd().map(Path::of).orElse(Path.of("").toAbsolutePath());
-    check(group, cwd, pb.environment().get("PATH"));
+    if (child) {
+      check(group, cwd, pb.environment().get("PATH"));
+    }
     pb.directory(cwd.toFile());
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    if (group.output() == Output.INHERIT) {
+    if (output == Output.INHERIT) {
       pb.redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT);
-    } else if (group.output() == Output.DISCARD) {
+    } else if (output == Output.DISCARD) {
       pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
     }
     Process process;
     try {
       process = pb.start();
     } catch (IOException e) {
-      throw new SpawnException("group " + group.name() + ": cannot start " + group.command().get(0) + ": "
+      throw new SpawnException("group " + group.name() + ": cannot start " + command.get(0) + ": "
           + e.getMessage(), e);
     }
     int pid = (int) process.pid();
     long start = ProcStat.startTime(pid).orElse(-1);
-    if (records != null && start >= 0) {
+    if (child && records != null && start >= 0) {
       records.add(pid, start, group.name(), instance);
     }
     if (guardian != null) {
@@ -123,6 +174,13 @@ public final class ChildLauncher {
     }
     if (records != null && startTime >= 0) {
       records.remove(pid, startTime);
+    }
+  }
+
+  /** Forgets a probe of {@link #startProbe} whose process group is gone. */
+  public void forgetProbe(int pgid) {
+    if (guardian != null) {
+      guardian.unwatch(pgid);
     }
   }
 

@@ -23,8 +23,8 @@ import org.slf4j.Logger;
  * The child processes of one process manager, as the operating system sees them: spawns them (on
  * the {@link Spawner} thread), signals their process groups, keeps track of their descendants
  * ({@link Descendants}), and after a child exited reaps what is left of it (members of its group,
- * descendants that left the group). Knows every process group that may still have members: what a
- * halt kills. Runs on the supervisor's context, except {@link #killAll()} and {@link #hasLiveGroups()}.
+ * descendants that left the group). Starts the {@code health.command} probes too. Knows every
+ * process group (of a child or a probe) that may still have members: what a halt kills. Runs on the supervisor's context, except {@link #killAll()} and {@link #hasLiveGroups()}.
  */
 final class ChildProcesses {
 
@@ -92,6 +92,28 @@ final class ChildProcesses {
     }
     return Future.fromCompletionStage(Spawner.get().submit(() -> launcher.spawn(group, index, withId)), context)
         .map(spawned -> new Child(spawned, context, childId));
+  }
+
+  /**
+   * Starts a {@code health.command} probe of instance {@code index} of {@code group}, through the
+   * launcher as a child is (its own process group, the parent-death signal, the guardian). Its process group counts among the live groups (what a halt kills) from its start until
+   * the probe process has exited and its group was killed: call {@link #probeEnded} then.
+   *
+   * @return the probe's process, on the supervisor's context; fails when it could not start
+   */
+  Future<ChildLauncher.Spawned> startProbe(ProcessGroupConfig group, int index, List<String> command,
+      Map<String, String> env) {
+    return Future.fromCompletionStage(Spawner.get().submit(() -> {
+      ChildLauncher.Spawned probe = launcher.startProbe(group, index, command, env);
+      liveGroups.add(probe.pid());
+      return probe;
+    }), context);
+  }
+
+  /** A probe of {@link #startProbe} has exited and its process group was killed: it is forgotten. From any thread. */
+  void probeEnded(ChildLauncher.Spawned probe) {
+    liveGroups.remove(probe.pid());
+    Spawner.get().execute(() -> launcher.forgetProbe(probe.pid()));
   }
 
   /**

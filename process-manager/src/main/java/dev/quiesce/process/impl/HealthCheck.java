@@ -2,6 +2,7 @@ package dev.quiesce.process.impl;
 
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessGroupConfig.Health;
+import dev.quiesce.process.ProcessGroupConfig.HealthKind;
 import dev.quiesce.process.ProcessGroupConfig.ReadyKind;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Future;
@@ -9,27 +10,25 @@ import io.vertx.core.Promise;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.ConnectOptions;
-import java.io.File;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * The health check of one ready child, as its group's {@code health} says: the first probe
  * {@code startPeriod + interval} after it became ready, then one every {@code interval} after the
  * previous one ended, each bounded by {@code timeout} (a command probe still running then is killed,
- * its process group included). After {@code failures} failed probes in a row the instance is told
- * ({@link Instance#unhealthy}) and the check ends. It also ends when cancelled (the child is being
- * stopped or is gone), and does nothing once its child is no longer the instance's ready child or
- * the terminate phase began. Owns
- * its timers. Runs on the supervisor's context.
+ * its process group included; an HTTP request still running is reset, its connection closed). After
+ * {@code failures} failed probes in a row the instance is told ({@link Instance#unhealthy}) and the
+ * check ends. It also ends when cancelled (the child is being stopped or is gone), and does nothing
+ * once its child is no longer the instance's ready child or the terminate phase began. Owns its
+ * timers. Runs on the supervisor's context.
  */
 final class HealthCheck {
 
-  /** {@code setsid} for command probes, so that a probe leads its own process group and can be killed with it. */
-  private static final String SETSID = ChildLauncher.Tools.which("setsid").orElse(null);
+  /** How long a command probe may wait for the spawner thread to start it; its {@code timeout} counts from then. */
+  static final long PROBE_START_WAIT_MS = 30_000;
 
   private final GroupContext ctx;
   private final Instance instance;
@@ -94,13 +93,24 @@ final class HealthCheck {
     }
     long timeoutMs = health.timeout().toMillis();
     Promise<Void> result = Promise.promise();
-    long guard = ctx.vertx().setTimer(Math.max(1, timeoutMs), id -> {
-      Runnable abort = abortProbe; // taken first: failing the result runs its handlers, which forget it
-      if (result.tryFail("no answer within " + timeoutMs + " ms") && abort != null) {
-        abort.run();
+    long[] guard = {-1};
+    BiConsumer<Long, String> arm = (ms, why) -> {
+      if (guard[0] >= 0) {
+        ctx.vertx().cancelTimer(guard[0]);
       }
-    });
-    run(timeoutMs).onComplete(ar -> {
+      guard[0] = ctx.vertx().setTimer(Math.max(1, ms), id -> {
+        Runnable abort = abortProbe; // taken first: failing the result runs its handlers, which forget it
+        if (result.tryFail(why) && abort != null) {
+          abort.run();
+        }
+      });
+    };
+    Runnable armGuard = () -> arm.accept(timeoutMs, "no answer within " + timeoutMs + " ms");
+    if (health.kind() == HealthKind.COMMAND) {
+      // the spawner thread only forks, but every wait is bounded: a probe not started by then fails
+      arm.accept(PROBE_START_WAIT_MS, "not started within " + PROBE_START_WAIT_MS + " ms (the spawner thread is busy)");
+    }
+    run(timeoutMs, armGuard).onComplete(ar -> {
       if (ar.succeeded()) {
         result.tryComplete();
       } else {
@@ -108,7 +118,9 @@ final class HealthCheck {
       }
     });
     result.future().onComplete(ar -> {
-      ctx.vertx().cancelTimer(guard);
+      if (guard[0] >= 0) {
+        ctx.vertx().cancelTimer(guard[0]);
+      }
       abortProbe = null;
       if (!watching()) {
         return;
@@ -131,14 +143,21 @@ final class HealthCheck {
     });
   }
 
-  /** One probe; fails with the reason it failed. */
-  private Future<Void> run(long timeoutMs) {
+  /**
+   * One probe; fails with the reason it failed. Runs {@code armGuard} (the {@code timeout}) when the
+   * probe begins: a network probe at once, a command probe once its process exists (its start waits
+   * on the spawner thread, not on the worker pool, and the wait is not counted).
+   */
+  private Future<Void> run(long timeoutMs, Runnable armGuard) {
+    if (health.kind() == HealthKind.COMMAND) {
+      return command(armGuard);
+    }
+    armGuard.run();
     return switch (health.kind()) {
       case TCP_PORT -> tcp(timeoutMs);
       case HTTP_GET -> http(timeoutMs);
-      case COMMAND -> command();
       case WATCHDOG -> watchdog();
-      case NONE -> Future.succeededFuture();
+      case COMMAND, NONE -> Future.succeededFuture();
     };
   }
 
@@ -159,8 +178,18 @@ final class HealthCheck {
     String url = health.httpGetOf(instance.index()).toString();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(url)
         .setConnectTimeout(timeoutMs).setIdleTimeout(timeoutMs);
+    boolean[] aborted = {false};
+    abortProbe = () -> aborted[0] = true; // ended before the request existed: reset it as soon as it does
     return ctx.http().request(options)
-        .compose(request -> request.send().compose(response -> response.body().map(body -> response.statusCode())))
+        .compose(request -> {
+          if (aborted[0]) {
+            request.reset();
+            return Future.failedFuture("ended before the request was sent");
+          }
+          // at the timeout the request is reset: its connection is closed, whatever the server still sends
+          abortProbe = request::reset;
+          return request.send().compose(response -> response.body().map(body -> response.statusCode()));
+        })
         .transform(ar -> {
           if (ar.failed()) {
             return Future.failedFuture("GET " + url + " failed: " + ar.cause().getMessage());
@@ -172,52 +201,45 @@ final class HealthCheck {
   }
 
   /**
-   * Runs the command in its own process group (through {@code setsid}), with the group's environment
-   * and working directory, its output discarded. Whatever it leaves in its process group is killed
-   * when it exits, and the whole group at the timeout.
+   * Runs the command as a child is started ({@link ChildProcesses#startProbe}: its own process group,
+   * the parent-death signal, the guardian, killed by a halt), with the group's environment and
+   * working directory, its output discarded. Whatever it leaves in its process group is killed when it
+   * exits, and the whole group at the timeout, which begins once the process exists.
    */
-  private Future<Void> command() {
-    List<String> argv = new ArrayList<>();
-    if (SETSID != null) {
-      argv.addAll(List.of(SETSID, "--"));
-    }
-    argv.addAll(health.command());
-    ProcessBuilder pb = new ProcessBuilder(argv);
-    Map<String, String> env = pb.environment();
-    if (!config.inheritEnv()) {
-      env.clear();
-    }
-    env.putAll(config.env());
+  private Future<Void> command(Runnable armGuard) {
+    Map<String, String> env = new LinkedHashMap<>();
     env.put("QUIESCE_GROUP", config.name());
     env.put("QUIESCE_INSTANCE", Integer.toString(instance.index()));
     env.put("QUIESCE_PID", Integer.toString(child.pid));
     if (config.ready().kind() == ReadyKind.TCP_PORT) {
       env.put("QUIESCE_PORT", Integer.toString(config.ready().tcpPort() + instance.index()));
     }
-    config.cwd().ifPresent(dir -> pb.directory(Path.of(dir).toFile()));
-    pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
     String what = String.join(" ", health.command());
     boolean[] aborted = {false};
     abortProbe = () -> aborted[0] = true; // ended before it started: kill it as soon as it has
-    return ctx.vertx().executeBlocking(pb::start, false).transform(started -> {
+    return ctx.children().startProbe(config, instance.index(), health.command(), env).transform(started -> {
       if (started.failed()) {
         return Future.failedFuture("cannot run " + what + ": " + started.cause().getMessage());
       }
-      Process p = started.result();
-      int pgid = (int) p.pid();
+      ChildLauncher.Spawned probe = started.result();
+      Process p = probe.process();
+      int pgid = probe.pid();
       Runnable killGroup = () -> {
         if (Posix.killpg(pgid, PosixSignal.KILL.number()) == Posix.ESRCH) {
           p.destroyForcibly(); // setsid has not run yet: the group does not exist
         }
       };
+      p.onExit().whenComplete((exited, err) -> {
+        killGroup.run(); // what the probe left behind in its group
+        ctx.children().probeEnded(probe);
+      });
       if (aborted[0]) {
         killGroup.run();
         return Future.failedFuture("ended before " + what + " started");
       }
       abortProbe = killGroup;
+      armGuard.run();
       return Future.fromCompletionStage(p.onExit(), ctx.context()).transform(exited -> {
-        killGroup.run(); // what the probe left behind in its group
         int code = p.exitValue();
         return code == 0 ? Future.succeededFuture() : Future.failedFuture(what + " exited with "
             + ExitStatus.toJson(code).encode());

@@ -61,6 +61,8 @@ final class Instance {
   /** The current child's {@code MAINPID=} (in its process group), 0 without one; with its start time. */
   private int mainPid;
   private long mainPidStart;
+  /** How often the main pid was found running after the child exited (shown as {@code notify.mainPidChecks}). */
+  private long mainPidChecks;
 
   /** How often a main pid that outlived its child is checked for (it is not the JVM's child: no exit to wait for). */
   static final long MAIN_PID_POLL_MS = 100;
@@ -203,6 +205,7 @@ final class Instance {
     stoppingByItself = false;
     watchdogPings = 0;
     mainPid = 0;
+    mainPidChecks = 0;
     readyWaiter = Promise.promise();
     Map<String, String> env = new LinkedHashMap<>();
     env.put("QUIESCE_GROUP", cfg.name());
@@ -274,7 +277,8 @@ final class Instance {
 
   /**
    * A {@code WATCHDOG=1} from {@code c}: records the time ({@link System#nanoTime()}, read by the
-   * {@code watchdog} health check) if {@code c} is the current child. From any thread.
+   * {@code watchdog} health check) if {@code c} is the current child. On the supervisor's context
+   * only (it reads the current child, which only that context writes).
    */
   void watchdogPing(Child c) {
     if (c == child) {
@@ -325,6 +329,7 @@ final class Instance {
         return;
       }
       if (ProcStat.isSameProcess(mainPid, mainPidStart)) {
+        mainPidChecks++;
         watchMainPid(c);
       } else {
         onExit(c, ExitStatus.mainPidGone(mainPid));
@@ -475,7 +480,8 @@ final class Instance {
 
   /**
    * What the current child said through its notify socket: {@code status} (its {@code STATUS=}),
-   * {@code mainPid}, {@code stopping: true} (it said {@code STOPPING=1}), {@code watchdogPings} and
+   * {@code mainPid}, {@code mainPidChecks} (how often the main pid was found running since the child
+   * itself exited), {@code stopping: true} (it said {@code STOPPING=1}), {@code watchdogPings} and
    * {@code lastWatchdogPingMsAgo}; empty when it said nothing.
    */
   private JsonObject notifyStatus() {
@@ -485,6 +491,9 @@ final class Instance {
     }
     if (mainPid > 0) {
       n.put("mainPid", mainPid);
+    }
+    if (mainPidChecks > 0) {
+      n.put("mainPidChecks", mainPidChecks);
     }
     if (stoppingByItself) {
       n.put("stopping", true);

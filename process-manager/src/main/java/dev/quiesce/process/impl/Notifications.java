@@ -23,7 +23,7 @@ import org.slf4j.Logger;
  * from the socket were handled there (waited for at most {@link #HANDLED_WAIT_MS}), so a sender that
  * waits for its barrier knows its messages were taken.
  */
-public final class Notifications implements NotifySocket.Receiver {
+final class Notifications implements NotifySocket.Receiver {
 
   static final long HANDLED_WAIT_MS = 1000;
   /** How long a message from the group of a child just spawned waits for the child to be recorded. */
@@ -50,7 +50,7 @@ public final class Notifications implements NotifySocket.Receiver {
    * @param context the supervisor's context, where messages are handled
    * @param log where ignored messages are logged
    */
-  public Notifications(Context context, Logger log) {
+  Notifications(Context context, Logger log) {
     this.context = context;
     this.log = log;
   }

@@ -6,10 +6,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,12 @@ final class NotifySocket implements AutoCloseable {
   private static final int CONTROL_SIZE = 4096;
   private static final Logger LOG = LoggerFactory.getLogger(NotifySocket.class);
   private static final String PREFIX = "quiesce-notify-";
-  /** {@code quiesce-notify-<jvm pid>-<its start time>-<random>}: whose directory it is, for the sweep. */
+  /**
+   * How old a directory without a socket must be to be swept: a JVM between creating its directory
+   * and binding its socket (microseconds) is not disturbed, one that died there is cleaned up later.
+   */
+  static final long UNBOUND_DIRECTORY_AGE_MS = 10 * 60 * 1000;
+  /** {@code quiesce-notify-<jvm pid>-<its start time>-<random>}: what the sweep looks at (the name is informative only). */
   private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-(\\d+)-\\d+");
 
   /**
@@ -67,7 +72,8 @@ final class NotifySocket implements AutoCloseable {
   /**
    * Creates the socket in a new directory (mode 0700) under the first of {@code baseDirs} where the
    * path fits in {@code sun_path} (107 bytes), and starts reading. First removes the directories
-   * there of JVMs that no longer run (killed before they could remove their own).
+   * there whose socket nobody is bound to any more (of JVMs killed before they could remove their
+   * own, see {@link #sweep}).
    *
    * @throws IOException when no directory fits or the socket cannot be created
    */
@@ -112,17 +118,41 @@ final class NotifySocket implements AutoCloseable {
     return socket;
   }
 
-  /** Removes the socket directories in {@code base} of JVMs that no longer run (pid and start time). */
+  /**
+   * Removes the socket directories in {@code base} whose socket nobody is bound to any more: a
+   * datagram {@code connect(2)} to it is refused ({@code ECONNREFUSED}: the file is left but no socket
+   * is bound there, or it is not a socket), or whose socket was never made (no file) and that are
+   * older than {@link #UNBOUND_DIRECTORY_AGE_MS}. The pid and start time in a directory's name are not
+   * trusted: a JVM in another pid namespace (two containers sharing {@code java.io.tmpdir}) looks dead
+   * from here while its socket is live. A directory that cannot be looked into (another user's) is left.
+   */
   private static void sweep(Path base) {
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(base, PREFIX + "*")) {
       for (Path d : dirs) {
-        Matcher m = NAME.matcher(d.getFileName().toString());
-        if (m.matches() && !ProcStat.isSameProcess(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)))) {
+        if (NAME.matcher(d.getFileName().toString()).matches() && abandoned(d)) {
           deleteQuietly(d.resolve("notify"), d);
         }
       }
     } catch (IOException | RuntimeException e) {
       LOG.debug("could not sweep old notify socket directories in {}: {}", base, e.toString());
+    }
+  }
+
+  /** True when nobody can be listening in {@code dir}: see {@link #sweep}. */
+  private static boolean abandoned(Path dir) throws IOException {
+    Path socket = dir.resolve("notify");
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      return Files.isReadable(dir) && System.currentTimeMillis()
+          - Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toMillis() > UNBOUND_DIRECTORY_AGE_MS;
+    }
+    int fd = UnixDatagrams.socket();
+    try {
+      UnixDatagrams.C.connect(fd, UnixDatagrams.sockaddr(socket), UnixDatagrams.sockaddrLength(socket));
+      return false; // someone is bound there
+    } catch (LastErrorException e) {
+      return e.getErrorCode() == UnixDatagrams.ECONNREFUSED;
+    } finally {
+      UnixDatagrams.closeQuietly(fd);
     }
   }
 

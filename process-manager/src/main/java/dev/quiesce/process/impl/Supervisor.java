@@ -61,7 +61,7 @@ public final class Supervisor {
    *     (to find those that leave their group); 0 for only before a stop and after an exit
    * @param notifications where the notify socket's messages are routed (the socket, if any, is opened by the caller)
    */
-  public Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept,
+  Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept,
       long descendantScanIntervalMs, Notifications notifications) {
     this.notifications = notifications;
     this.events = new Events(vertx.eventBus());

@@ -31,6 +31,7 @@ final class UnixDatagrams {
   static final int SHUT_RDWR = 2;
   static final int EINTR = 4;
   static final int EAGAIN = 11;
+  static final int ECONNREFUSED = 111;
   /** {@code sun_path} holds 108 bytes, the terminating NUL included. */
   static final int SUN_PATH_MAX = 107;
   static final int MSGHDR_SIZE = 56;
@@ -46,6 +47,8 @@ final class UnixDatagrams {
     long recvmsg(int fd, Pointer msg, int flags) throws LastErrorException;
 
     long sendmsg(int fd, Pointer msg, int flags) throws LastErrorException;
+
+    int connect(int fd, Pointer addr, int len) throws LastErrorException;
 
     int shutdown(int fd, int how) throws LastErrorException;
 

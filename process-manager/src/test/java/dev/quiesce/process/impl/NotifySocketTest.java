@@ -32,30 +32,34 @@ class NotifySocketTest {
       }
     });
     Path dir = socket.path().getParent();
-    assertThat(Files.getPosixFilePermissions(dir)).hasSize(3); // rwx for the owner only
+    try {
+      assertThat(Files.getPosixFilePermissions(dir)).hasSize(3); // rwx for the owner only
 
-    long sent = System.nanoTime();
-    assertThat(NotifySend.send(socket.path(), "READY=1".getBytes(StandardCharsets.UTF_8), true))
-        .as("the barrier was acknowledged").isTrue();
-    assertThat((System.nanoTime() - sent) / 1_000_000).as("acknowledged without waiting out the sender's 5 s")
-        .isLessThan(Timing.upTo(4000L));
-    Datagram ready = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
-    assertThat(ready).isNotNull();
-    assertThat(ready.pid()).isEqualTo((int) ProcessHandle.current().pid());
-    assertThat(new String(ready.payload(), StandardCharsets.UTF_8)).isEqualTo("READY=1");
-    assertThat(ready.fds()).isEmpty();
-    Datagram barrier = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
-    assertThat(new String(barrier.payload(), StandardCharsets.UTF_8)).isEqualTo("BARRIER=1");
-    assertThat(barrier.fds()).hasSize(1);
+      long sent = System.nanoTime();
+      assertThat(NotifySend.send(socket.path(), "READY=1".getBytes(StandardCharsets.UTF_8), true))
+          .as("the barrier was acknowledged").isTrue();
+      assertThat((System.nanoTime() - sent) / 1_000_000).as("acknowledged without waiting out the sender's 5 s")
+          .isLessThan(Timing.upTo(4000L));
+      Datagram ready = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+      assertThat(ready).isNotNull();
+      assertThat(ready.pid()).isEqualTo((int) ProcessHandle.current().pid());
+      assertThat(new String(ready.payload(), StandardCharsets.UTF_8)).isEqualTo("READY=1");
+      assertThat(ready.fds()).isEmpty();
+      Datagram barrier = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+      assertThat(new String(barrier.payload(), StandardCharsets.UTF_8)).isEqualTo("BARRIER=1");
+      assertThat(barrier.fds()).hasSize(1);
 
-    NotifySend.send(socket.path(), new byte[NotifySocket.MAX_DATAGRAM + 1], false);
-    Datagram tooLong = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
-    assertThat(tooLong.truncated()).isTrue();
+      NotifySend.send(socket.path(), new byte[NotifySocket.MAX_DATAGRAM + 1], false);
+      Datagram tooLong = got.poll(Timing.upTo(10_000L), TimeUnit.MILLISECONDS);
+      assertThat(tooLong.truncated()).isTrue();
 
-    long closing = System.nanoTime();
-    socket.close();
-    assertThat((System.nanoTime() - closing) / 1_000_000).as("close wakes the reader at once")
-        .isLessThan(Timing.upTo(1000L));
+      long closing = System.nanoTime();
+      socket.close();
+      assertThat((System.nanoTime() - closing) / 1_000_000).as("close wakes the reader at once")
+          .isLessThan(Timing.upTo(1000L));
+    } finally {
+      socket.close(); // idempotent: a failed assertion above must not leave the reader running
+    }
     assertThat(dir).doesNotExist();
   }
 
@@ -72,6 +76,32 @@ class NotifySocketTest {
       assertThat(dead).as("a JVM with that pid and start time no longer runs").doesNotExist();
       assertThat(alive).as("this JVM's").exists();
       assertThat(other).as("not named as the manager names them").exists();
+    }
+  }
+
+  /**
+   * The sweep trusts the socket, not the pid in a directory's name: a JVM in another pid namespace
+   * (another container sharing the directory) looks dead from here while its socket is live.
+   */
+  @Test
+  void aDirectoryIsSweptOnlyWhenNobodyIsBoundToItsSocket() throws Exception {
+    // names of a JVM that cannot run here (no such pid), as a JVM of another container would look
+    Path live = Files.createDirectory(temp.resolve("quiesce-notify-99999999-1-1"));
+    Path left = Files.createDirectory(temp.resolve("quiesce-notify-99999999-1-2"));
+    int bound = UnixDatagrams.socket();
+    int closed = UnixDatagrams.socket();
+    try {
+      UnixDatagrams.C.bind(bound, UnixDatagrams.sockaddr(live.resolve("notify")),
+          UnixDatagrams.sockaddrLength(live.resolve("notify")));
+      UnixDatagrams.C.bind(closed, UnixDatagrams.sockaddr(left.resolve("notify")),
+          UnixDatagrams.sockaddrLength(left.resolve("notify")));
+      UnixDatagrams.closeQuietly(closed); // its file stays, nobody is bound to it: connect is refused
+      try (NotifySocket socket = NotifySocket.open(List.of(temp), d -> { })) {
+        assertThat(live.resolve("notify")).as("a socket somebody is bound to").exists();
+        assertThat(left).as("a socket nobody is bound to any more").doesNotExist();
+      }
+    } finally {
+      UnixDatagrams.closeQuietly(bound);
     }
   }
 
