@@ -83,6 +83,8 @@ class OutputTest extends ProcessTestBase {
     deploy(ChildFixture.config(chatty));
     awaitEvent("exit", Duration.ofSeconds(10), e -> "exited".equals(e.getString("type")));
     Await.until("500 lines logged", Duration.ofSeconds(5), () -> lines("quiesce.process.chatty").size() == 500);
+    // the events travel over the event bus, the log lines do not: the events may come a little later
+    Await.until("the first burst of output events", Duration.ofSeconds(5), () -> events("output").size() >= 5);
     assertThat(events("output")).hasSizeBetween(5, 10);
   }
 
