@@ -1,6 +1,6 @@
-package dev.quiesce.process;
+package dev.quiesce.systemd;
 
-import dev.quiesce.process.impl.NotifySender;
+import dev.quiesce.systemd.impl.NotifySender;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
