@@ -88,7 +88,7 @@ class SystemdNotifyEndToEndTest {
           .as("the extension covers what is left of the 6 s deadline").isGreaterThanOrEqualTo(deadlineLeftMs);
       assertThat(extended.value("STATUS").orElseThrow()).startsWith("stopping (SIGTERM): phase ");
       systemd.await("the drain phase in STATUS", START,
-          d -> d.value("STATUS").orElse("").contains("phase drain"));
+          d -> d.value("STATUS").orElse("").contains("phase drain waiting for test-app, "));
       assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
       System.out.println("systemd received: " + systemd.received());
       assertThat(systemd.await("STATUS=stopped", START, d -> d.value("STATUS").orElse("").startsWith("stopped"))

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  *       bound, then markRunning) and when a reload ends, with the reload's failure in {@code STATUS};</li>
  *   <li>{@code RELOADING=1} with {@code MONOTONIC_USEC} (the {@code CLOCK_MONOTONIC} time that
  *       {@code Type=notify-reload} compares with its reload request) when a reload begins;</li>
- *   <li>{@code STOPPING=1} when a stop begins, then, at most once a second until it ends, the phase and
- *       the time left in {@code STATUS} with {@code EXTEND_TIMEOUT_USEC} = the time left before the
+ *   <li>{@code STOPPING=1} when a stop begins, then, at most once a second until it ends and only when
+ *       the line changed, the phase, the participants it waits for and the time left in {@code STATUS} with {@code EXTEND_TIMEOUT_USEC} = the time left before the
  *       deadline + {@link #EXTEND_MARGIN}, so systemd's {@code TimeoutStopSec} never cuts a stop that
  *       is within Quiesce's deadline;</li>
  *   <li>{@code WATCHDOG=1} at half of {@code WATCHDOG_USEC} (when {@code WATCHDOG_PID} is unset or
@@ -155,8 +155,10 @@ final class SystemdNotifier {
           if (left == null) {
             return;
           }
-          String line = "STATUS=stopping (" + stopReason + "): phase " + status.getString("phase") + ", "
-              + (left + 999) / 1000 + " s left";
+          JsonArray waiting = status.getJsonArray("waitingFor", new JsonArray());
+          String line = "STATUS=stopping (" + stopReason + "): phase " + status.getString("phase")
+              + (waiting.isEmpty() ? "" : " waiting for " + String.join(", ", waiting.stream().map(String::valueOf)
+                  .toList())) + ", " + (left + 999) / 1000 + " s left";
           if (!line.equals(lastStopStatus)) {
             lastStopStatus = line;
             send(line, "EXTEND_TIMEOUT_USEC=" + TimeUnit.MILLISECONDS.toMicros(left + EXTEND_MARGIN.toMillis()));
