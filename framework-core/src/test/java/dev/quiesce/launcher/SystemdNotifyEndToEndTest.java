@@ -6,6 +6,7 @@ import dev.quiesce.testing.JvmProcess;
 import dev.quiesce.testing.NotifyReceiver;
 import dev.quiesce.testing.NotifyReceiver.Datagram;
 import dev.quiesce.testing.Timing;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -93,6 +94,37 @@ class SystemdNotifyEndToEndTest {
       System.out.println("systemd received: " + systemd.received());
       assertThat(systemd.await("STATUS=stopped", START, d -> d.value("STATUS").orElse("").startsWith("stopped"))
           .readAtNanos()).isGreaterThan(stopping.readAtNanos());
+    }
+  }
+
+  /**
+   * The watchdog pings come from an event loop: with a single one, a participant that blocks it for
+   * 2.5 s leaves that long without a ping, which is what makes systemd act on a blocked loop.
+   */
+  @Test
+  void aBlockedEventLoopStopsTheWatchdogPings() throws Exception {
+    Path config = dir.resolve("config.json");
+    Files.writeString(config, new JsonObject()
+        .put("lifecycle", new JsonObject().put("shutdownTimeout", "6s"))
+        .put("testApp", new JsonObject().put("misbehave", new JsonArray().add(new JsonObject()
+            .put("name", "blocker").put("phase", "drain").put("behaviour", "block").put("ms", 2500)))).encode());
+    try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"));
+        JvmProcess app = JvmProcess.start(dir, List.of("-Dtestapp.eventLoops=1"), TestApplication.class.getName(),
+            List.of("--config", config.toString()),
+            Map.of("NOTIFY_SOCKET", systemd.path().toString(), "WATCHDOG_USEC", "500000"))) {
+      systemd.await("READY=1", START, d -> d.has("READY=1"));
+      systemd.await("a watchdog ping", START, d -> d.has("WATCHDOG=1"));
+      app.signal("TERM");
+      app.awaitLine("TESTAPP blocker unblocked", START);
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+      List<Long> pings = systemd.received().stream().filter(d -> d.has("WATCHDOG=1")).map(Datagram::readAtNanos)
+          .toList();
+      long longestGapMs = 0;
+      for (int i = 1; i < pings.size(); i++) {
+        longestGapMs = Math.max(longestGapMs, (pings.get(i) - pings.get(i - 1)) / 1_000_000);
+      }
+      assertThat(longestGapMs).as("the longest time without a ping (every 250 ms otherwise)")
+          .isGreaterThanOrEqualTo(2000);
     }
   }
 }
