@@ -1,6 +1,6 @@
 package dev.quiesce.example;
 
-import dev.quiesce.process.SdNotify;
+import dev.quiesce.systemd.SdNotify;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

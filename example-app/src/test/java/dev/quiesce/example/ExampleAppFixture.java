@@ -33,6 +33,8 @@ final class ExampleAppFixture implements AutoCloseable {
   final JsonObject config;
   final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
+  /** The JVM's environment besides the test's own (e.g. {@code NOTIFY_SOCKET}). */
+  Map<String, String> env = Map.of();
   JvmProcess app;
 
   ExampleAppFixture(Path dir) throws IOException {
@@ -107,7 +109,7 @@ final class ExampleAppFixture implements AutoCloseable {
     Path file = dir.resolve("config.json");
     Files.writeString(file, config.encodePrettily());
     app = JvmProcess.startJar(javaHome, dir, List.of("-Xmx256m"), Path.of(System.getProperty("example.jar")),
-        List.of("--config", file.toString()), Map.of());
+        List.of("--config", file.toString()), env);
     app.awaitLine(STARTED, START);
     return this;
   }

@@ -3,7 +3,7 @@ package dev.quiesce.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.launcher.ExitCodes;
-import dev.quiesce.process.SdNotify;
+import dev.quiesce.systemd.SdNotify;
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
 import dev.quiesce.testing.Timing;

@@ -385,5 +385,6 @@ class LifecycleCoordinatorTest {
     assertThat(status.getString("phase")).isEqualTo("drain");
     assertThat(status.getLong("timeLeftMs")).isPositive().isLessThanOrEqualTo(30000);
     assertThat(status.getJsonArray("participants")).contains("slow");
+    assertThat(status.getJsonArray("waitingFor")).containsExactly("slow");
   }
 }

@@ -39,7 +39,7 @@ public final class ArchitectureRules {
   /** Quiesce's modules and the packages each one owns. */
   public enum QuiesceModule {
     CORE("dev.quiesce.lifecycle", "dev.quiesce.config", "dev.quiesce.signal", "dev.quiesce.launcher",
-        "dev.quiesce.testing"),
+        "dev.quiesce.systemd", "dev.quiesce.testing"),
     WEB("dev.quiesce.web"),
     PROCESS("dev.quiesce.process"),
     CLUSTER("dev.quiesce.cluster"),

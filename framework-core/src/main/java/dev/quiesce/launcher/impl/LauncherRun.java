@@ -71,6 +71,7 @@ public final class LauncherRun {
     return readCommandLine()
         .or(this::loadConfiguration)
         .or(this::startVertxAndCoordinator)
+        .or(this::tellSystemd)
         .or(this::catchSignals)
         .or(this::startApplication)
         .or(this::announceStart)
@@ -134,6 +135,12 @@ public final class LauncherRun {
       closeVertx(Duration.ofSeconds(2));
       return exit(ExitCodes.STARTUP_FAILURE);
     }
+  }
+
+  /** Under systemd's {@code Type=notify} ({@code $NOTIFY_SOCKET}) the service's states go to systemd; else nothing. */
+  private Optional<Integer> tellSystemd() {
+    awaitQuietly(SystemdNotifier.startIfAsked(vertx, System.getenv()), Duration.ofSeconds(5));
+    return goOn();
   }
 
   /** The signal bridge and the JVM shutdown hook: from here on, every trigger reaches the coordinator. */

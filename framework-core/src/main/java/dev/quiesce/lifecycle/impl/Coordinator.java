@@ -357,9 +357,11 @@ public final class Coordinator {
     if (run != null && !run.isFinished()) {
       long now = System.currentTimeMillis();
       status.put("phase", run.currentPhase()).put("phaseDeadline", run.currentPhaseDeadline())
-          .put("stopDeadline", run.deadline()).put("timeLeftMs", StopRun.remainingMs(run.deadline(), now));
+          .put("stopDeadline", run.deadline()).put("timeLeftMs", StopRun.remainingMs(run.deadline(), now))
+          .put("waitingFor", new JsonArray(run.currentlyWaitingFor()));
     } else {
-      status.putNull("phase").putNull("phaseDeadline").putNull("stopDeadline").putNull("timeLeftMs");
+      status.putNull("phase").putNull("phaseDeadline").putNull("stopDeadline").putNull("timeLeftMs")
+          .putNull("waitingFor");
     }
     ParticipantRegistry registry = participants;
     status.put("participants", registry == null ? new JsonArray() : registry.names());

@@ -256,6 +256,11 @@ final class Round {
     return new JsonArray(outcomes.values().stream().map(ParticipantOutcome::toJson).toList());
   }
 
+  /** The participants that have not answered yet, in the order they registered. */
+  List<String> waitingFor() {
+    return List.copyOf(pending);
+  }
+
   List<ParticipantOutcome> outcomes() {
     return List.copyOf(outcomes.values());
   }

@@ -78,6 +78,12 @@ final class StopRun {
     return r == null ? null : r.name;
   }
 
+  /** The participants the current phase still waits for; empty between phases. */
+  List<String> currentlyWaitingFor() {
+    Round r = current;
+    return r == null ? List.of() : r.waitingFor();
+  }
+
   Long currentPhaseDeadline() {
     Round r = current;
     return r == null ? null : r.deadline;

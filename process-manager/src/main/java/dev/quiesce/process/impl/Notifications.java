@@ -1,6 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.process.impl.NotifySocket.Datagram;
+import dev.quiesce.systemd.UnixDatagrams;
 import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

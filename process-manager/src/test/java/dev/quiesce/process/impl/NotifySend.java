@@ -1,5 +1,6 @@
 package dev.quiesce.process.impl;
 
+import dev.quiesce.systemd.SdNotify;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A tiny sd_notify sender for tests, through the same libc calls as the manager's socket: each
+ * A tiny sd_notify sender for tests, through {@link SdNotify}: each
  * message is one datagram to the socket; with a barrier (after the last message), a {@code BARRIER=1} datagram carrying the
  * write end of a pipe follows, and the sender waits (at most 5 s, as {@code sd_notify_barrier} does
  * in systemd-notify) until the receiver closed it.
@@ -54,6 +55,8 @@ public final class NotifySend {
    * @return true when sent (and the barrier was acknowledged)
    */
   public static boolean send(Path socket, byte[] payload, boolean barrier) {
-    return NotifySender.send(socket, payload, barrier, Duration.ofSeconds(5));
+    SdNotify notify = SdNotify.to(socket);
+    String message = new String(payload, StandardCharsets.UTF_8);
+    return barrier ? notify.sendAndWait(Duration.ofSeconds(5), message) : notify.send(message);
   }
 }

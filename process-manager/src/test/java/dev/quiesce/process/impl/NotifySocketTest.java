@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.process.impl.NotifySocket.Datagram;
+import dev.quiesce.systemd.UnixDatagrams;
 import dev.quiesce.testing.Timing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

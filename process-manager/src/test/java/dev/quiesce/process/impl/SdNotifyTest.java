@@ -2,7 +2,8 @@ package dev.quiesce.process.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.process.SdNotify;
+import dev.quiesce.systemd.SdNotify;
+import dev.quiesce.systemd.UnixDatagrams;
 import dev.quiesce.testing.Timing;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

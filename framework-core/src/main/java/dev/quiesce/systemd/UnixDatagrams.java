@@ -1,4 +1,4 @@
-package dev.quiesce.process.impl;
+package dev.quiesce.systemd;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -9,35 +9,38 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Unix datagram sockets through libc and JNA: what the sd_notify protocol needs and the JDK does not
+ * Unix datagram sockets through libc and JNA, the glue both sides of the sd_notify protocol share:
+ * {@link SdNotify} sends with it, the process manager's notify socket receives with it. Not an
+ * application API: use {@link SdNotify}. It is what the protocol needs and the JDK does not
  * offer (Java 17's {@code DatagramChannel} has no {@code AF_UNIX}; netty's epoll domain datagram
  * channel gives the sender's address but not its {@code SCM_CREDENTIALS}). Builds the C structures by
  * hand for LP64 Linux (x86-64 and arm64, the platforms the process manager supports): {@code msghdr}
  * (56 bytes), {@code iovec} (16), {@code cmsghdr} (16 before the data), {@code sockaddr_un} (110).
  */
-final class UnixDatagrams {
+public final class UnixDatagrams {
 
-  static final int AF_UNIX = 1;
-  static final int SOCK_DGRAM = 2;
-  static final int SOCK_CLOEXEC = 0x80000;
-  static final int SOL_SOCKET = 1;
-  static final int SO_PASSCRED = 16;
-  static final int SO_RCVTIMEO = 20;
-  static final int SCM_RIGHTS = 1;
-  static final int SCM_CREDENTIALS = 2;
-  static final int MSG_CTRUNC = 0x8;
-  static final int MSG_TRUNC = 0x20;
-  static final int MSG_CMSG_CLOEXEC = 0x40000000;
-  static final int SHUT_RDWR = 2;
-  static final int EINTR = 4;
-  static final int EAGAIN = 11;
-  static final int ECONNREFUSED = 111;
+  public static final int AF_UNIX = 1;
+  public static final int SOCK_DGRAM = 2;
+  public static final int SOCK_CLOEXEC = 0x80000;
+  public static final int SOL_SOCKET = 1;
+  public static final int SO_PASSCRED = 16;
+  public static final int SO_RCVTIMEO = 20;
+  public static final int SCM_RIGHTS = 1;
+  public static final int SCM_CREDENTIALS = 2;
+  public static final int MSG_CTRUNC = 0x8;
+  public static final int MSG_TRUNC = 0x20;
+  public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+  public static final int SHUT_RDWR = 2;
+  public static final int EINTR = 4;
+  public static final int EAGAIN = 11;
+  public static final int ECONNREFUSED = 111;
   /** {@code sun_path} holds 108 bytes, the terminating NUL included. */
-  static final int SUN_PATH_MAX = 107;
-  static final int MSGHDR_SIZE = 56;
-  static final int CMSG_HEADER = 16;
+  public static final int SUN_PATH_MAX = 107;
+  public static final int MSGHDR_SIZE = 56;
+  public static final int CMSG_HEADER = 16;
 
-  interface Calls extends Library {
+  /** The libc calls, each throwing {@link LastErrorException} with {@code errno} on failure. */
+  public interface Calls extends Library {
     int socket(int domain, int type, int protocol) throws LastErrorException;
 
     int bind(int fd, Pointer addr, int len) throws LastErrorException;
@@ -59,13 +62,13 @@ final class UnixDatagrams {
     int poll(Pointer fds, long n, int timeoutMs) throws LastErrorException;
   }
 
-  static final Calls C = Native.load("c", Calls.class);
+  public static final Calls C = Native.load("c", Calls.class);
 
   private UnixDatagrams() {
   }
 
   /** A new {@code AF_UNIX} datagram socket, closed on exec. */
-  static int socket() {
+  public static int socket() {
     return C.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   }
 
@@ -73,7 +76,7 @@ final class UnixDatagrams {
    * {@code sockaddr_un} for {@code path}; its length is {@link #sockaddrLength(Path)}. A path that
    * begins with {@code @} names a socket in the abstract namespace (as {@code NOTIFY_SOCKET} may).
    */
-  static Memory sockaddr(Path path) {
+  public static Memory sockaddr(Path path) {
     byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);
     if (bytes.length > SUN_PATH_MAX) {
       throw new IllegalArgumentException("a Unix socket path has at most " + SUN_PATH_MAX + " bytes: " + path);
@@ -88,7 +91,7 @@ final class UnixDatagrams {
     return addr;
   }
 
-  static int sockaddrLength(Path path) {
+  public static int sockaddrLength(Path path) {
     int length = path.toString().getBytes(StandardCharsets.UTF_8).length;
     return isAbstract(path) ? 2 + length : 2 + length + 1;
   }
@@ -101,7 +104,7 @@ final class UnixDatagrams {
    * A {@code msghdr} with one {@code iovec} over {@code data} (the iovec lives in the same block, after
    * the header), the optional address and control buffer.
    */
-  static Memory msghdr(Pointer name, int nameLength, Memory data, long dataLength, Memory control, long controlLength) {
+  public static Memory msghdr(Pointer name, int nameLength, Memory data, long dataLength, Memory control, long controlLength) {
     Memory msg = new Memory(MSGHDR_SIZE + 16);
     msg.clear();
     Pointer iov = msg.share(MSGHDR_SIZE);
@@ -117,7 +120,7 @@ final class UnixDatagrams {
   }
 
   /** {@code close(2)}, errors ignored (a descriptor received in a message, or our own at the end). */
-  static void closeQuietly(int fd) {
+  public static void closeQuietly(int fd) {
     try {
       C.close(fd);
     } catch (LastErrorException e) {
@@ -126,7 +129,7 @@ final class UnixDatagrams {
   }
 
   /** Rounds a control message length up as {@code CMSG_ALIGN} does on LP64. */
-  static long cmsgAlign(long n) {
+  public static long cmsgAlign(long n) {
     return (n + 7) & ~7L;
   }
 }

@@ -1,9 +1,10 @@
-package dev.quiesce.process;
+package dev.quiesce.systemd;
 
-import dev.quiesce.process.impl.NotifySender;
+import dev.quiesce.systemd.impl.NotifySender;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -34,7 +35,12 @@ public final class SdNotify {
    * empty when it is not set, as under no service manager: then there is nothing to tell.
    */
   public static Optional<SdNotify> fromEnvironment() {
-    String path = System.getenv("NOTIFY_SOCKET");
+    return fromEnvironment(System.getenv());
+  }
+
+  /** The notifier for {@code NOTIFY_SOCKET} in {@code env}, as {@link #fromEnvironment()}. */
+  public static Optional<SdNotify> fromEnvironment(Map<String, String> env) {
+    String path = env.get("NOTIFY_SOCKET");
     return path == null || path.isEmpty() ? Optional.empty() : Optional.of(new SdNotify(Path.of(path)));
   }
 
@@ -48,8 +54,13 @@ public final class SdNotify {
    * {@code $WATCHDOG_PID} (if set) is this process; send {@code WATCHDOG=1} at half of it.
    */
   public static Optional<Duration> watchdogPeriod() {
-    String usec = System.getenv("WATCHDOG_USEC");
-    String pid = System.getenv("WATCHDOG_PID");
+    return watchdogPeriod(System.getenv());
+  }
+
+  /** The watchdog period that {@code WATCHDOG_USEC} and {@code WATCHDOG_PID} in {@code env} ask of this process. */
+  public static Optional<Duration> watchdogPeriod(Map<String, String> env) {
+    String usec = env.get("WATCHDOG_USEC");
+    String pid = env.get("WATCHDOG_PID");
     if (usec == null || (pid != null && !pid.equals(Long.toString(ProcessHandle.current().pid())))) {
       return Optional.empty();
     }

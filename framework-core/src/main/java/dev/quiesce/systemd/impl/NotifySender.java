@@ -1,13 +1,14 @@
-package dev.quiesce.process.impl;
+package dev.quiesce.systemd.impl;
 
 import com.sun.jna.Memory;
+import dev.quiesce.systemd.UnixDatagrams;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * Sends sd_notify datagrams through libc (see {@link UnixDatagrams} for why not the JDK): the
- * implementation of {@link dev.quiesce.process.SdNotify}, and what the tests' children send with.
+ * implementation of {@link dev.quiesce.systemd.SdNotify}.
  */
 public final class NotifySender {
 
