@@ -168,6 +168,7 @@ public final class Coordinator {
         return;
       }
       changeState(LifecycleState.RUNNING, "started");
+      StopRehearsal.inBackground();
       marked.complete();
     });
     return marked.future();

@@ -37,7 +37,9 @@ import java.util.Set;
  * user may read, looking for the child's {@value #CHILD_ID} (every child gets a unique one, and its
  * descendants inherit it): a double-forked daemon whose every ancestor exited between two scans is
  * found that way, unless it cleared its environment. It skips the members of a running child's own
- * process group: they are traced from that child, and a group is joined only from within its session.
+ * process group (they are traced from that child, and a group is joined only from within its
+ * session) and the processes that started before the oldest child (a descendant starts after its
+ * ancestor; start times in clock ticks since boot).
  *
  * <p>An <em>escapee</em> is a known descendant outside the child's process group. Each is reported
  * once when first seen ({@code escaped} event, a warning) and, when the child has exited, killed
@@ -233,10 +235,12 @@ final class Descendants {
       Set<String> ids = new HashSet<>();
       roots.values().forEach(t -> ids.add(t.id));
       Set<Integer> liveLeaders = liveLeaders(roots, byPid);
+      long oldestChild = roots.values().stream().mapToLong(t -> t.startTime).min().orElse(Long.MAX_VALUE);
       for (ProcStat s : byPid.values()) {
         // a member of a running child's own group is traced from that child through the group: its
-        // environment would name no one else (a group is joined only from within its session)
-        if (s.pid() != self && !liveLeaders.contains(s.pgrp())) {
+        // environment would name no one else (a group is joined only from within its session); a
+        // process started before the oldest child descends from none of them
+        if (s.pid() != self && !liveLeaders.contains(s.pgrp()) && s.startTime() >= oldestChild) {
           String id = childIdOf(s.pid());
           if (id != null && ids.contains(id)) {
             byChildId.computeIfAbsent(id, k -> new ArrayList<>()).add(s);
