@@ -6,6 +6,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.properties.HasName;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.lang.ArchRule;
 import java.nio.file.Files;
@@ -32,6 +33,8 @@ import java.util.stream.Stream;
  *   <li>every package of the main code has a {@code package-info.java};</li>
  *   <li>public Vert.x API only: Vert.x's {@code internal} and {@code impl} packages are used by the
  *       classes of {@link #VERTX_INTERNAL_USERS} alone, each with its reason.</li>
+ *   <li>the one exception to rule 3: the classes of {@link #STOP_WARMUP_PROVIDERS} implement core's
+ *       internal {@code StopWarmup}, and use nothing else of core's {@code impl} packages.</li>
  * </ol>
  */
 public final class ArchitectureRules {
@@ -78,6 +81,15 @@ public final class ArchitectureRules {
           + " is wrapped in Vert.x's own HttpServerRequestWrapper to see its end",
       "dev.quiesce.bench.Probes",
       "the benchmark measures the request-tracking variants of earlier versions, which wrapped every request");
+
+  /**
+   * The only classes outside framework-core that may use its {@code impl} packages, and then only the
+   * internal {@code dev.quiesce.lifecycle.impl.StopWarmup} (the stop rehearsal's parts), each with its reason.
+   */
+  public static final Map<String, String> STOP_WARMUP_PROVIDERS = Map.of(
+      "dev.quiesce.web.impl.WebStopWarmup", "loads the HTTP drain's classes before the first stop",
+      "dev.quiesce.process.impl.ProcessStopWarmup", "loads the stop ladders' classes before the first stop");
+  private static final String STOP_WARMUP = "dev.quiesce.lifecycle.impl.StopWarmup";
 
   private ArchitectureRules() {
   }
@@ -145,11 +157,20 @@ public final class ArchitectureRules {
         .should().dependOnClassesThat().resideInAnyPackage("io.vertx..internal..", "io.vertx..impl..")
         .as("public Vert.x API only: Vert.x internal or impl packages are used by " + VERTX_INTERNAL_USERS.keySet()
             + " alone"));
+    DescribedPredicate<JavaClass> stopWarmupProvider = DescribedPredicate.describe("are listed in STOP_WARMUP_PROVIDERS",
+        (JavaClass c) -> STOP_WARMUP_PROVIDERS.containsKey(c.getName().replaceFirst("\\$.*", "")));
     for (QuiesceModule other : QuiesceModule.values()) {
       if (other != module) {
-        rules.add(noClasses().should().dependOnClassesThat().resideInAnyPackage(other.implPackages())
+        rules.add(noClasses().that(other == QuiesceModule.CORE ? DescribedPredicate.not(stopWarmupProvider)
+                : DescribedPredicate.alwaysTrue())
+            .should().dependOnClassesThat().resideInAnyPackage(other.implPackages())
             .as("nothing outside " + other + " depends on its impl packages " + String.join(", ", other.implPackages())));
       }
+    }
+    if (module != QuiesceModule.CORE) {
+      rules.add(noClasses().that(stopWarmupProvider).should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage(
+              QuiesceModule.CORE.implPackages()).and(DescribedPredicate.not(HasName.Predicates.name(STOP_WARMUP))))
+          .as(STOP_WARMUP_PROVIDERS.keySet() + " use nothing of CORE's impl packages but " + STOP_WARMUP));
     }
     return rules;
   }

@@ -168,7 +168,7 @@ public final class Coordinator {
         return;
       }
       changeState(LifecycleState.RUNNING, "started");
-      StopRehearsal.inBackground();
+      StopRehearsal.startOnce(() -> state == LifecycleState.RUNNING);
       marked.complete();
     });
     return marked.future();

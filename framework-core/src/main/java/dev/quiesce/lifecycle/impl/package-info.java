@@ -5,6 +5,7 @@
  * acknowledgements, the timers on their own thread, the report file, and the built-in drains
  * behind {@code BlockingWork}, {@code PeriodicTimers} and {@code Participants.closeOn}. Not API: other modules
  * and applications must not import it (an ArchUnit rule in every module fails the build when they
- * do).
+ * do), with one exception: the web and process modules' parts of the stop rehearsal implement
+ * {@code StopWarmup} ({@code ArchitectureRules.STOP_WARMUP_PROVIDERS}).
  */
 package dev.quiesce.lifecycle.impl;

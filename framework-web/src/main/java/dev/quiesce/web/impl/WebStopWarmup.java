@@ -1,6 +1,6 @@
 package dev.quiesce.web.impl;
 
-import dev.quiesce.lifecycle.StopWarmup;
+import dev.quiesce.lifecycle.impl.StopWarmup;
 
 /**
  * The HTTP servers' part of the stop rehearsal ({@link StopWarmup}): the classes of the drain and

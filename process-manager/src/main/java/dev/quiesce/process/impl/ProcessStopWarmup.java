@@ -1,6 +1,6 @@
 package dev.quiesce.process.impl;
 
-import dev.quiesce.lifecycle.StopWarmup;
+import dev.quiesce.lifecycle.impl.StopWarmup;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,12 +15,14 @@ import java.util.List;
 public final class ProcessStopWarmup implements StopWarmup {
 
   private static final int CHILDREN = 200;
+  /** Nested classes of the stop, named: they are private. */
+  static final String[] NAMED_CLASSES = {"dev.quiesce.process.impl.OrderedStop$Slice"};
 
   @Override
   public void rehearse() {
     StopWarmup.load(OrderedStop.class, LadderRun.class, TerminateDetail.class, ExitStatus.class, Reaped.class,
         DependencyGraph.class);
-    StopWarmup.load(ProcessStopWarmup.class.getClassLoader(), "dev.quiesce.process.impl.OrderedStop$Slice");
+    StopWarmup.load(ProcessStopWarmup.class.getClassLoader(), NAMED_CLASSES);
     List<JsonObject> children = new ArrayList<>();
     for (int i = 0; i < CHILDREN; i++) {
       JsonObject exit = i % 2 == 0 ? ExitStatus.toJson(0) : ExitStatus.toJson(128 + 15);
