@@ -78,9 +78,12 @@ public final class SdNotify {
   }
 
   /**
-   * Sends {@code assignments} ({@code KEY=VALUE} each) as one datagram.
+   * Sends {@code assignments} ({@code KEY=VALUE} each) as one datagram, without waiting: safe on an
+   * event loop. When the receiver's queue is full (it is not reading) the message is dropped, counted
+   * and logged (at most once every 10 s), as when it is gone. Keep a datagram under 4096 bytes:
+   * systemd drops a longer one whole.
    *
-   * @return true when the receiver's socket took it; false otherwise
+   * @return true when the receiver's socket took it; false otherwise (dropped)
    */
   public boolean send(String... assignments) {
     return NotifySender.send(socket, payload(assignments), false, Duration.ZERO);

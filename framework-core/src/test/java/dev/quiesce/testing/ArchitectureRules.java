@@ -1,5 +1,6 @@
 package dev.quiesce.testing;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -33,8 +34,9 @@ import java.util.stream.Stream;
  *   <li>every package of the main code has a {@code package-info.java};</li>
  *   <li>public Vert.x API only: Vert.x's {@code internal} and {@code impl} packages are used by the
  *       classes of {@link #VERTX_INTERNAL_USERS} alone, each with its reason.</li>
- *   <li>the one exception to rule 3: the classes of {@link #STOP_WARMUP_PROVIDERS} implement core's
- *       internal {@code StopWarmup}, and use nothing else of core's {@code impl} packages.</li>
+ *   <li>the exceptions to rule 3: each class of {@link #CORE_IMPL_USERS} uses one class of core's
+ *       {@code impl} packages (the stop rehearsal's {@code StopWarmup}, the libc glue
+ *       {@code UnixDatagrams}), named there with its reason, and nothing else of them.</li>
  * </ol>
  */
 public final class ArchitectureRules {
@@ -82,14 +84,28 @@ public final class ArchitectureRules {
       "dev.quiesce.bench.Probes",
       "the benchmark measures the request-tracking variants of earlier versions, which wrapped every request");
 
-  /**
-   * The only classes outside framework-core that may use its {@code impl} packages, and then only the
-   * internal {@code dev.quiesce.lifecycle.impl.StopWarmup} (the stop rehearsal's parts), each with its reason.
-   */
-  public static final Map<String, String> STOP_WARMUP_PROVIDERS = Map.of(
-      "dev.quiesce.web.impl.WebStopWarmup", "loads the HTTP drain's classes before the first stop",
-      "dev.quiesce.process.impl.ProcessStopWarmup", "loads the stop ladders' classes before the first stop");
   private static final String STOP_WARMUP = "dev.quiesce.lifecycle.impl.StopWarmup";
+  private static final String UNIX_DATAGRAMS = "dev.quiesce.systemd.impl.UnixDatagrams";
+
+  /**
+   * The only classes outside core's {@code impl} packages that may use one class of them (internal
+   * parts, not API), each with that class and its reason; they may use nothing else of those packages.
+   */
+  public static final Map<String, CoreImplUse> CORE_IMPL_USERS = Map.of(
+      "dev.quiesce.web.impl.WebStopWarmup", new CoreImplUse(STOP_WARMUP,
+          "loads the HTTP drain's classes before the first stop"),
+      "dev.quiesce.process.impl.ProcessStopWarmup", new CoreImplUse(STOP_WARMUP,
+          "loads the stop ladders' classes before the first stop"),
+      "dev.quiesce.process.impl.NotifySocket", new CoreImplUse(UNIX_DATAGRAMS,
+          "the children's sd_notify socket receives through the sender's libc glue"),
+      "dev.quiesce.process.impl.Notifications", new CoreImplUse(UNIX_DATAGRAMS,
+          "closes descriptors a child passed (SCM_RIGHTS) with the same glue"),
+      "dev.quiesce.testing.NotifyReceiver", new CoreImplUse(UNIX_DATAGRAMS,
+          "the test receiver of sd_notify, systemd's side"));
+
+  /** The one class of core's {@code impl} packages a class of {@link #CORE_IMPL_USERS} may use, and why. */
+  public record CoreImplUse(String coreClass, String reason) {
+  }
 
   private ArchitectureRules() {
   }
@@ -157,20 +173,24 @@ public final class ArchitectureRules {
         .should().dependOnClassesThat().resideInAnyPackage("io.vertx..internal..", "io.vertx..impl..")
         .as("public Vert.x API only: Vert.x internal or impl packages are used by " + VERTX_INTERNAL_USERS.keySet()
             + " alone"));
-    DescribedPredicate<JavaClass> stopWarmupProvider = DescribedPredicate.describe("are listed in STOP_WARMUP_PROVIDERS",
-        (JavaClass c) -> STOP_WARMUP_PROVIDERS.containsKey(c.getName().replaceFirst("\\$.*", "")));
+    DescribedPredicate<JavaClass> coreImplUser = DescribedPredicate.describe("are listed in CORE_IMPL_USERS",
+        (JavaClass c) -> CORE_IMPL_USERS.containsKey(c.getName().replaceFirst("\\$.*", "")));
     for (QuiesceModule other : QuiesceModule.values()) {
       if (other != module) {
-        rules.add(noClasses().that(other == QuiesceModule.CORE ? DescribedPredicate.not(stopWarmupProvider)
+        rules.add(noClasses().that(other == QuiesceModule.CORE ? DescribedPredicate.not(coreImplUser)
                 : DescribedPredicate.alwaysTrue())
             .should().dependOnClassesThat().resideInAnyPackage(other.implPackages())
             .as("nothing outside " + other + " depends on its impl packages " + String.join(", ", other.implPackages())));
       }
     }
     if (module != QuiesceModule.CORE) {
-      rules.add(noClasses().that(stopWarmupProvider).should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage(
-              QuiesceModule.CORE.implPackages()).and(DescribedPredicate.not(HasName.Predicates.name(STOP_WARMUP))))
-          .as(STOP_WARMUP_PROVIDERS.keySet() + " use nothing of CORE's impl packages but " + STOP_WARMUP));
+      CORE_IMPL_USERS.forEach((user, use) -> rules.add(noClasses()
+          .that(DescribedPredicate.describe("are " + user, (JavaClass c) -> c.getName().replaceFirst("\\$.*", "").equals(user)))
+          .should().dependOnClassesThat(JavaClass.Predicates.resideInAnyPackage(QuiesceModule.CORE.implPackages())
+              .and(DescribedPredicate.describe("are not " + use.coreClass() + " or nested in it",
+                  (JavaClass c) -> !c.getName().replaceFirst("\\$.*", "").equals(use.coreClass()))))
+          .allowEmptyShould(true)
+          .as(user + " uses nothing of CORE's impl packages but " + use.coreClass())));
     }
     return rules;
   }

@@ -2,7 +2,7 @@ package dev.quiesce.testing;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.quiesce.systemd.UnixDatagrams;
+import dev.quiesce.systemd.impl.UnixDatagrams;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,14 +10,20 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
  * The receiving end of {@code sd_notify} as systemd has it, for tests: a Unix datagram socket bound
  * at a path (give it to the process under test as {@code NOTIFY_SOCKET}) and a thread that keeps
- * every datagram with the {@code CLOCK_MONOTONIC} time it was read ({@code System.nanoTime()}).
+ * every datagram with the {@code CLOCK_MONOTONIC} time it was read ({@code System.nanoTime()}). Like
+ * systemd, it reads at most {@link #MAX_DATAGRAM} bytes and drops a longer datagram whole (it sees
+ * {@code MSG_TRUNC}), counting it in {@link #truncated()}.
  */
 public final class NotifyReceiver implements AutoCloseable {
+
+  /** systemd's {@code NOTIFY_BUFFER_MAX}: a longer datagram is dropped, not cut. */
+  public static final int MAX_DATAGRAM = 4096;
 
   /** One datagram: its {@code KEY=VALUE} lines and when it was read ({@code System.nanoTime()}). */
   public record Datagram(List<String> lines, long readAtNanos) {
@@ -38,10 +44,14 @@ public final class NotifyReceiver implements AutoCloseable {
     }
   }
 
+  /** The offset of {@code msg_flags} in {@code msghdr} (LP64). */
+  private static final int MSGHDR_FLAGS = 48;
+
   private final Path path;
   private final int fd;
   private final List<Datagram> received = new ArrayList<>();
   private final Thread reader;
+  private final AtomicInteger truncated = new AtomicInteger();
   private volatile boolean closed;
 
   private NotifyReceiver(Path path) {
@@ -72,6 +82,11 @@ public final class NotifyReceiver implements AutoCloseable {
     return List.copyOf(received);
   }
 
+  /** How many datagrams were dropped because they were longer than {@link #MAX_DATAGRAM} bytes. */
+  public int truncated() {
+    return truncated.get();
+  }
+
   /** Waits for the first datagram that matches {@code test}; fails with what came if none does. */
   public Datagram await(String what, Duration timeout, Predicate<Datagram> test) {
     try {
@@ -82,13 +97,18 @@ public final class NotifyReceiver implements AutoCloseable {
   }
 
   private void read() {
-    Memory data = new Memory(4096);
+    Memory data = new Memory(MAX_DATAGRAM);
     while (!closed) {
       long n;
+      Memory msg = UnixDatagrams.msghdr(null, 0, data, data.size(), null, 0);
       try {
-        n = UnixDatagrams.C.recvmsg(fd, UnixDatagrams.msghdr(null, 0, data, data.size(), null, 0), 0);
+        n = UnixDatagrams.C.recvmsg(fd, msg, 0);
       } catch (LastErrorException e) {
         continue; // the receive timeout, or an interrupted call: look at closed again
+      }
+      if ((msg.getInt(MSGHDR_FLAGS) & UnixDatagrams.MSG_TRUNC) != 0) {
+        truncated.incrementAndGet(); // as systemd: a datagram cut is a datagram lost
+        continue;
       }
       long at = System.nanoTime();
       String text = new String(data.getByteArray(0, (int) n), StandardCharsets.UTF_8);

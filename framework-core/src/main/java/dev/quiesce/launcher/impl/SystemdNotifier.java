@@ -3,8 +3,10 @@ package dev.quiesce.launcher.impl;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
+import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleState;
+import dev.quiesce.lifecycle.WireNamed;
 import dev.quiesce.systemd.SdNotify;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,9 +16,13 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,15 +40,22 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code READY=1} when the state becomes {@code RUNNING} (the application's start, its ports
  *       bound, then markRunning) and when a reload ends, with the reload's failure in {@code STATUS};</li>
  *   <li>{@code RELOADING=1} with {@code MONOTONIC_USEC} (the {@code CLOCK_MONOTONIC} time that
- *       {@code Type=notify-reload} compares with its reload request) when a reload begins;</li>
+ *       {@code Type=notify-reload} compares with its reload request) when a reload begins, and also when
+ *       a signal that triggers a reload comes again within {@code lifecycle.signalDebounce} (the signal
+ *       bridge drops it as a duplicate, but {@code systemctl reload} waits for an answer): then
+ *       {@code READY=1} at once when no reload is running, else the running reload's {@code READY=1}
+ *       answers both;</li>
  *   <li>{@code STOPPING=1} when a stop begins, then, at most once a second until it ends and only when
  *       the line changed, the phase, the participants it waits for and the time left in {@code STATUS} with {@code EXTEND_TIMEOUT_USEC} = the time left before the
  *       deadline + {@link #EXTEND_MARGIN}, so systemd's {@code TimeoutStopSec} never cuts a stop that
  *       is within Quiesce's deadline;</li>
  *   <li>{@code WATCHDOG=1} at half of {@code WATCHDOG_USEC} (when {@code WATCHDOG_PID} is unset or
- *       this process) from its event loop: a blocked event loop misses it and systemd restarts the
- *       service.</li>
+ *       this process) from its own event loop, one of Vert.x's: when that loop is blocked the pings stop
+ *       and systemd restarts the service; a block of another event loop is not seen.</li>
  * </ul>
+ * A {@code STATUS} is cut to {@link #STATUS_MAX_BYTES} (a reload's error can be long): systemd drops a
+ * datagram over 4096 bytes whole, with the {@code READY=1} in it. Sends never wait (a full queue drops the
+ * message), so the event loop is never blocked by systemd.
  * A message that cannot be sent is dropped (systemd gone or not listening): the service is not
  * affected.
  */
@@ -55,6 +68,10 @@ final class SystemdNotifier {
    */
   static final Duration EXTEND_MARGIN = Duration.ofSeconds(5);
   private static final long STOP_STATUS_EVERY_MS = 1000;
+  /** The most bytes of a {@code STATUS=} line, {@code STATUS=} included; a longer one is cut and ends in "…". */
+  static final int STATUS_MAX_BYTES = 1024;
+  private static final String STATUS = "STATUS=";
+  private static final String CUT = "…";
 
   private final Vertx vertx;
   private final SdNotify notify;
@@ -62,6 +79,9 @@ final class SystemdNotifier {
   private String stopReason = "";
   private long stopTimer = -1;
   private String lastStopStatus;
+  private LifecycleState state = LifecycleState.STARTING;
+  /** What each signal did when it last was not a duplicate, from {@link EventBusContract#SIGNALS}. */
+  private final Map<String, SignalAction> signalActions = new HashMap<>();
 
   private SystemdNotifier(Vertx vertx, SdNotify notify) {
     this.vertx = vertx;
@@ -86,6 +106,7 @@ final class SystemdNotifier {
     context.runOnContext(v -> {
       MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(EventBusContract.EVENTS,
           m -> notifier.onEvent(m.body()));
+      vertx.eventBus().<JsonObject>localConsumer(EventBusContract.SIGNALS, m -> notifier.onSignal(m.body()));
       watchdog.ifPresent(period -> {
         long every = Math.max(1, period.toMillis() / 2);
         vertx.setPeriodic(every, id -> notifier.send("WATCHDOG=1"));
@@ -113,9 +134,31 @@ final class SystemdNotifier {
     }
   }
 
+  /**
+   * A signal that triggers a reload, again within the debounce: the bridge drops it, but the service
+   * manager that sent it waits for {@code RELOADING=1} and {@code READY=1}.
+   */
+  private void onSignal(JsonObject signal) {
+    String name = signal.getString("signal", "");
+    Optional<SignalAction> action = SignalAction.fromWire(signal.getString("action", ""));
+    if (action.isEmpty()) {
+      return;
+    }
+    if (action.get() != SignalAction.DUPLICATE) {
+      signalActions.put(name, action.get());
+    } else if (signalActions.get(name) == SignalAction.RELOAD && (state == LifecycleState.RUNNING
+        || state == LifecycleState.DRAINING || state == LifecycleState.RELOADING)) {
+      send("RELOADING=1", "MONOTONIC_USEC=" + monotonicMicros());
+      if (state != LifecycleState.RELOADING) {
+        send("READY=1");
+      }
+    }
+  }
+
   private void onState(JsonObject event) {
     LifecycleState from = LifecycleState.valueOf(event.getString("from"));
     LifecycleState to = LifecycleState.valueOf(event.getString("to"));
+    state = to;
     String reason = event.getString("reason", "");
     switch (to) {
       case RUNNING -> send("READY=1", "STATUS=running" + lastReload);
@@ -167,7 +210,8 @@ final class SystemdNotifier {
   }
 
   private static String reloadStatus(JsonObject event) {
-    ReloadOutcome outcome = ReloadOutcome.valueOf(event.getString("outcome", "done").toUpperCase());
+    ReloadOutcome outcome = WireNamed.fromWire(ReloadOutcome.class, event.getString("outcome", "done"))
+        .orElse(ReloadOutcome.FAILED);
     return switch (outcome) {
       case DONE -> "";
       case FAILED -> "; the last reload failed: " + oneLine(event.getString("error", "unknown error"));
@@ -192,15 +236,31 @@ final class SystemdNotifier {
     return text.replaceAll("\\s+", " ").strip();
   }
 
+  /** {@code line} if it is no {@code STATUS} over {@link #STATUS_MAX_BYTES}; else cut on a character boundary. */
+  static String capStatus(String line) {
+    if (!line.startsWith(STATUS) || line.length() * 3L <= STATUS_MAX_BYTES
+        || line.getBytes(StandardCharsets.UTF_8).length <= STATUS_MAX_BYTES) {
+      return line;
+    }
+    CharBuffer in = CharBuffer.wrap(line);
+    // the encoder stops before a character (a surrogate pair whole) that does not fit
+    StandardCharsets.UTF_8.newEncoder().encode(in,
+        ByteBuffer.allocate(STATUS_MAX_BYTES - CUT.getBytes(StandardCharsets.UTF_8).length), true);
+    return line.substring(0, in.position()) + CUT;
+  }
+
   /** {@code CLOCK_MONOTONIC} in µs: HotSpot's {@code System.nanoTime()} reads that clock on Linux. */
   private static long monotonicMicros() {
     return System.nanoTime() / 1000;
   }
 
-  /** One datagram of the non-null assignments; a failure is dropped, as {@code sd_notify} callers do. */
+  /**
+   * One datagram of the non-null assignments, a {@code STATUS} cut to {@link #STATUS_MAX_BYTES}; a
+   * failure is dropped, as {@code sd_notify} callers do.
+   */
   private void send(String... assignments) {
     String[] lines = Arrays.stream(assignments).filter(Objects::nonNull).map(SystemdNotifier::oneLine)
-        .toArray(String[]::new);
+        .map(SystemdNotifier::capStatus).toArray(String[]::new);
     if (!notify.send(lines)) {
       LOG.debug("sd_notify: could not send {} to {}", String.join(" ", lines), notify.socket());
     }

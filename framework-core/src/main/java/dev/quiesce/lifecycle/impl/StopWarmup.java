@@ -4,7 +4,7 @@ package dev.quiesce.lifecycle.impl;
  * A module's part of the stop rehearsal ({@link StopRehearsal}); internal, not API. It is found
  * with {@link java.util.ServiceLoader} (the implementation listed in
  * {@code META-INF/services/dev.quiesce.lifecycle.impl.StopWarmup}), and only framework-web's and
- * process-manager's parts may implement it: {@code ArchitectureRules.STOP_WARMUP_PROVIDERS} names
+ * process-manager's parts may implement it: {@code ArchitectureRules.CORE_IMPL_USERS} names
  * them, and the rule against using another module's {@code impl} packages refuses every other class.
  *
  * <p>Contract (checked by review and by each part's test, not enforceable by the type):

@@ -6,6 +6,6 @@
  * behind {@code BlockingWork}, {@code PeriodicTimers} and {@code Participants.closeOn}. Not API: other modules
  * and applications must not import it (an ArchUnit rule in every module fails the build when they
  * do), with one exception: the web and process modules' parts of the stop rehearsal implement
- * {@code StopWarmup} ({@code ArchitectureRules.STOP_WARMUP_PROVIDERS}).
+ * {@code StopWarmup} ({@code ArchitectureRules.CORE_IMPL_USERS}).
  */
 package dev.quiesce.lifecycle.impl;

@@ -3,6 +3,7 @@ package dev.quiesce.launcher.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.config.ConfigException;
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.LifecycleCoordinator;
@@ -16,9 +17,14 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -77,25 +83,60 @@ class SystemdNotifierTest {
     }
   }
 
+  /**
+   * Review finding 4: READY=1 went out in one datagram with a STATUS of any length; systemd drops a
+   * datagram over 4096 bytes whole, so a long reload error lost the READY=1 (the receiver, as systemd,
+   * drops what it would have to cut).
+   */
   @Test
-  void withoutNotifySocketNothingIsMadeAndNothingSent() throws Exception {
+  void aLongReloadErrorStillGivesAReadyReceivedWhole() throws Exception {
+    String error = "é".repeat(3000) + " 😀".repeat(1000);
     try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"))) {
-      Future<Void> started = SystemdNotifier.startIfAsked(vertx, Map.of("WATCHDOG_USEC", "100000"));
-      assertThat(started.succeeded()).as("done at once, nothing to wait for").isTrue();
-      // a watchdog of 100 ms would have pinged about ten times in a second
-      Thread.sleep(1000); // NOSONAR: proving silence needs a span of time
-      assertThat(systemd.received()).isEmpty();
+      LifecycleCoordinator coordinator = running(systemd,
+          () -> Future.failedFuture(new ConfigException("$.http.port", error)));
+      String status = readyAfterReload(systemd, coordinator).value("STATUS").orElseThrow();
+      assertThat(status).startsWith("running; the last reload failed: ").endsWith("…");
+      assertThat(("STATUS=" + status).getBytes(StandardCharsets.UTF_8).length)
+          .isLessThanOrEqualTo(SystemdNotifier.STATUS_MAX_BYTES);
+      assertThat(systemd.truncated()).isZero();
     }
   }
 
+  /** A STATUS is cut on a character boundary: a surrogate pair stays whole or goes whole. */
   @Test
-  void aWatchdogMeantForAnotherProcessIsNotPinged() throws Exception {
+  void aLongStatusIsCutBetweenCharacters() {
+    for (int prefix = 0; prefix < 4; prefix++) {
+      String cut = SystemdNotifier.capStatus("STATUS=" + "x".repeat(prefix) + "😀".repeat(1000));
+      assertThat(cut.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(SystemdNotifier.STATUS_MAX_BYTES);
+      assertThat(cut).endsWith("😀…");
+    }
+    assertThat(SystemdNotifier.capStatus("READY=1")).isEqualTo("READY=1");
+  }
+
+  /** Review finding 7: the reload's outcome was read with the default locale's upper case ("FAİLED" in Turkish). */
+  @Test
+  void aFailedReloadIsToldUnderATurkishLocale() throws Exception {
+    Locale before = Locale.getDefault();
+    Locale.setDefault(new Locale("tr"));
     try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"))) {
-      Await.result(SystemdNotifier.startIfAsked(vertx, Map.of("NOTIFY_SOCKET", systemd.path().toString(),
-          "WATCHDOG_USEC", "100000", "WATCHDOG_PID", "1")));
-      systemd.await("STATUS=starting", Duration.ofSeconds(5), d -> d.has("STATUS=starting"));
-      Thread.sleep(1000); // NOSONAR: proving silence needs a span of time
-      assertThat(systemd.received()).noneMatch(d -> d.has("WATCHDOG=1"));
+      LifecycleCoordinator coordinator = running(systemd,
+          () -> Future.failedFuture(new ConfigException("$.http.port", "must be a number")));
+      assertThat(readyAfterReload(systemd, coordinator).value("STATUS").orElseThrow())
+          .startsWith("running; the last reload failed: ").contains("$.http.port");
+    } finally {
+      Locale.setDefault(before);
+    }
+  }
+
+  /** Without NOTIFY_SOCKET no consumer is registered: the lifecycle events and the signals have no handler. */
+  @Test
+  void withoutNotifySocketNothingIsMade() {
+    Future<Void> started = SystemdNotifier.startIfAsked(vertx, Map.of("WATCHDOG_USEC", "100000"));
+    assertThat(started.succeeded()).as("done at once, nothing to wait for").isTrue();
+    for (String address : List.of(EventBusContract.EVENTS, EventBusContract.SIGNALS)) {
+      Throwable failure = Await.failure(vertx.eventBus().request(address, new JsonObject()));
+      assertThat(failure).as(address).isInstanceOf(ReplyException.class);
+      assertThat(((ReplyException) failure).failureType()).as(address).isEqualTo(ReplyFailure.NO_HANDLERS);
     }
   }
 }

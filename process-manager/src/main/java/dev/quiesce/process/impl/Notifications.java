@@ -1,7 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.process.impl.NotifySocket.Datagram;
-import dev.quiesce.systemd.UnixDatagrams;
+import dev.quiesce.systemd.impl.UnixDatagrams;
 import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -188,7 +188,8 @@ final class Notifications implements NotifySocket.Receiver {
     return payload.length > 80 ? text + "…" : text;
   }
 
-  private static void closeAll(int[] fds) {
+  /** Closes descriptors a datagram carried ({@code SCM_RIGHTS}), errors ignored. */
+  static void closeAll(int[] fds) {
     for (int fd : fds) {
       UnixDatagrams.closeQuietly(fd);
     }

@@ -2,7 +2,7 @@ package dev.quiesce.process.impl;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import dev.quiesce.systemd.UnixDatagrams;
+import dev.quiesce.systemd.impl.UnixDatagrams;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

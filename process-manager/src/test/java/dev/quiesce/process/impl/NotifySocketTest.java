@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quiesce.process.impl.NotifySocket.Datagram;
-import dev.quiesce.systemd.UnixDatagrams;
+import dev.quiesce.testing.NotifyReceiver;
 import dev.quiesce.testing.Timing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +28,7 @@ class NotifySocketTest {
     BlockingQueue<Datagram> got = new LinkedBlockingQueue<>();
     NotifySocket socket = NotifySocket.open(List.of(temp), d -> {
       got.add(d);
-      for (int fd : d.fds()) {
-        UnixDatagrams.closeQuietly(fd);
-      }
+      Notifications.closeAll(d.fds());
     });
     Path dir = socket.path().getParent();
     try {
@@ -89,20 +87,11 @@ class NotifySocketTest {
     // names of a JVM that cannot run here (no such pid), as a JVM of another container would look
     Path live = Files.createDirectory(temp.resolve("quiesce-notify-99999999-1-1"));
     Path left = Files.createDirectory(temp.resolve("quiesce-notify-99999999-1-2"));
-    int bound = UnixDatagrams.socket();
-    int closed = UnixDatagrams.socket();
-    try {
-      UnixDatagrams.C.bind(bound, UnixDatagrams.sockaddr(live.resolve("notify")),
-          UnixDatagrams.sockaddrLength(live.resolve("notify")));
-      UnixDatagrams.C.bind(closed, UnixDatagrams.sockaddr(left.resolve("notify")),
-          UnixDatagrams.sockaddrLength(left.resolve("notify")));
-      UnixDatagrams.closeQuietly(closed); // its file stays, nobody is bound to it: connect is refused
-      try (NotifySocket socket = NotifySocket.open(List.of(temp), d -> { })) {
-        assertThat(live.resolve("notify")).as("a socket somebody is bound to").exists();
-        assertThat(left).as("a socket nobody is bound to any more").doesNotExist();
-      }
-    } finally {
-      UnixDatagrams.closeQuietly(bound);
+    NotifyReceiver.bind(left.resolve("notify")).close(); // its file stays, nobody is bound to it: connect is refused
+    try (NotifyReceiver bound = NotifyReceiver.bind(live.resolve("notify"));
+        NotifySocket socket = NotifySocket.open(List.of(temp), d -> { })) {
+      assertThat(live.resolve("notify")).as("a socket somebody is bound to").exists();
+      assertThat(left).as("a socket nobody is bound to any more").doesNotExist();
     }
   }
 

@@ -3,7 +3,6 @@ package dev.quiesce.process.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.systemd.SdNotify;
-import dev.quiesce.systemd.UnixDatagrams;
 import dev.quiesce.testing.Timing;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -32,9 +31,7 @@ class SdNotifyTest {
     BlockingQueue<String> got = new LinkedBlockingQueue<>();
     NotifySocket socket = NotifySocket.open(List.of(temp), d -> {
       got.add(d.pid() + " " + new String(d.payload(), StandardCharsets.UTF_8));
-      for (int fd : d.fds()) {
-        UnixDatagrams.closeQuietly(fd);
-      }
+      Notifications.closeAll(d.fds());
     });
     try {
       SdNotify notify = SdNotify.to(socket.path());

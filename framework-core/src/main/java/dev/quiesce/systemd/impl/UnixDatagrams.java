@@ -1,4 +1,4 @@
-package dev.quiesce.systemd;
+package dev.quiesce.systemd.impl;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -10,8 +10,8 @@ import java.nio.file.Path;
 
 /**
  * Unix datagram sockets through libc and JNA, the glue both sides of the sd_notify protocol share:
- * {@link SdNotify} sends with it, the process manager's notify socket receives with it. Not an
- * application API: use {@link SdNotify}. It is what the protocol needs and the JDK does not
+ * {@link dev.quiesce.systemd.SdNotify} sends with it, the process manager's notify socket receives with it. Not an
+ * application API: use {@link dev.quiesce.systemd.SdNotify}. It is what the protocol needs and the JDK does not
  * offer (Java 17's {@code DatagramChannel} has no {@code AF_UNIX}; netty's epoll domain datagram
  * channel gives the sender's address but not its {@code SCM_CREDENTIALS}). Builds the C structures by
  * hand for LP64 Linux (x86-64 and arm64, the platforms the process manager supports): {@code msghdr}
@@ -29,6 +29,8 @@ public final class UnixDatagrams {
   public static final int SCM_CREDENTIALS = 2;
   public static final int MSG_CTRUNC = 0x8;
   public static final int MSG_TRUNC = 0x20;
+  /** {@code sendmsg}/{@code recvmsg} fail with {@link #EAGAIN} instead of waiting. */
+  public static final int MSG_DONTWAIT = 0x40;
   public static final int MSG_CMSG_CLOEXEC = 0x40000000;
   public static final int SHUT_RDWR = 2;
   public static final int EINTR = 4;
