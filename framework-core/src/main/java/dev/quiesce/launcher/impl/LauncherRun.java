@@ -59,6 +59,7 @@ public final class LauncherRun {
   private LoadedConfig loaded;
   private LifecycleConfig lifecycle;
   private SignalBridge.Installed signals;
+  private ListenerSharing sharing;
 
   public LauncherRun(String[] args, QuiesceApplication app) {
     this.args = args.clone();
@@ -119,9 +120,11 @@ public final class LauncherRun {
   private Optional<Integer> startVertxAndCoordinator() {
     JsonObject config = loaded.config();
     try {
-      VertxOptions options = new VertxOptions();
+      // the native transport when it loads: listeners can then share their ports with a successor
+      VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
       vertx = Vertx.vertx(options);
+      sharing = ListenerSharing.of(vertx);
       ConfigLoader reloader = new ConfigLoader(vertx, commandLine.configFile(), System.getenv(), System.getProperties());
       coordinator = new LifecycleCoordinator(lifecycle)
           .reloadWith(() -> reloader.load().map(LoadedConfig::config))
@@ -204,7 +207,7 @@ public final class LauncherRun {
       LOG.info("the application finished starting while a stop runs: no start line; it stops with the rest");
     } else {
       LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
-          loaded.sources(), lifecycle, signals));
+          loaded.sources(), lifecycle, signals) + "; " + sharing.describe());
     }
     return goOn();
   }
