@@ -90,7 +90,8 @@ public final class EventBusContract {
      */
     RELOAD,
     /**
-     * {@code outcome} ({@link UpgradeOutcome}), {@code reason}, {@code successorPid}, and for
+     * {@code outcome} ({@link UpgradeOutcome}), {@code reason}, {@code successorGroup},
+     * {@code successorPid} (once ready), {@code durationMs}, and for
      * {@code failed} the {@code error} and the successor's last {@code output} lines.
      */
     UPGRADE,
@@ -191,7 +192,7 @@ public final class EventBusContract {
 
   /** The {@code "outcome"} of a {@link LifecycleEvent#UPGRADE} event. */
   public enum UpgradeOutcome implements WireNamed {
-    /** The successor process was started ({@code successorPid}); this process still serves. */
+    /** The successor process was started ({@code successorGroup}); this process still serves. */
     STARTED,
     /** The successor said it is ready: this process now stops with trigger {@code upgrade}. */
     DONE,

@@ -19,7 +19,8 @@ public interface Upgrader {
    * Starts the successor.
    *
    * @param reason why the upgrade was asked for, for the log
-   * @param started called once with the successor's pid, when its process has started
+   * @param started called once with the successor's process group (the process started, the leader of
+   *     its own session), when it has started
    * @return completes with the successor's pid once it is running and ready; fails with an
    *     {@link UpgradeFailedException} (the successor has then been ended: this process serves on)
    *     when it could not start, exited or was not ready within its timeout; never hangs past that timeout

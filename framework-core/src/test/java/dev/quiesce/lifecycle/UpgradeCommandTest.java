@@ -107,7 +107,7 @@ class UpgradeCommandTest {
 
     var refused = f.refused(new JsonObject().put("command", "upgrade"));
     assertThat(refused.failureCode()).isEqualTo(409);
-    assertThat(refused.getMessage()).isEqualTo("upgrade refused: an upgrade is already running (successor pid 4242)");
+    assertThat(refused.getMessage()).isEqualTo("upgrade refused: an upgrade is already running (successor process group 4242)");
     assertThat(upgrader.started).hasValue(1);
   }
 

@@ -6,6 +6,7 @@ import dev.quiesce.config.ConfigSection;
 import dev.quiesce.config.LoadedConfig;
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.launcher.QuiesceApplication;
+import dev.quiesce.launcher.UpgradeConfig;
 import dev.quiesce.launcher.VertxOptionsContributor;
 import dev.quiesce.lifecycle.HaltHooks;
 import dev.quiesce.lifecycle.LifecycleCommand;
@@ -60,6 +61,7 @@ public final class LauncherRun {
   private LifecycleConfig lifecycle;
   private SignalBridge.Installed signals;
   private ListenerSharing sharing;
+  private SuccessorUpgrader upgrader;
 
   public LauncherRun(String[] args, QuiesceApplication app) {
     this.args = args.clone();
@@ -76,6 +78,7 @@ public final class LauncherRun {
         .or(this::catchSignals)
         .or(this::startApplication)
         .or(this::announceStart)
+        .or(this::tellPredecessor)
         .orElseGet(this::awaitStopAndCloseVertx);
   }
 
@@ -125,9 +128,11 @@ public final class LauncherRun {
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
       vertx = Vertx.vertx(options);
       sharing = ListenerSharing.of(vertx);
+      upgrader = new SuccessorUpgrader(args, sharing, UpgradeConfig.from(config));
       ConfigLoader reloader = new ConfigLoader(vertx, commandLine.configFile(), System.getenv(), System.getProperties());
       coordinator = new LifecycleCoordinator(lifecycle)
           .reloadWith(() -> reloader.load().map(LoadedConfig::config))
+          .upgradeWith(upgrader)
           .onHalt(this::halt)
           .onStopStarted(deadline -> Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt));
       await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
@@ -151,7 +156,10 @@ public final class LauncherRun {
     SignalBridge bridge = SignalBridge.start(vertx, coordinator, lifecycle.signals(),
         signalsToPassOn(loaded.config()), lifecycle.signalDebounce());
     signals = bridge.installed();
-    coordinator.onReload((applied, whole) -> remapSignals(bridge, applied, whole));
+    coordinator.onReload((applied, whole) -> {
+      remapSignals(bridge, applied, whole);
+      upgrader.configure(UpgradeConfig.from(whole));
+    });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
     return goOn();
   }
@@ -208,6 +216,17 @@ public final class LauncherRun {
     } else {
       LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
           loaded.sources(), lifecycle, signals) + "; " + sharing.describe());
+    }
+    return goOn();
+  }
+
+  /**
+   * When an {@code upgrade} started this JVM, tells its predecessor it is running and ready (over the
+   * handover socket), so the predecessor stops; bounded, never ends the run.
+   */
+  private Optional<Integer> tellPredecessor() {
+    if (coordinator.state() == LifecycleState.RUNNING) {
+      Handover.tellPredecessorIfSuccessor(System.getenv());
     }
     return goOn();
   }

@@ -41,6 +41,7 @@ final class UpgradeRun {
   private final String reason;
   private final BiConsumer<LifecycleEvent, JsonObject> events;
   private final long begun = System.currentTimeMillis();
+  private volatile long successorGroup = -1;
   private volatile long successorPid = -1;
 
   UpgradeRun(Upgrader upgrader, String reason, BiConsumer<LifecycleEvent, JsonObject> events) {
@@ -54,9 +55,9 @@ final class UpgradeRun {
     Coordinator.LOG.info("upgrade ({}): starting a successor", reason);
     Future<Long> ready;
     try {
-      ready = upgrader.upgrade(reason, pid -> {
-        successorPid = pid;
-        Coordinator.LOG.info("upgrade: successor started, pid {}", pid);
+      ready = upgrader.upgrade(reason, group -> {
+        successorGroup = group;
+        Coordinator.LOG.info("upgrade: successor started, process group {}", group);
         publish(UpgradeOutcome.STARTED, new JsonObject());
       });
     } catch (RuntimeException e) {
@@ -81,16 +82,17 @@ final class UpgradeRun {
     upgrader.abort(why);
   }
 
-  /** {@code " (successor pid N)"}, or empty before the successor started. */
+  /** {@code " (successor process group N)"}, or empty before the successor started. */
   String successor() {
-    long pid = successorPid;
-    return pid < 0 ? "" : " (successor pid " + pid + ")";
+    long group = successorGroup;
+    return group < 0 ? "" : " (successor process group " + group + ")";
   }
 
   private void publish(UpgradeOutcome outcome, JsonObject fields) {
     long pid = successorPid;
+    long group = successorGroup;
     JsonObject event = new JsonObject().put("outcome", outcome.wireName()).put("reason", reason)
-        .put("successorPid", pid < 0 ? null : pid).put("durationMs", System.currentTimeMillis() - begun);
+        .put("successorGroup", group < 0 ? null : group).put("successorPid", pid < 0 ? null : pid).put("durationMs", System.currentTimeMillis() - begun);
     events.accept(LifecycleEvent.UPGRADE, event.mergeIn(fields));
   }
 }
