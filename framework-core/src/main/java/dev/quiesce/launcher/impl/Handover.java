@@ -69,6 +69,7 @@ final class Handover {
       String reply = answer.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (reply.equals("ok")) {
         LOG.info("upgrade: told the predecessor (pid {}) this process is ready; it stops now", env.get(ENV_FROM));
+        detachSteeringOnceGone(env.get(ENV_FROM).strip());
       } else {
         LOG.warn("upgrade: the predecessor (pid {}) did not take over this process: {}", env.get(ENV_FROM), reply);
       }
@@ -77,6 +78,13 @@ final class Handover {
       LOG.warn("upgrade: could not tell the predecessor (pid {}) over {}: {}", env.get(ENV_FROM), socket,
           e.toString());
     }
+  }
+
+  /** Once the predecessor has exited, its steering of new connections to this process is taken off. */
+  private static void detachSteeringOnceGone(String predecessor) {
+    ProcessHandle.of(Long.parseLong(predecessor)).ifPresentOrElse(
+        p -> p.onExit().orTimeout(1, TimeUnit.HOURS).whenComplete((gone, e) -> ListenerSteering.detach()),
+        ListenerSteering::detach);
   }
 
   private static String exchange(Path socket, String line) {

@@ -222,6 +222,9 @@ final class SuccessorUpgrader implements Upgrader {
         return false;
       }
       closeSocket();
+      int steered = ListenerSteering.steerToSuccessor();
+      LOG.info("upgrade: new connections on {} listening port(s) now go to the successor; this process accepts"
+          + " what is already queued and drains", steered);
       ready.complete(pid);
       return true;
     }
