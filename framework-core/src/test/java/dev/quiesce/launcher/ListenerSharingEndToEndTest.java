@@ -30,8 +30,8 @@ class ListenerSharingEndToEndTest {
 
   private JvmProcess start(String... jvmArgs) throws IOException {
     Path file = dir.resolve("config.json");
-    Files.writeString(file, new JsonObject().put("lifecycle", new JsonObject().put("shutdownTimeout", "5s"))
-        .encode());
+    Files.writeString(file, new JsonObject().put("lifecycle", new JsonObject().put("shutdownTimeout", "5s")
+        .put("signals", new JsonObject().put("USR1", "upgrade"))).encode());
     return JvmProcess.start(dir, List.of(jvmArgs), TestApplication.class.getName(),
         List.of("--config", file.toString()), Map.of());
   }
@@ -45,18 +45,25 @@ class ListenerSharingEndToEndTest {
   void theStartLineSaysTheNativeTransportSharesPortsAndWhatTcpMigrateReqIs() throws Exception {
     try (JvmProcess app = start()) {
       app.awaitLine(STARTED, START);
-      assertThat(app.output()).contains("transport=epoll reusePort=on tcp_migrate_req=" + tcpMigrateReq())
+      assertThat(app.output()).contains("signals: TERM->stop INT->stop HUP->reload USR1->upgrade; ")
+          .contains("transport=epoll reusePort=on tcp_migrate_req=" + tcpMigrateReq())
           .doesNotContain("upgrade refused");
       assertThat(app.stop("TERM", Duration.ofSeconds(20)).code()).isEqualTo(ExitCodes.GRACEFUL);
     }
   }
 
   @Test
-  void withoutTheNativeTransportTheStartLineSaysWhyAndThatUpgradeIsRefused() throws Exception {
+  void withoutTheNativeTransportTheStartLineSaysWhyAndAnUpgradeIsRefusedSayingSo() throws Exception {
     try (JvmProcess app = start("-Dio.netty.transport.noNative=true")) {
       app.awaitLine(STARTED, START);
       assertThat(app.output()).contains("transport=nio reusePort=off (the native epoll transport is not in use (")
           .contains("noNative=true").contains("): upgrade refused tcp_migrate_req=" + tcpMigrateReq());
+
+      app.signal("USR1");
+
+      app.awaitLine("upgrade \\(signal SIGUSR1\\) refused: upgrade refused: the native epoll transport is not in use",
+          START);
+      assertThat(app.output()).doesNotContain("starting the successor");
       assertThat(app.stop("TERM", Duration.ofSeconds(20)).code()).isEqualTo(ExitCodes.GRACEFUL);
     }
   }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +106,27 @@ class UpgradeEndToEndTest {
       assertThat(tookMs).isGreaterThanOrEqualTo(1500).isLessThan(Timing.upTo(1500 + 12_000));
       Await.until("the successor's whole group is gone", Duration.ofSeconds(15), () -> !groupAlive(group));
       assertThat(app.isAlive()).isTrue();
+      assertThat(app.stop("TERM", Duration.ofSeconds(20)).code()).isEqualTo(ExitCodes.GRACEFUL);
+    }
+  }
+
+  @Test
+  void aStateDirectoryThatCannotBeMadeRefusesTheUpgradeWithItsPathAndStartIsNotAffected() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state");
+    JsonObject config = new JsonObject().put("lifecycle", new JsonObject().put("shutdownTimeout", "5s")
+        .put("signals", new JsonObject().put("USR1", "upgrade")))
+        .put("upgrade", new JsonObject().put("stateDir", notADirectory.toString()));
+    Path file = dir.resolve("config.json");
+    Files.writeString(file, config.encodePrettily());
+    try (JvmProcess app = JvmProcess.start(dir, List.of(), TestApplication.class.getName(),
+        List.of("--config", file.toString()), Map.of())) {
+      app.awaitLine(STARTED, START);
+
+      app.signal("USR1");
+
+      app.awaitLine("upgrade \\(signal SIGUSR1\\) refused: upgrade refused: the state directory "
+          + Pattern.quote(notADirectory.toString()) + " \\(upgrade.stateDir\\) cannot be created", START);
+      assertThat(app.output()).doesNotContain("starting the successor");
       assertThat(app.stop("TERM", Duration.ofSeconds(20)).code()).isEqualTo(ExitCodes.GRACEFUL);
     }
   }
