@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The upgrade in place against the fat jar: a curl-like loop (a new connection per request, no retry)
- * runs through {@code POST /lifecycle/upgrade}; every request succeeds while the answers switch from the
+ * and keep-alive clients run through {@code POST /lifecycle/upgrade}; every request succeeds while the answers switch from the
  * old process ({@code hello}) to its successor ({@code hello v2}); the old process exits 0 with trigger
  * {@code upgrade}. A successor that cannot start is rolled back and the old process serves on; an
  * upgrade during a stop is refused with 409.
@@ -65,6 +65,9 @@ class UpgradeIT {
       f.start();
       long old = f.app.pid();
       CurlLoop loop = CurlLoop.start(f.httpPort, "/hello", 2, Duration.ofSeconds(120), 200_000);
+      // beside it, keep-alive clients (the JDK's HttpClient): the drain closes their connections with
+      // Connection: close after a response, and they reconnect to whichever process listens
+      LoadLoop keepAlive = LoadLoop.start(f.httpPort, "/hello", 2, Duration.ofSeconds(120), 200_000);
       try {
         Await.until("the loop is served by the old process", Duration.ofSeconds(20),
             () -> loop.answers().size() >= 50);
@@ -82,18 +85,23 @@ class UpgradeIT {
         Await.until("the loop is served by the successor", Duration.ofSeconds(20),
             () -> loop.answers().size() >= before + 50);
         loop.stop();
+        keepAlive.stop();
 
         List<CurlLoop.Answer> answers = loop.answers();
         assertThat(loop.failures()).as("failed requests").isEmpty();
+        assertThat(keepAlive.failures()).as("failed keep-alive requests: %s", keepAlive.failureSamples()).isZero();
+        assertThat(keepAlive.succeeded()).isPositive();
         assertThat(answers.get(0)).isEqualTo(new CurlLoop.Answer(old, "hello\n"));
         assertThat(answers.get(answers.size() - 1)).isEqualTo(new CurlLoop.Answer(successor, "hello v2\n"));
         assertThat(answers.stream().map(CurlLoop.Answer::pid).collect(Collectors.toSet()))
             .containsExactlyInAnyOrder(old, successor);
-        System.out.printf("UPGRADE requests=%d failed=%d old=%d new=%d command->old exited %d ms%n",
-            answers.size(), loop.failures().size(), answers.stream().filter(a -> a.pid() == old).count(),
-            answers.stream().filter(a -> a.pid() != old).count(), exitedMs);
+        System.out.printf("UPGRADE requests=%d failed=%d old=%d new=%d keep-alive=%d failed=%d"
+            + " command->old exited %d ms%n", answers.size(), loop.failures().size(),
+            answers.stream().filter(a -> a.pid() == old).count(), answers.stream().filter(a -> a.pid() != old).count(),
+            keepAlive.succeeded(), keepAlive.failures(), exitedMs);
       } finally {
         loop.stop();
+        keepAlive.stop();
       }
     } finally {
       stopSuccessor(successor);

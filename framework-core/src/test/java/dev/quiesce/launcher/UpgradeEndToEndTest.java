@@ -111,6 +111,22 @@ class UpgradeEndToEndTest {
   }
 
   @Test
+  void aStopDuringTheUpgradeEndsTheSuccessorsGroupAndStopsAsUsual() throws Exception {
+    JsonArray slow = new JsonArray().add("sh").add("-c").add("echo starting slowly; sleep 300 & wait");
+    try (JvmProcess app = start(new JsonObject().put("command", slow))) {
+      app.awaitLine(STARTED, START);
+      app.signal("USR1");
+      long group = Long.parseLong(app.awaitLine("upgrade: successor started, process group (\\d+)", START).group(1));
+
+      assertThat(app.stop("TERM", Duration.ofSeconds(30)).code()).isEqualTo(ExitCodes.GRACEFUL);
+
+      assertThat(app.output()).contains("a stop (SIGTERM) came during the upgrade: ending the successor (successor"
+          + " process group " + group + ")");
+      Await.until("the successor's whole group is gone", Duration.ofSeconds(15), () -> !groupAlive(group));
+    }
+  }
+
+  @Test
   void aStateDirectoryThatCannotBeMadeRefusesTheUpgradeWithItsPathAndStartIsNotAffected() throws Exception {
     Path notADirectory = Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state");
     JsonObject config = new JsonObject().put("lifecycle", new JsonObject().put("shutdownTimeout", "5s")
