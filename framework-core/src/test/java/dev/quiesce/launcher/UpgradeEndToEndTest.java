@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.NotifyReceiver;
 import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +36,10 @@ class UpgradeEndToEndTest {
   Path dir;
 
   private JvmProcess start(JsonObject upgrade) throws IOException {
+    return startWith(upgrade, Map.of());
+  }
+
+  private JvmProcess startWith(JsonObject upgrade, Map<String, String> env) throws IOException {
     JsonObject config = new JsonObject()
         .put("lifecycle", new JsonObject().put("shutdownTimeout", "5s")
             .put("reportFile", dir.resolve("report.json").toString())
@@ -43,7 +48,7 @@ class UpgradeEndToEndTest {
     Path file = dir.resolve("config.json");
     Files.writeString(file, config.encodePrettily());
     return JvmProcess.start(dir, List.of(), TestApplication.class.getName(), List.of("--config", file.toString()),
-        Map.of());
+        env);
   }
 
   @Test
@@ -68,6 +73,34 @@ class UpgradeEndToEndTest {
       assertThat(next).isPresent();
       assertThat(next.get().isAlive()).isTrue();
       assertThat(Files.list(dir.resolve("state"))).as("the handover socket is removed").isEmpty();
+    } finally {
+      stopSuccessor(successor);
+    }
+  }
+
+  @Test
+  void underSystemdThePredecessorHandsTheMainPidToTheSuccessorAndIsSilentAfterwards() throws Exception {
+    long successor = -1;
+    try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"))) {
+      try (JvmProcess app = startWith(new JsonObject(), Map.of("NOTIFY_SOCKET", systemd.path().toString()))) {
+        app.awaitLine(STARTED, START);
+        systemd.await("READY=1", START, d -> d.has("READY=1"));
+
+        app.signal("USR1");
+
+        successor = Long.parseLong(app.awaitLine("upgrade: successor pid (\\d+) is ready", START).group(1));
+        long pid = successor;
+        systemd.await("MAINPID= the successor", START, d -> d.has("MAINPID=" + pid));
+        assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.GRACEFUL);
+        assertThat(systemd.received()).as("the predecessor's stop is not the service's")
+            .noneMatch(d -> d.has("STOPPING=1"));
+      }
+      // the successor speaks for the service from now on: its stop is the service's
+      JvmProcess.kill("TERM", successor);
+      systemd.await("STOPPING=1 from the successor", Duration.ofSeconds(20), d -> d.has("STOPPING=1"));
+      long pid = successor;
+      Await.until("the successor exits", Duration.ofSeconds(20),
+          () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     } finally {
       stopSuccessor(successor);
     }

@@ -3,6 +3,7 @@ package dev.quiesce.launcher.impl;
 import dev.quiesce.launcher.UpgradeConfig;
 import dev.quiesce.lifecycle.UpgradeFailedException;
 import dev.quiesce.lifecycle.Upgrader;
+import dev.quiesce.systemd.SdNotify;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.io.BufferedReader;
@@ -142,6 +143,8 @@ final class SuccessorUpgrader implements Upgrader {
             .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE);
         pb.environment().put(Handover.ENV_FROM, String.valueOf(ProcessHandle.current().pid()));
         pb.environment().put(Handover.ENV_SOCKET, socket.toString());
+        // the successor pings systemd's watchdog itself once it is the main process
+        pb.environment().remove("WATCHDOG_PID");
         LOG.info("upgrade: starting the successor: {} (handover socket {}, timeout {} ms)", command, socket,
             cfg.timeout().toMillis());
         process = pb.start();
@@ -225,6 +228,9 @@ final class SuccessorUpgrader implements Upgrader {
       int steered = ListenerSteering.steerToSuccessor();
       LOG.info("upgrade: new connections on {} listening port(s) now go to the successor; this process accepts"
           + " what is already queued and drains", steered);
+      // under systemd the successor becomes the main process: told by this one, the main process, so
+      // NotifyAccess=main suffices and this process's own stop is no longer taken for the service's
+      SdNotify.fromEnvironment().ifPresent(n -> n.send("MAINPID=" + pid, "STATUS=upgraded: pid " + pid + " took over"));
       ready.complete(pid);
       return true;
     }
