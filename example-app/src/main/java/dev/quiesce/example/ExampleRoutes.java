@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * The example's HTTP API:
  * <ul>
- *   <li>{@code GET /hello}: {@code hello};</li>
+ *   <li>{@code GET /hello}: {@code example.greeting} ({@code hello}), with the answering process's pid
+ *       in the header {@code X-Pid} (to watch an upgrade switch processes);</li>
  *   <li>{@code GET /work?ms=N}: answers {@code done N} after N milliseconds, on a timer (no event
  *       loop is blocked); a missing, malformed or too large N gets 400 with a message;</li>
  *   <li>{@code GET /workers}: the worker processes' state, asked of the process manager over the
@@ -37,7 +38,9 @@ final class ExampleRoutes {
   static Router router(Vertx vertx, JsonObject config) {
     ExampleConfig example = ExampleConfig.from(config);
     Router router = Router.router(vertx);
-    router.get("/hello").handler(rc -> rc.response().putHeader("content-type", "text/plain").end("hello\n"));
+    String pid = String.valueOf(ProcessHandle.current().pid());
+    router.get("/hello").handler(rc -> rc.response().putHeader("content-type", "text/plain").putHeader("X-Pid", pid)
+        .end(example.greeting() + "\n"));
     router.get("/work").handler(rc -> work(vertx, rc, example));
     router.get("/workers").handler(rc -> workers(vertx, rc, example));
     router.post("/jobs").handler(rc -> submitJob(vertx, rc, example.jobs()));

@@ -89,6 +89,12 @@ public final class EventBusContract {
      * {@code durationMs}, {@code participants}.
      */
     RELOAD,
+    /**
+     * {@code outcome} ({@link UpgradeOutcome}), {@code reason}, {@code successorGroup},
+     * {@code successorPid} (once ready), {@code durationMs}, and for
+     * {@code failed} the {@code error} and the successor's last {@code output} lines.
+     */
+    UPGRADE,
     /** {@code report}: the {@link StopReport}; always the last event. */
     REPORT;
 
@@ -153,6 +159,8 @@ public final class EventBusContract {
     RESUME,
     /** Triggered the command {@code reload}. */
     RELOAD,
+    /** Triggered the command {@code upgrade}. */
+    UPGRADE,
     /** Nothing: the signal is mapped to {@code ignore}, or caught only to be passed on to child processes. */
     NONE,
     /**
@@ -179,6 +187,16 @@ public final class EventBusContract {
     /** Some participant failed or did not answer; the others applied it. */
     PARTIAL,
     /** The new configuration could not be read or is invalid: nothing changed. */
+    FAILED
+  }
+
+  /** The {@code "outcome"} of a {@link LifecycleEvent#UPGRADE} event. */
+  public enum UpgradeOutcome implements WireNamed {
+    /** The successor process was started ({@code successorGroup}); this process still serves. */
+    STARTED,
+    /** The successor said it is ready: this process now stops with trigger {@code upgrade}. */
+    DONE,
+    /** The successor could not start, exited or was not ready in time: it was ended; this process serves on. */
     FAILED
   }
 }

@@ -17,6 +17,12 @@ public enum LifecycleCommand implements WireNamed {
   RESUME,
   /** Re-read the configuration and hand it to every participant (the {@code reload} step). */
   RELOAD,
+  /**
+   * Start a successor process (a new version) that binds the same ports; once it is ready, stop with
+   * trigger {@code upgrade}; if it is not, end it and keep serving (see {@link Upgrader}). Refused (409)
+   * during a stop, a reload, another upgrade, or where ports cannot be shared.
+   */
+  UPGRADE,
   /** Answer the current status; changes nothing. */
   STATUS;
 

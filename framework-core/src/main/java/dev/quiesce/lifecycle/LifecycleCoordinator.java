@@ -55,6 +55,15 @@ public final class LifecycleCoordinator extends VerticleBase {
     return this;
   }
 
+  /**
+   * How {@code upgrade} starts a successor. Default: none, and every {@code upgrade} is refused (409)
+   * saying so. The launcher sets one that starts the same command line (or {@code upgrade.command}).
+   */
+  public LifecycleCoordinator upgradeWith(Upgrader upgrader) {
+    coordinator.upgrader(upgrader);
+    return this;
+  }
+
   /** Called once, on the coordinator's thread, when a stop begins, with its deadline in epoch ms. */
   public LifecycleCoordinator onStopStarted(LongConsumer deadlineListener) {
     coordinator.stopListener(deadlineListener);

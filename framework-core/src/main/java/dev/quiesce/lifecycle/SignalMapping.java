@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * What a caught OS signal does: the value side of {@code lifecycle.signals}
- * ({@code {"HUP": "stop"}}), written in the configuration by its {@link #wireName()}. The four
+ * ({@code {"HUP": "stop"}}), written in the configuration by its {@link #wireName()}. The five
  * commands trigger their {@link LifecycleCommand}; {@link #IGNORE} catches the signal and only
  * publishes it; {@link #DEFAULT} leaves the signal to the JVM.
  *
@@ -22,6 +22,8 @@ public enum SignalMapping implements WireNamed {
   DRAIN(SignalAction.DRAIN),
   /** Trigger {@link LifecycleCommand#RESUME}. */
   RESUME(SignalAction.RESUME),
+  /** Trigger {@link LifecycleCommand#UPGRADE} (usually on {@code USR1}). */
+  UPGRADE(SignalAction.UPGRADE),
   /** Catch the signal and publish it (action {@code none}), e.g. to pass it on to child processes; trigger nothing. */
   IGNORE(SignalAction.NONE),
   /** Do not catch the signal: the JVM's own handling of it stays. */

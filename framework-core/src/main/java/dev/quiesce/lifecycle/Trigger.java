@@ -14,6 +14,8 @@ public enum Trigger implements WireNamed {
   STARTUP_FAILURE,
   /** The lifecycle verticle itself was undeployed during a stop: the stop is forced. */
   COORDINATOR_UNDEPLOYED,
+  /** The successor of an {@code upgrade} is ready: this process stops (the reason names the successor's pid). */
+  UPGRADE,
   /** Application code that calls {@link LifecycleCoordinator#trigger} itself. */
   APPLICATION;
 

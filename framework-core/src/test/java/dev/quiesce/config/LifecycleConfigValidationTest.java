@@ -66,7 +66,7 @@ class LifecycleConfigValidationTest {
   @Test
   void unknownSignalActionIsRefused() {
     assertThat(problemsOf(new JsonObject().put("signals", new JsonObject().put("HUP", "explode"))).getMessage())
-        .contains("lifecycle.signals.HUP: \"explode\" is not an action; use one of [stop, reload, drain, resume,"
+        .contains("lifecycle.signals.HUP: \"explode\" is not an action; use one of [stop, reload, drain, resume, upgrade,"
             + " ignore, default]");
   }
 

@@ -6,6 +6,7 @@ import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract.ProcessCommand;
 import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
 import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
+import dev.quiesce.lifecycle.EventBusContract.UpgradeOutcome;
 import dev.quiesce.lifecycle.EventBusContract.SignalAction;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,6 +53,7 @@ class EventBusDocTest {
     assertThat(firstColumn(doc, "## `quiesce.lifecycle` — commands")).isEqualTo(wire(LifecycleCommand.values()));
     assertThat(firstColumn(doc, "## `quiesce.lifecycle.events`")).isEqualTo(wire(LifecycleEvent.values()));
     assertThat(firstColumn(doc, "A `reload` event's `outcome`")).isEqualTo(wire(ReloadOutcome.values()));
+    assertThat(firstColumn(doc, "An `upgrade` event's `outcome`")).isEqualTo(wire(UpgradeOutcome.values()));
     assertThat(firstColumn(doc, "## `quiesce.signal`")).isEqualTo(wire(SignalAction.values()));
     assertThat(firstColumn(doc, "The report's `outcome`")).isEqualTo(wire(StopOutcome.values()));
     assertThat(firstColumn(doc, "The `outcome` of a participant")).isEqualTo(wire(Outcome.values()));

@@ -32,7 +32,7 @@ class SignalMappingTest {
 
   @Test
   void theConfigurationValuesAreTheWireNames() {
-    assertThat(SignalMapping.wireNames()).containsExactly("stop", "reload", "drain", "resume", "ignore", "default");
+    assertThat(SignalMapping.wireNames()).containsExactly("stop", "reload", "drain", "resume", "upgrade", "ignore", "default");
     assertThat(SignalMapping.fromWire("reload")).contains(SignalMapping.RELOAD);
     assertThat(SignalMapping.fromWire("RELOAD")).isEmpty();
   }

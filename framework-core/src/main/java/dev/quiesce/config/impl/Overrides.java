@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Applies {@code quiesce.*} system properties and {@code QUIESCE_*} environment variables. */
@@ -16,6 +17,11 @@ public final class Overrides {
 
   public static final String SYS_PREFIX = "quiesce.";
   public static final String ENV_PREFIX = "QUIESCE_";
+  /**
+   * Variables with the prefix that are not configuration: what the launcher gives the successor of an
+   * {@code upgrade} (its predecessor's pid and the handover socket; see the launcher's {@code Handover}).
+   */
+  static final Set<String> LAUNCHER_ENV = Set.of("QUIESCE_UPGRADE_FROM", "QUIESCE_UPGRADE_SOCKET");
 
   private Overrides() {
   }
@@ -38,7 +44,7 @@ public final class Overrides {
   public static void applyEnvironment(JsonObject config, Map<String, String> env, List<String> sources,
       ConfigReader problems) {
     new TreeMap<>(env).forEach((name, value) -> {
-      if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+      if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length() && !LAUNCHER_ENV.contains(name)) {
         if (set(config, name.substring(ENV_PREFIX.length()).split("_"), value, true, name, problems)) {
           sources.add("env " + name);
         }

@@ -6,6 +6,7 @@ import dev.quiesce.config.ConfigSection;
 import dev.quiesce.config.LoadedConfig;
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.launcher.QuiesceApplication;
+import dev.quiesce.launcher.UpgradeConfig;
 import dev.quiesce.launcher.VertxOptionsContributor;
 import dev.quiesce.lifecycle.HaltHooks;
 import dev.quiesce.lifecycle.LifecycleCommand;
@@ -59,6 +60,8 @@ public final class LauncherRun {
   private LoadedConfig loaded;
   private LifecycleConfig lifecycle;
   private SignalBridge.Installed signals;
+  private ListenerSharing sharing;
+  private SuccessorUpgrader upgrader;
 
   public LauncherRun(String[] args, QuiesceApplication app) {
     this.args = args.clone();
@@ -75,6 +78,7 @@ public final class LauncherRun {
         .or(this::catchSignals)
         .or(this::startApplication)
         .or(this::announceStart)
+        .or(this::tellPredecessor)
         .orElseGet(this::awaitStopAndCloseVertx);
   }
 
@@ -119,12 +123,16 @@ public final class LauncherRun {
   private Optional<Integer> startVertxAndCoordinator() {
     JsonObject config = loaded.config();
     try {
-      VertxOptions options = new VertxOptions();
+      // the native transport when it loads: listeners can then share their ports with a successor
+      VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
       vertx = Vertx.vertx(options);
+      sharing = ListenerSharing.of(vertx);
+      upgrader = new SuccessorUpgrader(args, sharing, UpgradeConfig.from(config));
       ConfigLoader reloader = new ConfigLoader(vertx, commandLine.configFile(), System.getenv(), System.getProperties());
       coordinator = new LifecycleCoordinator(lifecycle)
           .reloadWith(() -> reloader.load().map(LoadedConfig::config))
+          .upgradeWith(upgrader)
           .onHalt(this::halt)
           .onStopStarted(deadline -> Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt));
       await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
@@ -148,7 +156,10 @@ public final class LauncherRun {
     SignalBridge bridge = SignalBridge.start(vertx, coordinator, lifecycle.signals(),
         signalsToPassOn(loaded.config()), lifecycle.signalDebounce());
     signals = bridge.installed();
-    coordinator.onReload((applied, whole) -> remapSignals(bridge, applied, whole));
+    coordinator.onReload((applied, whole) -> {
+      remapSignals(bridge, applied, whole);
+      upgrader.configure(UpgradeConfig.from(whole));
+    });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
     return goOn();
   }
@@ -204,7 +215,18 @@ public final class LauncherRun {
       LOG.info("the application finished starting while a stop runs: no start line; it stops with the rest");
     } else {
       LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
-          loaded.sources(), lifecycle, signals));
+          loaded.sources(), lifecycle, signals) + "; " + sharing.describe());
+    }
+    return goOn();
+  }
+
+  /**
+   * When an {@code upgrade} started this JVM, tells its predecessor it is running and ready (over the
+   * handover socket), so the predecessor stops; bounded, never ends the run.
+   */
+  private Optional<Integer> tellPredecessor() {
+    if (coordinator.state() == LifecycleState.RUNNING) {
+      Handover.tellPredecessorIfSuccessor(System.getenv());
     }
     return goOn();
   }

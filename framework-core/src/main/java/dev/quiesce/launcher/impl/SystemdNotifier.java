@@ -4,6 +4,7 @@ import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.EventBusContract.SignalAction;
+import dev.quiesce.lifecycle.EventBusContract.UpgradeOutcome;
 import dev.quiesce.lifecycle.LifecycleCommand;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.WireNamed;
@@ -119,6 +120,9 @@ final class SystemdNotifier {
     return listening.future();
   }
 
+  /** Set once an upgrade handed the service over to the successor: nothing more is sent. */
+  private volatile boolean handedOver;
+
   private void onEvent(JsonObject event) {
     Optional<LifecycleEvent> type = LifecycleEvent.fromWire(event.getString("type", ""));
     if (type.isEmpty()) {
@@ -128,6 +132,13 @@ final class SystemdNotifier {
       case STATE -> onState(event);
       case RELOAD -> lastReload = reloadStatus(event);
       case PHASE_START -> stopStatus();
+      case UPGRADE -> {
+        if (UpgradeOutcome.DONE.wireName().equals(event.getString("outcome"))) {
+          // the successor is the service's main process now (MAINPID=, sent when it said ready): this
+          // process's own stop is not the service's, so systemd hears nothing more from it
+          handedOver = true;
+        }
+      }
       default -> {
         // the other events change nothing systemd is told
       }
@@ -259,6 +270,9 @@ final class SystemdNotifier {
    * failure is dropped, as {@code sd_notify} callers do.
    */
   private void send(String... assignments) {
+    if (handedOver) {
+      return;
+    }
     String[] lines = Arrays.stream(assignments).filter(Objects::nonNull).map(SystemdNotifier::oneLine)
         .map(SystemdNotifier::capStatus).toArray(String[]::new);
     if (!notify.send(lines)) {

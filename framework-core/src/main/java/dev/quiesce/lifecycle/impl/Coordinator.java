@@ -11,6 +11,7 @@ import dev.quiesce.lifecycle.PhaseSpec;
 import dev.quiesce.lifecycle.Steps;
 import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.lifecycle.Upgrader;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -67,6 +68,10 @@ public final class Coordinator {
   private volatile ReloadRun reload;
   /** A reload was asked for while one ran: it runs once that one ends (several asks, one run). */
   private boolean reloadPending;
+  /** How {@code upgrade} starts a successor; set by the launcher, else every upgrade is refused. */
+  private Upgrader upgrader = UpgradeRun.NOT_CONFIGURED;
+  /** The upgrade running, or null: one at a time. */
+  private UpgradeRun upgrade;
 
   public Coordinator(LifecycleConfig config) {
     this.config = config;
@@ -78,6 +83,10 @@ public final class Coordinator {
 
   public void haltAction(Runnable haltAction) {
     this.haltAction = haltAction;
+  }
+
+  public void upgrader(Upgrader upgrader) {
+    this.upgrader = upgrader;
   }
 
   public void stopListener(LongConsumer stopListener) {
@@ -233,6 +242,11 @@ public final class Coordinator {
     switch (command) {
       case STOP -> {
         if (stop == null) {
+          if (upgrade != null) {
+            // a stop during an upgrade ends the successor, in parallel with this process's own stop
+            upgrade.abort(why);
+            upgrade = null;
+          }
           beginStop(trigger, why);
           return new JsonObject();
         }
@@ -254,12 +268,7 @@ public final class Coordinator {
         return new JsonObject();
       }
       case RELOAD -> {
-        if (stop != null) {
-          throw new CommandRefused(409, "reload refused: the application is stopping");
-        }
-        if (state == LifecycleState.STARTING) {
-          throw new CommandRefused(409, "reload refused: the application is still starting");
-        }
+        refuseWhileStartingOrStopping(command);
         if (reload != null) {
           reloadPending = true;
           return new JsonObject().put("queued", true);
@@ -267,7 +276,30 @@ public final class Coordinator {
         beginReload(why);
         return new JsonObject();
       }
+      case UPGRADE -> {
+        refuseWhileStartingOrStopping(command);
+        if (reload != null) {
+          throw new CommandRefused(409, "upgrade refused: a reload is running");
+        }
+        if (upgrade != null) {
+          throw new CommandRefused(409, "upgrade refused: an upgrade is already running" + upgrade.successor());
+        }
+        upgrader.unavailable().ifPresent(why2 -> {
+          throw new CommandRefused(409, "upgrade refused: " + why2);
+        });
+        beginUpgrade(why);
+        return new JsonObject();
+      }
       default -> throw new CommandRefused(400, "\"" + command.wireName() + "\" changes nothing to run");
+    }
+  }
+
+  private void refuseWhileStartingOrStopping(LifecycleCommand command) {
+    if (stop != null) {
+      throw new CommandRefused(409, command.wireName() + " refused: the application is stopping");
+    }
+    if (state == LifecycleState.STARTING) {
+      throw new CommandRefused(409, command.wireName() + " refused: the application is still starting");
     }
   }
 
@@ -334,6 +366,22 @@ public final class Coordinator {
     });
   }
 
+  // ---------------------------------------------------------------- upgrade
+
+  private void beginUpgrade(String reason) {
+    UpgradeRun run = new UpgradeRun(upgrader, reason, this::event);
+    upgrade = run;
+    run.run().onComplete(ar -> runOnContext(() -> {
+      if (upgrade != run) {
+        return; // aborted by a stop, which runs already
+      }
+      upgrade = null;
+      if (ar.succeeded()) {
+        beginStop(Trigger.UPGRADE, "upgrade: successor pid " + ar.result() + " is ready");
+      }
+    }));
+  }
+
   // ---------------------------------------------------------------- state and events
 
   void changeState(LifecycleState next, String reason) {
@@ -367,6 +415,10 @@ public final class Coordinator {
     ParticipantRegistry registry = participants;
     status.put("participants", registry == null ? new JsonArray() : registry.names());
     status.put("reloading", reload != null);
+    UpgradeRun up = upgrade;
+    if (up != null) {
+      status.put("upgrading", true);
+    }
     status.put("phases", new JsonArray(config.phases().stream()
         .map(p -> new JsonObject().put("name", p.name()).put("budgetMs", p.timeout().toMillis())).toList()));
     status.put("shutdownTimeoutMs", config.shutdownTimeout().toMillis());

@@ -65,7 +65,8 @@ final class HttpInstanceVerticle extends VerticleBase {
     RequestTracker tracker = new RequestTracker(vertx, context, state, cfg.sseFinalEvent());
     cfg.readinessPath().ifPresent(path -> router.get(path).order(Integer.MIN_VALUE + 1)
         .handler(state.readinessHandler()));
-    HttpServer server = vertx.createHttpServer(cfg.serverOptions(port))
+    // on the native transport the port is shared (SO_REUSEPORT) so that a successor can bind it (upgrade)
+    HttpServer server = vertx.createHttpServer(cfg.serverOptions(port).setReusePort(vertx.isNativeTransportEnabled()))
         .connectionHandler(tracker::onConnection)
         .requestHandler(request -> tracker.onRequest(request, router));
     tracker.attach(server);

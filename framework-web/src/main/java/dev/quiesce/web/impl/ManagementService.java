@@ -93,7 +93,9 @@ public final class ManagementService implements Participant {
     });
     HttpServerOptions options = new HttpServerOptions().setHost(started.host()).setPort(started.port())
         .setHttp2ClearTextEnabled(false).setCompressionSupported(false).setMaxInitialLineLength(4096)
-        .setMaxHeaderSize(8192).setMaxFormAttributeSize(started.maxBodySize()).setIdleTimeout(120);
+        .setMaxHeaderSize(8192).setMaxFormAttributeSize(started.maxBodySize()).setIdleTimeout(120)
+        // shared with a successor during an upgrade (native transport only), so a probe always finds one
+        .setReusePort(vertx.isNativeTransportEnabled());
     server = vertx.createHttpServer(options).requestHandler(router());
     return events.completion()
         .compose(v -> server.listen())
