@@ -15,6 +15,9 @@
 #   CHILD_ESCAPE=setsid       also start a descendant (role "escapee") that leaves the group with setsid
 #   CHILD_ESCAPE=daemon       the same as a daemon does it: setsid, fork, and the intermediate exits at once
 #                             (the escapee's parent is gone and its session leader too)
+#   CHILD_ESCAPE=setsid-bare  also start "sleep 3600" in a session of its own with an empty environment
+#                             (no QUIESCE_CHILD_ID), logged as "escapee-pid <pid>": once this child has
+#                             exited, only the descendants known from a scan lead to it
 # Every test sets QUIESCE_TEST_TAG so that it can find exactly its own processes.
 ROLE=${CHILD_ROLE:-child}
 LOG="$CHILD_LOG_DIR/$$.log"
@@ -61,6 +64,10 @@ case "$CHILD_ESCAPE" in
   daemon)
     CHILD_ROLE=escapee CHILD_ESCAPE= CHILD_GRANDCHILD= CHILD_READY_AFTER= CHILD_EXIT_AFTER= CHILD_IGNORE= \
       setsid sh -c 'sh "$1" </dev/null >/dev/null 2>&1 & exit 0' sh "$0" </dev/null >/dev/null 2>&1 &
+    ;;
+  setsid-bare)
+    setsid env -i sleep 3600 </dev/null >/dev/null 2>&1 &
+    log "escapee-pid $!"
     ;;
 esac
 if [ -n "$CHILD_CLOSE_STDOUT" ]; then

@@ -105,4 +105,41 @@ class EscapeeTest extends ProcessTestBase {
     Await.until("the escapee is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(escapee));
   }
 
+  /**
+   * Review finding 1: a child started after the newest completed scan (here by a restart: the old
+   * child's last scan completed just before) gets a scan of its own before its first signal, however
+   * recent the newest scan is. Its descendant in a session of its own with an empty environment,
+   * whose parent (the child) exits on TERM, is then known and killed; without that scan nothing
+   * leads to it once the child has exited, and it outlives the stop.
+   */
+  @Test
+  void childStartedAfterTheNewestScanIsScannedBeforeItsFirstSignal() {
+    deploy(ChildFixture.config(children.group("fresh", 1, Map.of("CHILD_ESCAPE", "setsid-bare"))),
+        options().setDescendantScanInterval(Duration.ofSeconds(60)));
+    int first = awaitRunning("fresh", 1).get(0);
+    command(new JsonObject().put("command", "restart").put("group", "fresh"));
+    Await.until("the restarted child runs", Duration.ofSeconds(10),
+        () -> pidsOf("fresh").stream().anyMatch(p -> p != first));
+    int second = pidsOf("fresh").get(0);
+    Await.until("the restarted child started its sleep", Duration.ofSeconds(5),
+        () -> children.timeOf(second, "escapee-pid") > 0);
+    int sleeper = children.log(second).stream().filter(l -> l.length == 3 && l[1].equals("escapee-pid"))
+        .mapToInt(l -> Integer.parseInt(l[2])).findFirst().orElseThrow();
+    try {
+      Await.until("the sleep runs in a session of its own", Duration.ofSeconds(5), () -> {
+        dev.quiesce.process.impl.ProcStat s = dev.quiesce.process.impl.ProcStat.of(sleeper);
+        return s != null && s.session() == sleeper && "sleep".equals(ProcessHandle.of(sleeper)
+            .flatMap(h -> h.info().command()).map(c -> java.nio.file.Path.of(c).getFileName().toString())
+            .orElse(""));
+      });
+
+      JsonObject stopped = command(new JsonObject().put("command", "stop").put("group", "fresh"))
+          .getJsonArray("children").getJsonObject(0);
+
+      assertThat(escapee(stopped, sleeper).getBoolean("killed")).isTrue();
+      Await.until("the sleep is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(sleeper));
+    } finally {
+      ProcessHandle.of(sleeper).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
 }

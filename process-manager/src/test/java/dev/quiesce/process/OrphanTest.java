@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quiesce.process.impl.Posix;
 import dev.quiesce.process.impl.ProcStat;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.Timing;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
@@ -88,7 +89,7 @@ class OrphanTest extends ProcessTestBase {
     assertThat(guardian[0]).isPositive();
 
     jvm.destroyForcibly(); // SIGKILL
-    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm.waitFor(Timing.upTo(5000), TimeUnit.MILLISECONDS)).isTrue();
     long t0 = System.nanoTime();
     Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
     long took = (System.nanoTime() - t0) / 1_000_000;
@@ -106,7 +107,7 @@ class OrphanTest extends ProcessTestBase {
     List<Integer> grandchildren = withRole("grandchild");
 
     jvm.destroyForcibly();
-    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm.waitFor(Timing.upTo(5000), TimeUnit.MILLISECONDS)).isTrue();
     Await.until("every child (group leader) is gone", Duration.ofSeconds(2),
         () -> leaders.stream().noneMatch(ChildFixture::alive));
     // the documented limit: a parent-death signal reaches only the direct child
@@ -151,7 +152,7 @@ class OrphanTest extends ProcessTestBase {
     assertThat(ChildFixture.alive(probe)).isTrue();
 
     jvm.destroyForcibly(); // SIGKILL
-    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm.waitFor(Timing.upTo(5000), TimeUnit.MILLISECONDS)).isTrue();
     Await.until("the probe and what it left in its group are gone (the guardian)", Duration.ofSeconds(2),
         () -> !ChildFixture.alive(probe) && !ChildFixture.alive(sleeper));
     Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
@@ -165,7 +166,7 @@ class OrphanTest extends ProcessTestBase {
     pidIn("sleeper.pid");
 
     jvm.destroyForcibly();
-    assertThat(jvm.waitFor(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(jvm.waitFor(Timing.upTo(5000), TimeUnit.MILLISECONDS)).isTrue();
     Await.until("the probe (its group's leader) is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(probe));
     // the documented limit: what the probe and the child forked is not reached without the guardian
     Posix.killpg(probe, 9);

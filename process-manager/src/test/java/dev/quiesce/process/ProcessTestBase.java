@@ -57,8 +57,13 @@ abstract class ProcessTestBase {
   }
 
   String deploy(JsonObject config, ProcessManagerOptions options) {
-    return Await.result(vertx.deployVerticle(new ProcessManagerVerticle(options),
-        new DeploymentOptions().setConfig(config)), Duration.ofSeconds(20));
+    return deploy(config, options, new DeploymentOptions());
+  }
+
+  /** Deploys with {@code deployment}'s settings (a worker pool of its own, say), {@code config} as its config. */
+  String deploy(JsonObject config, ProcessManagerOptions options, DeploymentOptions deployment) {
+    return Await.result(vertx.deployVerticle(new ProcessManagerVerticle(options), deployment.setConfig(config)),
+        Duration.ofSeconds(20));
   }
 
   JsonObject command(JsonObject request) {

@@ -2,14 +2,22 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.HaltHooks;
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.Timing;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Stopping children: the ladder, its timing, what is reported, stragglers and the halt hook. */
@@ -113,5 +121,42 @@ class StopLadderTest extends ProcessTestBase {
     assertThat((System.nanoTime() - t0) / 1_000_000).as("the hook does not block").isLessThan(Timing.upTo(500));
 
     Await.until("every tagged process is gone", Duration.ofSeconds(2), () -> children.pids().isEmpty());
+  }
+
+  /**
+   * Review finding 2: the scan of descendants a ladder waits for before its first signal is bounded.
+   * Here it cannot even begin (the manager's only worker thread is held, as by a read of /proc stuck
+   * in the kernel): TERM goes out 250 ms after the stop began anyway, and the stop completes once the
+   * worker is free again.
+   */
+  @Test
+  void firstSignalGoesOutAfterABoundedWaitWhenTheScanBeforeItCannotRun() throws Exception {
+    deploy(ChildFixture.config(children.group("held", 1)), options().setDescendantScanInterval(Duration.ZERO),
+        new DeploymentOptions().setWorkerPoolName("held-scan").setWorkerPoolSize(1));
+    int pid = awaitRunning("held", 1).get(0);
+    WorkerExecutor sharedPool = vertx.createSharedWorkerExecutor("held-scan", 1);
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    sharedPool.executeBlocking(() -> {
+      holding.countDown();
+      return release.await(Timing.upTo(30_000), TimeUnit.MILLISECONDS);
+    });
+    assertThat(holding.await(Timing.upTo(5_000), TimeUnit.MILLISECONDS)).isTrue();
+    Future<Message<JsonObject>> stop;
+    long stopBegan = System.currentTimeMillis();
+    try {
+      stop = vertx.eventBus().request(EventBusContract.PROCESS_COMMANDS,
+          new JsonObject().put("command", "stop").put("group", "held"), new DeliveryOptions().setSendTimeout(60_000));
+      Await.until("TERM reached the child while the scan cannot run", Duration.ofSeconds(5),
+          () -> children.signalNames(pid).contains("TERM"));
+    } finally {
+      release.countDown();
+    }
+    long waited = children.signals(pid).get(0).getValue() - stopBegan;
+    assertThat(waited).as("TERM waited for the bound").isGreaterThanOrEqualTo(245);
+    JsonObject stopped = Await.result(stop, Duration.ofSeconds(20)).body()
+        .getJsonArray("children").getJsonObject(0);
+    assertThat(stopped.getString("step")).isEqualTo("TERM");
+    sharedPool.close();
   }
 }

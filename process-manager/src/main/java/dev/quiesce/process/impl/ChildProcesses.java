@@ -31,6 +31,8 @@ final class ChildProcesses {
   /** How long members left in a group after its leader exited get before KILL (they heard the same signal). */
   static final long STRAGGLER_GRACE_MS = 1000;
   static final long POLL_MS = 40;
+  /** How long a stop ladder waits at most for a scan of descendants before its first signal. */
+  static final long SCAN_BEFORE_SIGNAL_BOUND_MS = 250;
 
   private static final String CHILD_ID_PREFIX = ProcessHandle.current().pid() + "-"
       + ProcStat.startTime((int) ProcessHandle.current().pid()).orElse(0) + "-";
@@ -51,6 +53,8 @@ final class ChildProcesses {
   private final Set<Future<Reaped>> reaping = new HashSet<>();
   /** Routes the children's sd_notify messages to their instances. */
   private final Notifications notifications;
+  /** The scan last found overdue before a first signal (warned about once). */
+  private Future<Void> overdueScanWarned;
 
   /**
    * @param descendantScanIntervalMs how often the descendants of running children are looked for
@@ -132,16 +136,37 @@ final class ChildProcesses {
   }
 
   /**
-   * What a stop ladder waits for before its first signal, so that a descendant that left its group and
-   * whose parent exits on the signal can still be traced: nothing when the periodic scan keeps up (one
-   * begun within two intervals has completed: the stop then costs no scan, and the window is the one
-   * between two periodic scans, as while running); else one more scan, done when it completes. Never fails.
+   * What a stop ladder waits for before its first signal to {@code c}, so that a descendant that left
+   * its group and whose parent exits on the signal can still be traced: nothing when a periodic scan
+   * that covered this very child (one begun after it started) began within two intervals and has
+   * completed (the stop then costs no scan, and the window is the one between two periodic scans, as
+   * while running); else one more scan, done when it completes, or after
+   * {@value #SCAN_BEFORE_SIGNAL_BOUND_MS} ms at the latest (a scan stuck reading {@code /proc} of a
+   * process stuck in the kernel does not hold the stop: the signal goes out, with a warning, once per
+   * such scan). Never fails.
    */
-  Future<Void> descendantsKnownBeforeSignal() {
-    if (descendantScanIntervalMs > 0 && descendants.scannedWithin(2_000_000L * descendantScanIntervalMs)) {
+  Future<Void> descendantsKnownBeforeSignal(Child c) {
+    if (descendantScanIntervalMs > 0 && descendants.scannedWithin(c, 2_000_000L * descendantScanIntervalMs)) {
       return Future.succeededFuture();
     }
-    return descendants.refresh();
+    Future<Void> scan = descendants.refresh();
+    if (scan.isComplete()) {
+      return scan;
+    }
+    Promise<Void> bounded = Promise.promise();
+    long timer = vertx.setTimer(SCAN_BEFORE_SIGNAL_BOUND_MS, id -> {
+      if (bounded.tryComplete() && overdueScanWarned != scan) {
+        overdueScanWarned = scan;
+        log.warn("the descendant scan before the first signal to pid {} has not completed after {} ms (a read of"
+            + " /proc stuck?): signalling anyway; a descendant that leaves its group on the signal may not be"
+            + " traced", c.pid, SCAN_BEFORE_SIGNAL_BOUND_MS);
+      }
+    });
+    scan.onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      bounded.tryComplete();
+    });
+    return bounded.future();
   }
 
   /** Sends {@code signal} to the process group {@code pgid}; to the process alone when its group is not formed yet. */

@@ -31,7 +31,8 @@ import java.util.Set;
  * process group a known process leads (so a process whose parent has gone is still traced through
  * the session or group its ancestor created, and the child's own session keeps a {@code setpgid}
  * escapee). Scans run every {@code descendantScanInterval} while children run, before a stop ladder
- * sends its first signal unless a periodic one is recent ({@link #scannedWithin}), and after a child
+ * sends its first signal unless a periodic one that covered that child is recent
+ * ({@link #scannedWithin}: a child started after the newest scan always gets one), and after a child
  * has exited. Concurrent requests share one scan.
  * The scan after a child has exited also reads {@code /proc/<pid>/environ} of every process this
  * user may read, looking for the child's {@value #CHILD_ID} (every child gets a unique one, and its
@@ -76,6 +77,11 @@ final class Descendants {
     /** Descendants by pid, the child itself excluded. */
     Map<Integer, Known> known = new LinkedHashMap<>();
     final Set<Integer> reported = new HashSet<>();
+    /**
+     * When the /proc snapshot of the newest completed scan that covered this child was begun
+     * ({@link System#nanoTime()}); 0: none yet. Such a scan began after the child was tracked.
+     */
+    long scanBegan;
 
     Tracked(int pid, long startTime, String id, Instance instance) {
       this.pid = pid;
@@ -92,8 +98,6 @@ final class Descendants {
   private final org.slf4j.Logger log;
   private final Map<Integer, Tracked> tracked = new LinkedHashMap<>();
   private Future<Void> scanning;
-  /** When the /proc snapshot of the newest completed scan was begun ({@link System#nanoTime()}); 0: none yet. */
-  private long lastScanBegan;
   private boolean scanningDeep;
 
   Descendants(Context context, Events events, org.slf4j.Logger log) {
@@ -134,8 +138,12 @@ final class Descendants {
     Future<Void> scan = context.<Map<Integer, Map<Integer, Known>>>executeBlocking(() -> scan(roots, before, deep),
             false)
         .map(found -> {
-          found.forEach(this::apply);
-          lastScanBegan = began;
+          // a child tracked anew under a pid the scan followed for another is not covered by it
+          found.forEach((leader, descendants) -> {
+            if (tracked.get(leader) == roots.get(leader)) {
+              apply(leader, descendants, began);
+            }
+          });
           return (Void) null;
         })
         .otherwise(err -> {
@@ -151,19 +159,23 @@ final class Descendants {
   }
 
   /**
-   * A scan begun less than {@code maxAgeNanos} ago has completed: what it found is as recent as that.
-   * Without any completed scan, false.
+   * A scan that covered the child {@code c} (so began after it was tracked) began less than
+   * {@code maxAgeNanos} ago and has completed: its descendants known are as recent as that. False when
+   * no completed scan covered it yet (a child started after the newest scan), or it is not tracked.
    */
-  boolean scannedWithin(long maxAgeNanos) {
-    return lastScanBegan != 0 && System.nanoTime() - lastScanBegan < maxAgeNanos;
+  boolean scannedWithin(Child c, long maxAgeNanos) {
+    Tracked t = tracked.get(c.pid);
+    return t != null && t.startTime == c.startTime && t.scanBegan != 0
+        && System.nanoTime() - t.scanBegan < maxAgeNanos;
   }
 
-  private void apply(int leader, Map<Integer, Known> found) {
+  private void apply(int leader, Map<Integer, Known> found, long scanBegan) {
     Tracked t = tracked.get(leader);
     if (t == null) {
       return;
     }
     t.known = found;
+    t.scanBegan = scanBegan;
     for (Known k : found.values()) {
       if (k.pgid() != leader && t.reported.add(k.pid())) {
         Instance i = t.instance;

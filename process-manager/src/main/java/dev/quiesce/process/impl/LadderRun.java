@@ -45,8 +45,8 @@ final class LadderRun {
   /**
    * Starts at the first step, or at KILL when {@code forced}. Before the first signal the child's
    * descendants must be known from a recent scan, so that one that left its group and whose parent
-   * exits on the signal can still be traced ({@link ChildProcesses#descendantsKnownBeforeSignal()}:
-   * the periodic scan's, else one more). Publishes {@code stopping} now and
+   * exits on the signal can still be traced ({@link ChildProcesses#descendantsKnownBeforeSignal}:
+   * the periodic scan's if it covered this child, else one more, waited for 250 ms at most). Publishes {@code stopping} now and
    * {@code exited} at the end.
    *
    * @return the child's stop result: its exit, the step that ended it, how long it took, whether it was forced
@@ -61,7 +61,7 @@ final class LadderRun {
     if (forced) {
       go(last());
     } else {
-      ctx.children().descendantsKnownBeforeSignal().onComplete(v -> {
+      ctx.children().descendantsKnownBeforeSignal(child).onComplete(v -> {
         if (step < 0 && !exited) {
           go(0);
         }
