@@ -50,7 +50,11 @@ public final class StopRehearsal {
   /** At most this many provider entries that fail to load are skipped; then the lookup ends. */
   private static final int PROVIDER_FAILURES = 16;
 
-  /** The stop's classes of framework-core, named: nested private ones and those of libraries. */
+  /**
+   * The stop's classes of framework-core, named: nested private ones and those of libraries; the
+   * JDK's own nested classes among them (seen loading after SIGTERM on JDK 17) are loaded where the
+   * running JDK has them, and skipped where it does not.
+   */
   static final String[] NAMED_CLASSES = {"dev.quiesce.lifecycle.impl.Round$Ack",
       "dev.quiesce.lifecycle.impl.Round$Dispatch", "dev.quiesce.lifecycle.impl.ParticipantOrder$Plan",
       "dev.quiesce.lifecycle.impl.CoordinatorTimers$Timer", "dev.quiesce.launcher.impl.Watchdog",

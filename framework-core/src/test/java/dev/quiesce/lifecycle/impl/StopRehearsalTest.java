@@ -41,9 +41,17 @@ class StopRehearsalTest {
 
   @Test
   void everyClassTheCoordinatorsPartNamesLoads() {
-    // a Vert.x, Jackson or JDK change that renames one shows here, not as a silently skipped name
-    assertThat(StopRehearsal.NAMED_CLASSES).allSatisfy(name ->
+    // a Quiesce, Vert.x or Jackson change that renames one shows here, not as a silently skipped
+    // name; the JDK's own nested classes differ between feature releases (two of JDK 17's are gone in
+    // JDK 25), so those are loaded where they exist and need not all exist on every JDK
+    assertThat(StopRehearsal.NAMED_CLASSES).filteredOn(name -> !isJdkInternal(name)).isNotEmpty().allSatisfy(name ->
         assertThat(StopWarmup.load(getClass().getClassLoader(), name)).as(name).isEqualTo(1));
+    assertThat(StopWarmup.load(getClass().getClassLoader(), StopRehearsal.NAMED_CLASSES))
+        .as("most of the names load on this JDK").isGreaterThanOrEqualTo(StopRehearsal.NAMED_CLASSES.length - 3);
+  }
+
+  private static boolean isJdkInternal(String name) {
+    return name.startsWith("java.") || name.startsWith("sun.") || name.startsWith("jdk.");
   }
 
   @Test
