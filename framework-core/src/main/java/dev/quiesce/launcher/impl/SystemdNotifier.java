@@ -100,7 +100,8 @@ final class SystemdNotifier {
     if (notify.isEmpty()) {
       return Future.succeededFuture();
     }
-    Optional<Duration> watchdog = SdNotify.watchdogPeriod(env);
+    // half of the watchdog's period, as sd_watchdog_enabled(3) advises
+    Optional<Long> pingEveryMs = SdNotify.watchdogPeriod(env).map(period -> Math.max(1, period.toMillis() / 2));
     SystemdNotifier notifier = new SystemdNotifier(vertx, notify.get());
     Context context = vertx.getOrCreateContext();
     Promise<Void> listening = Promise.promise();
@@ -108,13 +109,10 @@ final class SystemdNotifier {
       MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(EventBusContract.EVENTS,
           m -> notifier.onEvent(m.body()));
       vertx.eventBus().<JsonObject>localConsumer(EventBusContract.SIGNALS, m -> notifier.onSignal(m.body()));
-      watchdog.ifPresent(period -> {
-        long every = Math.max(1, period.toMillis() / 2);
-        vertx.setPeriodic(every, id -> notifier.send("WATCHDOG=1"));
-      });
+      pingEveryMs.ifPresent(every -> vertx.setPeriodic(every, id -> notifier.send("WATCHDOG=1")));
       notifier.send("STATUS=starting");
       LOG.info("sd_notify: telling {} the service's states{}", notify.get().socket(),
-          watchdog.map(p -> ", WATCHDOG=1 every " + Math.max(1, p.toMillis() / 2) + " ms").orElse(""));
+          pingEveryMs.map(every -> ", WATCHDOG=1 every " + every + " ms").orElse(""));
       consumer.completion().onComplete(listening);
     });
     return listening.future();
@@ -225,7 +223,8 @@ final class SystemdNotifier {
         .orElse(ReloadOutcome.FAILED);
     return switch (outcome) {
       case DONE -> "";
-      case FAILED -> "; the last reload failed: " + oneLine(event.getString("error", "unknown error"));
+      // a suffix of a STATUS= line, which send() flattens to one line
+      case FAILED -> "; the last reload failed: " + event.getString("error", "unknown error");
       case PARTIAL -> "; the last reload was partial: " + notDone(event);
     };
   }
