@@ -4,10 +4,12 @@ import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
+import dev.quiesce.lifecycle.UpgradeHandover;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -32,6 +34,10 @@ import java.util.stream.Collectors;
  * <p>The system property {@code testapp.eventLoops} sets the number of Vert.x event loops
  * ({@link EventLoops}, a {@link VertxOptionsContributor}); with 1, every verticle shares the event
  * loop of the lifecycle coordinator's context, the worst case for a verticle that blocks it.
+ *
+ * <p>In an upgrade: the predecessor says it released {@code test-app} ({@link UpgradeHandover}) once its
+ * drain is done; a successor prints {@code TESTAPP successor of <pid>} at start, then
+ * {@code TESTAPP released test-app} and {@code TESTAPP predecessor <pid> exited} as it learns them.
  */
 public final class TestApplication extends VerticleBase implements Participant {
 
@@ -60,6 +66,12 @@ public final class TestApplication extends VerticleBase implements Participant {
         System.out.println("TESTAPP reload " + m.body().getString("outcome"));
       }
     });
+    UpgradeHandover handover = UpgradeHandover.of(vertx);
+    handover.predecessor().ifPresent(pid -> {
+      System.out.println("TESTAPP successor of " + pid);
+      handover.whenReleased(name()).onSuccess(v -> System.out.println("TESTAPP released " + name()));
+      handover.whenPredecessorExited().onSuccess(p -> System.out.println("TESTAPP predecessor " + p + " exited"));
+    });
     Future<?> bound = Future.succeededFuture();
     if (settings.containsKey("startDelayMs")) {
       System.out.println("TESTAPP starting");
@@ -68,7 +80,9 @@ public final class TestApplication extends VerticleBase implements Participant {
       bound = delayed.future();
     }
     if (settings.containsKey("port")) {
-      bound = bound.compose(v -> vertx.createHttpServer().requestHandler(r -> r.response().end("ok"))
+      // shared with an upgrade's successor (the native transport), as framework-web's listeners are
+      bound = bound.compose(v -> vertx.createHttpServer(new HttpServerOptions().setReusePort(true))
+          .requestHandler(r -> r.response().end("ok"))
           .listen(settings.getInteger("port"), "127.0.0.1"));
     }
     if (settings.getBoolean("failStart", false)) {
@@ -109,7 +123,7 @@ public final class TestApplication extends VerticleBase implements Participant {
     long ms = settings.getLong("drainMs", 0L);
     Promise<JsonObject> done = Promise.promise();
     vertx.setTimer(Math.max(1, ms), id -> done.complete(new JsonObject().put("drainedMs", ms)));
-    return done.future();
+    return done.future().onSuccess(d -> UpgradeHandover.of(vertx).released(name()));
   }
 
   @Override

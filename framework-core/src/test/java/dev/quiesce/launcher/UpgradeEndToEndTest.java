@@ -9,6 +9,11 @@ import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +45,11 @@ class UpgradeEndToEndTest {
   }
 
   private JvmProcess startWith(JsonObject upgrade, Map<String, String> env) throws IOException {
-    JsonObject config = new JsonObject()
+    return startWith(upgrade, env, new JsonObject());
+  }
+
+  private JvmProcess startWith(JsonObject upgrade, Map<String, String> env, JsonObject testApp) throws IOException {
+    JsonObject config = new JsonObject().put("testApp", testApp)
         .put("lifecycle", new JsonObject().put("shutdownTimeout", "5s")
             .put("reportFile", dir.resolve("report.json").toString())
             .put("signals", new JsonObject().put("USR1", "upgrade")))
@@ -73,6 +82,54 @@ class UpgradeEndToEndTest {
       assertThat(next).isPresent();
       assertThat(next.get().isAlive()).isTrue();
       assertThat(Files.list(dir.resolve("state"))).as("the handover socket is removed").isEmpty();
+    } finally {
+      stopSuccessor(successor);
+    }
+  }
+
+  @Test
+  void whatThePredecessorReleasesWhileItStopsReachesTheSuccessorThenItsExit() throws Exception {
+    long successor = -1;
+    try (JvmProcess app = start(new JsonObject())) {
+      app.awaitLine(STARTED, START);
+
+      app.signal("USR1");
+
+      successor = Long.parseLong(app.awaitLine("upgrade: successor pid (\\d+) is ready", START).group(1));
+      // the successor's output goes to the same stdout as the predecessor's
+      app.awaitLine("^TESTAPP successor of " + app.pid() + "$", START);
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).as(app.output()).isEqualTo(ExitCodes.GRACEFUL);
+      app.awaitLineAlsoAfterExit("^TESTAPP predecessor " + app.pid() + " exited$", Duration.ofSeconds(20));
+      String out = app.output();
+      assertThat(out).contains("upgrade: told the successor that test-app is released", "TESTAPP released test-app");
+      assertThat(out.indexOf("TESTAPP released test-app")).as("released during the stop, before the exit")
+          .isLessThan(out.indexOf("TESTAPP predecessor " + app.pid() + " exited"));
+    } finally {
+      stopSuccessor(successor);
+    }
+  }
+
+  @Test
+  void aPredecessorKilledDuringTheHandoverLeavesTheSuccessorServing() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    long successor = -1;
+    try (JvmProcess app = startWith(new JsonObject(), Map.of(), new JsonObject().put("drainMs", 60_000).put("port", port))) {
+      app.awaitLine(STARTED, START);
+      app.signal("USR1");
+      successor = Long.parseLong(app.awaitLine("upgrade: successor pid (\\d+) is ready", START).group(1));
+      app.awaitLine("^TESTAPP phase drain$", START);
+
+      JvmProcess.kill("KILL", app.pid());
+
+      app.awaitLineAlsoAfterExit("^TESTAPP predecessor " + app.pid() + " exited$", Duration.ofSeconds(20));
+      assertThat(ProcessHandle.of(successor).map(ProcessHandle::isAlive)).contains(true);
+      assertThat(app.output()).as("the predecessor never released test-app").doesNotContain("TESTAPP released");
+      for (int i = 0; i < 20; i++) {
+        assertThat(get(port)).as("request %d after the predecessor was killed", i).isEqualTo("ok");
+      }
     } finally {
       stopSuccessor(successor);
     }
@@ -178,6 +235,13 @@ class UpgradeEndToEndTest {
       assertThat(app.output()).doesNotContain("starting the successor");
       assertThat(app.stop("TERM", Duration.ofSeconds(20)).code()).isEqualTo(ExitCodes.GRACEFUL);
     }
+  }
+
+  /** The body of {@code GET /} on a new connection to {@code 127.0.0.1:port}. */
+  private static String get(int port) throws IOException, InterruptedException {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + port + "/")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    return r.body();
   }
 
   /** True while some process of process group {@code group} runs ({@code kill -0 -- -group}). */

@@ -125,6 +125,20 @@ public final class JvmProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * As {@link #awaitLine}, but goes on waiting after this JVM has exited: for the lines of a process
+   * that writes to the same stdout and outlives it (an upgrade's successor).
+   */
+  public Matcher awaitLineAlsoAfterExit(String regex, Duration timeout) {
+    Pattern pattern = Pattern.compile(regex);
+    try {
+      return Await.value("a line matches /" + regex + "/", timeout, () -> firstMatch(pattern));
+    } catch (AssertionError e) {
+      throw new AssertionError("no line matching /" + regex + "/ within " + Timing.upTo(timeout) + "; output:\n"
+          + output(), e);
+    }
+  }
+
   private Matcher firstMatch(Pattern pattern) {
     for (String line : output().split("\n")) {
       Matcher m = pattern.matcher(line);

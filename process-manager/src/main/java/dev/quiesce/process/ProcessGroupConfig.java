@@ -36,12 +36,13 @@ import java.util.regex.Pattern;
  * @param dependsOn the names of the groups this one starts after (once they are ready) and stops before,
  *     in the order configured; never itself, never a cycle
  * @param health how a ready instance is watched while it runs ({@link Health#NONE}: not at all)
+ * @param upgrade when an upgrade's successor starts the group's instances (the JSON key {@code upgrade})
  * @param source the group's JSON as configured (to tell whether a reload changed it)
  */
 public record ProcessGroupConfig(String name, List<String> command, Optional<String> cwd, Map<String, String> env,
     boolean inheritEnv, int instances, List<StopStep> stopLadder, Set<PosixSignal> propagate, Reload reload,
     Restart restart, Ready ready, Output output, int maxLineLength, int outputEvents, List<String> dependsOn,
-    Health health, JsonObject source) {
+    Health health, UpgradeMode upgrade, JsonObject source) {
 
   /** How long the manager waits for a process to disappear after SIGKILL before it reports it as lost. */
   public static final Duration KILL_WAIT = Duration.ofSeconds(5);
@@ -53,6 +54,7 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
     stopLadder = List.copyOf(stopLadder);
     propagate = Set.copyOf(propagate);
     dependsOn = List.copyOf(dependsOn);
+    Objects.requireNonNull(upgrade, "upgrade");
     if (stopLadder.isEmpty() || stopLadder.get(stopLadder.size() - 1).signal() != PosixSignal.KILL) {
       throw new IllegalArgumentException("a stop ladder ends with KILL");
     }
@@ -87,6 +89,27 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
     @Override
     public String toString() {
       return mode == Mode.RESTART ? "restart" : "signal:" + signal.name();
+    }
+  }
+
+  /**
+   * When the successor an {@code upgrade} started (docs/PRODUCTION.md) starts the group's instances.
+   * Only the successor's own configuration counts; outside an upgrade both start at once.
+   */
+  public enum UpgradeMode {
+    /** At its start, beside the predecessor's instances, which stop with the predecessor (the default). */
+    OVERLAP,
+    /**
+     * Once the predecessor has stopped its instances of the group (it says so over the handover socket)
+     * or has exited (then after the successor has killed what it left behind, found through the
+     * state directory): for a child that holds a lock, or a port without {@code SO_REUSEPORT}. The
+     * successor becomes ready without them; the group's status says what it waits for.
+     */
+    EXCLUSIVE;
+
+    /** {@code overlap}, {@code exclusive}. */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT);
     }
   }
 

@@ -57,6 +57,18 @@ class ProcessesConfigTest {
     assertThat(g.maxLineLength()).isEqualTo(8192);
     assertThat(g.inheritEnv()).isTrue();
     assertThat(g.cwd()).isEmpty();
+    assertThat(g.upgrade()).isEqualTo(ProcessGroupConfig.UpgradeMode.OVERLAP);
+  }
+
+  @Test
+  void upgradeSaysWhenAnUpgradesSuccessorStartsTheGroupAndRefusesAnythingElse() {
+    assertThat(ProcessesConfig.from(root(minimal("db").put("upgrade", "exclusive"))).groups().get(0).upgrade())
+        .isEqualTo(ProcessGroupConfig.UpgradeMode.EXCLUSIVE);
+    assertThat(ProcessesConfig.from(root(minimal("db").put("upgrade", "overlap"))).groups().get(0).upgrade())
+        .isEqualTo(ProcessGroupConfig.UpgradeMode.OVERLAP);
+    assertThat(problems(root(minimal("db").put("upgrade", "alone"), minimal("web").put("upgrade", true))))
+        .containsExactly("processes[0].upgrade: \"alone\" is not one of [overlap, exclusive]",
+            "processes[1].upgrade: true is not a string");
   }
 
   @Test

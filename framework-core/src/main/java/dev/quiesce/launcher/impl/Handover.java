@@ -1,5 +1,6 @@
 package dev.quiesce.launcher.impl;
 
+import dev.quiesce.lifecycle.UpgradeHandover;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,6 +36,8 @@ final class Handover {
   static final String ENV_SOCKET = "QUIESCE_UPGRADE_SOCKET";
   static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_LINE = 200;
+  /** The predecessor's line for a name it released: {@code released <name>}. */
+  static final String RELEASED = "released ";
 
   private static final Logger LOG = LoggerFactory.getLogger("quiesce.launcher");
 
@@ -51,44 +55,82 @@ final class Handover {
     return leader.isPresent() && String.valueOf(leader.get()[0]).equals(from.strip());
   }
 
+  /** The predecessor's pid when this JVM is an upgrade's successor ({@link #isSuccessor}), else empty. */
+  static OptionalLong predecessorOf(Map<String, String> env) {
+    return isSuccessor(env) ? OptionalLong.of(Long.parseLong(env.get(ENV_FROM).strip())) : OptionalLong.empty();
+  }
+
   /**
    * Tells the predecessor this JVM is running and ready, when it is an upgrade's successor; bounded by
-   * {@link #ANSWER_TIMEOUT}. Never throws: a failure is logged (the predecessor then ends this JVM
-   * once its {@code upgrade.timeout} runs out).
+   * {@link #ANSWER_TIMEOUT}. After {@code ok} the connection stays open: each {@code released <name>}
+   * line the predecessor sends while it stops goes to {@code handover}
+   * ({@link UpgradeHandover#predecessorReleased}), on a daemon thread, until the predecessor exits.
+   * Never throws: a failure is logged (the predecessor then ends this JVM once its
+   * {@code upgrade.timeout} runs out, or, when it is gone, {@code handover} learns of its exit).
    */
-  static void tellPredecessorIfSuccessor(Map<String, String> env) {
-    if (!isSuccessor(env)) {
+  static void tellPredecessorIfSuccessor(Map<String, String> env, UpgradeHandover handover) {
+    OptionalLong predecessor = predecessorOf(env);
+    if (predecessor.isEmpty()) {
       return;
     }
     Path socket = Path.of(env.get(ENV_SOCKET));
     long pid = ProcessHandle.current().pid();
     long session = ProcStat.ppidAndSession(pid).map(s -> s[1]).orElse(-1L);
-    CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> exchange(socket,
+    SocketChannel channel;
+    try {
+      channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    } catch (IOException e) {
+      LOG.warn("upgrade: could not open a socket to tell the predecessor (pid {}): {}", predecessor.getAsLong(),
+          e.toString());
+      return;
+    }
+    CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> exchange(channel, socket,
         "ready " + pid + " " + session + "\n"));
     try {
       String reply = answer.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       if (reply.equals("ok")) {
-        LOG.info("upgrade: told the predecessor (pid {}) this process is ready; it stops now", env.get(ENV_FROM));
-        detachSteeringOnceGone(env.get(ENV_FROM).strip());
-      } else {
-        LOG.warn("upgrade: the predecessor (pid {}) did not take over this process: {}", env.get(ENV_FROM), reply);
+        LOG.info("upgrade: told the predecessor (pid {}) this process is ready; it stops now", predecessor.getAsLong());
+        Thread reader = new Thread(() -> readReleases(channel, handover), "quiesce-upgrade-releases");
+        reader.setDaemon(true);
+        reader.start();
+        detachSteeringOnceGone(predecessor.getAsLong());
+        return;
       }
+      LOG.warn("upgrade: the predecessor (pid {}) did not take over this process: {}", predecessor.getAsLong(), reply);
     } catch (Exception e) {
       answer.cancel(true);
-      LOG.warn("upgrade: could not tell the predecessor (pid {}) over {}: {}", env.get(ENV_FROM), socket,
+      LOG.warn("upgrade: could not tell the predecessor (pid {}) over {}: {}", predecessor.getAsLong(), socket,
           e.toString());
+    }
+    closeQuietly(channel);
+  }
+
+  /** {@code released <name>} lines, until the predecessor closes the connection (it exited). */
+  private static void readReleases(SocketChannel channel, UpgradeHandover handover) {
+    try (channel) {
+      for (Optional<String> line = readLine(channel); line.isPresent(); line = readLine(channel)) {
+        if (line.get().startsWith(RELEASED)) {
+          String name = line.get().substring(RELEASED.length());
+          LOG.info("upgrade: the predecessor released {}", name);
+          handover.predecessorReleased(name);
+        } else {
+          LOG.warn("upgrade: ignored a line from the predecessor: {}", line.get());
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("upgrade: the handover connection ended: {}", e.toString());
     }
   }
 
   /** Once the predecessor has exited, its steering of new connections to this process is taken off. */
-  private static void detachSteeringOnceGone(String predecessor) {
-    ProcessHandle.of(Long.parseLong(predecessor)).ifPresentOrElse(
+  private static void detachSteeringOnceGone(long predecessor) {
+    ProcessHandle.of(predecessor).ifPresentOrElse(
         p -> p.onExit().orTimeout(1, TimeUnit.HOURS).whenComplete((gone, e) -> ListenerSteering.detach()),
         ListenerSteering::detach);
   }
 
-  private static String exchange(Path socket, String line) {
-    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+  private static String exchange(SocketChannel channel, Path socket, String line) {
+    try {
       channel.connect(UnixDomainSocketAddress.of(socket));
       channel.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.US_ASCII)));
       return readLine(channel).orElse("no answer (the predecessor closed the connection)");
@@ -97,18 +139,33 @@ final class Handover {
     }
   }
 
-  /** One line of at most {@link #MAX_LINE} bytes, without its newline; empty at end of stream. */
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // nothing more to tell
+    }
+  }
+
+  /**
+   * One line of at most {@link #MAX_LINE} bytes, without its newline; empty at end of stream. Reads a
+   * byte at a time, so that what follows the line stays in the socket for the next call (the lines are
+   * few and short).
+   */
   static Optional<String> readLine(SocketChannel channel) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(MAX_LINE);
-    while (buf.hasRemaining()) {
-      if (channel.read(buf) < 0) {
-        break;
+    ByteBuffer one = ByteBuffer.allocate(1);
+    byte[] line = new byte[MAX_LINE];
+    int n = 0;
+    while (n < MAX_LINE) {
+      one.clear();
+      if (channel.read(one) < 0) {
+        return Optional.empty();
       }
-      for (int i = 0; i < buf.position(); i++) {
-        if (buf.get(i) == '\n') {
-          return Optional.of(new String(buf.array(), 0, i, StandardCharsets.US_ASCII));
-        }
+      byte b = one.get(0);
+      if (b == '\n') {
+        return Optional.of(new String(line, 0, n, StandardCharsets.UTF_8));
       }
+      line[n++] = b;
     }
     return Optional.empty();
   }

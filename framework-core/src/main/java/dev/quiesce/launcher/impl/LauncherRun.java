@@ -16,6 +16,7 @@ import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.lifecycle.Outcome;
 import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.lifecycle.UpgradeHandover;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -128,7 +129,10 @@ public final class LauncherRun {
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
       vertx = Vertx.vertx(options);
       sharing = ListenerSharing.of(vertx);
-      upgrader = new SuccessorUpgrader(args, sharing, UpgradeConfig.from(config));
+      UpgradeHandover handover = UpgradeHandover.of(vertx);
+      // an upgrade's successor: what waits for the predecessor (exclusive groups) knows it before it starts
+      Handover.predecessorOf(System.getenv()).ifPresent(handover::awaitPredecessor);
+      upgrader = new SuccessorUpgrader(args, sharing, handover, UpgradeConfig.from(config));
       ConfigLoader reloader = new ConfigLoader(vertx, commandLine.configFile(), System.getenv(), System.getProperties());
       coordinator = new LifecycleCoordinator(lifecycle)
           .reloadWith(() -> reloader.load().map(LoadedConfig::config))
@@ -226,7 +230,7 @@ public final class LauncherRun {
    */
   private Optional<Integer> tellPredecessor() {
     if (coordinator.state() == LifecycleState.RUNNING) {
-      Handover.tellPredecessorIfSuccessor(System.getenv());
+      Handover.tellPredecessorIfSuccessor(System.getenv(), UpgradeHandover.of(vertx));
     }
     return goOn();
   }

@@ -2,6 +2,7 @@ package dev.quiesce.launcher.impl;
 
 import dev.quiesce.launcher.UpgradeConfig;
 import dev.quiesce.lifecycle.UpgradeFailedException;
+import dev.quiesce.lifecycle.UpgradeHandover;
 import dev.quiesce.lifecycle.Upgrader;
 import dev.quiesce.systemd.SdNotify;
 import io.vertx.core.Future;
@@ -27,8 +28,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,13 +63,15 @@ final class SuccessorUpgrader implements Upgrader {
 
   private final String[] programArgs;
   private final ListenerSharing sharing;
+  private final UpgradeHandover handover;
   private final AtomicInteger attempts = new AtomicInteger();
   private volatile UpgradeConfig config;
   private volatile Attempt current;
 
-  SuccessorUpgrader(String[] programArgs, ListenerSharing sharing, UpgradeConfig config) {
+  SuccessorUpgrader(String[] programArgs, ListenerSharing sharing, UpgradeHandover handover, UpgradeConfig config) {
     this.programArgs = programArgs.clone();
     this.sharing = sharing;
+    this.handover = handover;
     this.config = config;
   }
 
@@ -102,17 +105,21 @@ final class SuccessorUpgrader implements Upgrader {
     List<String> command = cfg.configuredCommand().orElseGet(() -> SuccessorCommand.sameAsThisProcess(programArgs));
     Attempt attempt = new Attempt(cfg, command);
     current = attempt;
-    return attempt.start(started).onComplete(ar -> current = null);
+    // kept after success: a stop that reaches the coordinator before the success does ends it (abort)
+    return attempt.start(started).onFailure(e -> current = null);
   }
 
   @Override
   public Future<Void> abort(String reason) {
     Attempt attempt = current;
     if (attempt != null) {
-      attempt.fail("a stop came during the upgrade (" + reason + ")");
+      attempt.abort("a stop came during the upgrade (" + reason + ")");
     }
     return Future.succeededFuture();
   }
+
+  /** Where an attempt is: waiting for the successor's {@code ready}, the successor accepted, or failed (rolled back). */
+  private enum Outcome { PENDING, ACCEPTED, FAILED }
 
   /** One successor: its process, the socket it answers on, its output, its deadline. */
   private final class Attempt {
@@ -120,7 +127,7 @@ final class SuccessorUpgrader implements Upgrader {
     private final List<String> command;
     private final Path socket;
     private final Promise<Long> ready = Promise.promise();
-    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicReference<Outcome> outcome = new AtomicReference<>(Outcome.PENDING);
     private final Deque<String> lastLines = new ArrayDeque<>();
     private ServerSocketChannel server;
     private Process process;
@@ -194,14 +201,18 @@ final class SuccessorUpgrader implements Upgrader {
 
     /** Accepts connections until the successor's JVM says {@code ready} from the successor's session. */
     private void acceptReady() {
-      while (!finished.get()) {
-        try (SocketChannel client = server.accept()) {
+      while (outcome.get() == Outcome.PENDING) {
+        SocketChannel client = null;
+        try {
+          client = server.accept();
           String line = Handover.readLine(client).orElse("");
           String[] f = line.split(" ");
           if (f.length == 3 && f[0].equals("ready") && f[2].equals(String.valueOf(process.pid()))) {
             long pid = Long.parseLong(f[1]);
             if (succeed(pid)) {
               client.write(ByteBuffer.wrap("ok\n".getBytes(StandardCharsets.US_ASCII)));
+              keepForReleases(client);
+              client = null;
             } else {
               client.write(ByteBuffer.wrap("refused: the upgrade is over\n".getBytes(StandardCharsets.US_ASCII)));
             }
@@ -212,16 +223,53 @@ final class SuccessorUpgrader implements Upgrader {
           client.write(ByteBuffer.wrap(("refused: not the successor's session " + process.pid() + "\n")
               .getBytes(StandardCharsets.US_ASCII)));
         } catch (IOException | RuntimeException e) {
-          if (!finished.get()) {
+          if (outcome.get() == Outcome.PENDING) {
             LOG.warn("upgrade: the handover socket {} failed: {}", socket, e.toString());
           }
           return;
+        } finally {
+          closeQuietly(client);
+        }
+      }
+    }
+
+    /**
+     * The connection stays open until this process exits: each group this process's stop releases
+     * goes to the successor as {@code released <name>\n} (non-blocking: a line that does not fit in the
+     * socket's buffer is logged and dropped; the successor then waits for this process's exit).
+     */
+    private void keepForReleases(SocketChannel client) throws IOException {
+      client.configureBlocking(false);
+      handover.forwardReleases(name -> {
+        ByteBuffer line = ByteBuffer.wrap((Handover.RELEASED + name + "\n").getBytes(StandardCharsets.UTF_8));
+        try {
+          synchronized (client) {
+            client.write(line);
+          }
+        } catch (IOException e) {
+          LOG.warn("upgrade: could not tell the successor that {} is released: {}", name, e.toString());
+          return;
+        }
+        if (line.hasRemaining()) {
+          LOG.warn("upgrade: could not tell the successor that {} is released: the handover socket is full", name);
+        } else {
+          LOG.info("upgrade: told the successor that {} is released", name);
+        }
+      });
+    }
+
+    private void closeQuietly(SocketChannel client) {
+      if (client != null) {
+        try {
+          client.close();
+        } catch (IOException e) {
+          // nothing was promised on it
         }
       }
     }
 
     private boolean succeed(long pid) {
-      if (!finished.compareAndSet(false, true)) {
+      if (!outcome.compareAndSet(Outcome.PENDING, Outcome.ACCEPTED)) {
         return false;
       }
       closeSocket();
@@ -254,9 +302,22 @@ final class SuccessorUpgrader implements Upgrader {
       }
     }
 
+    /**
+     * A stop came: fails the upgrade as {@link #fail} does, or, when the successor was accepted an
+     * instant before (the coordinator has not yet acted on it), ends it all the same: the stop asked
+     * for is the service's, not only this process's.
+     */
+    void abort(String why) {
+      fail(why);
+      if (outcome.get() == Outcome.ACCEPTED) {
+        LOG.warn("upgrade: {} just after the successor was accepted: ending the successor too", why);
+        daemon("quiesce-upgrade-abort", this::endGroup);
+      }
+    }
+
     /** Ends the successor's process group (TERM, then KILL after the grace) and fails the upgrade with {@code why}. */
     void fail(String why) {
-      if (!finished.compareAndSet(false, true)) {
+      if (!outcome.compareAndSet(Outcome.PENDING, Outcome.FAILED)) {
         return;
       }
       closeSocket();

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * {@code owner <pid> <start time>} naming the JVM, then {@code + <pid> <start time> <instance> <group>}
  * for each child started and {@code - <pid> <start time>} for each one gone. A clean stop deletes the
  * file. {@link #sweep(Path)} reads the files of owners that no longer run and kills each child
- * still running with the recorded start time; a pid now used by another process is left alone.
+ * still running with the recorded start time, with its process group, and the rest of the group of a
+ * child that is gone; a pid now used by another process is left alone.
  *
  * <p>Not thread-safe: used from the {@link Spawner} thread only.
  */
@@ -104,8 +105,9 @@ public final class ChildRecords {
 
   /**
    * Kills the leftovers of earlier runs recorded in {@code dir}: for each file whose owner JVM no
-   * longer runs (pid and start time), SIGKILL to each recorded child's process group, but only when
-   * the pid still runs with the recorded start time; then deletes the file. Files of running owners
+   * longer runs (pid and start time), SIGKILL to each recorded child's process group when the pid
+   * still runs with the recorded start time, or when the pid is gone but its group still has members
+   * (its grandchildren: no new process gets a pid that is a live group's id); then deletes the file. Files of running owners
    * are left alone. Never throws; an unreadable file is logged and skipped.
    */
   public static List<Swept> sweep(Path dir) {
@@ -150,15 +152,24 @@ public final class ChildRecords {
       int pid = Integer.parseInt(p[1]);
       long start = Long.parseLong(p[2]);
       String outcome;
-      if (ProcStat.isSameProcess(pid, start)) {
+      ProcStat now = ProcStat.of(pid);
+      if (now != null && now.startTime() != start) {
+        outcome = "reused";
+        LOG.info("pid {} recorded by an earlier run now belongs to another process; left alone", pid);
+      } else if (now != null && !now.zombie()) {
         Posix.killpg(pid, PosixSignal.KILL.number());
         Posix.kill(pid, PosixSignal.KILL.number());
         outcome = "killed";
         LOG.warn("killed pid {} (group {}, instance {}), left running by an earlier run (owner pid {})",
             pid, p[4], p[3], owner[1]);
-      } else if (ProcStat.of(pid) != null) {
-        outcome = "reused";
-        LOG.info("pid {} recorded by an earlier run now belongs to another process; left alone", pid);
+      } else if (Posix.groupExists(pid)) {
+        // the child (its group's leader) is gone or a zombie, killed by its parent-death signal, but what it
+        // started in its group runs on: no new process gets a pid that is still a live group's id, so these
+        // are the child's own
+        Posix.killpg(pid, PosixSignal.KILL.number());
+        outcome = "killed";
+        LOG.warn("killed what is left of the process group {} (group {}, instance {}), whose leader an earlier run"
+            + " (owner pid {}) started", pid, p[4], p[3], owner[1]);
       } else {
         outcome = "gone";
       }

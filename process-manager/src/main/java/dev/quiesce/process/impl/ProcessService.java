@@ -10,6 +10,7 @@ import dev.quiesce.lifecycle.Participant;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseContext;
 import dev.quiesce.lifecycle.PhaseSpec;
+import dev.quiesce.lifecycle.UpgradeHandover;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessManagerOptions;
 import dev.quiesce.process.ProcessManagerVerticle;
@@ -19,6 +20,7 @@ import dev.quiesce.process.impl.ChildRecords.Swept;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -110,7 +112,7 @@ public final class ProcessService {
       notifySocket = i.notifySocket();
       ChildLauncher launcher = new ChildLauncher(tools, options.getParentDeathSignal(), records, guardian);
       supervisor = new Supervisor(vertx, context, launcher, config, i.swept(),
-          options.getDescendantScanInterval().toMillis(), notifications);
+          options.getDescendantScanInterval().toMillis(), notifications, predecessorSwept());
       Supervisor sup = supervisor;
       haltHook = HaltHooks.of(vertx).add(sup::killAllNow);
       listen(sup);
@@ -123,6 +125,33 @@ public final class ProcessService {
       }
       return registered.compose(v -> sup.startAll());
     }).recover(err -> release().transform(v -> Future.failedFuture(err)));
+  }
+
+  /**
+   * In an upgrade's successor: completes once the predecessor has exited and the leftovers it recorded
+   * in the state directory are swept (a predecessor killed during the handover leaves its children to
+   * its guardian and parent-death signal; what they missed is killed here, by pid and start time, as at
+   * any start). Never fails; never completes in a process that is not a successor.
+   */
+  private Future<Void> predecessorSwept() {
+    UpgradeHandover handover = UpgradeHandover.of(vertx);
+    if (handover.predecessor().isEmpty()) {
+      return Promise.<Void>promise().future();
+    }
+    return handover.whenPredecessorExited().compose(pid -> Future.fromCompletionStage(Spawner.get().submit(() -> {
+      List<Swept> swept = ChildRecords.sweep(options.getStateDir());
+      LOG.info("upgrade: the predecessor (pid {}) has exited; {} of the children it recorded were still running and"
+          + " are killed", pid, swept.stream().filter(s -> s.outcome().equals("killed")).count());
+      return swept;
+    }), context)).map(swept -> {
+      if (supervisor != null) {
+        supervisor.published(swept);
+      }
+      return (Void) null;
+    }).otherwise(e -> {
+      LOG.warn("upgrade: could not sweep what the predecessor left: {}", e.toString());
+      return null;
+    });
   }
 
   /**

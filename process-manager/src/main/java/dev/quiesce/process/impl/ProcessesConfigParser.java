@@ -12,6 +12,7 @@ import dev.quiesce.process.ProcessGroupConfig.Reload;
 import dev.quiesce.process.ProcessGroupConfig.Restart;
 import dev.quiesce.process.ProcessGroupConfig.RestartPolicy;
 import dev.quiesce.process.ProcessGroupConfig.StopStep;
+import dev.quiesce.process.ProcessGroupConfig.UpgradeMode;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.json.JsonArray;
@@ -37,7 +38,8 @@ public final class ProcessesConfigParser {
 
   static final List<String> GROUP_KEYS = ConfigReader.keys("name", "command", "cwd", "env", "inheritEnv",
       "instances", "stopSignal", "stopTimeout", "stopLadder", "propagate", "reload", "restart", "ready", "output",
-      "maxLineLength", "outputEvents", "dependsOn", "health");
+      "maxLineLength", "outputEvents", "dependsOn", "health", "upgrade");
+  static final List<String> UPGRADE_MODES = Arrays.stream(UpgradeMode.values()).map(UpgradeMode::configName).toList();
   static final List<String> STEP_KEYS = ConfigReader.keys("signal", "wait");
   static final List<String> RESTART_KEYS = ConfigReader.keys("policy", "initial", "max", "multiplier", "jitter",
       "maxRestarts", "window");
@@ -165,11 +167,13 @@ public final class ProcessesConfigParser {
     int outputEvents = g.integer("outputEvents", DEFAULT_OUTPUT_EVENTS, 0, 10_000);
     List<String> dependsOn = g.strings("dependsOn", List.of());
     Health health = health(g, instances);
+    UpgradeMode upgrade = UpgradeMode.valueOf(g.choice("upgrade", UpgradeMode.OVERLAP.configName(), UPGRADE_MODES)
+        .toUpperCase(Locale.ROOT));
     if (name == null || command.isEmpty()) {
       return null;
     }
     return new ProcessGroupConfig(name, command, cwd, env, inheritEnv, instances, ladder, propagate, reload, restart,
-        ready, output, maxLineLength, outputEvents, dependsOn, health, g.json().copy());
+        ready, output, maxLineLength, outputEvents, dependsOn, health, upgrade, g.json().copy());
   }
 
   /** The program and arguments at {@code command} of {@code g} (a group, or its {@code health}); empty on a problem. */

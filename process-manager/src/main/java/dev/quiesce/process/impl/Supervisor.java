@@ -1,6 +1,7 @@
 package dev.quiesce.process.impl;
 
 import dev.quiesce.lifecycle.EventBusContract.ProcessEvent;
+import dev.quiesce.lifecycle.UpgradeHandover;
 import dev.quiesce.process.ProcessGroupConfig;
 import dev.quiesce.process.ProcessesConfig;
 import dev.quiesce.process.impl.ChildRecords.Swept;
@@ -51,6 +52,10 @@ public final class Supervisor {
   /** The terminate phase's stop, once it began. */
   private OrderedStop stopping;
   private final List<Swept> swept;
+  /** Told, in an upgrade's predecessor, which groups its stop has released. */
+  private final UpgradeHandover handover;
+  /** Holds back the exclusive groups of an upgrade's successor. */
+  private final PredecessorGate gate;
   private volatile boolean halted;
   private State state = State.RUNNING;
   private Future<JsonObject> terminated;
@@ -60,9 +65,12 @@ public final class Supervisor {
    * @param descendantScanIntervalMs how often the descendants of running children are looked for
    *     (to find those that leave their group); 0 for only before a stop and after an exit
    * @param notifications where the notify socket's messages are routed (the socket, if any, is opened by the caller)
+   * @param predecessorSwept in an upgrade's successor, completes once the predecessor has exited and
+   *     what it left running is swept (groups marked {@code "upgrade": "exclusive"} wait for it, or for
+   *     the predecessor's release); ignored in any other process
    */
   Supervisor(Vertx vertx, Context context, ChildLauncher launcher, ProcessesConfig config, List<Swept> swept,
-      long descendantScanIntervalMs, Notifications notifications) {
+      long descendantScanIntervalMs, Notifications notifications, Future<Void> predecessorSwept) {
     this.notifications = notifications;
     this.events = new Events(vertx.eventBus());
     this.net = vertx.createNetClient(new NetClientOptions().setConnectTimeout(500));
@@ -73,6 +81,13 @@ public final class Supervisor {
     this.groupContext = new GroupContext(vertx, context, events, children, net, http, log, this::isRunning,
         () -> startGroupsNowReady());
     config.groups().forEach(g -> groups.put(g.name(), new Group(groupContext, g)));
+    this.handover = UpgradeHandover.of(vertx);
+    this.gate = PredecessorGate.of(handover, predecessorSwept, context, this::startGroupsNowReady);
+    published(swept);
+  }
+
+  /** Publishes a {@code swept} event for each leftover of an earlier run (or of an upgrade's predecessor) killed or found gone. */
+  void published(List<Swept> swept) {
     for (Swept s : swept) {
       events.publish(ProcessEvent.SWEPT, sweptJson(s));
     }
@@ -129,13 +144,14 @@ public final class Supervisor {
       return g.startAll();
     }
     if (waiting.add(g)) {
-      log.info("group {} waits for {} to be ready before it starts", g.name(), notReady);
+      log.info("group {} waits for {} before it starts", g.name(), notReady);
     }
     return Future.succeededFuture();
   }
 
   private List<String> notReadyDependencies(Group g) {
     List<String> out = new ArrayList<>();
+    gate.holds(g.config()).ifPresent(out::add);
     for (String name : g.config().dependsOn()) {
       Group dep = groups.get(name);
       if (dep == null || !isReady(dep)) {
@@ -213,6 +229,8 @@ public final class Supervisor {
     long begun = System.nanoTime();
     List.copyOf(waiting).forEach(this::endWait);
     stopping = new OrderedStop(groupContext, groups.values(), deadline, forced);
+    // in an upgrade's predecessor, the successor may start its copy of an exclusive group from here on
+    groups.keySet().forEach(name -> stopping.of(name).onComplete(ar -> handover.released(name)));
     terminated = stopping.all().map(stopped -> {
       state = State.TERMINATED;
       return TerminateDetail.of(stopped, (System.nanoTime() - begun) / 1_000_000);

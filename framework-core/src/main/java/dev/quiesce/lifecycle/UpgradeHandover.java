@@ -1,0 +1,144 @@
+package dev.quiesce.lifecycle;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the two processes of an {@link LifecycleCommand#UPGRADE upgrade} tell each other about the
+ * resources only one of them may hold at a time, as the components of one process see it. One per
+ * Vert.x instance ({@link #of(Vertx)}); the launcher connects it to the handover socket.
+ *
+ * <p><b>In the successor</b> (the process an upgrade started): {@link #predecessor()} names the
+ * predecessor's pid until it has exited. A component that must not overlap with the predecessor's
+ * copy (the process manager's groups marked {@code "upgrade": "exclusive"}) waits for
+ * {@link #whenReleased(String)} (the predecessor said it stopped its own) or
+ * {@link #whenPredecessorExited()} (it is gone, also when it was killed: whatever it left behind is
+ * the waiting component's to clean up first).
+ *
+ * <p><b>In the predecessor</b>: a component calls {@link #released(String)} once it has stopped what it
+ * holds (the process manager does for each group, in the terminate phase); the launcher passes each
+ * name to the successor over the handover socket. Outside an upgrade nobody listens and the call does
+ * nothing else.
+ *
+ * <p>Thread-safe. The futures complete on the thread that learnt the news (the launcher's handover
+ * thread, the JDK's process reaper): hop to your own context before touching its state. They never fail.
+ */
+public final class UpgradeHandover implements Shareable {
+
+  private static final Logger LOG = LoggerFactory.getLogger("quiesce.upgrade");
+  private static final String MAP = "quiesce.upgrade-handover";
+
+  private final Promise<Long> predecessorExited = Promise.promise();
+  private final Map<String, Promise<Void>> releases = new ConcurrentHashMap<>();
+  /** Predecessor side: names released so far, and where they go once the launcher listens. */
+  private final List<String> releasedHere = new ArrayList<>();
+  private Consumer<String> sink;
+  private volatile long predecessor = -1;
+
+  private UpgradeHandover() {
+  }
+
+  /** The handover of {@code vertx} (the same object for every call with the same instance). */
+  public static UpgradeHandover of(Vertx vertx) {
+    LocalMap<String, UpgradeHandover> map = vertx.sharedData().getLocalMap(MAP);
+    UpgradeHandover created = new UpgradeHandover();
+    UpgradeHandover existing = map.putIfAbsent(MAP, created);
+    return existing == null ? created : existing;
+  }
+
+  // ---------------------------------------------------------------- the successor's side
+
+  /** The predecessor's pid while this process is an upgrade's successor and the predecessor runs; else empty. */
+  public OptionalLong predecessor() {
+    long pid = predecessor;
+    return pid < 0 || predecessorExited.future().isComplete() ? OptionalLong.empty() : OptionalLong.of(pid);
+  }
+
+  /**
+   * Completes once the predecessor has said it stopped {@code name} (its {@link #released(String)}).
+   * Never completes when the predecessor exits without saying so (killed, say): wait for
+   * {@link #whenPredecessorExited()} beside it. Never fails.
+   */
+  public Future<Void> whenReleased(String name) {
+    return releases.computeIfAbsent(name, n -> Promise.promise()).future();
+  }
+
+  /**
+   * Completes with the predecessor's pid once it has exited, cleanly or not; never completes in a
+   * process that is not an upgrade's successor. Never fails.
+   */
+  public Future<Long> whenPredecessorExited() {
+    return predecessorExited.future();
+  }
+
+  /**
+   * Called by the launcher at the start of an upgrade's successor, before the application starts:
+   * this process succeeds {@code pid}, whose exit completes {@link #whenPredecessorExited()} (at once
+   * when it is already gone). Once only; a second call is ignored.
+   */
+  public void awaitPredecessor(long pid) {
+    synchronized (this) {
+      if (predecessor >= 0) {
+        return;
+      }
+      predecessor = pid;
+    }
+    ProcessHandle.of(pid).ifPresentOrElse(
+        p -> p.onExit().whenComplete((gone, e) -> predecessorExited.tryComplete(pid)),
+        () -> predecessorExited.tryComplete(pid));
+  }
+
+  /** Called by the launcher when the predecessor says it stopped {@code name}. */
+  public void predecessorReleased(String name) {
+    releases.computeIfAbsent(name, n -> Promise.promise()).tryComplete();
+  }
+
+  // ---------------------------------------------------------------- the predecessor's side
+
+  /**
+   * Says this process has stopped {@code name} and no longer holds what it held: the successor of an
+   * upgrade in progress may start its own. Never fails; does nothing more outside an upgrade.
+   */
+  public void released(String name) {
+    Consumer<String> to;
+    synchronized (this) {
+      releasedHere.add(name);
+      to = sink;
+    }
+    if (to != null) {
+      tell(to, name);
+    }
+  }
+
+  /**
+   * Called by the launcher once a successor has taken over: every name {@link #released(String)} so
+   * far, then each later one, goes to {@code to} (which must not block). Once only.
+   */
+  public void forwardReleases(Consumer<String> to) {
+    List<String> earlier;
+    synchronized (this) {
+      sink = to;
+      earlier = List.copyOf(releasedHere);
+    }
+    earlier.forEach(name -> tell(to, name));
+  }
+
+  private static void tell(Consumer<String> to, String name) {
+    try {
+      to.accept(name);
+    } catch (RuntimeException e) {
+      LOG.warn("upgrade: could not tell the successor that {} is released: {}", name, e.toString());
+    }
+  }
+}
