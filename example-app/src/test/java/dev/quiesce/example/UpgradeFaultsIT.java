@@ -1,0 +1,321 @@
+package dev.quiesce.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.launcher.ExitCodes;
+import dev.quiesce.testing.Await;
+import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.ProcFs;
+import dev.quiesce.testing.Timing;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The faults of an upgrade in place against the fat jar (issue 12): a command that does not exist, a
+ * successor that exits at once, one that binds nothing and is never ready, two upgrades at once, an
+ * upgrade during a reload, a stop during the successor's start, SIGKILL of the successor before it is
+ * ready, a state directory that cannot be made. In each the old process serves on (or stops as any
+ * stop does), the reason is named in the {@code upgrade} event and the log, and no process of the
+ * successor is left (found by pid and process group in /proc).
+ */
+class UpgradeFaultsIT {
+
+  private static final Duration EVENT = Duration.ofSeconds(60);
+  private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+  @TempDir
+  Path dir;
+
+  /** A successor JVM this test found (the fault tests end it themselves; this is for a failed assertion). */
+  private long successorJvm = -1;
+
+  @AfterEach
+  void endTheSuccessor() throws Exception {
+    ExampleAppFixture.endByPid(successorJvm);
+  }
+
+  /** The fixture (the workers group only) with {@code upgrade}: a state directory in the test's and these settings. */
+  private ExampleAppFixture fixture(JsonObject upgrade) throws IOException {
+    ExampleAppFixture f = new ExampleAppFixture(dir);
+    f.config.put("upgrade", new JsonObject().put("stateDir", dir.resolve("state").toString()).mergeIn(upgrade));
+    return f;
+  }
+
+  private static JsonObject command(String... argv) {
+    return new JsonObject().put("command", new JsonArray(List.of(argv)));
+  }
+
+  @Test
+  void anUpgradeCommandThatDoesNotExistIsRolledBackWithExitCode127AndTheOldProcessServesOn() throws Exception {
+    String missing = dir.resolve("no-such-version").toString();
+    try (ExampleAppFixture f = fixture(command(missing))) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+
+        assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+
+        JsonObject failed = events.upgrade("failed");
+        assertThat(failed.getString("error")).isEqualTo("the successor exited with code 127 before it was ready");
+        assertThat(failed.getJsonArray("output").encode()).contains(missing).contains("not found");
+        f.app.awaitLine("upgrade failed, this process serves on: the successor exited with code 127", EVENT);
+        assertTheOldProcessServesOn(f, failed);
+      }
+    }
+  }
+
+  @Test
+  void aSuccessorThatExitsAtOnceWithABadConfigurationIsRolledBackWithItsLastLines() throws Exception {
+    ExampleAppFixture f = new ExampleAppFixture(dir);
+    JsonObject bad = f.config.copy();
+    bad.getJsonObject("lifecycle").put("shutdownTimeout", "soon");
+    Path badConfig = Files.writeString(dir.resolve("v2-config.json"), bad.encodePrettily());
+    f.config.put("upgrade", new JsonObject().put("stateDir", dir.resolve("state").toString())
+        .put("command", new JsonArray(List.of(JAVA, "-Xmx256m", "-jar", System.getProperty("example.jar"),
+            "--config", badConfig.toString()))));
+    try (f) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+
+        assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+
+        JsonObject failed = events.upgrade("failed");
+        assertThat(failed.getString("error")).isEqualTo("the successor exited with code "
+            + ExitCodes.INVALID_CONFIG + " before it was ready");
+        assertThat(failed.getJsonArray("output").getList()).anySatisfy(line -> assertThat((String) line)
+            .contains("invalid configuration: lifecycle.shutdownTimeout: \"soon\" is not a duration"));
+        f.app.awaitLine("^  .*invalid configuration: lifecycle.shutdownTimeout", Duration.ofSeconds(5));
+        assertTheOldProcessServesOn(f, failed);
+      }
+    }
+  }
+
+  @Test
+  void aSuccessorThatBindsNothingIsEndedWithItsWholeProcessGroupAfterTheTimeout() throws Exception {
+    try (ExampleAppFixture f = fixture(command("sh", "-c", "echo version 2 waits forever; sleep 600 & sleep 600")
+        .put("timeout", "2s"))) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+        long asked = System.nanoTime();
+
+        assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+
+        long group = events.upgrade("started").getLong("successorGroup");
+        List<Integer> members = Await.value("the successor's group runs its two sleeps", Duration.ofSeconds(10), () -> {
+          List<Integer> m = groupMembers(group);
+          return m.stream().filter(p -> cmdline(p).startsWith("sleep")).count() == 2 ? m : null;
+        });
+        JsonObject failed = events.upgrade("failed");
+        long tookMs = (System.nanoTime() - asked) / 1_000_000;
+        assertThat(tookMs).isGreaterThanOrEqualTo(2000).isLessThan(Timing.upTo(2000 + 15_000));
+        assertThat(failed.getString("error")).isEqualTo("the successor was not ready within 2000 ms (upgrade.timeout)");
+        assertThat(failed.getJsonArray("output").getList()).contains("version 2 waits forever");
+        assertThat(members).as("the successor's processes").allSatisfy(p -> assertThat(ProcFs.isZombie(p)).isTrue());
+        assertTheOldProcessServesOn(f, failed);
+      }
+    }
+  }
+
+  @Test
+  void aSecondUpgradeWhileOneRunsIsRefusedWith409NamingTheFirstsSuccessor() throws Exception {
+    try (ExampleAppFixture f = fixture(command("sh", "-c", "sleep 600").put("timeout", "2s"))) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+        assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+        long group = events.upgrade("started").getLong("successorGroup");
+
+        HttpResponse<String> second = f.command("upgrade");
+
+        assertThat(second.statusCode()).isEqualTo(409);
+        assertThat(second.body()).contains("upgrade refused: an upgrade is already running (successor process group "
+            + group + ")");
+        // the first one goes on as if the second had not been asked for
+        JsonObject failed = events.upgrade("failed");
+        assertThat(failed.getString("error")).isEqualTo("the successor was not ready within 2000 ms (upgrade.timeout)");
+        assertThat(events.received()).filteredOn(e -> "upgrade".equals(e.getString("type"))).hasSize(2);
+        assertTheOldProcessServesOn(f, failed);
+      }
+    }
+  }
+
+  @Test
+  void anUpgradeDuringAReloadIsRefusedWith409() throws Exception {
+    ExampleAppFixture f = fixture(new JsonObject());
+    // the reload restarts the workers one at a time, each taking 3 s to clean up: it runs for 6 s or more
+    f.workers().getJsonObject("env").put("WORKER_CLEANUP_SECONDS", "3");
+    try (f) {
+      f.start();
+      assertThat(f.command("reload").statusCode()).isEqualTo(202);
+      assertThat(f.status().getString("state")).isEqualTo("RELOADING");
+
+      HttpResponse<String> refused = f.command("upgrade");
+
+      assertThat(refused.statusCode()).isEqualTo(409);
+      assertThat(refused.body()).contains("upgrade refused: a reload is running");
+      assertThat(f.status().getString("state")).as("the refusal happened during the reload").isEqualTo("RELOADING");
+      f.app.awaitLine("reload done in \\d+ ms", EVENT);
+      assertThat(f.app.output()).doesNotContain("starting the successor");
+      assertThat(f.app.stop("TERM", Duration.ofSeconds(40)).code()).isEqualTo(ExitCodes.GRACEFUL);
+    }
+  }
+
+  @Test
+  void aStateDirectoryThatCannotBeMadeRefusesTheUpgradeWithItsPathAndTheStartIsNotAffected() throws Exception {
+    // run as root, a directory's mode does not keep this process out: a file where the directory should be does
+    Path notADirectory = Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state");
+    try (ExampleAppFixture f = fixture(new JsonObject().put("stateDir", notADirectory.toString()))) {
+      f.start();
+      assertThat(f.status().getString("state")).isEqualTo("RUNNING");
+
+      HttpResponse<String> refused = f.command("upgrade");
+
+      assertThat(refused.statusCode()).isEqualTo(409);
+      assertThat(refused.body()).contains("upgrade refused: the state directory " + notADirectory
+          + " (upgrade.stateDir) cannot be created");
+      assertThat(f.get("/hello").statusCode()).isEqualTo(200);
+      assertThat(f.app.output()).doesNotContain("starting the successor");
+      assertThat(f.app.stop("TERM", Duration.ofSeconds(40)).code()).isEqualTo(ExitCodes.GRACEFUL);
+    }
+  }
+
+  @Test
+  void aStopDuringTheSuccessorsStartEndsTheSuccessorAndThePredecessorStopsAsAnyStopLeavingNothingRunning()
+      throws Exception {
+    try (ExampleAppFixture f = withASuccessorThatNeverGetsReady()) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+        long group = upgradeToASuccessorStillStarting(f, events);
+
+        JvmProcess.Exit exit = f.app.stop("TERM", Duration.ofSeconds(60));
+
+        assertThat(exit.code()).as(f.app.output()).isEqualTo(ExitCodes.GRACEFUL);
+        assertThat(f.report().getString("trigger")).isEqualTo("signal");
+        String out = f.app.output();
+        assertThat(out).contains("a stop (SIGTERM) came during the upgrade: ending the successor (successor process group "
+            + group + ")");
+        assertThat(out.indexOf("came during the upgrade: ending the successor"))
+            .as("the successor is ended before this process's stop begins its phases")
+            .isLessThan(out.indexOf("phase=announce begins"));
+        Await.until("nothing this test started runs", Duration.ofSeconds(30),
+            () -> ProcFs.liveTagged("TEST_RUN_TAG", f.app.tag()).isEmpty());
+      }
+    }
+  }
+
+  @Test
+  void aSuccessorKilledBeforeItIsReadyIsRolledBackAndTheOldProcessServesOn() throws Exception {
+    try (ExampleAppFixture f = withASuccessorThatNeverGetsReady()) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+        long group = upgradeToASuccessorStillStarting(f, events);
+        List<Long> successorsWorkers = ProcessHandle.of(successorJvm).stream().flatMap(ProcessHandle::children)
+            .map(ProcessHandle::pid).toList();
+        assertThat(successorsWorkers).isNotEmpty();
+
+        JvmProcess.kill("KILL", successorJvm);
+
+        JsonObject failed = events.upgrade("failed");
+        assertThat(failed.getString("error")).isEqualTo("the successor exited with code 137 before it was ready");
+        // the successor's own children (its workers, sessions of their own) end with it: parent-death signal
+        Await.until("the successor's workers " + successorsWorkers + " are gone", Duration.ofSeconds(20),
+            () -> successorsWorkers.stream().allMatch(p -> ProcFs.isZombie(Math.toIntExact(p))));
+        Await.until("only the old process and its own children run", Duration.ofSeconds(20),
+            () -> notThePredecessors(f).isEmpty());
+        assertTheOldProcessServesOn(f, failed);
+      }
+    }
+  }
+
+  /**
+   * The fixture whose {@code upgrade.command} runs the same jar with the same configuration but for
+   * workers that never say they are ready, so the successor stays in its start (its first worker
+   * running) until the test acts.
+   */
+  private ExampleAppFixture withASuccessorThatNeverGetsReady() throws IOException {
+    ExampleAppFixture f = fixture(new JsonObject());
+    JsonObject v2 = f.config.copy();
+    v2.getJsonObject("lifecycle").put("reportFile", dir.resolve("v2-report.json").toString());
+    ExampleAppFixture.group(v2, "workers").put("ready", new JsonObject().put("logLine", "this line never comes")
+        .put("timeout", "60s"));
+    Path file = Files.writeString(dir.resolve("v2-config.json"), v2.encodePrettily());
+    f.config.getJsonObject("upgrade").put("command", new JsonArray(List.of(JAVA, "-Xmx256m",
+        "-XX:TieredStopAtLevel=1", "-jar", System.getProperty("example.jar"), "--config", file.toString())));
+    return f;
+  }
+
+  /**
+   * Asks {@code f} for an upgrade and waits until the successor's JVM (in {@link #successorJvm}) runs
+   * its first worker; returns the successor's process group.
+   */
+  private long upgradeToASuccessorStillStarting(ExampleAppFixture f, LifecycleEvents events) throws Exception {
+    assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+    long group = events.upgrade("started").getLong("successorGroup");
+    successorJvm = successorStarting(group);
+    return group;
+  }
+
+  /** The successor's JVM in process group {@code group}, once it runs one of its workers (its start is under way). */
+  private static long successorStarting(long group) {
+    return Await.value("the successor's JVM runs its first worker", Duration.ofSeconds(60), () -> {
+      Stream<ProcessHandle> jvms = ProcessHandle.of(group).stream().flatMap(ProcessHandle::descendants)
+          .filter(p -> cmdline(p.pid()).startsWith(JAVA + " ") && cmdline(p.pid()).contains("example-app.jar"));
+      return jvms.filter(jvm -> jvm.descendants().anyMatch(c -> cmdline(c.pid()).contains("worker.sh")))
+          .map(ProcessHandle::pid).findFirst().orElse(null);
+    });
+  }
+
+  /** The process serves {@code /hello} itself, is RUNNING, the successor's group is gone, and a later stop is an ordinary one. */
+  private static void assertTheOldProcessServesOn(ExampleAppFixture f, JsonObject failed) throws Exception {
+    long group = failed.getLong("successorGroup");
+    Await.until("the successor's group " + group + " is gone", Duration.ofSeconds(15),
+        () -> groupMembers(group).isEmpty());
+    HttpResponse<String> hello = f.get("/hello");
+    assertThat(hello.statusCode()).isEqualTo(200);
+    assertThat(hello.headers().firstValue("X-Pid")).contains(String.valueOf(f.app.pid()));
+    assertThat(f.status().getString("state")).isEqualTo("RUNNING");
+    assertThat(f.app.stop("TERM", Duration.ofSeconds(40)).code()).as(f.app.output()).isEqualTo(ExitCodes.GRACEFUL);
+    assertThat(f.report().getString("trigger")).isEqualTo("signal");
+  }
+
+  /** The live processes (zombies aside) of process group {@code group}. */
+  private static List<Integer> groupMembers(long group) {
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))
+          .map(Integer::valueOf).filter(p -> ProcFs.processGroup(p) == group && !ProcFs.isZombie(p)).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot list /proc", e);
+    }
+  }
+
+  /** This test's live processes that are neither the old process nor its descendants. */
+  private static List<Integer> notThePredecessors(ExampleAppFixture f) {
+    List<Integer> tagged = ProcFs.liveTagged("TEST_RUN_TAG", f.app.tag());
+    long pid = f.app.pid();
+    Set<Long> own = ProcessHandle.of(pid).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()))
+        .map(ProcessHandle::pid).collect(Collectors.toSet());
+    // a worker's short-lived sleep may end between the two looks: only what still runs counts
+    return tagged.stream().filter(p -> !own.contains((long) p) && !ProcFs.isZombie(p)).toList();
+  }
+
+  /** {@code /proc/<pid>/cmdline} with spaces between the arguments, or empty when it is gone. */
+  private static String cmdline(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+          .replace('\0', ' ').strip();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}
