@@ -15,8 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -25,9 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The faults of an upgrade in place against the fat jar (issue 12): a command that does not exist, a
- * successor that exits at once, one that binds nothing and is never ready, two upgrades at once, an
- * upgrade during a reload, a stop during the successor's start, SIGKILL of the successor before it is
- * ready, a state directory that cannot be made. In each the old process serves on (or stops as any
+ * successor that exits at once, one that binds nothing and is never ready, a successor jar that runs
+ * but never says ready, two upgrades at once, an upgrade during a reload, a stop before the successor
+ * is ready, SIGKILL of the successor before it is ready, a state directory that cannot be made. In each the old process serves on (or stops as any
  * stop does), the reason is named in the {@code upgrade} event and the log, and no process of the
  * successor is left (found by pid and process group in /proc).
  */
@@ -129,23 +134,30 @@ class UpgradeFaultsIT {
   }
 
   @Test
-  void aSecondUpgradeWhileOneRunsIsRefusedWith409NamingTheFirstsSuccessor() throws Exception {
+  void twoUpgradesAtOnceStartOneSuccessorAndTheOtherIsRefusedWith409NamingIt() throws Exception {
     try (ExampleAppFixture f = fixture(command("sh", "-c", "sleep 600").put("timeout", "2s"))) {
       f.start();
+      ExecutorService clients = Executors.newFixedThreadPool(2);
       try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
-        assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+        Callable<HttpResponse<String>> upgrade = () -> f.command("upgrade");
+
+        List<HttpResponse<String>> both = new ArrayList<>();
+        for (Future<HttpResponse<String>> answer : clients.invokeAll(List.of(upgrade, upgrade))) {
+          both.add(answer.get());
+        }
+
+        assertThat(both).extracting(HttpResponse::statusCode).containsExactlyInAnyOrder(202, 409);
         long group = events.upgrade("started").getLong("successorGroup");
-
-        HttpResponse<String> second = f.command("upgrade");
-
-        assertThat(second.statusCode()).isEqualTo(409);
-        assertThat(second.body()).contains("upgrade refused: an upgrade is already running (successor process group "
+        assertThat(both).filteredOn(r -> r.statusCode() == 409).singleElement().extracting(HttpResponse::body)
+            .asString().contains("upgrade refused: an upgrade is already running (successor process group "
             + group + ")");
-        // the first one goes on as if the second had not been asked for
+        // the one that runs goes on as if the other had not been asked for
         JsonObject failed = events.upgrade("failed");
         assertThat(failed.getString("error")).isEqualTo("the successor was not ready within 2000 ms (upgrade.timeout)");
         assertThat(events.received()).filteredOn(e -> "upgrade".equals(e.getString("type"))).hasSize(2);
         assertTheOldProcessServesOn(f, failed);
+      } finally {
+        clients.shutdownNow();
       }
     }
   }
@@ -191,12 +203,12 @@ class UpgradeFaultsIT {
   }
 
   @Test
-  void aStopDuringTheSuccessorsStartEndsTheSuccessorAndThePredecessorStopsAsAnyStopLeavingNothingRunning()
+  void aStopBeforeTheSuccessorIsReadyEndsTheSuccessorFirstAndThePredecessorStopsAsAnyStopLeavingNothingRunning()
       throws Exception {
-    try (ExampleAppFixture f = withASuccessorThatNeverGetsReady()) {
+    try (ExampleAppFixture f = withASuccessorThatNeverSaysReady()) {
       f.start();
       try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
-        long group = upgradeToASuccessorStillStarting(f, events);
+        long group = upgradeToASuccessorNotYetReady(f, events);
 
         JvmProcess.Exit exit = f.app.stop("TERM", Duration.ofSeconds(60));
 
@@ -215,65 +227,100 @@ class UpgradeFaultsIT {
   }
 
   @Test
-  void aSuccessorKilledBeforeItIsReadyIsRolledBackAndTheOldProcessServesOn() throws Exception {
-    try (ExampleAppFixture f = withASuccessorThatNeverGetsReady()) {
+  void aSuccessorJarThatNeverSaysReadyIsEndedWithItsWorkersAfterTheTimeout() throws Exception {
+    ExampleAppFixture f = withASuccessorThatNeverSaysReady();
+    f.config.getJsonObject("upgrade").put("timeout", "8s");
+    try (f) {
       f.start();
       try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
-        long group = upgradeToASuccessorStillStarting(f, events);
-        List<Long> successorsWorkers = ProcessHandle.of(successorJvm).stream().flatMap(ProcessHandle::children)
-            .map(ProcessHandle::pid).toList();
-        assertThat(successorsWorkers).isNotEmpty();
+        long asked = System.nanoTime();
+        upgradeToASuccessorNotYetReady(f, events);
+        List<Long> successorsWorkers = childrenOf(successorJvm);
+
+        JsonObject failed = events.upgrade("failed");
+
+        long tookMs = (System.nanoTime() - asked) / 1_000_000;
+        // TERM to the successor's group: its JVM stops itself and its workers (KILL after 10 s otherwise)
+        assertThat(tookMs).isGreaterThanOrEqualTo(8000).isLessThan(Timing.upTo(8000 + 20_000));
+        assertThat(failed.getString("error")).isEqualTo("the successor was not ready within 8000 ms (upgrade.timeout)");
+        assertThat(ProcFs.isZombie(Math.toIntExact(successorJvm))).as("the successor's JVM is gone").isTrue();
+        assertTheSuccessorIsGone(f, successorsWorkers);
+        assertTheOldProcessServesOn(f, failed);
+      }
+    }
+  }
+
+  @Test
+  void aSuccessorKilledBeforeItIsReadyIsRolledBackAndTheOldProcessServesOn() throws Exception {
+    try (ExampleAppFixture f = withASuccessorThatNeverSaysReady()) {
+      f.start();
+      try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
+        long group = upgradeToASuccessorNotYetReady(f, events);
+        List<Long> successorsWorkers = childrenOf(successorJvm);
 
         JvmProcess.kill("KILL", successorJvm);
 
         JsonObject failed = events.upgrade("failed");
         assertThat(failed.getString("error")).isEqualTo("the successor exited with code 137 before it was ready");
         // the successor's own children (its workers, sessions of their own) end with it: parent-death signal
-        Await.until("the successor's workers " + successorsWorkers + " are gone", Duration.ofSeconds(20),
-            () -> successorsWorkers.stream().allMatch(p -> ProcFs.isZombie(Math.toIntExact(p))));
-        Await.until("only the old process and its own children run", Duration.ofSeconds(20),
-            () -> notThePredecessors(f).isEmpty());
+        assertTheSuccessorIsGone(f, successorsWorkers);
         assertTheOldProcessServesOn(f, failed);
       }
     }
   }
 
   /**
-   * The fixture whose {@code upgrade.command} runs the same jar with the same configuration but for
-   * workers that never say they are ready, so the successor stays in its start (its first worker
-   * running) until the test acts.
+   * The fixture whose {@code upgrade.command} runs the same jar and configuration (its own report file)
+   * with the handover socket's variable pointing where nothing listens: the successor starts, runs its
+   * workers and serves beside this process, but its {@code ready} never reaches this one, so for
+   * this process the upgrade stays before the handover until the test acts (or the timeout).
    */
-  private ExampleAppFixture withASuccessorThatNeverGetsReady() throws IOException {
+  private ExampleAppFixture withASuccessorThatNeverSaysReady() throws IOException {
     ExampleAppFixture f = fixture(new JsonObject());
     JsonObject v2 = f.config.copy();
     v2.getJsonObject("lifecycle").put("reportFile", dir.resolve("v2-report.json").toString());
-    ExampleAppFixture.group(v2, "workers").put("ready", new JsonObject().put("logLine", "this line never comes")
-        .put("timeout", "60s"));
     Path file = Files.writeString(dir.resolve("v2-config.json"), v2.encodePrettily());
-    f.config.getJsonObject("upgrade").put("command", new JsonArray(List.of(JAVA, "-Xmx256m",
+    f.config.getJsonObject("upgrade").put("command", new JsonArray(List.of("env",
+        "QUIESCE_UPGRADE_SOCKET=" + dir.resolve("nothing-listens-here.sock"), JAVA, "-Xmx256m",
         "-XX:TieredStopAtLevel=1", "-jar", System.getProperty("example.jar"), "--config", file.toString())));
     return f;
   }
 
   /**
    * Asks {@code f} for an upgrade and waits until the successor's JVM (in {@link #successorJvm}) runs
-   * its first worker; returns the successor's process group.
+   * its workers; returns the successor's process group.
    */
-  private long upgradeToASuccessorStillStarting(ExampleAppFixture f, LifecycleEvents events) throws Exception {
+  private long upgradeToASuccessorNotYetReady(ExampleAppFixture f, LifecycleEvents events) throws Exception {
     assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
     long group = events.upgrade("started").getLong("successorGroup");
-    successorJvm = successorStarting(group);
+    successorJvm = successorRunning(group);
     return group;
   }
 
-  /** The successor's JVM in process group {@code group}, once it runs one of its workers (its start is under way). */
-  private static long successorStarting(long group) {
-    return Await.value("the successor's JVM runs its first worker", Duration.ofSeconds(60), () -> {
+  /** The successor's JVM in process group {@code group}, once it runs its workers. */
+  private static long successorRunning(long group) {
+    return Await.value("the successor's JVM runs its workers", Duration.ofSeconds(60), () -> {
       Stream<ProcessHandle> jvms = ProcessHandle.of(group).stream().flatMap(ProcessHandle::descendants)
           .filter(p -> cmdline(p.pid()).startsWith(JAVA + " ") && cmdline(p.pid()).contains("example-app.jar"));
-      return jvms.filter(jvm -> jvm.descendants().anyMatch(c -> cmdline(c.pid()).contains("worker.sh")))
+      return jvms.filter(jvm -> jvm.children().filter(c -> cmdline(c.pid()).contains("worker.sh")).count() == 2)
           .map(ProcessHandle::pid).findFirst().orElse(null);
     });
+  }
+
+  /** The children of {@code pid} (a successor's workers), at least one. */
+  private static List<Long> childrenOf(long pid) {
+    List<Long> children = ProcessHandle.of(pid).stream().flatMap(ProcessHandle::children).map(ProcessHandle::pid)
+        .toList();
+    assertThat(children).as("the children of " + pid).isNotEmpty();
+    return children;
+  }
+
+  /** The successor's workers are gone, and of what this test started only the old process and its own children run. */
+  private static void assertTheSuccessorIsGone(ExampleAppFixture f, List<Long> successorsWorkers) {
+    Await.until("the successor's workers " + successorsWorkers + " are gone", Duration.ofSeconds(20),
+        () -> successorsWorkers.stream().allMatch(p -> ProcFs.isZombie(Math.toIntExact(p))));
+    Await.until("only the old process and its own children run", Duration.ofSeconds(20),
+        () -> notThePredecessors(f).isEmpty());
   }
 
   /** The process serves {@code /hello} itself, is RUNNING, the successor's group is gone, and a later stop is an ordinary one. */
