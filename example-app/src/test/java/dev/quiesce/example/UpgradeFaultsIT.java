@@ -151,6 +151,7 @@ class UpgradeFaultsIT {
         assertThat(both).filteredOn(r -> r.statusCode() == 409).singleElement().extracting(HttpResponse::body)
             .asString().contains("upgrade refused: an upgrade is already running (successor process group "
             + group + ")");
+        assertThat(f.status().getBoolean("upgrading")).isTrue();
         // the one that runs goes on as if the other had not been asked for
         JsonObject failed = events.upgrade("failed");
         assertThat(failed.getString("error")).isEqualTo("the successor was not ready within 2000 ms (upgrade.timeout)");
