@@ -27,6 +27,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The faults of an upgrade in place against the fat jar (issue 12): a command that does not exist, a
@@ -184,19 +186,26 @@ class UpgradeFaultsIT {
     }
   }
 
-  @Test
-  void aStateDirectoryThatCannotBeMadeRefusesTheUpgradeWithItsPathAndTheStartIsNotAffected() throws Exception {
-    // run as root, a directory's mode does not keep this process out: a file where the directory should be does
-    Path notADirectory = Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state");
-    try (ExampleAppFixture f = fixture(new JsonObject().put("stateDir", notADirectory.toString()))) {
+  /**
+   * Run as root, a directory's mode does not keep this process out, so: a file where the directory
+   * should be (it cannot be created), and {@code /proc/self}, this JVM's own /proc directory, which
+   * not even root can write.
+   */
+  @ParameterizedTest(name = "the state directory {0}")
+  @ValueSource(strings = {"cannot be created", "cannot be written"})
+  void aStateDirectoryThatCannotBeMadeOrWrittenRefusesTheUpgradeWithItsPathAndTheStartIsNotAffected(String why)
+      throws Exception {
+    Path stateDir = why.equals("cannot be created")
+        ? Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state") : Path.of("/proc/self");
+    try (ExampleAppFixture f = fixture(new JsonObject().put("stateDir", stateDir.toString()))) {
       f.start();
       assertThat(f.status().getString("state")).isEqualTo("RUNNING");
 
       HttpResponse<String> refused = f.command("upgrade");
 
       assertThat(refused.statusCode()).isEqualTo(409);
-      assertThat(refused.body()).contains("upgrade refused: the state directory " + notADirectory
-          + " (upgrade.stateDir) cannot be created");
+      assertThat(refused.body()).contains("upgrade refused: the state directory " + stateDir
+          + " (upgrade.stateDir) " + why);
       assertThat(f.get("/hello").statusCode()).isEqualTo(200);
       assertThat(f.app.output()).doesNotContain("starting the successor");
       assertThat(f.app.stop("TERM", Duration.ofSeconds(40)).code()).isEqualTo(ExitCodes.GRACEFUL);
