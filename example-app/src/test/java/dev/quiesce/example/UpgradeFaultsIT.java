@@ -92,13 +92,16 @@ class UpgradeFaultsIT {
     f.config.put("upgrade", new JsonObject().put("stateDir", dir.resolve("state").toString())
         .put("command", new JsonArray(List.of(JAVA, "-Xmx256m", "-jar", System.getProperty("example.jar"),
             "--config", badConfig.toString()))));
+    // this one is asked for with a signal, as systemd would (systemctl kill -s USR1)
+    f.config.getJsonObject("lifecycle").getJsonObject("signals").put("USR1", "upgrade");
     try (f) {
       f.start();
       try (LifecycleEvents events = LifecycleEvents.follow(f.client, f.managementPort)) {
 
-        assertThat(f.command("upgrade").statusCode()).isEqualTo(202);
+        f.app.signal("USR1");
 
         JsonObject failed = events.upgrade("failed");
+        assertThat(failed.getString("reason")).contains("SIGUSR1");
         assertThat(failed.getString("error")).isEqualTo("the successor exited with code "
             + ExitCodes.INVALID_CONFIG + " before it was ready");
         assertThat(failed.getJsonArray("output").getList()).anySatisfy(line -> assertThat((String) line)
