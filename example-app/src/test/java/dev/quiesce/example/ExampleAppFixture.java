@@ -1,5 +1,6 @@
 package dev.quiesce.example;
 
+import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Runs the built fat jar as its own JVM with a configuration made for one test: the shipped
@@ -123,6 +125,29 @@ final class ExampleAppFixture implements AutoCloseable {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
         .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * {@code POST /lifecycle/<command>} on the management port with {@code management.token}: 202 when
+   * accepted, 409 when refused.
+   */
+  HttpResponse<String> command(String command) throws IOException, InterruptedException {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/lifecycle/"
+        + command)).header("Authorization", "Bearer " + config.getJsonObject("management").getString("token"))
+        .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Ends a process this test started by another way than {@link #start} (an upgrade's successor):
+   * TERM, then waits up to 30 s for it to exit; nothing when {@code pid} is negative or gone.
+   */
+  static void endByPid(long pid) throws Exception {
+    Optional<ProcessHandle> p = pid < 0 ? Optional.empty() : ProcessHandle.of(pid);
+    if (p.isPresent()) {
+      JvmProcess.kill("TERM", pid);
+      Await.until("pid " + pid + " exits", Duration.ofSeconds(30), () -> !p.get().isAlive());
+    }
   }
 
   JsonObject status() throws IOException, InterruptedException {

@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.testing.Await;
-import dev.quiesce.testing.JvmProcess;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,8 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * upgrade during a stop is refused with 409.
  */
 class UpgradeIT {
-
-  private static final String TOKEN = "example-token-change-me";
 
   @TempDir
   Path dir;
@@ -50,10 +44,7 @@ class UpgradeIT {
   }
 
   private static HttpResponse<String> upgrade(ExampleAppFixture f) throws Exception {
-    return f.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.managementPort
-        + "/lifecycle/upgrade")).header("Authorization", "Bearer " + TOKEN)
-        .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return f.command("upgrade");
   }
 
   @Test
@@ -162,10 +153,6 @@ class UpgradeIT {
   }
 
   private static void stopSuccessor(long pid) throws Exception {
-    Optional<ProcessHandle> p = pid < 0 ? Optional.empty() : ProcessHandle.of(pid);
-    if (p.isPresent()) {
-      JvmProcess.kill("TERM", pid);
-      Await.until("the successor exits", Duration.ofSeconds(30), () -> !p.get().isAlive());
-    }
+    ExampleAppFixture.endByPid(pid);
   }
 }

@@ -52,6 +52,16 @@ public final class ProcFs {
     }
   }
 
+  /** The process group of {@code pid} (field 5 of {@code /proc/<pid>/stat}), or -1 when it is gone. */
+  public static long processGroup(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** True when {@code needle} occurs in {@code hay}. */
   public static boolean contains(byte[] hay, byte[] needle) {
     outer:
