@@ -191,15 +191,20 @@ class UpgradeFaultsIT {
 
   /**
    * Run as root, a directory's mode does not keep this process out, so: a file where the directory
-   * should be (it cannot be created), and {@code /proc/self}, this JVM's own /proc directory, which
-   * not even root can write.
+   * should be (it cannot be created), {@code /proc/self}, this JVM's own /proc directory, which not
+   * even root can write, and {@code /sys}, which the JDK's writability check calls writable for root
+   * although no file can be made in it (the upgrade tries one).
    */
   @ParameterizedTest(name = "the state directory {0}")
-  @ValueSource(strings = {"cannot be created", "cannot be written"})
-  void aStateDirectoryThatCannotBeMadeOrWrittenRefusesTheUpgradeWithItsPathAndTheStartIsNotAffected(String why)
+  @ValueSource(strings = {"cannot be created", "cannot be written", "refuses a new file"})
+  void aStateDirectoryThatCannotBeMadeOrWrittenRefusesTheUpgradeWithItsPathAndTheStartIsNotAffected(String how)
       throws Exception {
-    Path stateDir = why.equals("cannot be created")
-        ? Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state") : Path.of("/proc/self");
+    Path stateDir = switch (how) {
+      case "cannot be created" -> Files.writeString(dir.resolve("state-is-a-file"), "x").resolve("state");
+      case "cannot be written" -> Path.of("/proc/self");
+      default -> Path.of("/sys");
+    };
+    String why = how.equals("cannot be created") ? how : "cannot be written";
     try (ExampleAppFixture f = fixture(new JsonObject().put("stateDir", stateDir.toString()))) {
       f.start();
       assertThat(f.status().getString("state")).isEqualTo("RUNNING");

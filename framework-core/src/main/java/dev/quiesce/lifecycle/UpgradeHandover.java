@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * {@link #whenPredecessorExited()} (it is gone, also when it was killed: whatever it left behind is
  * the waiting component's to clean up first).
  *
+ * <p>The successor tells its predecessor it is ready once it is running and every hold
+ * ({@link #holdHandoverUntil}) has completed: a component whose readiness the start does not wait
+ * for (the process manager's children, which become ready after their start) holds the handover
+ * until it is ready, so the predecessor stops only once its replacement is complete.
+ *
  * <p><b>In the predecessor</b>: a component calls {@link #released(String)} once it has stopped what it
  * holds (the process manager does for each group, in the terminate phase); the launcher passes each
  * name to the successor over the handover socket. Outside an upgrade nobody listens and the call does
@@ -41,6 +46,8 @@ public final class UpgradeHandover implements Shareable {
 
   private final Promise<Long> predecessorExited = Promise.promise();
   private final Map<String, Promise<Void>> releases = new ConcurrentHashMap<>();
+  /** Successor side: what the handover waits for besides the start, by what it is. */
+  private final Map<String, Future<?>> holds = new ConcurrentHashMap<>();
   /** Predecessor side: names released so far, and where they go once the launcher listens. */
   private final List<String> releasedHere = new ArrayList<>();
   private Consumer<String> sink;
@@ -97,6 +104,28 @@ public final class UpgradeHandover implements Shareable {
     ProcessHandle.of(pid).ifPresentOrElse(
         p -> p.onExit().whenComplete((gone, e) -> predecessorExited.tryComplete(pid)),
         () -> predecessorExited.tryComplete(pid));
+  }
+
+  /**
+   * In the successor: the launcher tells the predecessor this process is ready only once
+   * {@code ready} has succeeded too. A hold that fails or never completes keeps the successor from
+   * saying ready (the predecessor then ends it at its {@code upgrade.timeout} and serves on); the
+   * launcher names {@code what} in its log. Does nothing in a process that is not a successor.
+   */
+  public void holdHandoverUntil(String what, Future<?> ready) {
+    if (predecessor().isPresent()) {
+      holds.put(what, ready);
+    }
+  }
+
+  /** What still holds the handover ({@link #holdHandoverUntil}): the names of the holds not yet succeeded. */
+  public List<String> handoverHeldBy() {
+    return holds.entrySet().stream().filter(e -> !e.getValue().succeeded()).map(Map.Entry::getKey).sorted().toList();
+  }
+
+  /** Completes once every hold registered so far has succeeded; fails with the first that failed. */
+  public Future<Void> whenHoldsReleased() {
+    return Future.all(List.copyOf(holds.values())).mapEmpty();
   }
 
   /** Called by the launcher when the predecessor says it stopped {@code name}. */

@@ -37,7 +37,8 @@ import java.util.stream.Collectors;
  *
  * <p>In an upgrade: the predecessor says it released {@code test-app} ({@link UpgradeHandover}) once its
  * drain is done; a successor prints {@code TESTAPP successor of <pid>} at start, then
- * {@code TESTAPP released test-app} and {@code TESTAPP predecessor <pid> exited} as it learns them.
+ * {@code TESTAPP released test-app} and {@code TESTAPP predecessor <pid> exited} as it learns them;
+ * with {@code holdHandoverMs} it holds the handover that long after its start ({@code TESTAPP warm}).
  */
 public final class TestApplication extends VerticleBase implements Participant {
 
@@ -71,6 +72,14 @@ public final class TestApplication extends VerticleBase implements Participant {
       System.out.println("TESTAPP successor of " + pid);
       handover.whenReleased(name()).onSuccess(v -> System.out.println("TESTAPP released " + name()));
       handover.whenPredecessorExited().onSuccess(p -> System.out.println("TESTAPP predecessor " + p + " exited"));
+      if (settings.containsKey("holdHandoverMs")) {
+        Promise<Void> warm = Promise.promise();
+        vertx.setTimer(settings.getLong("holdHandoverMs"), id -> {
+          System.out.println("TESTAPP warm");
+          warm.complete();
+        });
+        handover.holdHandoverUntil("test-app's warm-up", warm.future());
+      }
     });
     Future<?> bound = Future.succeededFuture();
     if (settings.containsKey("startDelayMs")) {

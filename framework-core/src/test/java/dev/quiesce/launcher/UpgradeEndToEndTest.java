@@ -110,6 +110,25 @@ class UpgradeEndToEndTest {
   }
 
   @Test
+  void theSuccessorSaysReadyOnlyOnceWhatHoldsTheHandoverIsReady() throws Exception {
+    long successor = -1;
+    try (JvmProcess app = startWith(new JsonObject(), Map.of(), new JsonObject().put("holdHandoverMs", 1500))) {
+      app.awaitLine(STARTED, START);
+
+      app.signal("USR1");
+
+      successor = Long.parseLong(app.awaitLine("upgrade: successor pid (\\d+) is ready", START).group(1));
+      String out = app.output();
+      assertThat(out).contains("upgrade: running; waiting for [test-app's warm-up] before telling the predecessor");
+      assertThat(out.indexOf("TESTAPP warm")).as("warm before the predecessor was told").isPositive()
+          .isLessThan(out.indexOf("upgrade: told the predecessor"));
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.GRACEFUL);
+    } finally {
+      stopSuccessor(successor);
+    }
+  }
+
+  @Test
   void aPredecessorKilledDuringTheHandoverLeavesTheSuccessorServing() throws Exception {
     int port;
     try (ServerSocket free = new ServerSocket(0)) {

@@ -94,6 +94,31 @@ class UpgradeExclusiveTest extends ProcessTestBase {
   }
 
   @Test
+  void theSuccessorsHandoverWaitsForItsGroupsToBeReadyButNotForItsExclusiveOnesOrTheirDependents() throws Exception {
+    Process predecessor = standIn(false);
+    try {
+      UpgradeHandover handover = UpgradeHandover.of(vertx);
+      handover.awaitPredecessor(predecessor.pid());
+      deploy(ChildFixture.config(
+          children.group("slow", 1, Map.of("CHILD_READY_AFTER", "0.8")).put("ready",
+              new JsonObject().put("logLine", "^ready to serve$")),
+          children.group("locked", 1).put("upgrade", "exclusive"),
+          children.group("web", 1).put("dependsOn", new io.vertx.core.json.JsonArray().add("locked"))));
+      assertThat(handover.handoverHeldBy()).containsExactly("the child processes' readiness");
+
+      Await.result(handover.whenHoldsReleased(), Duration.ofSeconds(20));
+
+      assertThat(events("ready")).anyMatch(e -> e.getString("group").equals("slow"));
+      assertThat(status("locked").getString("state")).isEqualTo("waiting");
+      assertThat(status("web").getString("state")).isEqualTo("waiting");
+      handover.predecessorReleased("locked");
+      awaitRunning("web", 1);
+    } finally {
+      predecessor.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
   void outsideAnUpgradeAnExclusiveGroupStartsAtOnce() {
     deploy(ChildFixture.config(children.group("locked", 1).put("upgrade", "exclusive")));
 

@@ -10,11 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +62,46 @@ final class Handover {
   /** The predecessor's pid when this JVM is an upgrade's successor ({@link #isSuccessor}), else empty. */
   static OptionalLong predecessorOf(Map<String, String> env) {
     return isSuccessor(env) ? OptionalLong.of(Long.parseLong(env.get(ENV_FROM).strip())) : OptionalLong.empty();
+  }
+
+  /**
+   * When this JVM is an upgrade's successor: on a daemon thread, waits until every hold of
+   * {@code handover} has succeeded (its children ready, say), at most {@code bound}, then tells the
+   * predecessor ({@link #tellPredecessorIfSuccessor}) if {@code stillRunning} (a stop that began
+   * meanwhile is this process's answer: it says nothing). A hold that fails or outlasts the bound is
+   * logged and nothing is said: the predecessor ends this process at its own {@code upgrade.timeout}.
+   */
+  static void tellPredecessorWhenReady(Map<String, String> env, UpgradeHandover handover, Duration bound,
+      BooleanSupplier stillRunning) {
+    if (predecessorOf(env).isEmpty()) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      List<String> heldBy = handover.handoverHeldBy();
+      if (!heldBy.isEmpty()) {
+        LOG.info("upgrade: running; waiting for {} before telling the predecessor (at most {} ms)", heldBy,
+            bound.toMillis());
+      }
+      try {
+        handover.whenHoldsReleased().toCompletionStage().toCompletableFuture().get(bound.toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warn("upgrade: not telling the predecessor this process is ready: {} {} within {} ms (upgrade.timeout);"
+            + " it ends this process", handover.handoverHeldBy(), e instanceof TimeoutException ? "not ready"
+            : "failed: " + e.getCause(), bound.toMillis());
+        return;
+      }
+      if (stillRunning.getAsBoolean()) {
+        tellPredecessorIfSuccessor(env, handover);
+      } else {
+        LOG.info("upgrade: this process is stopping; the predecessor is not told it is ready");
+      }
+    }, "quiesce-upgrade-ready");
+    t.setDaemon(true);
+    t.start();
   }
 
   /**

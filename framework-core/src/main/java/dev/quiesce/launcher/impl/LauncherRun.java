@@ -226,11 +226,13 @@ public final class LauncherRun {
 
   /**
    * When an {@code upgrade} started this JVM, tells its predecessor it is running and ready (over the
-   * handover socket), so the predecessor stops; bounded, never ends the run.
+   * handover socket) once what holds the handover is ready too, so the predecessor stops; on a thread
+   * of its own, bounded by {@code upgrade.timeout}; never ends the run.
    */
   private Optional<Integer> tellPredecessor() {
     if (coordinator.state() == LifecycleState.RUNNING) {
-      Handover.tellPredecessorIfSuccessor(System.getenv(), UpgradeHandover.of(vertx));
+      Handover.tellPredecessorWhenReady(System.getenv(), UpgradeHandover.of(vertx),
+          UpgradeConfig.from(loaded.config()).timeout(), () -> coordinator.state() == LifecycleState.RUNNING);
     }
     return goOn();
   }

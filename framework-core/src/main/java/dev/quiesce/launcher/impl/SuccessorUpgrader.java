@@ -90,11 +90,17 @@ final class SuccessorUpgrader implements Upgrader {
       if (!Files.isDirectory(dir)) {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
-      if (!Files.isWritable(dir)) {
-        return Optional.of("the state directory " + dir + " (upgrade.stateDir) cannot be written");
-      }
     } catch (IOException | RuntimeException e) {
       return Optional.of("the state directory " + dir + " (upgrade.stateDir) cannot be created: " + e);
+    }
+    if (!Files.isWritable(dir)) {
+      return Optional.of("the state directory " + dir + " (upgrade.stateDir) cannot be written");
+    }
+    try {
+      // the access check may say yes where no file can be made (root on /sys, a security module): try one
+      Files.delete(Files.createTempFile(dir, ".upgrade-probe-", ""));
+    } catch (IOException | RuntimeException e) {
+      return Optional.of("the state directory " + dir + " (upgrade.stateDir) cannot be written: " + e);
     }
     return Optional.empty();
   }

@@ -123,6 +123,8 @@ public final class ProcessService {
         registered = registered.compose(v -> Participants.register(vertx, participant))
             .onSuccess(r -> registration = r);
       }
+      // an upgrade's successor says it is ready only once its children are (the start waits for their spawn only)
+      UpgradeHandover.of(vertx).holdHandoverUntil("the child processes' readiness", sup.readyButForThePredecessor());
       return registered.compose(v -> sup.startAll());
     }).recover(err -> release().transform(v -> Future.failedFuture(err)));
   }

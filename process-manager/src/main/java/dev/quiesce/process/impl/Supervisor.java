@@ -8,6 +8,7 @@ import dev.quiesce.process.impl.ChildRecords.Swept;
 import dev.quiesce.signal.PosixSignal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -56,6 +57,8 @@ public final class Supervisor {
   private final UpgradeHandover handover;
   /** Holds back the exclusive groups of an upgrade's successor. */
   private final PredecessorGate gate;
+  /** Completed once every group is ready but those held back for the predecessor. */
+  private final Promise<Void> readyButForPredecessor = Promise.promise();
   private volatile boolean halted;
   private State state = State.RUNNING;
   private Future<JsonObject> terminated;
@@ -119,7 +122,7 @@ public final class Supervisor {
     List<Future<Void>> started = new ArrayList<>();
     dependenciesFirst().forEach(g -> started.add(startAfterDependencies(g)));
     started.addAll(startGroupsNowReady());
-    return Future.join(started).mapEmpty();
+    return Future.join(started).onComplete(ar -> checkReadyButForThePredecessor()).mapEmpty();
   }
 
   /**
@@ -188,6 +191,7 @@ public final class Supervisor {
    * @return the starts begun
    */
   private List<Future<Void>> startGroupsNowReady() {
+    checkReadyButForThePredecessor();
     List<Future<Void>> started = new ArrayList<>();
     boolean more = isRunning() && !waiting.isEmpty();
     while (more) {
@@ -201,6 +205,28 @@ public final class Supervisor {
       }
     }
     return started;
+  }
+
+  /**
+   * Completes once every group is ready ({@link #isReady}) except those held back for an upgrade's
+   * predecessor (its {@code "upgrade": "exclusive"} groups and the groups that depend on them): what
+   * an upgrade's successor waits for before it tells the predecessor it is ready. Never fails; may
+   * never complete (an instance that never gets ready: the predecessor then ends this process).
+   */
+  public Future<Void> readyButForThePredecessor() {
+    return readyButForPredecessor.future();
+  }
+
+  private void checkReadyButForThePredecessor() {
+    if (!readyButForPredecessor.future().isComplete()
+        && groups.values().stream().allMatch(g -> heldForThePredecessor(g) || isReady(g))) {
+      readyButForPredecessor.complete();
+    }
+  }
+
+  private boolean heldForThePredecessor(Group g) {
+    return gate.holds(g.config()).isPresent() || g.config().dependsOn().stream().map(groups::get)
+        .anyMatch(dep -> dep != null && heldForThePredecessor(dep));
   }
 
   /** A {@code start}, {@code stop} or {@code restart} command for {@code g}: it waits no more for its dependencies. */
