@@ -8,8 +8,10 @@ import io.vertx.core.shareddata.Shareable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * resources only one of them may hold at a time, as the components of one process see it. One per
  * Vert.x instance ({@link #of(Vertx)}); the launcher connects it to the handover socket.
  *
- * <p><b>In the successor</b> (the process an upgrade started): {@link #predecessor()} names the
- * predecessor's pid until it has exited. A component that must not overlap with the predecessor's
+ * <p><b>In the successor</b> (the process an upgrade started): {@link #predecessorPid()} names the
+ * predecessor's pid. A component that must not overlap with the predecessor's
  * copy (the process manager's groups marked {@code "upgrade": "exclusive"}) waits for
  * {@link #whenReleased(String)} (the predecessor said it stopped its own) or
  * {@link #whenPredecessorExited()} (it is gone, also when it was killed: whatever it left behind is
@@ -43,11 +45,16 @@ public final class UpgradeHandover implements Shareable {
 
   private static final Logger LOG = LoggerFactory.getLogger("quiesce.upgrade");
   private static final String MAP = "quiesce.upgrade-handover";
+  /** How often the successor looks whether its predecessor still runs. */
+  static final long EXIT_POLL_MS = 100;
 
   private final Promise<Long> predecessorExited = Promise.promise();
   private final Map<String, Promise<Void>> releases = new ConcurrentHashMap<>();
-  /** Successor side: what the handover waits for besides the start, by what it is. */
-  private final Map<String, Future<?>> holds = new ConcurrentHashMap<>();
+  /** Successor side: what the handover waits for besides the start. */
+  private final List<Hold> holds = new CopyOnWriteArrayList<>();
+
+  private record Hold(String what, Future<?> ready) {
+  }
   /** Predecessor side: names released so far, and where they go once the launcher listens. */
   private final List<String> releasedHere = new ArrayList<>();
   private Consumer<String> sink;
@@ -66,10 +73,13 @@ public final class UpgradeHandover implements Shareable {
 
   // ---------------------------------------------------------------- the successor's side
 
-  /** The predecessor's pid while this process is an upgrade's successor and the predecessor runs; else empty. */
-  public OptionalLong predecessor() {
+  /**
+   * The predecessor's pid when this process is an upgrade's successor (also once the predecessor has
+   * exited: see {@link #whenPredecessorExited()}); empty in any other process.
+   */
+  public OptionalLong predecessorPid() {
     long pid = predecessor;
-    return pid < 0 || predecessorExited.future().isComplete() ? OptionalLong.empty() : OptionalLong.of(pid);
+    return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
   }
 
   /**
@@ -101,9 +111,25 @@ public final class UpgradeHandover implements Shareable {
       }
       predecessor = pid;
     }
-    ProcessHandle.of(pid).ifPresentOrElse(
-        p -> p.onExit().whenComplete((gone, e) -> predecessorExited.tryComplete(pid)),
-        () -> predecessorExited.tryComplete(pid));
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    if (handle.isEmpty() || !handle.get().isAlive()) {
+      predecessorExited.tryComplete(pid);
+      return;
+    }
+    // polled at a fixed period: the JDK's onExit() for a process that is not a child backs off to 5 s
+    Thread watch = new Thread(() -> {
+      try {
+        while (handle.get().isAlive()) {
+          Thread.sleep(EXIT_POLL_MS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      predecessorExited.tryComplete(pid);
+    }, "quiesce-upgrade-predecessor-watch");
+    watch.setDaemon(true);
+    watch.start();
   }
 
   /**
@@ -113,19 +139,19 @@ public final class UpgradeHandover implements Shareable {
    * launcher names {@code what} in its log. Does nothing in a process that is not a successor.
    */
   public void holdHandoverUntil(String what, Future<?> ready) {
-    if (predecessor().isPresent()) {
-      holds.put(what, ready);
+    if (predecessorPid().isPresent()) {
+      holds.add(new Hold(what, ready));
     }
   }
 
   /** What still holds the handover ({@link #holdHandoverUntil}): the names of the holds not yet succeeded. */
   public List<String> handoverHeldBy() {
-    return holds.entrySet().stream().filter(e -> !e.getValue().succeeded()).map(Map.Entry::getKey).sorted().toList();
+    return holds.stream().filter(h -> !h.ready().succeeded()).map(Hold::what).sorted().toList();
   }
 
   /** Completes once every hold registered so far has succeeded; fails with the first that failed. */
   public Future<Void> whenHoldsReleased() {
-    return Future.all(List.copyOf(holds.values())).mapEmpty();
+    return Future.all(holds.stream().<Future<?>>map(Hold::ready).toList()).mapEmpty();
   }
 
   /** Called by the launcher when the predecessor says it stopped {@code name}. */

@@ -28,8 +28,10 @@ public interface Upgrader {
   Future<Long> upgrade(String reason, LongConsumer started);
 
   /**
-   * Ends the successor of the upgrade in progress, if any (a stop came during the upgrade); the
-   * future of {@link #upgrade} then fails. Bounded; never fails.
+   * Ends the successor of the upgrade in progress, if any (a stop came during the upgrade): the
+   * future of {@link #upgrade} then fails; or, when the successor was accepted an instant before (the
+   * future has succeeded, the coordinator has not acted on it yet), ends it all the same, since the
+   * stop asked for is the service's. Bounded; never fails.
    */
   Future<Void> abort(String reason);
 }

@@ -68,7 +68,7 @@ public final class TestApplication extends VerticleBase implements Participant {
       }
     });
     UpgradeHandover handover = UpgradeHandover.of(vertx);
-    handover.predecessor().ifPresent(pid -> {
+    handover.predecessorPid().ifPresent(pid -> {
       System.out.println("TESTAPP successor of " + pid);
       handover.whenReleased(name()).onSuccess(v -> System.out.println("TESTAPP released " + name()));
       handover.whenPredecessorExited().onSuccess(p -> System.out.println("TESTAPP predecessor " + p + " exited"));

@@ -2,6 +2,7 @@ package dev.quiesce.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.process.impl.ChildRecords;
 import dev.quiesce.process.impl.Posix;
 import dev.quiesce.process.impl.ProcStat;
 import dev.quiesce.testing.Await;
@@ -117,9 +118,16 @@ class OrphanTest extends ProcessTestBase {
    * @return the grandchildren's pids
    */
   private List<Integer> grandchildrenLeftByAJvmKilledWithoutItsGuardian(List<Integer> leaders) throws Exception {
+    return grandchildrenLeftByAJvmKilledWithoutItsGuardian(leaders, new long[1]);
+  }
+
+  /** As above; {@code jvmPid[0]} is set to the killed JVM's pid. */
+  private List<Integer> grandchildrenLeftByAJvmKilledWithoutItsGuardian(List<Integer> leaders, long[] jvmPid)
+      throws Exception {
     JsonObject config = ChildFixture.config(children.group("workers", 2,
         Map.of("CHILD_GRANDCHILD", "1", "CHILD_IGNORE", "TERM")));
     Process jvm = supervisorJvm(config, false, leaders, new long[1]);
+    jvmPid[0] = jvm.pid();
     Await.until("2 children and 2 grandchildren", Duration.ofSeconds(10), () -> children.byRole().size() == 4);
     List<Integer> grandchildren = withRole("grandchild");
     jvm.destroyForcibly();
@@ -131,21 +139,47 @@ class OrphanTest extends ProcessTestBase {
 
   /**
    * The leftovers the parent-death signal cannot reach (a grandchild in the group of a child that the
-   * signal killed) are swept by the next run on the same state directory, as an upgrade's successor
-   * sweeps when its predecessor is killed: the recorded child is gone, its process group is not.
+   * signal killed) are swept right after their JVM is seen to exit, as an upgrade's successor sweeps
+   * when its predecessor is killed: the recorded child is gone (or a zombie), its process group is not.
    */
   @Test
-  void theNextRunSweepsTheGroupOfARecordedChildThatIsGoneWhileItsGrandchildrenRunOn() throws Exception {
-    List<Integer> grandchildren = grandchildrenLeftByAJvmKilledWithoutItsGuardian(new ArrayList<>());
+  void aSweepRightAfterTheOwnerExitedKillsTheGroupOfARecordedChildThatIsGone() throws Exception {
+    long[] jvm = new long[1];
+    List<Integer> grandchildren = grandchildrenLeftByAJvmKilledWithoutItsGuardian(new ArrayList<>(), jvm);
     assertThat(grandchildren).allMatch(ChildFixture::alive);
 
-    deploy(new JsonObject());
+    List<ChildRecords.Swept> swept = ChildRecords.sweepAfterExit(temp.resolve("state"), jvm[0]);
 
     Await.until("the grandchildren are gone", Duration.ofSeconds(2),
         () -> grandchildren.stream().noneMatch(ChildFixture::alive));
-    JsonObject list = command(new JsonObject().put("command", "list"));
-    assertThat(list.getJsonArray("swept").stream().map(o -> ((JsonObject) o).getString("outcome")))
-        .containsExactly("killed", "killed");
+    assertThat(swept).extracting(ChildRecords.Swept::outcome).containsExactly("killed", "killed");
+  }
+
+  /**
+   * At an ordinary start, long after a crash, the group id of a recorded child that is gone (reaped)
+   * may belong to someone else by now: its members are left alone.
+   */
+  @Test
+  void anOrdinarySweepLeavesAloneTheGroupOfARecordedChildThatIsGoneAndReaped() throws Exception {
+    // a leader that starts a member of its group, then exits (and is reaped by this JVM)
+    ProcessBuilder pb = new ProcessBuilder("setsid", "sh", "-c", "sleep 600 & read x");
+    pb.environment().put("QUIESCE_TEST_TAG", children.tag);
+    Process leader = pb.start();
+    started.add(leader);
+    long leaderStart = startTime(leader.pid());
+    Await.until("its member runs", Duration.ofSeconds(5), () -> children.pids().size() == 2);
+    int member = children.pids().stream().filter(pid -> pid != leader.pid()).findFirst().orElseThrow();
+    leader.getOutputStream().close();
+    assertThat(leader.waitFor(Timing.upTo(5000), TimeUnit.MILLISECONDS)).isTrue();
+    Path state = Files.createDirectories(temp.resolve("state"));
+    Files.writeString(state.resolve("99999999-feedface.children"), String.join("\n",
+        "owner 99999999 1", "+ " + leader.pid() + " " + leaderStart + " 0 workers", ""));
+
+    List<ChildRecords.Swept> swept = ChildRecords.sweep(state);
+
+    assertThat(swept).extracting(ChildRecords.Swept::outcome).containsExactly("gone");
+    assertThat(ChildFixture.alive(member)).as("a member of a group whose id may have been reused").isTrue();
+    Posix.killpg((int) leader.pid(), 9);
   }
 
   /**

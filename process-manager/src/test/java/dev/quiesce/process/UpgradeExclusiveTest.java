@@ -32,6 +32,18 @@ class UpgradeExclusiveTest extends ProcessTestBase {
     return pb.start();
   }
 
+  /**
+   * Writes {@code owner}'s record of its child {@code child} (group {@code locked}) in the state
+   * directory, as the owner's process manager does; returns the directory.
+   */
+  private Path recordChild(Process owner, Process child) throws IOException {
+    Path state = Files.createDirectories(temp.resolve("state"));
+    Files.writeString(state.resolve(owner.pid() + "-test.children"), String.join("\n",
+        "owner " + owner.pid() + " " + ProcStat.startTime((int) owner.pid()).orElseThrow(),
+        "+ " + child.pid() + " " + ProcStat.startTime((int) child.pid()).orElseThrow() + " 0 locked", ""));
+    return state;
+  }
+
   private JsonObject status(String group) {
     return command(new JsonObject().put("command", "status").put("group", group));
   }
@@ -67,11 +79,8 @@ class UpgradeExclusiveTest extends ProcessTestBase {
     Process orphan = standIn(true);
     try {
       // the predecessor's record of its children, as its process manager writes it in the shared state directory
-      Path state = Files.createDirectories(temp.resolve("state"));
+      Path state = recordChild(predecessor, orphan);
       int orphanPid = (int) orphan.pid();
-      Files.writeString(state.resolve(predecessor.pid() + "-test.children"), String.join("\n",
-          "owner " + predecessor.pid() + " " + ProcStat.startTime((int) predecessor.pid()).orElseThrow(),
-          "+ " + orphanPid + " " + ProcStat.startTime(orphanPid).orElseThrow() + " 0 locked", ""));
       UpgradeHandover.of(vertx).awaitPredecessor(predecessor.pid());
       deploy(ChildFixture.config(children.group("locked", 1).put("upgrade", "exclusive")));
       assertThat(status("locked").getString("state")).isEqualTo("waiting");
@@ -103,7 +112,9 @@ class UpgradeExclusiveTest extends ProcessTestBase {
           children.group("slow", 1, Map.of("CHILD_READY_AFTER", "0.8")).put("ready",
               new JsonObject().put("logLine", "^ready to serve$")),
           children.group("locked", 1).put("upgrade", "exclusive"),
-          children.group("web", 1).put("dependsOn", new io.vertx.core.json.JsonArray().add("locked"))));
+          children.group("web", 1).put("dependsOn", new io.vertx.core.json.JsonArray().add("locked")),
+          // started by the pass after slow is ready, and ready at once with no event to say so
+          children.group("agg", 0).put("dependsOn", new io.vertx.core.json.JsonArray().add("slow"))));
       assertThat(handover.handoverHeldBy()).containsExactly("the child processes' readiness");
 
       Await.result(handover.whenHoldsReleased(), Duration.ofSeconds(20));
@@ -115,6 +126,27 @@ class UpgradeExclusiveTest extends ProcessTestBase {
       awaitRunning("web", 1);
     } finally {
       predecessor.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void aPredecessorAlreadyGoneAtTheSuccessorsStartIsSweptBeforeTheExclusiveGroupStarts() throws Exception {
+    Process predecessor = standIn(false);
+    Process orphan = standIn(true);
+    try {
+      recordChild(predecessor, orphan);
+      int orphanPid = (int) orphan.pid();
+      UpgradeHandover.of(vertx).awaitPredecessor(predecessor.pid());
+      predecessor.destroyForcibly().waitFor(); // dies while the successor starts
+
+      deploy(ChildFixture.config(children.group("locked", 1).put("upgrade", "exclusive")));
+
+      Await.until("the orphan is gone", Duration.ofSeconds(10), () -> !orphan.isAlive());
+      awaitRunning("locked", 1);
+      assertThat(events("swept")).anyMatch(e -> e.getInteger("pid") == orphanPid && e.getString("outcome").equals("killed"));
+    } finally {
+      predecessor.destroyForcibly().waitFor();
+      orphan.destroyForcibly().waitFor();
     }
   }
 

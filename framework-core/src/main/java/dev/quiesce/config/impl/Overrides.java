@@ -19,9 +19,11 @@ public final class Overrides {
   public static final String ENV_PREFIX = "QUIESCE_";
   /**
    * Variables with the prefix that are not configuration: what the launcher gives the successor of an
-   * {@code upgrade} (its predecessor's pid and the handover socket; see the launcher's {@code Handover}).
+   * {@code upgrade} (its predecessor's pid, the handover socket and the deadline; see the launcher's
+   * {@code Handover}).
    */
-  static final Set<String> LAUNCHER_ENV = Set.of("QUIESCE_UPGRADE_FROM", "QUIESCE_UPGRADE_SOCKET");
+  static final Set<String> LAUNCHER_ENV = Set.of("QUIESCE_UPGRADE_FROM", "QUIESCE_UPGRADE_SOCKET",
+      "QUIESCE_UPGRADE_DEADLINE");
 
   private Overrides() {
   }

@@ -38,6 +38,8 @@ final class Handover {
   static final String ENV_FROM = "QUIESCE_UPGRADE_FROM";
   /** The handover socket's path, in the successor's environment. */
   static final String ENV_SOCKET = "QUIESCE_UPGRADE_SOCKET";
+  /** When the predecessor gives up on the successor (epoch ms), in the successor's environment. */
+  static final String ENV_DEADLINE = "QUIESCE_UPGRADE_DEADLINE";
   static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(10);
   static final int MAX_LINE = 200;
   /** The predecessor's line for a name it released: {@code released <name>}. */
@@ -66,7 +68,8 @@ final class Handover {
 
   /**
    * When this JVM is an upgrade's successor: on a daemon thread, waits until every hold of
-   * {@code handover} has succeeded (its children ready, say), at most {@code bound}, then tells the
+   * {@code handover} has succeeded (its children ready, say), at most {@code bound} and never past
+   * the predecessor's deadline ({@value #ENV_DEADLINE}), then tells the
    * predecessor ({@link #tellPredecessorIfSuccessor}) if {@code stillRunning} (a stop that began
    * meanwhile is this process's answer: it says nothing). A hold that fails or outlasts the bound is
    * logged and nothing is said: the predecessor ends this process at its own {@code upgrade.timeout}.
@@ -76,14 +79,16 @@ final class Handover {
     if (predecessorOf(env).isEmpty()) {
       return;
     }
+    Duration wait = deadlineOf(env).map(d -> Duration.ofMillis(Math.max(0, d - System.currentTimeMillis())))
+        .filter(left -> left.compareTo(bound) < 0).orElse(bound);
     Thread t = new Thread(() -> {
       List<String> heldBy = handover.handoverHeldBy();
       if (!heldBy.isEmpty()) {
         LOG.info("upgrade: running; waiting for {} before telling the predecessor (at most {} ms)", heldBy,
-            bound.toMillis());
+            wait.toMillis());
       }
       try {
-        handover.whenHoldsReleased().toCompletionStage().toCompletableFuture().get(bound.toMillis(),
+        handover.whenHoldsReleased().toCompletionStage().toCompletableFuture().get(wait.toMillis(),
             TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -91,7 +96,7 @@ final class Handover {
       } catch (ExecutionException | TimeoutException e) {
         LOG.warn("upgrade: not telling the predecessor this process is ready: {} {} within {} ms (upgrade.timeout);"
             + " it ends this process", handover.handoverHeldBy(), e instanceof TimeoutException ? "not ready"
-            : "failed: " + e.getCause(), bound.toMillis());
+            : "failed: " + e.getCause(), wait.toMillis());
         return;
       }
       if (stillRunning.getAsBoolean()) {
@@ -163,6 +168,34 @@ final class Handover {
       }
     } catch (IOException e) {
       LOG.debug("upgrade: the handover connection ended: {}", e.toString());
+    }
+  }
+
+  /** The predecessor's deadline for this successor (epoch ms), when it gave one. */
+  private static Optional<Long> deadlineOf(Map<String, String> env) {
+    try {
+      return Optional.ofNullable(env.get(ENV_DEADLINE)).map(String::strip).map(Long::parseLong);
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Once the predecessor has exited, its handover socket is removed if it is still there (a
+   * predecessor killed before it accepted this process leaves it behind).
+   */
+  static void removeSocketOnceGone(Map<String, String> env, UpgradeHandover handover) {
+    String socket = env.get(ENV_SOCKET);
+    if (socket != null && predecessorOf(env).isPresent()) {
+      handover.whenPredecessorExited().onSuccess(pid -> {
+        try {
+          if (Files.deleteIfExists(Path.of(socket))) {
+            LOG.info("upgrade: removed the handover socket {} the predecessor (pid {}) left", socket, pid);
+          }
+        } catch (IOException | RuntimeException e) {
+          LOG.warn("upgrade: could not remove the handover socket {}: {}", socket, e.toString());
+        }
+      });
     }
   }
 

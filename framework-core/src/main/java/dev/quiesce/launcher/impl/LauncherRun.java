@@ -132,6 +132,7 @@ public final class LauncherRun {
       UpgradeHandover handover = UpgradeHandover.of(vertx);
       // an upgrade's successor: what waits for the predecessor (exclusive groups) knows it before it starts
       Handover.predecessorOf(System.getenv()).ifPresent(handover::awaitPredecessor);
+      Handover.removeSocketOnceGone(System.getenv(), handover);
       upgrader = new SuccessorUpgrader(args, sharing, handover, UpgradeConfig.from(config));
       ConfigLoader reloader = new ConfigLoader(vertx, commandLine.configFile(), System.getenv(), System.getProperties());
       coordinator = new LifecycleCoordinator(lifecycle)

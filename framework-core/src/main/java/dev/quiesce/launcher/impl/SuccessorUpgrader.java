@@ -156,6 +156,7 @@ final class SuccessorUpgrader implements Upgrader {
             .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.PIPE);
         pb.environment().put(Handover.ENV_FROM, String.valueOf(ProcessHandle.current().pid()));
         pb.environment().put(Handover.ENV_SOCKET, socket.toString());
+        pb.environment().put(Handover.ENV_DEADLINE, String.valueOf(System.currentTimeMillis() + cfg.timeout().toMillis()));
         // the successor pings systemd's watchdog itself once it is the main process
         pb.environment().remove("WATCHDOG_PID");
         LOG.info("upgrade: starting the successor: {} (handover socket {}, timeout {} ms)", command, socket,
@@ -317,6 +318,9 @@ final class SuccessorUpgrader implements Upgrader {
       fail(why);
       if (outcome.get() == Outcome.ACCEPTED) {
         LOG.warn("upgrade: {} just after the successor was accepted: ending the successor too", why);
+        // systemd was told the successor is the main process: this one is again, and it stops
+        SdNotify.fromEnvironment().ifPresent(n -> n.send("MAINPID=" + ProcessHandle.current().pid(), "STOPPING=1",
+            "STATUS=stopping; the successor accepted an instant before the stop is ended"));
         daemon("quiesce-upgrade-abort", this::endGroup);
       }
     }

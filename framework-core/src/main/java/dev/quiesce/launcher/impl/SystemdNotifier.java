@@ -135,6 +135,9 @@ final class SystemdNotifier {
           // the successor is the service's main process now (MAINPID=, sent when it said ready): this
           // process's own stop is not the service's, so systemd hears nothing more from it
           handedOver = true;
+        } else if (UpgradeOutcome.FAILED.wireName().equals(event.getString("outcome"))) {
+          // a stop ended a successor accepted an instant before: this process is the main one again
+          handedOver = false;
         }
       }
       default -> {

@@ -43,6 +43,9 @@ final class UpgradeRun {
   private final long begun = System.currentTimeMillis();
   private volatile long successorGroup = -1;
   private volatile long successorPid = -1;
+  /** A stop came: the outcome is {@code failed}, even for a successor accepted an instant before (it is ended). */
+  private boolean aborted;
+  private String abortedBy;
 
   UpgradeRun(Upgrader upgrader, String reason, BiConsumer<LifecycleEvent, JsonObject> events) {
     this.upgrader = upgrader;
@@ -64,10 +67,16 @@ final class UpgradeRun {
       ready = Future.failedFuture(new UpgradeFailedException("could not start the successor: " + e, List.of()));
     }
     return ready.onSuccess(pid -> {
-      Coordinator.LOG.info("upgrade: successor pid {} is ready after {} ms; stopping this process", pid,
-          System.currentTimeMillis() - begun);
-      successorPid = pid;
-      publish(UpgradeOutcome.DONE, new JsonObject());
+      synchronized (this) {
+        successorPid = pid;
+        if (aborted) {
+          publishAbortedAfterReady();
+          return;
+        }
+        Coordinator.LOG.info("upgrade: successor pid {} is ready after {} ms; stopping this process", pid,
+            System.currentTimeMillis() - begun);
+        publish(UpgradeOutcome.DONE, new JsonObject());
+      }
     }).onFailure(e -> {
       List<String> output = e instanceof UpgradeFailedException u ? u.lastOutput() : List.of();
       Coordinator.LOG.warn("upgrade failed, this process serves on: {}; the successor's last output:{}",
@@ -76,10 +85,25 @@ final class UpgradeRun {
     });
   }
 
-  /** Ends the successor: a stop came during the upgrade. */
+  /**
+   * Ends the successor: a stop came during the upgrade. When the successor had said ready an instant
+   * before, a {@code failed} event follows the {@code done} one, since the successor is ended.
+   */
   void abort(String why) {
     Coordinator.LOG.warn("a stop ({}) came during the upgrade: ending the successor{}", why, successor());
+    synchronized (this) {
+      aborted = true;
+      abortedBy = why;
+      if (successorPid >= 0) {
+        publishAbortedAfterReady();
+      }
+    }
     upgrader.abort(why);
+  }
+
+  private void publishAbortedAfterReady() {
+    publish(UpgradeOutcome.FAILED, new JsonObject().put("error", "a stop (" + abortedBy + ") came as the successor pid "
+        + successorPid + " said it was ready: the successor is ended").put("output", new JsonArray()));
   }
 
   /** {@code " (successor process group N)"}, or empty before the successor started. */

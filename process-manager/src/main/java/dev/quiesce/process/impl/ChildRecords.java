@@ -106,11 +106,26 @@ public final class ChildRecords {
   /**
    * Kills the leftovers of earlier runs recorded in {@code dir}: for each file whose owner JVM no
    * longer runs (pid and start time), SIGKILL to each recorded child's process group when the pid
-   * still runs with the recorded start time, or when the pid is gone but its group still has members
-   * (its grandchildren: no new process gets a pid that is a live group's id); then deletes the file. Files of running owners
-   * are left alone. Never throws; an unreadable file is logged and skipped.
+   * still runs with the recorded start time, or when the child is a zombie with that start time
+   * while its group still has members (its own children: a zombie's pid, and so its group's id, is
+   * not given to anyone else); then deletes the file. Files of running owners are left alone. Never
+   * throws; an unreadable file is logged and skipped.
    */
   public static List<Swept> sweep(Path dir) {
+    return sweep(dir, -1);
+  }
+
+  /**
+   * As {@link #sweep(Path)}, right after the owner JVM {@code exitedOwner} was seen to exit (an
+   * upgrade's predecessor): then also the group of a recorded child that is gone but whose group still
+   * has members is killed, since in the moments since the owner died (its children with it, by their
+   * parent-death signal) the group's id cannot have been freed and taken again.
+   */
+  public static List<Swept> sweepAfterExit(Path dir, long exitedOwner) {
+    return sweep(dir, exitedOwner);
+  }
+
+  private static List<Swept> sweep(Path dir, long exitedOwner) {
     List<Swept> out = new ArrayList<>();
     if (!Files.isDirectory(dir)) {
       return out;
@@ -118,7 +133,7 @@ public final class ChildRecords {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
       for (Path f : files) {
         try {
-          sweepFile(f, out);
+          sweepFile(f, exitedOwner, out);
         } catch (IOException | RuntimeException e) {
           LOG.warn("could not sweep the child record file {}: {}", f, e.toString());
         }
@@ -129,7 +144,7 @@ public final class ChildRecords {
     return out;
   }
 
-  private static void sweepFile(Path f, List<Swept> out) throws IOException {
+  private static void sweepFile(Path f, long exitedOwner, List<Swept> out) throws IOException {
     List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
     if (lines.isEmpty() || !lines.get(0).startsWith("owner ")) {
       LOG.warn("{} is not a child record file; left alone", f);
@@ -153,6 +168,7 @@ public final class ChildRecords {
       long start = Long.parseLong(p[2]);
       String outcome;
       ProcStat now = ProcStat.of(pid);
+      boolean justExited = Long.parseLong(owner[1]) == exitedOwner;
       if (now != null && now.startTime() != start) {
         outcome = "reused";
         LOG.info("pid {} recorded by an earlier run now belongs to another process; left alone", pid);
@@ -162,14 +178,14 @@ public final class ChildRecords {
         outcome = "killed";
         LOG.warn("killed pid {} (group {}, instance {}), left running by an earlier run (owner pid {})",
             pid, p[4], p[3], owner[1]);
-      } else if (Posix.groupExists(pid)) {
-        // the child (its group's leader) is gone or a zombie, killed by its parent-death signal, but what it
-        // started in its group runs on: no new process gets a pid that is still a live group's id, so these
-        // are the child's own
-        Posix.killpg(pid, PosixSignal.KILL.number());
-        outcome = "killed";
-        LOG.warn("killed what is left of the process group {} (group {}, instance {}), whose leader an earlier run"
-            + " (owner pid {}) started", pid, p[4], p[3], owner[1]);
+      } else if ((now != null || justExited) && Posix.groupExists(pid)) {
+        // the child (its group's leader) is a zombie, or gone since its owner died just now, killed by its
+        // parent-death signal; what it started in its group runs on and is its own
+        int errno = Posix.killpg(pid, PosixSignal.KILL.number());
+        outcome = errno == 0 ? "killed" : errno == Posix.ESRCH ? "gone" : "reused";
+        LOG.warn("{} what is left of the process group {} (group {}, instance {}), whose leader an earlier run"
+            + " (owner pid {}) started{}", errno == 0 ? "killed" : "could not kill", pid, p[4], p[3], owner[1],
+            errno == 0 ? "" : " (errno " + errno + ")");
       } else {
         outcome = "gone";
       }

@@ -41,10 +41,13 @@ final class PredecessorGate {
     this.opened = opened;
   }
 
-  /** The gate of this process: {@link #NONE} unless {@code handover} names a predecessor that still runs. */
+  /**
+   * The gate of this process: {@link #NONE} unless it is an upgrade's successor; a predecessor that has
+   * already exited opens every gate once {@code swept} completes (at once, from the context).
+   */
   static PredecessorGate of(UpgradeHandover handover, Future<Void> swept, Context context, Runnable opened) {
-    return handover.predecessor().isPresent()
-        ? new PredecessorGate(handover, handover.predecessor().getAsLong(), swept, context, opened)
+    return handover.predecessorPid().isPresent()
+        ? new PredecessorGate(handover, handover.predecessorPid().getAsLong(), swept, context, opened)
         : NONE;
   }
 

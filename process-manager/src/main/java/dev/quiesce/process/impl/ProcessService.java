@@ -137,11 +137,11 @@ public final class ProcessService {
    */
   private Future<Void> predecessorSwept() {
     UpgradeHandover handover = UpgradeHandover.of(vertx);
-    if (handover.predecessor().isEmpty()) {
+    if (handover.predecessorPid().isEmpty()) {
       return Promise.<Void>promise().future();
     }
     return handover.whenPredecessorExited().compose(pid -> Future.fromCompletionStage(Spawner.get().submit(() -> {
-      List<Swept> swept = ChildRecords.sweep(options.getStateDir());
+      List<Swept> swept = ChildRecords.sweepAfterExit(options.getStateDir(), pid);
       LOG.info("upgrade: the predecessor (pid {}) has exited; {} of the children it recorded were still running and"
           + " are killed", pid, swept.stream().filter(s -> s.outcome().equals("killed")).count());
       return swept;

@@ -191,7 +191,6 @@ public final class Supervisor {
    * @return the starts begun
    */
   private List<Future<Void>> startGroupsNowReady() {
-    checkReadyButForThePredecessor();
     List<Future<Void>> started = new ArrayList<>();
     boolean more = isRunning() && !waiting.isEmpty();
     while (more) {
@@ -204,6 +203,8 @@ public final class Supervisor {
         }
       }
     }
+    // after the pass: a group of 0 instances it started is ready at once, with no event to say so
+    checkReadyButForThePredecessor();
     return started;
   }
 
@@ -233,6 +234,7 @@ public final class Supervisor {
   void endWait(Group g) {
     waiting.remove(g);
     g.waitFor(List.of());
+    checkReadyButForThePredecessor();
   }
 
   /**
@@ -255,8 +257,15 @@ public final class Supervisor {
     long begun = System.nanoTime();
     List.copyOf(waiting).forEach(this::endWait);
     stopping = new OrderedStop(groupContext, groups.values(), deadline, forced);
-    // in an upgrade's predecessor, the successor may start its copy of an exclusive group from here on
-    groups.keySet().forEach(name -> stopping.of(name).onComplete(ar -> handover.released(name)));
+    // in an upgrade's predecessor, the successor may start its copy of an exclusive group from here on, unless
+    // a process of it is lost (still there after KILL): then the successor waits for this JVM's exit and sweep
+    groups.keySet().forEach(name -> stopping.of(name).onSuccess(results -> {
+      if (results.stream().noneMatch(r -> r.getBoolean("lost", false))) {
+        handover.released(name);
+      } else {
+        log.warn("group {} is not released to an upgrade's successor: a process of it is still there after KILL", name);
+      }
+    }));
     terminated = stopping.all().map(stopped -> {
       state = State.TERMINATED;
       return TerminateDetail.of(stopped, (System.nanoTime() - begun) / 1_000_000);
