@@ -118,6 +118,8 @@ class UpgradeEndToEndTest {
       app.signal("USR1");
 
       successor = Long.parseLong(app.awaitLine("upgrade: successor pid (\\d+) is ready", START).group(1));
+      // the successor logs that it told the predecessor once the predecessor's answer is back
+      app.awaitLineAlsoAfterExit("upgrade: told the predecessor", Duration.ofSeconds(20));
       String out = app.output();
       assertThat(out).contains("upgrade: running; waiting for [test-app's warm-up] before telling the predecessor");
       assertThat(out.indexOf("TESTAPP warm")).as("warm before the predecessor was told").isPositive()
