@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +48,7 @@ final class ConfigWatcher implements AutoCloseable {
   private final Thread thread;
   private volatile Duration debounce;
   private volatile boolean closed;
+  private final AtomicInteger settles = new AtomicInteger();
   private String lastSeen;
 
   private ConfigWatcher(Path file, WatchService watch, Duration debounce, String baseline, Runnable onChange) {
@@ -92,6 +94,16 @@ final class ConfigWatcher implements AutoCloseable {
     return file;
   }
 
+  /** How many times the directory settled after events and the file was compared, changed or not. */
+  int settles() {
+    return settles.get();
+  }
+
+  /** Whether the watch thread still runs: false within one poll (1 s) of {@link #close()}. */
+  boolean isWatching() {
+    return thread.isAlive();
+  }
+
   /**
    * What the file holds now, to compare: the SHA-256 of its content read through its symlinks,
    * {@code "missing"} or {@code "not a regular file"} (never read, so a FIFO swapped in cannot block).
@@ -130,6 +142,7 @@ final class ConfigWatcher implements AutoCloseable {
           return;
         }
         String now = fingerprint(file);
+        settles.incrementAndGet();
         if (!now.equals(lastSeen)) {
           lastSeen = now;
           long settled = (System.nanoTime() - first) / 1_000_000;

@@ -256,14 +256,18 @@ public final class LauncherRun {
    * a file that cannot be watched is a warning, never the end of the run.
    */
   private Optional<Integer> watchConfigFile() {
-    LifecycleState now = coordinator.state();
-    if (lifecycle.watchConfig() && now != LifecycleState.STOPPING && now != LifecycleState.STOPPED) {
+    if (lifecycle.watchConfig()) {
       startWatchingConfig(lifecycle.watchConfigDebounce(), configFingerprint);
     }
     return goOn();
   }
 
+  /** Not once a stop runs (its start ended any watch); a reload that applies during one starts none. */
   private void startWatchingConfig(Duration debounce, String baseline) {
+    LifecycleState now = coordinator.state();
+    if (now == LifecycleState.STOPPING || now == LifecycleState.STOPPED) {
+      return;
+    }
     if (!Files.exists(configFile)) {
       LOG.warn("lifecycle.watchConfig is on, but there is no configuration file ({} does not exist): nothing to"
           + " watch", configFile);
