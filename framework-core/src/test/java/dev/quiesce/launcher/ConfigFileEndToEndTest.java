@@ -175,6 +175,28 @@ class ConfigFileEndToEndTest {
     }
   }
 
+  @Test
+  void aReloadTurnsTheWatchOnAndAnotherTurnsItOff() throws Exception {
+    Path config = Files.writeString(dir.resolve("config.json"), "{\"lifecycle\": {\"signalDebounce\": \"0s\"}}");
+    try (JvmProcess app = start(config)) {
+      app.awaitLine(STARTED, START);
+      assertThat(app.output()).doesNotContain("watching the config file");
+
+      Files.writeString(config, "{\"lifecycle\": {\"signalDebounce\": \"0s\", \"watchConfig\": true,"
+          + " \"watchConfigDebounce\": \"300ms\"}}");
+      app.signal("HUP");
+      app.awaitLine("watching the config file " + Pattern.quote(config.toString()), RELOAD);
+
+      Files.writeString(config, "{\"lifecycle\": {\"signalDebounce\": \"0s\", \"watchConfig\": false}}");
+      app.awaitLine("TESTAPP reload done \\(config file changed: ", RELOAD);
+      app.awaitLine("no longer watching the config file " + Pattern.quote(config.toString()), RELOAD);
+
+      app.signal("TERM");
+      assertThat(app.awaitExit(Duration.ofSeconds(20))).isEqualTo(ExitCodes.GRACEFUL);
+      assertThat(count(app.output(), "TESTAPP reload done")).isEqualTo(2);
+    }
+  }
+
   /**
    * A Kubernetes ConfigMap volume: {@code config.yaml -> ..data/config.yaml}, {@code ..data -> ..<stamp>};
    * an update writes a new {@code ..<stamp>} directory, points {@code ..data_tmp} at it, renames
