@@ -17,13 +17,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceLoader;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Loads the configuration from its sources, later ones winning, and validates it:
  * <ol>
  *   <li>the built-in defaults of every {@link ConfigSection} on the class path;</li>
- *   <li>a JSON file, read with vertx-config: the one named by {@code --config} (an error when
- *       it is missing), else {@code conf/config.json} when it exists;</li>
+ *   <li>a JSON or YAML file, read with vertx-config (vertx-config-yaml for YAML), its
+ *       {@link ConfigFormat format} chosen by its extension ({@code .json}, {@code .yaml}, {@code .yml};
+ *       any other is an error): the one named by {@code --config} (an error when it is missing), else
+ *       {@code conf/config.json} when it exists;</li>
  *   <li>system properties {@code quiesce.<path>}, e.g. {@code -Dquiesce.lifecycle.shutdownTimeout=45s};</li>
  *   <li>environment variables {@code QUIESCE_<PATH>}, the path's parts separated by {@code _}
  *       and matched to the keys without regard to case, e.g. {@code QUIESCE_LIFECYCLE_SHUTDOWNTIMEOUT=45s}
@@ -74,13 +82,19 @@ public final class ConfigLoader {
     return sections;
   }
 
+  /** The file this loader reads: the {@code --config} path, else {@link #DEFAULT_FILE} (which may not exist). */
+  public Path file() {
+    return Path.of(file);
+  }
+
   /**
    * Reads every source, merges and validates. The sections are validated on a worker thread
    * ({@link Vertx#executeBlocking}), never on an event loop: a section may check the file system
    * (the {@code lifecycle} section checks that its {@code reportFile} can be written, for at most 2 s).
    *
    * @return the configuration; fails with a {@link ConfigException} naming the file or the JSON
-   *     path of every problem (a missing {@code --config} file, malformed JSON, a bad value)
+   *     path of every problem (a missing {@code --config} file, an extension that is neither JSON nor
+   *     YAML, malformed JSON, a YAML syntax error with its line and column, a bad value)
    */
   public Future<LoadedConfig> load() {
     List<String> sources = new ArrayList<>();
@@ -136,7 +150,12 @@ public final class ConfigLoader {
               + ", not a file"))
           : Future.succeededFuture(null);
     }
-    ConfigStoreOptions store = new ConfigStoreOptions().setType("file").setFormat("json")
+    ConfigFormat format = ConfigFormat.of(path).orElse(null);
+    if (format == null) {
+      return Future.failedFuture(new ConfigException("", file + ": unknown configuration file extension; use one of "
+          + ConfigFormat.accepted()));
+    }
+    ConfigStoreOptions store = new ConfigStoreOptions().setType("file").setFormat(format.storeFormat())
         .setConfig(new JsonObject().put("path", file));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, new ConfigRetrieverOptions().addStore(store)
         .setScanPeriod(0));
@@ -145,7 +164,52 @@ public final class ConfigLoader {
           retriever.close();
           return Future.succeededFuture();
         })
-        .recover(err -> explain(err).compose(why -> Future.failedFuture(new ConfigException("", file + ": " + why))));
+        .recover(err -> format == ConfigFormat.YAML ? emptyYamlOr(err) : Future.failedFuture(err))
+        .recover(err -> (format == ConfigFormat.YAML ? Future.succeededFuture(describeYaml(err)) : explain(err))
+            .compose(why -> Future.failedFuture(new ConfigException("", file + ": " + why))));
+  }
+
+  /**
+   * A YAML file with no document (only comments, {@code ---} or {@code ~}) is an empty configuration, as
+   * an empty file is; vertx-config-yaml fails on it (a null document), so a failed file is parsed again
+   * with SnakeYAML's safe loader to tell that case from a real error, which is passed on.
+   */
+  private Future<JsonObject> emptyYamlOr(Throwable err) {
+    return vertx.executeBlocking(() -> {
+      try {
+        if (new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(Path.of(file))) == null) {
+          return new JsonObject();
+        }
+      } catch (RuntimeException | java.io.IOException notEmpty) {
+        // described from the first failure
+      }
+      throw err instanceof Exception e ? e : new IllegalStateException(err);
+    }, false);
+  }
+
+  /**
+   * What is wrong with a YAML file: a syntax error with the line and column SnakeYAML stopped at
+   * (counted from 1), or a top level that is not a mapping (vertx-config-yaml fails with a
+   * {@link DecodeException} around a {@link ClassCastException} then).
+   */
+  private static String describeYaml(Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+        Mark at = marked.getProblemMark();
+        String context = marked.getContext() == null ? ""
+            : " (" + marked.getContext() + (marked.getContextMark() == null ? ""
+                : " that begins at line " + (marked.getContextMark().getLine() + 1)) + ")";
+        return "not valid YAML at line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ": "
+            + marked.getProblem() + context;
+      }
+      if (t instanceof YAMLException) {
+        return "not valid YAML: " + t.getMessage();
+      }
+      if (t instanceof DecodeException) {
+        return "the top level must be a YAML mapping (key: value lines), not a list or a single value";
+      }
+    }
+    return String.valueOf(err.getMessage());
   }
 
   /**

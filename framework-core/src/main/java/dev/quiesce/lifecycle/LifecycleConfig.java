@@ -30,10 +30,16 @@ import java.util.Optional;
  * @param signalDebounce a signal that comes less than this after the previous one of the same name is
  *     a duplicate and ignored (a signal storm, or a supervisor that signals both the group and the
  *     main pid, is one trigger, not an escalation); zero counts every signal
+ * @param watchConfig whether a change of the configuration file triggers a reload (the launcher watches
+ *     the file's directory, so a Kubernetes ConfigMap's symlink swap is seen too); an invalid new file
+ *     keeps the running configuration, as any failed reload does
+ * @param watchConfigDebounce how long the file must stay unchanged after a change before the reload
+ *     begins (a burst of writes is one reload); a stream of changes reloads at the latest ten times this
+ *     after its first change
  */
 public record LifecycleConfig(Duration shutdownTimeout, List<PhaseSpec> phases, Duration reloadTimeout,
     Duration stepTimeout, Map<PosixSignal, SignalMapping> signals, Optional<String> reportFile,
-    Duration startTimeout, Duration signalDebounce) {
+    Duration startTimeout, Duration signalDebounce, boolean watchConfig, Duration watchConfigDebounce) {
 
   /** The section's key. */
   public static final String SECTION = "lifecycle";

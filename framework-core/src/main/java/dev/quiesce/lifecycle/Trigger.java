@@ -16,6 +16,11 @@ public enum Trigger implements WireNamed {
   COORDINATOR_UNDEPLOYED,
   /** The successor of an {@code upgrade} is ready: this process stops (the reason names the successor's pid). */
   UPGRADE,
+  /**
+   * The configuration file changed and {@code lifecycle.watchConfig} is on: only ever a reload (the reason
+   * names the file), never a stop.
+   */
+  CONFIG_FILE,
   /** Application code that calls {@link LifecycleCoordinator#trigger} itself. */
   APPLICATION;
 

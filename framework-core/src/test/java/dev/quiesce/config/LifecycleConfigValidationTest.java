@@ -36,6 +36,20 @@ class LifecycleConfigValidationTest {
   }
 
   @Test
+  void watchConfigIsOffByDefaultAndItsKeysAreValidatedWithTheirPaths() {
+    LifecycleConfig defaults = LifecycleConfig.defaults();
+    assertThat(defaults.watchConfig()).isFalse();
+    assertThat(defaults.watchConfigDebounce()).isEqualTo(Duration.ofSeconds(1));
+    LifecycleConfig on = LifecycleConfig.from(new JsonObject().put("lifecycle", new JsonObject()
+        .put("watchConfig", true).put("watchConfigDebounce", "250ms")));
+    assertThat(on.watchConfig()).isTrue();
+    assertThat(on.watchConfigDebounce()).isEqualTo(Duration.ofMillis(250));
+    assertThat(problemsOf(new JsonObject().put("watchConfig", "yes").put("watchConfigDebounce", "2h")).problems())
+        .extracting(Object::toString).anyMatch(p -> p.startsWith("lifecycle.watchConfig: "))
+        .anyMatch(p -> p.startsWith("lifecycle.watchConfigDebounce: "));
+  }
+
+  @Test
   void badDurationNamesItsJsonPathAndTheRule() {
     JsonObject lifecycle = new JsonObject().put("phases", new JsonArray()
         .add(new JsonObject().put("name", "announce").put("timeout", "0s"))

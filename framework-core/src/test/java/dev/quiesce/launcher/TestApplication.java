@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  * {@code System.exit(0)} from application code after that long), {@code stuckStop} (also deploys a
  * verticle whose {@code stop()} never completes), {@code startDelayMs} (its start takes that long,
  * printing {@code TESTAPP starting} first), {@code reloadMs} (each reload it hears takes that long,
- * printed as {@code TESTAPP reload begins N} and {@code TESTAPP reload ends N}), and
+ * printed as {@code TESTAPP reload begins N} and {@code TESTAPP reload ends N}; each reload event is printed as
+ * {@code TESTAPP reload <outcome> (<reason>)}, with {@code error: ...} when it failed), and
  * {@code misbehave}: a list of extra participants {@code {"name", "phase", "behaviour": "hang" | "throw"
  * | "block", "ms"}}, each a verticle of its own, that never answer, throw, or block their event loop
  * for {@code ms} in that phase.
@@ -64,7 +65,9 @@ public final class TestApplication extends VerticleBase implements Participant {
     System.out.println("TESTAPP commonPoolParallelism " + ForkJoinPool.getCommonPoolParallelism());
     vertx.eventBus().<JsonObject>consumer(EventBusContract.EVENTS, m -> {
       if ("reload".equals(m.body().getString("type"))) {
-        System.out.println("TESTAPP reload " + m.body().getString("outcome"));
+        String error = m.body().getString("error");
+        System.out.println("TESTAPP reload " + m.body().getString("outcome") + " (" + m.body().getString("reason") + ")"
+            + (error == null ? "" : " error: " + error));
       }
     });
     UpgradeHandover handover = UpgradeHandover.of(vertx);

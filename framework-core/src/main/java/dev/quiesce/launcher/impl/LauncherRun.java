@@ -25,6 +25,9 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Optional;
@@ -34,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,12 +57,16 @@ public final class LauncherRun {
   private final String[] args;
   private final QuiesceApplication app;
   private final AtomicInteger exitCode = new AtomicInteger(ExitCodes.FORCED);
+  /** The watch of {@code lifecycle.watchConfig}, or null; started after the start, ended by a stop. */
+  private final AtomicReference<ConfigWatcher> configWatch = new AtomicReference<>();
   private volatile LifecycleCoordinator coordinator;
   private volatile Vertx vertx;
   // what the steps hand on to the next, each set once by the step that makes it
   private long started;
   private CommandLine commandLine;
   private LoadedConfig loaded;
+  private Path configFile;
+  private String configFingerprint;
   private LifecycleConfig lifecycle;
   private SignalBridge.Installed signals;
   private ListenerSharing sharing;
@@ -80,6 +88,7 @@ public final class LauncherRun {
         .or(this::startApplication)
         .or(this::announceStart)
         .or(this::tellPredecessor)
+        .or(this::watchConfigFile)
         .orElseGet(this::awaitStopAndCloseVertx);
   }
 
@@ -139,7 +148,10 @@ public final class LauncherRun {
           .reloadWith(() -> reloader.load().map(LoadedConfig::config))
           .upgradeWith(upgrader)
           .onHalt(this::halt)
-          .onStopStarted(deadline -> Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt));
+          .onStopStarted(deadline -> {
+            stopWatchingConfig();
+            Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt);
+          });
       await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
           Duration.ofSeconds(10));
       return goOn();
@@ -164,6 +176,7 @@ public final class LauncherRun {
     coordinator.onReload((applied, whole) -> {
       remapSignals(bridge, applied, whole);
       upgrader.configure(UpgradeConfig.from(whole));
+      rewatchConfig(applied);
     });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> onJvmShutdown(lifecycle), "quiesce-shutdown-hook"));
     return goOn();
@@ -238,6 +251,66 @@ public final class LauncherRun {
     return goOn();
   }
 
+  /**
+   * With {@code lifecycle.watchConfig}, watches the configuration file: a settled change of its content
+   * is a reload ({@link Trigger#CONFIG_FILE}), validated as any reload. Not when a stop already runs;
+   * a file that cannot be watched is a warning, never the end of the run.
+   */
+  private Optional<Integer> watchConfigFile() {
+    if (lifecycle.watchConfig()) {
+      startWatchingConfig(lifecycle.watchConfigDebounce(), configFingerprint);
+    }
+    return goOn();
+  }
+
+  /** Not once a stop runs (its start ended any watch); a reload that applies during one starts none. */
+  private void startWatchingConfig(Duration debounce, String baseline) {
+    LifecycleState now = coordinator.state();
+    if (now == LifecycleState.STOPPING || now == LifecycleState.STOPPED) {
+      return;
+    }
+    if (!Files.exists(configFile)) {
+      LOG.warn("lifecycle.watchConfig is on, but there is no configuration file ({} does not exist): nothing to"
+          + " watch", configFile);
+      return;
+    }
+    try {
+      Path file = configFile;
+      ConfigWatcher watcher = ConfigWatcher.start(file, debounce, baseline,
+          () -> coordinator.trigger(LifecycleCommand.RELOAD, Trigger.CONFIG_FILE, "config file changed: " + file));
+      if (configWatch.compareAndSet(null, watcher)) {
+        LOG.info("watching the config file {} (its directory) for changes: a change reloads after {} ms of quiet",
+            file, debounce.toMillis());
+      } else {
+        watcher.close();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("lifecycle.watchConfig is on, but the directory of {} cannot be watched: {}; reload with SIGHUP"
+          + " or the management API instead", configFile, e.toString());
+    }
+  }
+
+  /** A reload may turn the watch on or off, or change its debounce. */
+  private void rewatchConfig(LifecycleConfig applied) {
+    ConfigWatcher running = configWatch.get();
+    if (!applied.watchConfig()) {
+      stopWatchingConfig();
+    } else if (running != null) {
+      running.debounce(applied.watchConfigDebounce());
+    } else {
+      startWatchingConfig(applied.watchConfigDebounce(), ConfigWatcher.fingerprint(configFile));
+    }
+  }
+
+  /** Ends the watch, if one runs: a stop, or a reload that turned {@code watchConfig} off. */
+  private void stopWatchingConfig() {
+    ConfigWatcher running = configWatch.getAndSet(null);
+    if (running != null) {
+      running.close();
+      LOG.info("no longer watching the config file {}", running.file());
+    }
+  }
+
   /** Waits for the stop (however triggered), closes Vert.x within what is left; the report's exit code. */
   private int awaitStopAndCloseVertx() {
     StopReport report = awaitQuietly(coordinator.stopped(), null);
@@ -267,8 +340,11 @@ public final class LauncherRun {
   private LoadedConfig loadConfig(String file) {
     Vertx bootstrap = Vertx.vertx();
     try {
-      return await(new ConfigLoader(bootstrap, file, System.getenv(), System.getProperties()).load(),
-          Duration.ofSeconds(30));
+      ConfigLoader loader = new ConfigLoader(bootstrap, file, System.getenv(), System.getProperties());
+      configFile = loader.file();
+      // taken before the read: a change after it, before the watch begins, is still seen (at worst twice)
+      configFingerprint = ConfigWatcher.fingerprint(configFile);
+      return await(loader.load(), Duration.ofSeconds(30));
     } catch (ExecutionException e) {
       if (e.getCause() instanceof ConfigException ce) {
         throw ce;

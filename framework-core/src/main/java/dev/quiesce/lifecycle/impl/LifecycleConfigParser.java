@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 public final class LifecycleConfigParser {
 
   static final List<String> KEYS = ConfigReader.keys("shutdownTimeout", "phases", "reloadTimeout", "stepTimeout",
-      "signals", "signalDebounce", "reportFile", "startTimeout");
+      "signals", "signalDebounce", "reportFile", "startTimeout", "watchConfig", "watchConfigDebounce");
   private static final Pattern PHASE_NAME = Pattern.compile("[a-z][a-zA-Z0-9-]{0,39}");
   private static final Duration MAX_DEADLINE = Duration.ofHours(24);
 
@@ -40,6 +40,9 @@ public final class LifecycleConfigParser {
   static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   static final Duration SIGNAL_DEBOUNCE = Duration.ofMillis(500);
   static final Map<PosixSignal, SignalMapping> SIGNALS = defaultSignals();
+  static final boolean WATCH_CONFIG = false;
+  /** Long enough for an editor's save or a ConfigMap's symlink swap to settle, short enough to feel immediate. */
+  static final Duration WATCH_CONFIG_DEBOUNCE = Duration.ofSeconds(1);
 
   private LifecycleConfigParser() {
   }
@@ -57,6 +60,8 @@ public final class LifecycleConfigParser {
         .put("startTimeout", Durations.format(START_TIMEOUT))
         .put("signalDebounce", Durations.format(SIGNAL_DEBOUNCE))
         .putNull("reportFile")
+        .put("watchConfig", WATCH_CONFIG)
+        .put("watchConfigDebounce", Durations.format(WATCH_CONFIG_DEBOUNCE))
         .put("signals", signals));
   }
 
@@ -86,6 +91,9 @@ public final class LifecycleConfigParser {
     Duration startTimeout = r.duration("startTimeout", START_TIMEOUT, Duration.ofMillis(1), MAX_DEADLINE);
     Duration signalDebounce = r.duration("signalDebounce", SIGNAL_DEBOUNCE, Duration.ZERO, Duration.ofMinutes(1));
     Map<PosixSignal, SignalMapping> signals = signals(r);
+    boolean watchConfig = r.bool("watchConfig", WATCH_CONFIG);
+    Duration watchConfigDebounce = r.duration("watchConfigDebounce", WATCH_CONFIG_DEBOUNCE, Duration.ZERO,
+        Duration.ofMinutes(1));
     String reportFile = r.string("reportFile", null);
     if (reportFile != null && reportFile.isBlank()) {
       r.problem("reportFile", "must not be empty; leave it out to write no report file");
@@ -93,7 +101,7 @@ public final class LifecycleConfigParser {
     }
     root.addProblems(r.problems());
     return new LifecycleConfig(shutdownTimeout, phases, reloadTimeout, stepTimeout, signals,
-        Optional.ofNullable(reportFile), startTimeout, signalDebounce);
+        Optional.ofNullable(reportFile), startTimeout, signalDebounce, watchConfig, watchConfigDebounce);
   }
 
   private static List<PhaseSpec> phases(ConfigReader r) {
