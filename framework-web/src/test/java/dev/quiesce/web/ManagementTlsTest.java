@@ -170,6 +170,38 @@ class ManagementTlsTest {
   }
 
   @Test
+  void anRsaKeyInPkcs1FormServes() throws Exception {
+    TestPki.Pair rsa = pki.selfSignedRsaPkcs1("rsa");
+    assertThat(Files.readString(rsa.key())).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+    fx.deployManagement(config(new JsonObject().put("tls", tls(rsa))));
+    // self-signed: the certificate is its own CA
+    assertThat(Await.result(status(https(rsa, null))).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aReloadWithAnEmptiedTokenFileIsRefusedAndTheOldTokenStays() throws Exception {
+    Path tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, TOKEN);
+    JsonObject config = config(new JsonObject().put("tokenFile", tokenFile.toString()).put("tls", tls(server)));
+    fx.coordinator.reloadWith(() -> Future.succeededFuture(config));
+    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
+    fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
+      if ("reload".equals(m.body().getString("type"))) {
+        reloads.add(m.body());
+      }
+    });
+    fx.deployManagement(config);
+    WebClient client = https(ca, null);
+
+    Files.writeString(tokenFile, "\n");
+    assertThat(post(client, "/lifecycle/reload", TOKEN).statusCode()).isEqualTo(202);
+    Await.until("the reload is over", Duration.ofSeconds(10), () -> !reloads.isEmpty());
+    assertThat(reloads.get(0).getString("outcome")).as(reloads.get(0).encode()).isNotEqualTo("done");
+    assertThat(reloads.get(0).encode()).contains("management.tokenFile: " + tokenFile + " is empty");
+    assertThat(post(client, "/lifecycle/drain", TOKEN).statusCode()).isEqualTo(202);
+  }
+
+  @Test
   void aMissingKeyFileFailsTheStartNamingItsJsonPathAndFile() {
     Path missing = dir.resolve("nope.key");
     Throwable failure = Await.failure(fx.vertx.deployVerticle(new ManagementVerticle(),

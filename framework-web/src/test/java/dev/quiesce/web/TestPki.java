@@ -33,6 +33,19 @@ final class TestPki {
     return ca;
   }
 
+  /**
+   * A self-signed server certificate for 127.0.0.1 with an RSA key in the traditional PKCS#1 form
+   * ({@code BEGIN RSA PRIVATE KEY}), as older tools and {@code openssl genrsa -traditional} write it.
+   */
+  Pair selfSignedRsaPkcs1(String name) {
+    Pair pair = new Pair(dir.resolve(name + ".key"), dir.resolve(name + ".pem"));
+    Path pkcs8 = dir.resolve(name + ".pkcs8.key");
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", pkcs8.toString(), "-out",
+        pair.cert().toString(), "-days", "1", "-subj", "/CN=" + name, "-addext", "subjectAltName=IP:127.0.0.1");
+    openssl("rsa", "-in", pkcs8.toString(), "-traditional", "-out", pair.key().toString());
+    return pair;
+  }
+
   /** A server certificate for 127.0.0.1 signed by {@code ca}. */
   Pair server(Pair ca, String name) {
     return leaf(ca, name, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");

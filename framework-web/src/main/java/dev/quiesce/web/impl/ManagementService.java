@@ -413,7 +413,8 @@ public final class ManagementService implements Participant {
       Responses.json(ctx, 403, new JsonObject().put("status", 403)
           .put("error", "control endpoints are disabled: no management token is configured")
           .put("hint", "set management.token (at least " + ManagementConfig.MIN_TOKEN_LENGTH
-              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) and send \"Authorization: Bearer <token>\""));
+              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) or management.tokenFile and send"
+              + " \"Authorization: Bearer <token>\""));
       return;
     }
     if (!expected.matches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
