@@ -94,6 +94,22 @@ class ManagementTlsTest {
     return Await.result(r.send());
   }
 
+  /**
+   * Deploys the listener with {@code config}; every reload the coordinator runs reads {@code config}
+   * again (and the listener its files). The reload events, as they come.
+   */
+  private List<JsonObject> deployReloadingTo(JsonObject config) {
+    fx.coordinator.reloadWith(() -> Future.succeededFuture(config));
+    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
+    fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
+      if ("reload".equals(m.body().getString("type"))) {
+        reloads.add(m.body());
+      }
+    });
+    fx.deployManagement(config);
+    return reloads;
+  }
+
   @Test
   void httpsAnswersAClientTrustingTheCaAndRefusesPlainHttpAndUntrustingClients() {
     fx.deployManagement(config(new JsonObject().put("tls", tls(server))));
@@ -137,15 +153,8 @@ class ManagementTlsTest {
   void aReloadReadsTheTokenFileAndTheCertificateFilesAgain() throws Exception {
     Path tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, TOKEN + "\n");
-    JsonObject config = config(new JsonObject().put("tokenFile", tokenFile.toString()).put("tls", tls(server)));
-    fx.coordinator.reloadWith(() -> Future.succeededFuture(config));
-    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
-    fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
-      if ("reload".equals(m.body().getString("type"))) {
-        reloads.add(m.body());
-      }
-    });
-    fx.deployManagement(config);
+    List<JsonObject> reloads = deployReloadingTo(config(new JsonObject().put("tokenFile", tokenFile.toString())
+        .put("tls", tls(server))));
     WebClient client = https(ca, null);
     assertThat(post(client, "/lifecycle/drain", "wrong-token-but-long-enough").statusCode()).isEqualTo(401);
     assertThat(post(client, "/lifecycle/drain", TOKEN).statusCode()).isEqualTo(202);
@@ -182,15 +191,8 @@ class ManagementTlsTest {
   void aReloadWithAnEmptiedTokenFileIsRefusedAndTheOldTokenStays() throws Exception {
     Path tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, TOKEN);
-    JsonObject config = config(new JsonObject().put("tokenFile", tokenFile.toString()).put("tls", tls(server)));
-    fx.coordinator.reloadWith(() -> Future.succeededFuture(config));
-    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
-    fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
-      if ("reload".equals(m.body().getString("type"))) {
-        reloads.add(m.body());
-      }
-    });
-    fx.deployManagement(config);
+    List<JsonObject> reloads = deployReloadingTo(config(new JsonObject().put("tokenFile", tokenFile.toString())
+        .put("tls", tls(server))));
     WebClient client = https(ca, null);
 
     Files.writeString(tokenFile, "\n");
