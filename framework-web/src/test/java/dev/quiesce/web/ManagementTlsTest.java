@@ -179,6 +179,24 @@ class ManagementTlsTest {
   }
 
   @Test
+  void aReloadCanRequireClientCertificatesForNewConnections() throws Exception {
+    TestPki.Pair clientCa = pki.ca("client-ca");
+    TestPki.Pair client = pki.client(clientCa, "client");
+    JsonObject open = config(new JsonObject().put("token", TOKEN).put("tls", tls(server)));
+    JsonObject closed = config(new JsonObject().put("token", TOKEN).put("tls", tls(server)
+        .put("clientAuth", "required").put("trustFile", clientCa.cert().toString())));
+    List<JsonObject> reloads = deployReloadingTo(open);
+    fx.coordinator.reloadWith(() -> Future.succeededFuture(closed));
+    assertThat(Await.result(status(https(ca, null))).statusCode()).isEqualTo(200);
+
+    assertThat(post(https(ca, null), "/lifecycle/reload", TOKEN).statusCode()).isEqualTo(202);
+    Await.until("the reload is done", Duration.ofSeconds(10), () -> !reloads.isEmpty());
+    assertThat(reloads.get(0).getString("outcome")).as(reloads.get(0).encode()).isEqualTo("done");
+    assertThat(Await.failure(status(https(ca, null)))).hasStackTraceContaining("bad_certificate");
+    assertThat(Await.result(status(https(ca, client))).statusCode()).isEqualTo(200);
+  }
+
+  @Test
   void anRsaKeyInPkcs1FormServes() throws Exception {
     TestPki.Pair rsa = pki.selfSignedRsaPkcs1("rsa");
     assertThat(Files.readString(rsa.key())).startsWith("-----BEGIN RSA PRIVATE KEY-----");

@@ -8,7 +8,7 @@ import dev.quiesce.web.ManagementConfig;
  * Declares the {@code management} section to the launcher (defaults and validation). Beyond the
  * rules of {@link ManagementConfig#read}, a loaded configuration (at start and at each reload) must
  * name a {@code tokenFile} and {@code tls} files that can be read and used ({@link ManagementFiles},
- * at most 2 s; {@link dev.quiesce.config.ConfigLoader#load()} runs it on a worker thread).
+ * reading at most 5 s; {@link dev.quiesce.config.ConfigLoader#load()} runs it on a worker thread).
  */
 public final class ManagementConfigSection extends ConfigSection {
 

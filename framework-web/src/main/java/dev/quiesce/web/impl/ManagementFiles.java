@@ -42,15 +42,15 @@ import javax.net.ssl.X509KeyManager;
  * Reads the files the {@code management} section names: the token of {@code tokenFile} and the PEM
  * files of {@code tls}, checked as the listener will use them (the key and certificate load, the key
  * belongs to the certificate, the trust file holds a certificate). Blocking, bounded: the files are
- * read on a thread of their own and the caller waits at most {@link #READ_TIMEOUT}; call it on a
- * worker thread, never an event loop. Used by the launcher's validation (at start and at each
+ * read on a thread of their own and the caller waits at most {@link #READ_TIMEOUT} for them, then
+ * parses and checks them (CPU work only); call it on a worker thread, never an event loop. Used by the launcher's validation (at start and at each
  * reload, so a bad file exits 78 or refuses the reload) and by the listener itself, which uses the
  * contents read here rather than reading the files a second time.
  */
 public final class ManagementFiles {
 
-  /** How long a read of all the files may take before it is given up (a hung network mount). */
-  static final Duration READ_TIMEOUT = Duration.ofSeconds(2);
+  /** How long reading all the files may take before it is given up (a hung network mount). */
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
   /** A PEM or token file larger than this is refused: it is not what the key names. */
   static final int MAX_FILE_SIZE = 1 << 20;
 
@@ -80,10 +80,10 @@ public final class ManagementFiles {
       return new Contents(Optional.empty(), false, Optional.empty());
     }
     List<Problem> problems = Collections.synchronizedList(new ArrayList<>());
-    CompletableFuture<Contents> reading = new CompletableFuture<>();
+    CompletableFuture<Raw> reading = new CompletableFuture<>();
     Thread reader = new Thread(() -> {
       try {
-        reading.complete(readNow(config, problems));
+        reading.complete(readRaw(config, problems));
       } catch (RuntimeException e) {
         reading.completeExceptionally(e);
       }
@@ -91,9 +91,9 @@ public final class ManagementFiles {
     reader.setDaemon(true);
     reader.start();
     String first = config.tokenFile().isPresent() ? "tokenFile" : ManagementTls.KEY;
-    Contents contents;
+    Raw raw;
     try {
-      contents = reading.get(READ_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+      raw = reading.get(READ_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       reader.interrupt();
       management.problem(first, "could not be read within " + Durations.format(READ_TIMEOUT)
@@ -107,6 +107,9 @@ public final class ManagementFiles {
       management.problem(first, "could not be read: interrupted");
       return new Contents(Optional.empty(), false, Optional.empty());
     }
+    // the parsing and the key check are CPU work (slow only the first time, as the JDK loads its
+    // security providers): done here, outside the bound on the file system
+    Contents contents = check(config, raw, problems);
     synchronized (problems) {
       problems.forEach(p -> management.problem(p.key(), p.message()));
     }
@@ -126,16 +129,29 @@ public final class ManagementFiles {
     return contents;
   }
 
-  private static Contents readNow(ManagementConfig config, List<Problem> problems) {
-    Optional<String> token = Optional.empty();
-    boolean readableByOthers = false;
-    if (config.tokenFile().isPresent()) {
-      Path file = config.tokenFile().get();
-      token = bytes(file, "tokenFile", problems).flatMap(content -> token(file, content, problems));
-      readableByOthers = token.isPresent() && readableByOthers(file);
-    }
-    Optional<ServerSSLOptions> ssl = config.tls().flatMap(tls -> ssl(tls, problems));
-    return new Contents(token, readableByOthers, ssl);
+  /** The files' bytes, read on the bounded thread; a file that cannot be read is empty (and a problem). */
+  private record Raw(Optional<byte[]> token, boolean tokenReadableByOthers, Optional<byte[]> key,
+      Optional<byte[]> cert, Optional<byte[]> trust) {
+  }
+
+  private static final String KEY_FILE = ManagementTls.KEY + ".keyFile";
+  private static final String CERT_FILE = ManagementTls.KEY + ".certFile";
+  private static final String TRUST_FILE = ManagementTls.KEY + ".trustFile";
+
+  private static Raw readRaw(ManagementConfig config, List<Problem> problems) {
+    Optional<byte[]> token = config.tokenFile().flatMap(file -> bytes(file, "tokenFile", problems));
+    boolean readableByOthers = token.isPresent() && readableByOthers(config.tokenFile().get());
+    Optional<ManagementTls> tls = config.tls();
+    return new Raw(token, readableByOthers,
+        tls.flatMap(t -> bytes(t.keyFile(), KEY_FILE, problems)),
+        tls.flatMap(t -> bytes(t.certFile(), CERT_FILE, problems)),
+        tls.flatMap(ManagementTls::trustFile).flatMap(t -> bytes(t, TRUST_FILE, problems)));
+  }
+
+  private static Contents check(ManagementConfig config, Raw raw, List<Problem> problems) {
+    Optional<String> token = raw.token().flatMap(content -> token(config.tokenFile().get(), content, problems));
+    Optional<ServerSSLOptions> ssl = config.tls().flatMap(tls -> ssl(tls, raw, problems));
+    return new Contents(token, token.isPresent() && raw.tokenReadableByOthers(), ssl);
   }
 
   private static Optional<String> token(Path file, byte[] content, List<Problem> problems) {
@@ -157,33 +173,30 @@ public final class ManagementFiles {
     }
   }
 
-  private static Optional<ServerSSLOptions> ssl(ManagementTls tls, List<Problem> problems) {
-    String keyKey = ManagementTls.KEY + ".keyFile";
-    String certKey = ManagementTls.KEY + ".certFile";
-    String trustKey = ManagementTls.KEY + ".trustFile";
-    Optional<byte[]> key = bytes(tls.keyFile(), keyKey, problems);
-    Optional<byte[]> cert = bytes(tls.certFile(), certKey, problems);
-    Optional<byte[]> trust = tls.trustFile().flatMap(t -> bytes(t, trustKey, problems));
+  private static Optional<ServerSSLOptions> ssl(ManagementTls tls, Raw raw, List<Problem> problems) {
+    Optional<byte[]> key = raw.key();
+    Optional<byte[]> cert = raw.cert();
+    Optional<byte[]> trust = raw.trust();
     if (key.isEmpty() || cert.isEmpty() || (tls.trustFile().isPresent() && trust.isEmpty())) {
       return Optional.empty();
     }
     Optional<String> whyNotCert = whyNoCertificate(cert.get());
     if (whyNotCert.isPresent()) {
-      problems.add(new Problem(certKey, tls.certFile() + ": " + whyNotCert.get()));
+      problems.add(new Problem(CERT_FILE, tls.certFile() + ": " + whyNotCert.get()));
       return Optional.empty();
     }
     PemKeyCertOptions keyCert = new PemKeyCertOptions().setKeyValue(Buffer.buffer(key.get()))
         .setCertValue(Buffer.buffer(cert.get()));
     Optional<String> why = whyKeyCertUnusable(keyCert);
     if (why.isPresent()) {
-      problems.add(new Problem(keyKey, tls.keyFile() + ": " + why.get() + " " + tls.certFile()));
+      problems.add(new Problem(KEY_FILE, tls.keyFile() + ": " + why.get() + " " + tls.certFile()));
       return Optional.empty();
     }
     ServerSSLOptions options = new ServerSSLOptions().setKeyCertOptions(keyCert).setClientAuth(tls.clientAuth());
     if (trust.isPresent()) {
       Optional<String> whyNotTrust = whyNoCertificate(trust.get());
       if (whyNotTrust.isPresent()) {
-        problems.add(new Problem(trustKey, tls.trustFile().get() + ": " + whyNotTrust.get()));
+        problems.add(new Problem(TRUST_FILE, tls.trustFile().get() + ": " + whyNotTrust.get()));
         return Optional.empty();
       }
       options.setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(trust.get())));
