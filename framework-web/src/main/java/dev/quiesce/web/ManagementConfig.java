@@ -3,7 +3,11 @@ package dev.quiesce.web;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.config.Durations;
+import dev.quiesce.web.impl.TokenRule;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -28,10 +32,18 @@ import java.util.Optional;
  *     summary before leaving it out; default 500 ms
  * @param eventsHeartbeat how often an idle events stream gets a comment line, so proxies keep it
  *     open; default 15 s
+ * @param tokenFile a file holding the bearer token (surrounding white space, such as the final
+ *     newline, is ignored), read at start and again at each reload; the same rules as {@code token}
+ *     apply to its content. Absent by default; setting it together with {@code token} (for example
+ *     through {@code QUIESCE_MANAGEMENT_TOKEN}) is a problem: neither silently wins.
+ * @param tls HTTPS on the management listener ({@link ManagementTls}); absent by default (plain HTTP)
+ * @param allowPlainText allows a control token on a non-loopback {@code host} without {@code tls}
+ *     (for example behind a TLS-terminating proxy); default false, and then such a configuration is
+ *     refused, because the token would cross the network in clear text
  */
 public record ManagementConfig(boolean enabled, String host, int port, Optional<String> token,
     boolean metricsEnabled, int maxBodySize, Duration commandTimeout, Duration processTimeout,
-    Duration eventsHeartbeat) {
+    Duration eventsHeartbeat, Optional<Path> tokenFile, Optional<ManagementTls> tls, boolean allowPlainText) {
 
   /** The section's key. */
   public static final String SECTION = "management";
@@ -41,7 +53,7 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   public static final int MIN_TOKEN_LENGTH = 16;
 
   static final List<String> KEYS = ConfigReader.keys("enabled", "host", "port", "token", "metricsEnabled",
-      "maxBodySize", "commandTimeout", "processTimeout", "eventsHeartbeat");
+      "maxBodySize", "commandTimeout", "processTimeout", "eventsHeartbeat", "tokenFile", "tls", "allowPlainText");
 
   private static final boolean DEFAULT_ENABLED = true;
   private static final boolean DEFAULT_METRICS_ENABLED = true;
@@ -53,6 +65,13 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   public ManagementConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(token, "token");
+    Objects.requireNonNull(tokenFile, "tokenFile");
+    Objects.requireNonNull(tls, "tls");
+  }
+
+  /** Whether a control token is configured, inline or in a file. */
+  public boolean tokenConfigured() {
+    return token.isPresent() || tokenFile.isPresent();
   }
 
   /**
@@ -72,15 +91,24 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
     String host = r.host("host", DEFAULT_HOST);
     int port = r.integer("port", DEFAULT_PORT, 0, 65535);
     String token = r.string("token", null);
-    if (token != null) {
-      if (token.length() < MIN_TOKEN_LENGTH) {
-        // never echo the token itself
-        r.problem("token", "is too short (" + token.length() + " characters); use at least " + MIN_TOKEN_LENGTH);
-        token = null;
-      } else if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-        r.problem("token", "must be printable ASCII without spaces");
-        token = null;
-      }
+    Optional<String> tokenProblem = token == null ? Optional.empty() : TokenRule.whyNot(token);
+    if (tokenProblem.isPresent()) {
+      r.problem("token", tokenProblem.get());
+      token = null;
+    }
+    Optional<Path> tokenFile = ManagementTls.path(r, "tokenFile", r.string("tokenFile", null));
+    if (r.has("tokenFile") && r.json().getValue("tokenFile") instanceof String s && s.isBlank()) {
+      r.problem("tokenFile", "must not be empty; leave it out to use no token file");
+    }
+    if (tokenFile.isPresent() && r.has("token")) {
+      r.problem("tokenFile", "is set together with management.token (perhaps through QUIESCE_MANAGEMENT_TOKEN);"
+          + " set only one of them");
+    }
+    Optional<ManagementTls> tls = ManagementTls.read(r);
+    boolean allowPlainText = r.bool("allowPlainText", false);
+    boolean tokenSet = r.has("token") || tokenFile.isPresent();
+    if (tokenSet && !r.has(ManagementTls.KEY) && !allowPlainText && !isLoopback(host)) {
+      r.problem("host", plainTextRefusal(host));
     }
     boolean metrics = r.bool("metricsEnabled", DEFAULT_METRICS_ENABLED);
     int maxBody = r.integer("maxBodySize", DEFAULT_MAX_BODY, 0, 1 << 20);
@@ -91,7 +119,36 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
     Duration heartbeat = r.duration("eventsHeartbeat", DEFAULT_HEARTBEAT, Duration.ofMillis(100),
         Duration.ofHours(1));
     return new ManagementConfig(enabled, host, port, Optional.ofNullable(token), metrics, maxBody, command,
-        process, heartbeat);
+        process, heartbeat, tokenFile, tls, allowPlainText);
+  }
+
+  /**
+   * Whether {@code host} is a loopback address by its text alone (never looked up): {@code localhost},
+   * an IPv4 literal in 127.0.0.0/8, or the IPv6 literal {@code ::1}. Any other name counts as
+   * reachable from the network, even one that resolves to a loopback address.
+   */
+  public static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (h.matches("[0-9.]+") || h.indexOf(':') >= 0) {
+      try {
+        // a literal is parsed, never looked up
+        return InetAddress.getByName(h.indexOf(':') >= 0 ? "[" + h + "]" : h).isLoopbackAddress();
+      } catch (UnknownHostException | RuntimeException e) {
+        return false;
+      }
+    }
+    return false;
+  }
+
+  /** Why a token on {@code host} without TLS is refused, and the ways out. */
+  static String plainTextRefusal(String host) {
+    return ConfigReader.describe(host) + " is not a loopback address and a control token is configured (management."
+        + "token or management.tokenFile) without management.tls: the token would cross the network in clear text."
+        + " Configure management.tls, listen on 127.0.0.1, or set management.allowPlainText to true (for example"
+        + " behind a TLS-terminating proxy on the same host)";
   }
 
   /** The defaults alone. */
@@ -109,7 +166,10 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
         .put("maxBodySize", DEFAULT_MAX_BODY)
         .put("commandTimeout", Durations.format(DEFAULT_COMMAND_TIMEOUT))
         .put("processTimeout", Durations.format(DEFAULT_PROCESS_TIMEOUT))
-        .put("eventsHeartbeat", Durations.format(DEFAULT_HEARTBEAT)));
+        .put("eventsHeartbeat", Durations.format(DEFAULT_HEARTBEAT))
+        // present (null) so that QUIESCE_MANAGEMENT_TOKENFILE finds its key's spelling
+        .putNull("tokenFile")
+        .put("allowPlainText", false));
   }
 
   /** Like the record's, but the token is never shown. */
@@ -118,6 +178,8 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
     return "ManagementConfig[enabled=" + enabled + ", host=" + host + ", port=" + port + ", token="
         + (token.isPresent() ? "<set>" : "<none>") + ", metricsEnabled=" + metricsEnabled + ", maxBodySize="
         + maxBodySize + ", commandTimeout=" + Durations.format(commandTimeout) + ", processTimeout="
-        + Durations.format(processTimeout) + ", eventsHeartbeat=" + Durations.format(eventsHeartbeat) + "]";
+        + Durations.format(processTimeout) + ", eventsHeartbeat=" + Durations.format(eventsHeartbeat) + ", tokenFile="
+        + tokenFile.map(Path::toString).orElse("<none>") + ", tls=" + tls.map(ManagementTls::toString).orElse("<none>")
+        + ", allowPlainText=" + allowPlainText + "]";
   }
 }

@@ -23,6 +23,10 @@ import io.vertx.core.VerticleBase;
  *   <li>{@code GET /metrics}: Prometheus text (404 when metrics are off).</li>
  * </ul>
  *
+ * <p>With {@code management.tls} it speaks HTTPS only (a PEM key and certificate, optionally
+ * client certificates; {@link ManagementTls}); the token may come from {@code management.tokenFile}.
+ * A token on a non-loopback host without TLS is refused unless {@code management.allowPlainText}.
+ *
  * <p>Every answer is JSON (except metrics and the event stream) and carries no stack trace or
  * internal detail; unknown paths get 404, other methods 405 with {@code Allow}, bodies over
  * {@code management.maxBodySize} 413.
@@ -31,8 +35,9 @@ import io.vertx.core.VerticleBase;
  * phase only, and asks the coordinator to keep its deployment out of the {@code close} phase's
  * undeploy: it keeps serving until the process exits, so probes and watchers see the whole stop
  * and the events stream delivers the final report. Undeployed earlier, open streams get a
- * {@code closing} event and end. Start fails when the configuration is invalid, the port cannot
- * be bound, or no coordinator answers the registration.
+ * {@code closing} event and end. Start fails when the configuration is invalid (a
+ * {@link dev.quiesce.config.ConfigException}, also for a token or TLS file that cannot be read or
+ * used), the port cannot be bound, or no coordinator answers the registration.
  */
 public final class ManagementVerticle extends VerticleBase {
 

@@ -73,13 +73,23 @@ public final class ManagementService implements Participant {
     this.vertx = vertx;
     this.state = WebState.of(vertx);
     this.started = config;
-    apply(config);
+    apply(config, new ManagementFiles.Contents(Optional.empty(), false, Optional.empty()));
   }
 
-  private void apply(ManagementConfig next) {
+  /** Applies {@code next} with the token of its token file (if any) read into {@code files}. */
+  private void apply(ManagementConfig next, ManagementFiles.Contents files) {
     config = next;
-    token = next.token().map(BearerToken::new).orElse(null);
+    token = next.token().or(files::token).map(BearerToken::new).orElse(null);
     bodies = BodyHandler.create(false).setBodyLimit(next.maxBodySize());
+    if (files.tokenFileReadableByOthers()) {
+      LOG.warn("management.tokenFile {} can be read by every user of this machine (chmod 600 or 400 it, or set"
+          + " defaultMode 0400 on a Kubernetes secret volume)", next.tokenFile().orElseThrow());
+    }
+  }
+
+  /** The token file and TLS files of {@code next}, read on a worker (bounded); fails with a ConfigException. */
+  private Future<ManagementFiles.Contents> readFiles(ManagementConfig next) {
+    return vertx.executeBlocking(() -> ManagementFiles.readOrThrow(next), false);
   }
 
   // ---------------------------------------------------------------- start and stop
@@ -91,24 +101,42 @@ public final class ManagementService implements Participant {
         onEvent(event);
       }
     });
+    return events.completion()
+        .compose(v -> readFiles(started))
+        .compose(files -> {
+          apply(started, files);
+          server = vertx.createHttpServer(serverOptions(files)).requestHandler(router());
+          return server.listen();
+        })
+        .compose(s -> Participants.register(vertx, this))
+        .<Void>map(r -> {
+          registration = r;
+          restartHeartbeat();
+          LOG.info("management listening on {}://{}:{}", started.tls().isPresent() ? "https" : "http", started.host(),
+              server.actualPort());
+          return null;
+        })
+        .recover(err -> closeServer().compose(v -> events.unregister().otherwiseEmpty())
+            // a bad file stays a configuration problem (named by its JSON path) for the launcher
+            .transform(v -> Future.failedFuture(err instanceof ConfigException ? err
+                : new IllegalStateException("the management listener on " + started.host() + ":" + started.port()
+                    + " could not start: " + err.getMessage(), err))));
+  }
+
+  private Future<Void> closeServer() {
+    return server == null ? Future.succeededFuture() : server.close().otherwiseEmpty();
+  }
+
+  /** The listener's options; HTTPS with the key, certificate and client authentication of {@code files}. */
+  private HttpServerOptions serverOptions(ManagementFiles.Contents files) {
     HttpServerOptions options = new HttpServerOptions().setHost(started.host()).setPort(started.port())
         .setHttp2ClearTextEnabled(false).setCompressionSupported(false).setMaxInitialLineLength(4096)
         .setMaxHeaderSize(8192).setMaxFormAttributeSize(started.maxBodySize()).setIdleTimeout(120)
         // shared with a successor during an upgrade (native transport only), so a probe always finds one
         .setReusePort(vertx.isNativeTransportEnabled());
-    server = vertx.createHttpServer(options).requestHandler(router());
-    return events.completion()
-        .compose(v -> server.listen())
-        .compose(s -> Participants.register(vertx, this))
-        .<Void>map(r -> {
-          registration = r;
-          restartHeartbeat();
-          LOG.info("management listening on {}:{}", started.host(), server.actualPort());
-          return null;
-        })
-        .recover(err -> server.close().otherwiseEmpty().compose(v -> events.unregister().otherwiseEmpty())
-            .transform(v -> Future.failedFuture(new IllegalStateException("the management listener on "
-                + started.host() + ":" + started.port() + " could not start: " + err.getMessage(), err))));
+    files.ssl().ifPresent(ssl -> options.setSsl(true).setKeyCertOptions(ssl.getKeyCertOptions())
+        .setTrustOptions(ssl.getTrustOptions()).setClientAuth(ssl.getClientAuth()));
+    return options;
   }
 
   /** Kept out of the {@code close} phase's undeploy: the events stream must deliver the final report. */
@@ -206,8 +234,13 @@ public final class ManagementService implements Participant {
   }
 
   /**
-   * Applies the token, body limit, timeouts and heartbeat of a new configuration at once; a
-   * changed address or metrics setting is reported in {@code restartRequired} (they need a restart).
+   * Applies the token (re-reading {@code management.tokenFile}), body limit, timeouts and heartbeat of
+   * a new configuration at once, and the TLS key, certificate and client authentication for new
+   * connections ({@link HttpServer#updateSSLOptions}; the files are read again, so a renewed
+   * certificate under the same path is picked up). A changed address, metrics setting, or TLS turned
+   * on or off is reported in {@code restartRequired}. Fails, leaving everything as it was, when a file
+   * cannot be read or used, or when the new token would reach a plain-text listener on a
+   * non-loopback address that only the restart would put behind TLS.
    */
   @Override
   public Future<JsonObject> onReload(PhaseContext reload) {
@@ -230,10 +263,29 @@ public final class ManagementService implements Participant {
     if (next.enabled() != started.enabled()) {
       restart.add("management.enabled");
     }
-    apply(next);
-    restartHeartbeat();
-    return Future.succeededFuture(new JsonObject().put("controlEnabled", token != null)
-        .put("restartRequired", restart));
+    boolean tlsNow = started.tls().isPresent();
+    if (next.tls().isPresent() != tlsNow) {
+      restart.add("management.tls");
+      if (!tlsNow && next.tokenConfigured() && !next.allowPlainText() && !ManagementConfig.isLoopback(started.host())) {
+        return Future.failedFuture(new ConfigException("management.tls", "takes effect only after a restart, and"
+            + " until then the new token would be sent to the plain-text listener on " + started.host()
+            + ": restart instead of reloading"));
+      }
+    }
+    return readFiles(next).compose(files -> updateTls(files).map(v -> {
+      apply(next, files);
+      restartHeartbeat();
+      return new JsonObject().put("controlEnabled", token != null).put("restartRequired", restart);
+    }));
+  }
+
+  /** New connections use the key, certificate and client authentication of {@code files}; nothing without TLS. */
+  private Future<Void> updateTls(ManagementFiles.Contents files) {
+    if (started.tls().isEmpty() || files.ssl().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    // force: the contents may differ while the options compare equal to what Vert.x cached
+    return server.updateSSLOptions(files.ssl().get(), true).mapEmpty();
   }
 
   // ---------------------------------------------------------------- routes
@@ -361,7 +413,8 @@ public final class ManagementService implements Participant {
       Responses.json(ctx, 403, new JsonObject().put("status", 403)
           .put("error", "control endpoints are disabled: no management token is configured")
           .put("hint", "set management.token (at least " + ManagementConfig.MIN_TOKEN_LENGTH
-              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) and send \"Authorization: Bearer <token>\""));
+              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) or management.tokenFile and send"
+              + " \"Authorization: Bearer <token>\""));
       return;
     }
     if (!expected.matches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
