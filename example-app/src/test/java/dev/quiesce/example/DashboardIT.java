@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stop button starts over the live event stream, and draws the stop report as a timeline, one bar
  * per phase, one per participant and one per child, the forced ones in red. The page's DOM is read
  * with {@code Runtime.evaluate}; the forced stop's page is saved as {@code target/dashboard.png}
- * (copied to docs/dashboard.png by hand, README.md says how).
+ * (copied to docs/dashboard.png by hand; framework-web/README.md says how).
  */
 @Tag("e2e")
 class DashboardIT {
