@@ -66,6 +66,10 @@ final class HeadlessChromium implements AutoCloseable {
   static Path binary() {
     String explicit = System.getenv("CHROMIUM");
     if (explicit != null && !explicit.isBlank()) {
+      if (!Files.isExecutable(Path.of(explicit))) {
+        throw new AssertionError("CHROMIUM=" + explicit + " is not an executable file: the dashboard is tested in a"
+            + " real headless browser; install one with `apt-get install -y chromium` (.ci/run does)");
+      }
       return Path.of(explicit);
     }
     String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
