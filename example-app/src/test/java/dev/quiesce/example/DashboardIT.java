@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The management listener's dashboard ({@code GET /}) in a real headless Chromium, against the fat
  * jar with every process group of the shipped configuration: it shows the state, the stop plan and
- * the children, shows the control buttons only once a token is typed in, follows a stop that its own
- * stop button starts over the live event stream, and draws the stop report as a timeline, one bar
+ * the children, shows the control buttons only once a token is typed in, shows the outcome of a reload
+ * its own button asked for, follows a stop that its own stop button starts over the live event stream, and draws the stop report as a timeline, one bar
  * per phase, one per participant and one per child, the forced ones in red. The page's DOM is read
  * with {@code Runtime.evaluate}; the forced stop's page is saved as {@code target/dashboard.png}
  * (copied to docs/dashboard.png by hand; framework-web/README.md says how).
@@ -28,7 +28,7 @@ class DashboardIT {
   Path dir;
 
   @Test
-  void followsAGracefulStopStartedWithItsOwnButtonAndDrawsTheReportAsATimeline() throws Exception {
+  void reloadsAndStopsWithItsOwnButtonsFollowsTheStopAndDrawsTheReportAsATimeline() throws Exception {
     try (ExampleAppFixture f = ExampleAppFixture.asShipped(dir).start();
         HeadlessChromium browser = HeadlessChromium.start(dir)) {
       openAndAwaitRunning(f, browser);
@@ -37,6 +37,10 @@ class DashboardIT {
       browser.evaluate("(() => { const t = document.getElementById('token'); t.value = '"
           + f.config.getJsonObject("management").getString("token") + "'; t.dispatchEvent(new Event('input')); })()");
       assertThat(browser.evaluate("document.getElementById('controls').hidden")).isEqualTo(false);
+      browser.evaluate("document.querySelector('button[data-command=reload]').click()");
+      Await.until("the page shows the reload it asked for as done", Duration.ofSeconds(60), () -> String.valueOf(
+          browser.evaluate("(document.querySelector('#now dd[data-key=\"last reload\"]') || {}).textContent"))
+          .startsWith("done in "));
       browser.evaluate("document.querySelector('button[data-command=stop]').click()");
 
       assertThat(f.app.awaitExit(Duration.ofSeconds(60))).isEqualTo(ExitCodes.GRACEFUL);

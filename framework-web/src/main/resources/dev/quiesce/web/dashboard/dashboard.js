@@ -14,6 +14,7 @@
     report: null,   // the last stop report
     streaming: false,
     reachable: true,
+    last: {},       // the last reload and upgrade events: {reload: {...}, upgrade: {...}}
   };
   let source = null;
 
@@ -77,7 +78,17 @@
     ];
     if (s.upgrading) rows.push(['upgrading', 'yes']);
     if (s.http) rows.push(['http', (s.http.host || '') + ':' + (s.http.port ?? '') + ' (' + (s.http.instances ?? '?') + ' instances)']);
+    for (const [type, e] of Object.entries(view.last)) {
+      rows.push(['last ' + type, e.outcome + (e.durationMs !== undefined ? ' in ' + ms(e.durationMs) : '')
+        + (e.error ? ': ' + e.error : '')]);
+    }
     if (s.error) rows.push(['error', s.error]);
+    const control = s.management && s.management.controlEnabled === false
+      ? 'no management.token is configured: the control endpoints answer 403' : '';
+    if ($('command-result').textContent === '' || $('command-result').dataset.hint) {
+      $('command-result').textContent = control;
+      $('command-result').dataset.hint = 'true';
+    }
     $('now').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-key': k }, String(v))]));
     renderPlan();
     renderProcesses();
@@ -201,7 +212,13 @@
       renderTimeline();
       refreshStatus();
     });
-    for (const type of ['step', 'reload', 'upgrade']) on(type, () => refreshStatus());
+    on('step', () => refreshStatus());
+    for (const type of ['reload', 'upgrade']) {
+      on(type, data => {
+        view.last[type] = data;
+        refreshStatus();
+      });
+    }
     on('closing', () => setConnection('the management listener is closing'));
     on('report', data => {
       view.report = data.report || {};
@@ -370,6 +387,7 @@
       button.addEventListener('click', async () => {
         const command = button.getAttribute('data-command');
         const result = $('command-result');
+        delete result.dataset.hint;
         result.textContent = command + '…';
         try {
           const response = await fetch('lifecycle/' + command, {
