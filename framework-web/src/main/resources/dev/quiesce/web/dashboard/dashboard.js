@@ -120,7 +120,7 @@
     const head = el('tr', {}, ['group / instance', 'state', 'pid', 'ready', 'restarts', 'last exit'].map(h => el('th', {}, h)));
     const rows = [];
     for (const g of groups) {
-      const groupBad = g.state === 'crash-loop' || g.state === 'stopped';
+      const groupBad = g.state === 'crash-loop'; // stopped is what a stop leaves: not an error
       rows.push(el('tr', { class: 'group', 'data-group': g.group },
         el('td', {}, el('strong', {}, g.group)),
         el('td', { class: groupBad ? 'bad' : null }, g.state + (g.waitingFor ? ' for ' + g.waitingFor.join(', ') : '')),
