@@ -85,6 +85,14 @@ class DashboardIT {
       assertThat(killed).isEqualTo(2);
       assertThat(browser.evaluate("document.querySelectorAll('#timeline .child-bar.bad').length"))
           .isEqualTo((int) killed);
+      // each child sits where its stop began: the cache (the workers depend on it) only after the workers exited
+      assertThat(report.getJsonArray("children").stream().map(JsonObject.class::cast))
+          .allSatisfy(c -> assertThat(c.getLong("stopStartedAt")).isBetween(report.getLong("start"), report.getLong("end")));
+      double workersEnd = number(browser.evaluate("Math.max(...[...document.querySelectorAll('#timeline .child-bar')]"
+          + ".filter(b => b.dataset.name.startsWith('workers#')).map(b => parseFloat(b.style.left) + parseFloat(b.style.width)))"));
+      double cacheStart = number(browser.evaluate(
+          "parseFloat(document.querySelector('#timeline .child-bar[data-name=\"cache#0\"]').style.left)"));
+      assertThat(cacheStart).isGreaterThan(workersEnd - 1); // percent of the track; 1 % for rounding
       assertThat(browser.evaluate("document.querySelectorAll('#timeline .problems li').length"))
           .isEqualTo(report.getJsonArray("problems").size());
       Await.until("the page says the process ended", Duration.ofSeconds(20),
@@ -129,6 +137,11 @@ class DashboardIT {
         .isEqualTo(participants);
     assertThat(browser.evaluate("document.querySelectorAll('#timeline .child-bar').length"))
         .isEqualTo(report.getJsonArray("children").size());
+  }
+
+  private static double number(Object value) {
+    assertThat(value).isInstanceOf(Number.class);
+    return ((Number) value).doubleValue();
   }
 
   private static String text(HeadlessChromium browser, String id) {
