@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The management listener's dashboard ({@code GET /}) in a real headless Chromium, against the fat
  * jar with every process group of the shipped configuration: it shows the state, the stop plan and
  * the children, shows the control buttons only once a token is typed in, shows the outcome of a reload
- * its own button asked for, follows a stop that its own stop button starts over the live event stream, and draws the stop report as a timeline, one bar
- * per phase, one per participant and one per child, the forced ones in red. The page's DOM is read
- * with {@code Runtime.evaluate}; the forced stop's page is saved as {@code target/dashboard.png}
+ * its own button asked for, follows a stop that its own stop button starts over the live event stream,
+ * and draws the stop report as a timeline, one bar per phase, one per participant and one per child,
+ * the forced ones in red. The page's DOM is read with {@code Runtime.evaluate}; the forced stop's page is saved as {@code target/dashboard.png}
  * (copied to docs/dashboard.png by hand; framework-web/README.md says how).
  */
 @Tag("e2e")
@@ -87,9 +87,11 @@ class DashboardIT {
           .isEqualTo((int) killed);
       // each child sits where its stop began: the cache (the workers depend on it) only after the workers exited
       assertThat(report.getJsonArray("children").stream().map(JsonObject.class::cast))
-          .allSatisfy(c -> assertThat(c.getLong("stopStartedAt")).isBetween(report.getLong("start"), report.getLong("end")));
+          .allSatisfy(c -> assertThat(c.getLong("stopStartedAt"))
+              .isBetween(report.getLong("start"), report.getLong("end")));
       double workersEnd = number(browser.evaluate("Math.max(...[...document.querySelectorAll('#timeline .child-bar')]"
-          + ".filter(b => b.dataset.name.startsWith('workers#')).map(b => parseFloat(b.style.left) + parseFloat(b.style.width)))"));
+          + ".filter(b => b.dataset.name.startsWith('workers#'))"
+          + ".map(b => parseFloat(b.style.left) + parseFloat(b.style.width)))"));
       double cacheStart = number(browser.evaluate(
           "parseFloat(document.querySelector('#timeline .child-bar[data-name=\"cache#0\"]').style.left)"));
       assertThat(cacheStart).isGreaterThan(workersEnd - 1); // percent of the track; 1 % for rounding
@@ -111,7 +113,8 @@ class DashboardIT {
         () -> "RUNNING".equals(text(browser, "state")) && "live".equals(text(browser, "connection")));
     int phases = f.config.getJsonObject("lifecycle").getJsonArray("phases").size();
     Await.until("the page shows the stop plan", Duration.ofSeconds(10),
-        () -> Integer.valueOf(phases).equals(browser.evaluate("document.querySelectorAll('#plan li[data-phase]').length")));
+        () -> Integer.valueOf(phases).equals(
+            browser.evaluate("document.querySelectorAll('#plan li[data-phase]').length")));
     int instances = f.config.getJsonArray("processes").stream().map(JsonObject.class::cast)
         .mapToInt(g -> g.getInteger("instances", 1)).sum();
     Await.until("the page shows every child ready", Duration.ofSeconds(40), () -> Integer.valueOf(instances).equals(
@@ -130,7 +133,8 @@ class DashboardIT {
         .mapToInt(p -> p.getJsonArray("participants").size()).sum();
     assertThat(browser.evaluate("document.querySelectorAll('#timeline .phase-bar').length"))
         .isEqualTo(report.getJsonArray("phases").size());
-    assertThat(browser.evaluate("[...document.querySelectorAll('#timeline .phase-bar')].map(b => b.dataset.name).join()"))
+    assertThat(browser.evaluate(
+        "[...document.querySelectorAll('#timeline .phase-bar')].map(b => b.dataset.name).join()"))
         .isEqualTo(String.join(",", report.getJsonArray("phases").stream().map(JsonObject.class::cast)
             .map(p -> p.getString("phase")).toList()));
     assertThat(browser.evaluate("document.querySelectorAll('#timeline .participant-bar').length"))

@@ -158,7 +158,8 @@ final class LadderRun {
 
   private JsonObject json(JsonObject exit, String stepName, long durationMs, boolean forced, int stragglers) {
     return Events.of(instance).put("pid", child.pid).put("exit", exit).put("step", stepName)
-        .put("stopStartedAt", begunAt).put("durationMs", durationMs).put("forced", forced).put("stragglersKilled", stragglers);
+        .put("stopStartedAt", begunAt).put("durationMs", durationMs).put("forced", forced)
+        .put("stragglersKilled", stragglers);
   }
 
   private void cancelTimer() {
