@@ -319,6 +319,7 @@ public final class ManagementService implements Participant {
       endpoint(router, "/lifecycle/" + command.wireName(), Map.of(HttpMethod.POST, ctx -> control(ctx, command)));
     }
     endpoint(router, "/metrics", Map.of(HttpMethod.GET, metricsHandler()));
+    new Dashboard().routes(router, ManagementService::endpoint);
     router.route().last().handler(ctx -> Responses.error(ctx, 404, "not found"));
     router.errorHandler(400, ctx -> Responses.error(ctx, 400, "bad request"));
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not found"));

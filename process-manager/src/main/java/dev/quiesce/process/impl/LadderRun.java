@@ -29,6 +29,7 @@ final class LadderRun {
   private long deadline;
   private long stepEndsAt;
   private final long begun = System.nanoTime();
+  private final long begunAt = System.currentTimeMillis();
   private final Promise<JsonObject> result = Promise.promise();
   private int step = -1;
   private long timer = -1;
@@ -157,7 +158,8 @@ final class LadderRun {
 
   private JsonObject json(JsonObject exit, String stepName, long durationMs, boolean forced, int stragglers) {
     return Events.of(instance).put("pid", child.pid).put("exit", exit).put("step", stepName)
-        .put("durationMs", durationMs).put("forced", forced).put("stragglersKilled", stragglers);
+        .put("stopStartedAt", begunAt).put("durationMs", durationMs).put("forced", forced)
+        .put("stragglersKilled", stragglers);
   }
 
   private void cancelTimer() {
