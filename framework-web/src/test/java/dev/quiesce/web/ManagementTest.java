@@ -236,4 +236,32 @@ class ManagementTest {
     assertThat(post("/lifecycle/drain", next, null).statusCode()).isEqualTo(202);
     assertThat(get("/metrics").bodyAsString()).contains("quiesce_lifecycle_reloads_total{outcome=\"done\"} 1.0");
   }
+
+  @Test
+  void reloadWithWaitAnswersWithTheReloadOutcome() {
+    JsonObject config = WebFixture.config(new JsonObject(), new JsonObject().put("token", TOKEN));
+    fx.coordinator.reloadWith(() -> Future.succeededFuture(config));
+    deploy(new JsonObject().put("token", TOKEN));
+    HttpResponse<Buffer> r = post("/lifecycle/reload?wait=true", TOKEN, null);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getString("type")).isEqualTo("reload");
+    assertThat(r.bodyAsJsonObject().getString("outcome")).isEqualTo("done");
+    fx.coordinator.reloadWith(() -> Future.failedFuture(new IllegalStateException("broken file")));
+    HttpResponse<Buffer> failed = post("/lifecycle/reload?wait=true&timeout=20s", TOKEN, null);
+    assertThat(failed.statusCode()).isEqualTo(200);
+    assertThat(failed.bodyAsJsonObject().getString("outcome")).as(failed.bodyAsString()).isEqualTo("failed");
+  }
+
+  @Test
+  void waitIsRefusedWhereItMeansNothingAndChangesNothing() {
+    deploy(new JsonObject().put("token", TOKEN));
+    HttpResponse<Buffer> drain = post("/lifecycle/drain?wait=true", TOKEN, null);
+    assertThat(drain.statusCode()).isEqualTo(400);
+    assertThat(drain.bodyAsJsonObject().getString("error")).isEqualTo("wait=true is for stop and reload only, not drain");
+    assertThat(post("/lifecycle/stop?wait=yes", TOKEN, null).bodyAsJsonObject().getString("error"))
+        .isEqualTo("wait must be true or false, not \"yes\"");
+    assertThat(post("/lifecycle/stop?wait=true&timeout=soon", TOKEN, null).statusCode()).isEqualTo(400);
+    assertThat(post("/lifecycle/stop?timeout=5s", TOKEN, null).statusCode()).isEqualTo(400);
+    assertThat(get("/lifecycle/status").bodyAsJsonObject().getString("state")).isEqualTo(LifecycleState.RUNNING.name());
+  }
 }
