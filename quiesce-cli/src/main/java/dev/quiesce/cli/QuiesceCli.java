@@ -190,6 +190,9 @@ public final class QuiesceCli implements Callable<Integer> {
   /** The application's report exit code as the CLI's: 0 stays 0, anything else is {@link ExitCode#FORCED}. */
   private int finishStop(Map<String, Object> report, String note) {
     if (json) {
+      if (note != null) {
+        err.println(note);
+      }
       out.println(Json.compact(report));
     } else {
       if (note != null) {

@@ -218,6 +218,22 @@ class QuiesceCliEndToEndTest {
   }
 
   @Test
+  void upgradeWaitExitsThreeWithTheReasonWhenTheSuccessorFails() throws Exception {
+    JsonObject config = config(new JsonObject(), "5s").put("upgrade", new JsonObject()
+        .put("command", new JsonArray().add("sh").add("-c").add("echo 'version 2 is broken' >&2; exit 3"))
+        .put("stateDir", dir.resolve("state").toString()));
+    try (JvmProcess app = start(config)) {
+      int port = managementPort(app);
+      app.awaitLine("TESTAPP ready", START);
+      Run upgrade = cli(Map.of(QuiesceCli.TOKEN_ENV, TOKEN), "--url", url(port), "upgrade", "--wait");
+      assertThat(upgrade.exit()).as(upgrade.toString()).isEqualTo(ExitCode.FORCED.code());
+      assertThat(upgrade.out()).startsWith("upgrade failed").contains("error: ").contains("exited with code 3");
+      assertThat(upgrade.err()).contains("upgrade accepted");
+      assertThat(cli("--url", url(port), "status").out()).as("the application serves on").startsWith("RUNNING, ready");
+    }
+  }
+
+  @Test
   void usageErrorsAndAnUnreachableListenerAreSaidPlainly() throws Exception {
     int closed;
     try (ServerSocket s = new ServerSocket(0)) {
