@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  * {@code --token-file} or {@code QUIESCE_MANAGEMENT_TOKEN}, never from the command line. Every wait
  * is bounded by {@code --timeout}. See quiesce-cli/README.md.
  */
-@Command(name = "quiesce", mixinStandardHelpOptions = true, version = "quiesce 0.1.0",
+@Command(name = "quiesce", mixinStandardHelpOptions = true, versionProvider = QuiesceCli.Version.class,
     description = "Talks to a Quiesce application's management listener: status, events, stop, drain, resume,"
         + " reload, upgrade.",
     subcommands = {QuiesceCli.Status.class, QuiesceCli.Events.class, QuiesceCli.Stop.class, QuiesceCli.Drain.class,
@@ -114,6 +114,15 @@ public final class QuiesceCli implements Callable<Integer> {
       throw e;
     });
     return cli.execute(args);
+  }
+
+  /** {@code --version}: the version in the jar's manifest ({@code dev} when run from classes). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = QuiesceCli.class.getPackage().getImplementationVersion();
+      return new String[] {"quiesce " + (version == null ? "dev" : version)};
+    }
   }
 
   /** Without a subcommand: the usage. */
