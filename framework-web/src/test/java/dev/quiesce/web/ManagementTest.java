@@ -6,6 +6,7 @@ import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -250,6 +251,31 @@ class ManagementTest {
     HttpResponse<Buffer> failed = post("/lifecycle/reload?wait=true&timeout=20s", TOKEN, null);
     assertThat(failed.statusCode()).isEqualTo(200);
     assertThat(failed.bodyAsJsonObject().getString("outcome")).as(failed.bodyAsString()).isEqualTo("failed");
+  }
+
+  @Test
+  void reloadWithWaitQueuedBehindARunningReloadAnswersWithTheReloadAfterIt() {
+    JsonObject config = WebFixture.config(new JsonObject(), new JsonObject().put("token", TOKEN));
+    // each reload reads its configuration for 400 ms: the second command comes while the first runs
+    fx.coordinator.reloadWith(() -> {
+      Promise<JsonObject> read = Promise.promise();
+      fx.vertx.setTimer(400, id -> read.complete(config));
+      return read.future();
+    });
+    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
+    fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
+      if ("reload".equals(m.body().getString("type"))) {
+        reloads.add(m.body());
+      }
+    });
+    deploy(new JsonObject().put("token", TOKEN));
+    assertThat(post("/lifecycle/reload", TOKEN, "{\"reason\":\"first\"}").statusCode()).isEqualTo(202);
+    HttpResponse<Buffer> queued = post("/lifecycle/reload?wait=true", TOKEN, "{\"reason\":\"second\"}");
+    assertThat(queued.statusCode()).as(queued.bodyAsString()).isEqualTo(200);
+    assertThat(queued.bodyAsJsonObject().getString("outcome")).isEqualTo("done");
+    assertThat(queued.bodyAsJsonObject().getString("reason")).as("not the running reload's event")
+        .isNotEqualTo("first");
+    assertThat(reloads).hasSize(2);
   }
 
   @Test
