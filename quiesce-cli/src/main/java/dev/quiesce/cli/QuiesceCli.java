@@ -177,11 +177,14 @@ public final class QuiesceCli implements Callable<Integer> {
     return Optional.ofNullable(reason).map(r -> Json.compact(Map.of("reason", r)));
   }
 
-  /** {@code POST /lifecycle/<command>}; a refusal becomes a failure with the server's reason. */
+  /**
+   * {@code POST /lifecycle/<command>} ({@code command} may carry a query, {@code reload?wait=true});
+   * a refusal becomes a failure with the server's reason.
+   */
   private Map<String, Object> control(ManagementClient client, String command, String reason, Instant deadline) {
     Answer answer = client.post("/lifecycle/" + command, reasonBody(reason), deadline);
     if (answer.status() / 100 != 2) {
-      throw client.refused(answer, command);
+      throw client.refused(answer, command.replaceFirst("\\?.*$", ""));
     }
     return answer.json();
   }

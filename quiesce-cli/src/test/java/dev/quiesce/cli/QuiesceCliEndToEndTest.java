@@ -96,7 +96,7 @@ class QuiesceCliEndToEndTest {
 
   @Test
   void controlsARunningApplicationAndStopWaitPrintsTheSummaryAndExitsZero() throws Exception {
-    try (JvmProcess app = start(config(new JsonObject().put("drainMs", 600), "20s"))) {
+    try (JvmProcess app = start(config(new JsonObject().put("drainMs", 600).put("reloadMs", 1000), "20s"))) {
       int port = managementPort(app);
       app.awaitLine("TESTAPP ready", START);
       String token = tokenFile(TOKEN).toString();
@@ -126,6 +126,10 @@ class QuiesceCliEndToEndTest {
       assertThat(cli("--url", url(port), "status").out()).startsWith("DRAINING, ");
       assertThat(cli("--url", url(port), "--token-file", token, "resume").exit()).isZero();
 
+      // a reload that takes 1 s: beyond --timeout exit 4 (it goes on), then waited for to its end
+      Run impatient = cli("--url", url(port), "--token-file", token, "--timeout", "300ms", "reload", "--wait");
+      assertThat(impatient.exit()).as(impatient.toString()).isEqualTo(ExitCode.TIMED_OUT.code());
+      assertThat(impatient.err()).contains("reload at " + url(port) + ": 504 the reload did not end within 300ms");
       Run reload = cli("--url", url(port), "--token-file", token, "reload", "--wait");
       assertThat(reload.exit()).as(reload.toString()).isZero();
       assertThat(reload.out()).startsWith("reload done in ").contains("test-app done");
