@@ -6,6 +6,7 @@ import dev.quiesce.lifecycle.EventBusContract.ReloadOutcome;
 import dev.quiesce.lifecycle.LifecycleState;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -235,5 +236,58 @@ class ManagementTest {
     assertThat(post("/lifecycle/drain", TOKEN, null).statusCode()).isEqualTo(401);
     assertThat(post("/lifecycle/drain", next, null).statusCode()).isEqualTo(202);
     assertThat(get("/metrics").bodyAsString()).contains("quiesce_lifecycle_reloads_total{outcome=\"done\"} 1.0");
+  }
+
+  @Test
+  void reloadWithWaitAnswersWithTheReloadOutcome() {
+    JsonObject config = WebFixture.config(new JsonObject(), new JsonObject().put("token", TOKEN));
+    fx.coordinator.reloadWith(() -> Future.succeededFuture(config));
+    deploy(new JsonObject().put("token", TOKEN));
+    HttpResponse<Buffer> r = post("/lifecycle/reload?wait=true", TOKEN, null);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    assertThat(r.bodyAsJsonObject().getString("type")).isEqualTo("reload");
+    assertThat(r.bodyAsJsonObject().getString("outcome")).isEqualTo("done");
+    fx.coordinator.reloadWith(() -> Future.failedFuture(new IllegalStateException("broken file")));
+    HttpResponse<Buffer> failed = post("/lifecycle/reload?wait=true&timeout=20s", TOKEN, null);
+    assertThat(failed.statusCode()).isEqualTo(200);
+    assertThat(failed.bodyAsJsonObject().getString("outcome")).as(failed.bodyAsString()).isEqualTo("failed");
+  }
+
+  @Test
+  void reloadWithWaitQueuedBehindARunningReloadAnswersWithTheReloadAfterIt() {
+    JsonObject config = WebFixture.config(new JsonObject(), new JsonObject().put("token", TOKEN));
+    // each reload reads its configuration for 400 ms: the second command comes while the first runs
+    fx.coordinator.reloadWith(() -> {
+      Promise<JsonObject> read = Promise.promise();
+      fx.vertx.setTimer(400, id -> read.complete(config));
+      return read.future();
+    });
+    List<JsonObject> reloads = new CopyOnWriteArrayList<>();
+    fx.vertx.eventBus().<JsonObject>consumer("quiesce.lifecycle.events", m -> {
+      if ("reload".equals(m.body().getString("type"))) {
+        reloads.add(m.body());
+      }
+    });
+    deploy(new JsonObject().put("token", TOKEN));
+    assertThat(post("/lifecycle/reload", TOKEN, "{\"reason\":\"first\"}").statusCode()).isEqualTo(202);
+    HttpResponse<Buffer> queued = post("/lifecycle/reload?wait=true", TOKEN, "{\"reason\":\"second\"}");
+    assertThat(queued.statusCode()).as(queued.bodyAsString()).isEqualTo(200);
+    assertThat(queued.bodyAsJsonObject().getString("outcome")).isEqualTo("done");
+    assertThat(queued.bodyAsJsonObject().getString("reason")).as("not the running reload's event")
+        .isNotEqualTo("first");
+    assertThat(reloads).hasSize(2);
+  }
+
+  @Test
+  void waitIsRefusedWhereItMeansNothingAndChangesNothing() {
+    deploy(new JsonObject().put("token", TOKEN));
+    HttpResponse<Buffer> drain = post("/lifecycle/drain?wait=true", TOKEN, null);
+    assertThat(drain.statusCode()).isEqualTo(400);
+    assertThat(drain.bodyAsJsonObject().getString("error")).isEqualTo("wait=true is for stop and reload only, not drain");
+    assertThat(post("/lifecycle/stop?wait=yes", TOKEN, null).bodyAsJsonObject().getString("error"))
+        .isEqualTo("wait must be true or false, not \"yes\"");
+    assertThat(post("/lifecycle/stop?wait=true&timeout=soon", TOKEN, null).statusCode()).isEqualTo(400);
+    assertThat(post("/lifecycle/stop?timeout=5s", TOKEN, null).statusCode()).isEqualTo(400);
+    assertThat(get("/lifecycle/status").bodyAsJsonObject().getString("state")).isEqualTo(LifecycleState.RUNNING.name());
   }
 }

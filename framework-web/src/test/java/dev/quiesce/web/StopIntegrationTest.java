@@ -155,6 +155,44 @@ class StopIntegrationTest {
   }
 
   @Test
+  void stopWithWaitAnswersWithTheReportOnceTheStopIsDone() throws Exception {
+    fx.deployManagement(root);
+    fx.deployHttp(root);
+    try (RawHttp slow = new RawHttp(fx.httpPort())) {
+      slow.send("/slow?ms=800");
+      fx.awaitInFlight(1);
+      long before = System.nanoTime();
+      HttpResponse<Buffer> stop = Await.result(client.post(fx.managementPort(), "127.0.0.1", "/lifecycle/stop?wait=true")
+          .putHeader("Authorization", "Bearer " + ManagementTest.TOKEN).send(), Duration.ofSeconds(20));
+      long tookMs = (System.nanoTime() - before) / 1_000_000;
+      assertThat(stop.statusCode()).as(stop.bodyAsString()).isEqualTo(200);
+      JsonObject report = stop.bodyAsJsonObject();
+      assertThat(report.getString("outcome")).as(report.encode()).isEqualTo("graceful");
+      assertThat(report.getInteger("exitCode")).isZero();
+      assertThat(report.getJsonArray("phases")).isNotEmpty();
+      // the answer came only after the drain waited for the slow request (announce 400 ms, the request 800 ms)
+      assertThat(tookMs).isGreaterThanOrEqualTo(700);
+      assertThat(report).isEqualTo(Await.result(fx.coordinator.stopped().map(StopReport::toJson)));
+    }
+  }
+
+  @Test
+  void stopWithWaitAndATimeoutShorterThanTheStopAnswers504() throws Exception {
+    fx.deployManagement(root);
+    fx.deployHttp(root);
+    try (RawHttp slow = new RawHttp(fx.httpPort())) {
+      slow.send("/slow?ms=3000");
+      fx.awaitInFlight(1);
+      HttpResponse<Buffer> stop = Await.result(client.post(fx.managementPort(), "127.0.0.1",
+              "/lifecycle/stop?wait=true&timeout=300ms")
+          .putHeader("Authorization", "Bearer " + ManagementTest.TOKEN).send(), Duration.ofSeconds(20));
+      assertThat(stop.statusCode()).as(stop.bodyAsString()).isEqualTo(504);
+      assertThat(stop.bodyAsJsonObject().getString("error")).isEqualTo("the stop did not end within 300ms (wait=true)");
+      Await.result(fx.coordinator.stopped(), Duration.ofSeconds(20));
+    }
+  }
+
+  @Test
   void eventsStreamEndsWithClosingWhenTheListenerIsUndeployedBeforeTheReport() {
     fx.deployManagement(root);
     Watch watch = watch();

@@ -59,6 +59,7 @@ public final class ManagementService implements Participant {
   private final Vertx vertx;
   private final WebState state;
   private final EventStreams streams = new EventStreams();
+  private final CommandWaits waits;
   private final ManagementConfig started;
   private volatile ManagementConfig config;
   private volatile BearerToken token;
@@ -73,6 +74,7 @@ public final class ManagementService implements Participant {
     this.vertx = vertx;
     this.state = WebState.of(vertx);
     this.started = config;
+    this.waits = new CommandWaits(vertx);
     apply(config, new ManagementFiles.Contents(Optional.empty(), false, Optional.empty()));
   }
 
@@ -154,6 +156,7 @@ public final class ManagementService implements Participant {
       vertx.cancelTimer(heartbeatTimer);
     }
     streams.closeAll("the management listener was undeployed");
+    waits.closeAll("the management listener was undeployed before the end came");
     // once the report is out, the stop is over and the coordinator may be gone already
     Future<Void> left = registration == null || streams.reportSeen() ? Future.succeededFuture()
         : registration.unregister();
@@ -180,6 +183,7 @@ public final class ManagementService implements Participant {
       LifecycleEvent.fromWire(type).ifPresent(known -> count(known, event));
     }
     streams.publish(event);
+    waits.onEvent(event.getValue("type") instanceof String type ? type : "", event);
   }
 
   /** Updates the state and the lifecycle meters from an event the coordinator published. */
@@ -424,21 +428,29 @@ public final class ManagementService implements Participant {
       return;
     }
     String reason;
+    Optional<CommandWaits.WaitRequest> wait;
     try {
       reason = reasonOf(ctx);
+      wait = CommandWaits.of(ctx, command);
     } catch (IllegalArgumentException e) {
       Responses.error(ctx, 400, e.getMessage());
       return;
     }
     JsonObject request = new JsonObject().put("command", command.wireName()).put("reason", reason);
+    Optional<CommandWaits.Waiter> waiter = wait.map(w -> waits.register(ctx, w, reason));
     vertx.eventBus().<Object>request(EventBusContract.COMMANDS, request,
             new DeliveryOptions().setSendTimeout(config.commandTimeout().toMillis()))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             Object body = ar.result().body();
+            if (waiter.isPresent()) {
+              waiter.get().accepted(body instanceof JsonObject o ? o : new JsonObject());
+              return;
+            }
             Responses.json(ctx, 202, body instanceof JsonObject o ? o : new JsonObject().put("accepted", true));
             return;
           }
+          waiter.ifPresent(CommandWaits.Waiter::cancel);
           if (ar.cause() instanceof ReplyException re) {
             switch (re.failureType()) {
               case NO_HANDLERS -> Responses.error(ctx, 503, "no lifecycle coordinator is running");

@@ -1,0 +1,448 @@
+package dev.quiesce.cli;
+
+import dev.quiesce.cli.impl.CliFailure;
+import dev.quiesce.cli.impl.EventStream;
+import dev.quiesce.cli.impl.EventStream.Item;
+import dev.quiesce.cli.impl.Json;
+import dev.quiesce.cli.impl.ManagementClient;
+import dev.quiesce.cli.impl.ManagementClient.Answer;
+import dev.quiesce.cli.impl.ReportFile;
+import dev.quiesce.cli.impl.Summaries;
+import dev.quiesce.cli.impl.Timeouts;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code quiesce} command: the management listener's endpoints from a shell. {@code status},
+ * {@code events} (one line per event of the stream), {@code stop}, {@code drain}, {@code resume},
+ * {@code reload} and {@code upgrade}; with {@code --wait}, a stop follows the event stream until
+ * the stop report and exits with the report's exit code ({@link ExitCode}). The token is read from
+ * {@code --token-file} or {@code QUIESCE_MANAGEMENT_TOKEN}, never from the command line. Every wait
+ * is bounded by {@code --timeout}. See quiesce-cli/README.md.
+ */
+@Command(name = "quiesce", mixinStandardHelpOptions = true, versionProvider = QuiesceCli.Version.class,
+    description = "Talks to a Quiesce application's management listener: status, events, stop, drain, resume,"
+        + " reload, upgrade.",
+    subcommands = {QuiesceCli.Status.class, QuiesceCli.Events.class, QuiesceCli.Stop.class, QuiesceCli.Drain.class,
+        QuiesceCli.Resume.class, QuiesceCli.Reload.class, QuiesceCli.Upgrade.class},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+        "0:done; with --wait: the stop was graceful, the reload or upgrade done",
+        "1:failed: the listener could not be reached or refused (401, 403, 409, ...)",
+        "2:usage: a bad option, no token",
+        "3:with --wait: the stop was forced (the report's exit code), a reload partial or failed, an upgrade failed",
+        "4:with --wait: the end did not come within --timeout",
+        "5:stop --wait: the connection was lost (the process ended) and --report gave no report: outcome unknown"})
+public final class QuiesceCli implements Callable<Integer> {
+
+  /** The management listener when neither {@code --url} nor {@code QUIESCE_MANAGEMENT_URL} names one. */
+  public static final String DEFAULT_URL = "http://127.0.0.1:8081";
+  /** The environment variable with the token (the application reads the same one). */
+  public static final String TOKEN_ENV = "QUIESCE_MANAGEMENT_TOKEN";
+  /** The environment variable with the listener's address. */
+  public static final String URL_ENV = "QUIESCE_MANAGEMENT_URL";
+  /** {@code --timeout} when none is given (a stop with {@code --wait} takes the application's own deadline). */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  /** Added to the application's {@code shutdownTimeout} for a stop's wait without {@code --timeout}. */
+  public static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+  /** How long a lost connection leaves for the report file to appear, within {@code --timeout}. */
+  public static final Duration REPORT_FILE_WAIT = Duration.ofSeconds(10);
+
+  @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "URL",
+      description = "the management listener (default: $" + URL_ENV + ", else " + DEFAULT_URL + ")")
+  private URI url;
+
+  @Option(names = "--token-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "a file holding the bearer token (default: $" + TOKEN_ENV + ")")
+  private Path tokenFile;
+
+  @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION", converter = Timeouts.class,
+      description = "bound on every wait: 250ms, 30s, 2m (default 60s; stop --wait: the application's"
+          + " shutdownTimeout + 10s; events: none, follows until the stream ends)")
+  private Duration timeout;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT,
+      description = "print the server's JSON (one object per line) instead of a summary")
+  private boolean json;
+
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Map<String, String> env;
+
+  QuiesceCli(PrintStream out, PrintStream err, Map<String, String> env) {
+    this.out = out;
+    this.err = err;
+    this.env = env;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err, System.getenv()));
+  }
+
+  /**
+   * Runs the command line {@code args}, printing to {@code out} (results) and {@code err} (progress
+   * and errors), with {@code env} as the environment.
+   *
+   * @return the exit status ({@link ExitCode})
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    CommandLine cli = new CommandLine(new QuiesceCli(out, err, env));
+    cli.setOut(new java.io.PrintWriter(out, true)).setErr(new java.io.PrintWriter(err, true));
+    cli.setExitCodeExceptionMapper(e -> e instanceof CliFailure f ? f.exitCode().code()
+        : e instanceof CommandLine.ParameterException ? ExitCode.USAGE.code() : ExitCode.FAILED.code());
+    cli.setExecutionExceptionHandler((e, line, parsed) -> {
+      if (e instanceof CliFailure f) {
+        err.println("quiesce: " + f.getMessage());
+        return f.exitCode().code();
+      }
+      throw e;
+    });
+    return cli.execute(args);
+  }
+
+  /** {@code --version}: the version in the jar's manifest ({@code dev} when run from classes). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = QuiesceCli.class.getPackage().getImplementationVersion();
+      return new String[] {"quiesce " + (version == null ? "dev" : version)};
+    }
+  }
+
+  /** Without a subcommand: the usage. */
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, out);
+    return ExitCode.USAGE.code();
+  }
+
+  // ---------------------------------------------------------------- shared parts
+
+  private ManagementClient client(boolean control) {
+    String address = url != null ? url.toString() : env.getOrDefault(URL_ENV, DEFAULT_URL);
+    URI base;
+    try {
+      base = URI.create(address);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.USAGE, "not a URL: " + address);
+    }
+    if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme()) || base.getHost() == null) {
+      throw new CliFailure(ExitCode.USAGE, "not an http(s) URL with a host: " + address);
+    }
+    return new ManagementClient(base, control ? Optional.of(token()) : Optional.empty());
+  }
+
+  private String token() {
+    if (tokenFile != null) {
+      String text;
+      try {
+        text = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+      } catch (IOException e) {
+        throw new CliFailure(ExitCode.USAGE, "cannot read the token file " + tokenFile + ": " + e);
+      }
+      if (text.isEmpty()) {
+        throw new CliFailure(ExitCode.USAGE, "the token file " + tokenFile + " is empty");
+      }
+      return text;
+    }
+    String fromEnv = env.get(TOKEN_ENV);
+    if (fromEnv == null || fromEnv.isBlank()) {
+      throw new CliFailure(ExitCode.USAGE, "this command needs the management token: give --token-file FILE or set "
+          + TOKEN_ENV);
+    }
+    return fromEnv.strip();
+  }
+
+  private Instant deadline(Duration fallback) {
+    return Instant.now().plus(timeout != null ? timeout : fallback);
+  }
+
+  private static Optional<String> reasonBody(String reason) {
+    return Optional.ofNullable(reason).map(r -> Json.compact(Map.of("reason", r)));
+  }
+
+  /**
+   * {@code POST /lifecycle/<command>} ({@code command} may carry a query, {@code reload?wait=true});
+   * a refusal becomes a failure with the server's reason.
+   */
+  private Map<String, Object> control(ManagementClient client, String command, String reason, Instant deadline) {
+    Answer answer = client.post("/lifecycle/" + command, reasonBody(reason), deadline);
+    if (answer.status() / 100 != 2) {
+      throw client.refused(answer, command.replaceFirst("\\?.*$", ""));
+    }
+    return answer.json();
+  }
+
+  private void printAccepted(String command, Map<String, Object> reply) {
+    if (json) {
+      out.println(Json.compact(reply));
+    } else {
+      out.println(command + " accepted: " + Json.string(reply, "state", "?")
+          + (reply.containsKey("escalation") ? " (" + reply.get("escalation") + ")" : "")
+          + (Boolean.TRUE.equals(reply.get("queued")) ? " (queued after the running reload)" : ""));
+    }
+  }
+
+  /** The application's report exit code as the CLI's: 0 stays 0, anything else is {@link ExitCode#FORCED}. */
+  private int finishStop(Map<String, Object> report, String note) {
+    if (json) {
+      if (note != null) {
+        err.println(note);
+      }
+      out.println(Json.compact(report));
+    } else {
+      if (note != null) {
+        out.println(note);
+      }
+      out.print(Summaries.report(report));
+    }
+    return Json.number(report, "exitCode", -1) == 0 ? ExitCode.OK.code() : ExitCode.FORCED.code();
+  }
+
+  // ---------------------------------------------------------------- subcommands
+
+  /** {@code quiesce status}. */
+  @Command(name = "status", description = "The lifecycle state, readiness, in-flight requests and the stop plan.")
+  static final class Status implements Callable<Integer> {
+    @ParentCommand
+    private QuiesceCli root;
+
+    @Override
+    public Integer call() {
+      ManagementClient client = root.client(false);
+      Answer answer = client.get("/lifecycle/status", root.deadline(DEFAULT_TIMEOUT));
+      Map<String, Object> status = answer.json();
+      if (status.isEmpty()) {
+        throw client.refused(answer, "status");
+      }
+      root.out.print(root.json ? Json.compact(status) + "\n" : Summaries.status(status));
+      return answer.status() == 200 ? ExitCode.OK.code() : ExitCode.FAILED.code();
+    }
+  }
+
+  /** {@code quiesce events}. */
+  @Command(name = "events", description = "Follows the event stream, one line per event, until it ends (after the"
+      + " stop report) or --timeout.")
+  static final class Events implements Callable<Integer> {
+    @ParentCommand
+    private QuiesceCli root;
+
+    @Override
+    public Integer call() {
+      ManagementClient client = root.client(false);
+      Instant deadline = root.deadline(Duration.ofDays(365));
+      try (EventStream events = client.events(deadline)) {
+        while (true) {
+          Item item = events.next(deadline);
+          if (item instanceof Item.Event event) {
+            root.out.println(root.json ? event.rawData() : event.name() + " " + event.rawData());
+          } else if (item instanceof Item.End end) {
+            if (end.error().isPresent()) {
+              throw new CliFailure(ExitCode.FAILED, "the event stream of " + client.base() + " broke off: "
+                  + end.error().get());
+            }
+            return ExitCode.OK.code();
+          } else {
+            return ExitCode.TIMED_OUT.code();
+          }
+        }
+      }
+    }
+  }
+
+  /** {@code quiesce stop}. */
+  @Command(name = "stop", description = "Stops the application (a second stop forces, as a second TERM does).")
+  static final class Stop implements Callable<Integer> {
+    @ParentCommand
+    private QuiesceCli root;
+
+    @Option(names = "--wait", description = "follow the events until the stop report; print its summary and exit"
+        + " with its exit code (0 graceful, 3 forced)")
+    private boolean await;
+
+    @Option(names = "--reason", description = "why, for the log and the report")
+    private String reason;
+
+    @Option(names = "--report", paramLabel = "FILE", description = "the application's lifecycle.reportFile: read"
+        + " when the connection is lost before the report came (the process ended)")
+    private Path report;
+
+    @Override
+    public Integer call() {
+      ManagementClient client = root.client(true);
+      if (!await) {
+        root.printAccepted("stop", root.control(client, "stop", reason, root.deadline(DEFAULT_TIMEOUT)));
+        return ExitCode.OK.code();
+      }
+      Instant began = Instant.now();
+      Instant deadline = root.deadline(DEFAULT_TIMEOUT);
+      try (EventStream events = client.events(deadline)) {
+        Item first = events.next(deadline);
+        if (first instanceof Item.Event event && "report".equals(event.name())) {
+          return root.finishStop(Json.object(event.data(), "report"), "the application had stopped already:");
+        }
+        if (!(first instanceof Item.Event status)) {
+          throw new CliFailure(ExitCode.FAILED, "the event stream of " + client.base() + " gave no status");
+        }
+        if (root.timeout == null && status.data().get("shutdownTimeoutMs") instanceof Number ms) {
+          deadline = began.plusMillis(ms.longValue()).plus(STOP_MARGIN);
+        }
+        Map<String, Object> reply = root.control(client, "stop", reason, deadline);
+        root.err.println("stop accepted: " + Json.string(reply, "state", "?")
+            + (reply.containsKey("escalation") ? " (" + reply.get("escalation") + ")" : ""));
+        while (true) {
+          Item item = events.next(deadline);
+          if (item instanceof Item.Event event) {
+            if ("report".equals(event.name())) {
+              return root.finishStop(Json.object(event.data(), "report"), null);
+            }
+            Optional.ofNullable(Summaries.progress(event.name(), event.data())).ifPresent(root.err::println);
+          } else if (item instanceof Item.End end) {
+            return connectionLost(client, end.error().orElse("the stream ended"), began, deadline);
+          } else {
+            throw new CliFailure(ExitCode.TIMED_OUT, "no stop report within "
+                + Duration.between(began, deadline).toMillis() + " ms; the stop goes on (quiesce status shows it)");
+          }
+        }
+      }
+    }
+
+    /** The process ended before its report reached us: the report file says how, or nothing can. */
+    private int connectionLost(ManagementClient client, String how, Instant began, Instant deadline) {
+      String lost = "the connection to " + client.base() + " was lost before the stop report came (" + how + ")";
+      if (report == null) {
+        throw new CliFailure(ExitCode.OUTCOME_UNKNOWN, lost + ": the process has most likely ended, but its outcome"
+            + " cannot be known here; give --report FILE (the application's lifecycle.reportFile) to read it");
+      }
+      Instant until = Instant.now().plus(REPORT_FILE_WAIT).isBefore(deadline) ? Instant.now().plus(REPORT_FILE_WAIT)
+          : deadline;
+      Optional<Map<String, Object>> written = ReportFile.awaitWrittenSince(report, began, until);
+      if (written.isEmpty()) {
+        throw new CliFailure(ExitCode.OUTCOME_UNKNOWN, lost + ", and " + report + " holds no report written since"
+            + " the stop began: the outcome cannot be known");
+      }
+      return root.finishStop(written.get(), lost + "; the process ended, its report file " + report + " says:");
+    }
+  }
+
+  /** A command without a wait: {@code drain} and {@code resume}, its name the endpoint's. */
+  abstract static class Plain implements Callable<Integer> {
+    @ParentCommand
+    private QuiesceCli root;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--reason", description = "why, for the log")
+    private String reason;
+
+    @Override
+    public Integer call() {
+      String command = spec.name();
+      root.printAccepted(command, root.control(root.client(true), command, reason, root.deadline(DEFAULT_TIMEOUT)));
+      return ExitCode.OK.code();
+    }
+  }
+
+  /** {@code quiesce drain}. */
+  @Command(name = "drain", description = "Stops taking new work (readiness down) until resume.")
+  static final class Drain extends Plain {
+  }
+
+  /** {@code quiesce resume}. */
+  @Command(name = "resume", description = "Takes work again after drain.")
+  static final class Resume extends Plain {
+  }
+
+  /** {@code quiesce reload}. */
+  @Command(name = "reload", description = "Re-reads the configuration and applies it.")
+  static final class Reload implements Callable<Integer> {
+    @ParentCommand
+    private QuiesceCli root;
+
+    @Option(names = "--wait", description = "wait for the reload's outcome (POST /lifecycle/reload?wait=true);"
+        + " exit 0 when done, 3 when partial or failed")
+    private boolean await;
+
+    @Option(names = "--reason", description = "why, for the log")
+    private String reason;
+
+    @Override
+    public Integer call() {
+      ManagementClient client = root.client(true);
+      if (!await) {
+        root.printAccepted("reload", root.control(client, "reload", reason, root.deadline(DEFAULT_TIMEOUT)));
+        return ExitCode.OK.code();
+      }
+      Duration bound = root.timeout != null ? root.timeout : DEFAULT_TIMEOUT;
+      // the server answers 504 at the bound; the client waits a little longer for that answer
+      Map<String, Object> event = root.control(client, "reload?wait=true&timeout=" + Timeouts.wire(bound), reason,
+          Instant.now().plus(bound).plusSeconds(5));
+      root.out.print(root.json ? Json.compact(event) + "\n" : Summaries.reload(event));
+      return "done".equals(event.get("outcome")) ? ExitCode.OK.code() : ExitCode.FORCED.code();
+    }
+  }
+
+  /** {@code quiesce upgrade}. */
+  @Command(name = "upgrade", description = "Starts the successor (upgrade.command); this process stops once it is"
+      + " ready.")
+  static final class Upgrade implements Callable<Integer> {
+    @ParentCommand
+    private QuiesceCli root;
+
+    @Option(names = "--wait", description = "follow the events until the upgrade is done (exit 0) or failed (exit 3)")
+    private boolean await;
+
+    @Option(names = "--reason", description = "why, for the log")
+    private String reason;
+
+    @Override
+    public Integer call() {
+      ManagementClient client = root.client(true);
+      Instant deadline = root.deadline(DEFAULT_TIMEOUT);
+      if (!await) {
+        root.printAccepted("upgrade", root.control(client, "upgrade", reason, deadline));
+        return ExitCode.OK.code();
+      }
+      try (EventStream events = client.events(deadline)) {
+        events.next(deadline); // the status: the stream is open, no event of this upgrade can be missed
+        root.control(client, "upgrade", reason, deadline);
+        root.err.println("upgrade accepted");
+        while (true) {
+          Item item = events.next(deadline);
+          if (item instanceof Item.Event event && "upgrade".equals(event.name())) {
+            String outcome = Json.string(event.data(), "outcome", "?");
+            if ("started".equals(outcome)) {
+              root.err.println(Summaries.progress(event.name(), event.data()));
+              continue;
+            }
+            root.out.print(root.json ? event.rawData() + "\n" : Summaries.upgrade(event.data()));
+            return "done".equals(outcome) ? ExitCode.OK.code() : ExitCode.FORCED.code();
+          } else if (item instanceof Item.End end) {
+            throw new CliFailure(ExitCode.OUTCOME_UNKNOWN, "the connection to " + client.base() + " was lost before"
+                + " the upgrade's outcome came (" + end.error().orElse("the stream ended") + "): it cannot be known"
+                + " here");
+          } else if (item instanceof Item.TimedOut) {
+            throw new CliFailure(ExitCode.TIMED_OUT, "no upgrade outcome within --timeout; the upgrade goes on");
+          }
+        }
+      }
+    }
+  }
+}
