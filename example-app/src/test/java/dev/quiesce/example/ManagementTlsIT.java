@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.TestPki;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,14 +39,12 @@ class ManagementTlsIT {
     return output;
   }
 
-  /** A self-signed certificate for 127.0.0.1 and its key: {@code name.key}, {@code name.pem}. */
-  private Path[] selfSigned(String name) throws IOException, InterruptedException {
-    Path key = dir.resolve(name + ".key");
-    Path cert = dir.resolve(name + ".pem");
-    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", key.toString(), "-out", cert.toString(), "-days", "1", "-subj", "/CN=" + name,
-        "-addext", "subjectAltName=IP:127.0.0.1");
-    return new Path[] {key, cert};
+  /** A server certificate for 127.0.0.1 and its key ({@code [key, cert]}), signed by a CA of its own ({@code [2]}). */
+  private Path[] selfSigned(String name) {
+    TestPki pki = new TestPki(dir);
+    TestPki.Pair ca = pki.ca(name + "-ca");
+    TestPki.Pair server = pki.server(ca, name);
+    return new Path[] {server.key(), server.cert(), ca.cert()};
   }
 
   private static JsonObject tls(Path key, Path cert) {
@@ -75,14 +74,14 @@ class ManagementTlsIT {
       assertThat(app.app.output()).contains("management listening on https://127.0.0.1:" + app.managementPort);
       String base = "https://127.0.0.1:" + app.managementPort;
 
-      assertThat(curl(server[1], "GET", base + "/lifecycle/status", null)).startsWith("200 ").contains("\"RUNNING\"");
+      assertThat(curl(server[2], "GET", base + "/lifecycle/status", null)).startsWith("200 ").contains("\"RUNNING\"");
       // curl with its default trust store refuses the self-signed certificate
       Process untrusting = new ProcessBuilder("curl", "-sS", "--max-time", "10", "-o", "/dev/null", base + "/health/live")
           .redirectErrorStream(true).start();
       assertThat(untrusting.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(untrusting.exitValue()).isEqualTo(60); // CURLE_PEER_FAILED_VERIFICATION
 
-      assertThat(curl(server[1], "POST", base + "/lifecycle/stop", TOKEN)).startsWith("202 ");
+      assertThat(curl(server[2], "POST", base + "/lifecycle/stop", TOKEN)).startsWith("202 ");
       assertThat(app.app.awaitExit(Duration.ofSeconds(60))).isEqualTo(ExitCodes.GRACEFUL);
     }
   }

@@ -2,6 +2,7 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.testing.TestPki;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Future;

@@ -62,7 +62,7 @@ class BinQuiesceIT {
         .put("testApp", new JsonObject().put("drainMs", 300)).encodePrettily());
     try (JvmProcess app = JvmProcess.start(dir, List.of(), CliTestApplication.class.getName(),
         List.of("--config", config.toString()), Map.of())) {
-      String url = "http://127.0.0.1:" + app.awaitLine("management listening on 127\\.0\\.0\\.1:(\\d+)",
+      String url = "http://127.0.0.1:" + app.awaitLine("management listening on https?://127\\.0\\.0\\.1:(\\d+)",
           Duration.ofSeconds(30)).group(1);
       app.awaitLine("TESTAPP ready", Duration.ofSeconds(30));
       Run status = bin("--url", url, "status");

@@ -33,7 +33,7 @@ class QuiesceCliEndToEndTest {
 
   private static final String TOKEN = "cli-test-token-0123456789";
   private static final Duration START = Duration.ofSeconds(30);
-  private static final String LISTENING = "management listening on 127\\.0\\.0\\.1:(\\d+)";
+  private static final String LISTENING = "management listening on https?://127\\.0\\.0\\.1:(\\d+)";
 
   @TempDir
   Path dir;

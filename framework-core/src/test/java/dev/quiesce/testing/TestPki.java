@@ -1,4 +1,4 @@
-package dev.quiesce.web;
+package dev.quiesce.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,20 +13,20 @@ import java.util.concurrent.TimeUnit;
  * a CA, and leaf certificates it signs (EC P-256 keys, PEM, PKCS#8), valid for a day. A server
  * certificate names {@code IP:127.0.0.1}, so a client that verifies the host accepts it there.
  */
-final class TestPki {
+public final class TestPki {
 
   /** A PEM key and the certificate for it. */
-  record Pair(Path key, Path cert) {
+  public record Pair(Path key, Path cert) {
   }
 
   private final Path dir;
 
-  TestPki(Path dir) {
+  public TestPki(Path dir) {
     this.dir = dir;
   }
 
   /** A self-signed CA named {@code name}: {@code name.key}, {@code name.pem}. */
-  Pair ca(String name) {
+  public Pair ca(String name) {
     Pair ca = new Pair(dir.resolve(name + ".key"), dir.resolve(name + ".pem"));
     openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
         "-keyout", ca.key().toString(), "-out", ca.cert().toString(), "-days", "1", "-subj", "/CN=" + name);
@@ -37,7 +37,7 @@ final class TestPki {
    * A self-signed server certificate for 127.0.0.1 with an RSA key in the traditional PKCS#1 form
    * ({@code BEGIN RSA PRIVATE KEY}), as older tools and {@code openssl genrsa -traditional} write it.
    */
-  Pair selfSignedRsaPkcs1(String name) {
+  public Pair selfSignedRsaPkcs1(String name) {
     Pair pair = new Pair(dir.resolve(name + ".key"), dir.resolve(name + ".pem"));
     Path pkcs8 = dir.resolve(name + ".pkcs8.key");
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", pkcs8.toString(), "-out",
@@ -47,12 +47,12 @@ final class TestPki {
   }
 
   /** A server certificate for 127.0.0.1 signed by {@code ca}. */
-  Pair server(Pair ca, String name) {
+  public Pair server(Pair ca, String name) {
     return leaf(ca, name, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
   }
 
   /** A client certificate signed by {@code ca}. */
-  Pair client(Pair ca, String name) {
+  public Pair client(Pair ca, String name) {
     return leaf(ca, name, "extendedKeyUsage=clientAuth\n");
   }
 
