@@ -145,7 +145,10 @@ class ConfigSchemaCorpusIT {
 
   private static List<Verdict> corpusVerdicts;
 
-  /** Each mutant of the corpus read as {@link ConfigurationCorpusIT} reads it: a file, through {@link ConfigLoader#load()}. */
+  /**
+   * Each mutant of the corpus read as {@link ConfigurationCorpusIT} reads it: a file, through
+   * {@link ConfigLoader#load()}.
+   */
   private List<Verdict> verdictsOfTheCorpus() throws Exception {
     if (corpusVerdicts != null) {
       return corpusVerdicts;

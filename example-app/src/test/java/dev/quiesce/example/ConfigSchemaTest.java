@@ -392,7 +392,10 @@ class ConfigSchemaTest {
 
   // ---------------------------------------------------------------- helpers
 
-  /** The configuration snippets of the README and the docs: JSON blocks whose top-level keys are all sections. */
+  /**
+   * The configuration snippets of the READMEs and the docs: JSON blocks whose top-level keys are all
+   * sections (or {@code $schema}).
+   */
   private static Map<String, JsonObject> snippets() throws IOException {
     Set<String> sections = ConfigLoader.discoverSections().stream().map(ConfigSection::name)
         .collect(Collectors.toSet());
@@ -418,8 +421,10 @@ class ConfigSchemaTest {
         } catch (DecodeException e) {
           continue; // an excerpt, not a document
         }
-        if (!json.isEmpty() && sections.containsAll(json.fieldNames())) {
-          out.put(doc.normalize() + " block " + n + " (line " + (text.substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1) + ")", json);
+        boolean configuration = json.fieldNames().stream().allMatch(k -> sections.contains(k) || k.equals("$schema"));
+        if (!json.isEmpty() && configuration) {
+          long line = text.substring(0, m.start()).chars().filter(c -> c == '\n').count() + 1;
+          out.put(doc.normalize() + " block " + n + " (line " + line + ")", json);
         }
       }
     }
