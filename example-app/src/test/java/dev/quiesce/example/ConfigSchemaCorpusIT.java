@@ -26,11 +26,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -40,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code docs/config.schema.json} against the validator on every mutant of {@link ConfigurationCorpusIT}'s
  * corpus, each read as that test reads it (a file, through {@link ConfigLoader#load()}, in this JVM): the
- * schema accepts what the validator accepts and refuses what it refuses, but for the {@link Difference}s
- * listed here, each a rule a JSON Schema cannot state (README.md, Configuration, "The JSON Schema").
+ * schema accepts what the validator accepts and refuses what it refuses, but for the
+ * {@link ConfigSchemaTest.Difference}s, each a rule a JSON Schema cannot state (README.md, Configuration, "The JSON Schema").
  * A mutant that is not JSON at all is refused by both (no schema applies to it).
  */
 @Tag("slow")
@@ -57,56 +55,6 @@ class ConfigSchemaCorpusIT {
   @BeforeAll
   static void keepVertx(Vertx made) {
     vertx = made;
-  }
-
-  // ---------------------------------------------------------------- what a JSON Schema cannot say
-
-  /**
-   * A rule of the validator that the schema does not state: a mutant the validator refuses and the schema
-   * accepts is explained when every problem the validator names is one of these.
-   */
-  enum Difference {
-    DURATION_TEXT_RANGE("a duration written as text outside its key's range (\"0ms\" where 10ms is the least, \"2h\""
-        + " where 1h is the most, past 366 days): the schema checks the text's form, and the range of a number of"
-        + " milliseconds", (p, v) -> v instanceof String && (p.message().contains("is out of range; it must be between")
-            || p.message().contains("is too long; a duration is at most 366 days"))),
-    UNIQUE_NAMES("phase and group names are unique: JSON Schema's uniqueItems compares whole items, not one key",
-        (p, v) -> p.message().contains("is used by an earlier phase") || p.message().contains("is already the name of")),
-    GROUP_REFERENCES("dependsOn names a group of the same file and makes no cycle: a reference to another value",
-        (p, v) -> p.message().contains("is not the name of a group") || p.message().contains("closes a cycle")),
-    KILL_LAST("KILL is the last step of a stopLadder: a rule on an item's position",
-        (p, v) -> p.message().contains("KILL must be the last step")),
-    PORT_PER_INSTANCE("tcpPort (or httpGet's port) + instances - 1 is at most 65535: arithmetic across keys",
-        (p, v) -> p.message().contains("leaves no port for the last instance")),
-    ANNOUNCE_BUDGET("http.preStopDelay fits the announce phase's budget: arithmetic across sections",
-        (p, v) -> p.message().contains("is longer than the announce phase can wait")),
-    RESTART_MAX("restart.max is not shorter than restart.initial: a comparison of two durations",
-        (p, v) -> p.message().contains("is shorter than initial")),
-    REGULAR_EXPRESSION("ready.logLine compiles as a Java regular expression: the schema marks it format \"regex\","
-        + " which validators treat as a note", (p, v) -> p.message().contains("is not a valid regular expression")),
-    URL("health.httpGet parses as a URI with a host (java.net.URI): the schema checks http://, no fragment",
-        (p, v) -> p.path().endsWith(".httpGet") && (p.message().contains("is not a URL")
-            || p.message().contains("is not an http:// URL"))),
-    IP_LITERAL("an IPv6 literal that java.net.InetAddress parses: the schema checks its characters",
-        (p, v) -> p.message().contains("is not a host name or an IP address") && v instanceof String s
-            && s.indexOf(':') >= 0),
-    SERVER_OPTIONS("http.serverOptions is what Vert.x's HttpServerOptions accepts: another library's schema",
-        (p, v) -> p.message().contains("is not valid Vert.x HttpServerOptions")),
-    REPORT_FILE("lifecycle.reportFile can be written: a fact of the file system when the configuration is loaded",
-        (p, v) -> p.message().contains("cannot be written") || p.message().contains("could not be checked"));
-
-    final String why;
-    final BiPredicate<ConfigProblem, Object> explains;
-
-    Difference(String why, BiPredicate<ConfigProblem, Object> explains) {
-      this.why = why;
-      this.explains = explains;
-    }
-
-    /** The difference that explains {@code problem} of a configuration whose value there is {@code value}, or null. */
-    static Difference of(ConfigProblem problem, Object value) {
-      return Stream.of(values()).filter(d -> d.explains.test(problem, value)).findFirst().orElse(null);
-    }
   }
 
   // ---------------------------------------------------------------- the tests
@@ -182,7 +130,7 @@ class ConfigSchemaCorpusIT {
     int bothAccept;
     int bothRefuse;
     int notJson;
-    final Map<Difference, Integer> listed = new TreeMap<>();
+    final Map<ConfigSchemaTest.Difference, Integer> listed = new TreeMap<>();
     final List<String> unexplained = new ArrayList<>();
   }
 
@@ -213,10 +161,10 @@ class ConfigSchemaCorpusIT {
       } else if (!valid) {
         c.unexplained.add(what + ": accepted by the validator, refused by the schema: " + describe(result));
       } else {
-        List<Difference> why = new ArrayList<>();
+        List<ConfigSchemaTest.Difference> why = new ArrayList<>();
         List<ConfigProblem> unexplained = new ArrayList<>();
         for (ConfigProblem p : v.problems()) {
-          Difference d = Difference.of(p, valueAt(document, p.path()));
+          ConfigSchemaTest.Difference d = ConfigSchemaTest.Difference.of(p, valueAt(document, p.path()));
           if (d == null) {
             unexplained.add(p);
           } else {
