@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code docs/config.schema.json} against the validator on every mutant of {@link ConfigurationCorpusIT}'s
  * corpus, each read as that test reads it (a file, through {@link ConfigLoader#load()}, in this JVM): the
  * schema accepts what the validator accepts and refuses what it refuses, but for the
- * {@link ConfigSchemaTest.Difference}s, each a rule a JSON Schema cannot state (README.md, Configuration, "The JSON Schema").
+ * {@link ConfigSchemaTest.Difference}s, each a rule a JSON Schema cannot state (README.md, Configuration,
+ * "The JSON Schema").
  * A mutant that is not JSON at all is refused by both (no schema applies to it).
  */
 @Tag("slow")
@@ -67,6 +68,7 @@ class ConfigSchemaCorpusIT {
         + " refused by both, %d of them not JSON at all), %d listed differences %s, %d unexplained%n", verdicts.size(),
         c.bothAccept + c.bothRefuse, c.bothAccept, c.bothRefuse, c.notJson, c.listed.values().stream()
             .mapToInt(Integer::intValue).sum(), c.listed, c.unexplained.size());
+    c.listed.keySet().forEach(d -> System.out.printf("  %s: %s%n", d, d.why));
     assertThat(c.unexplained).as("mutants on which the schema and the validator disagree for no listed reason")
         .isEmpty();
     assertThat(c.bothAccept).isGreaterThan(100);

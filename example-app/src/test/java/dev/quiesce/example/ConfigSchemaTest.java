@@ -78,7 +78,7 @@ class ConfigSchemaTest {
    * accepts is explained when every problem the validator names is one of these.
    */
   enum Difference {
-    DURATION_TEXT_RANGE("a duration written as text outside its key's range (\"0ms\" where 10ms is the least, \"2h\""
+    DURATION_TEXT_RANGE("a duration written as text outside its key's range (\"5ms\" where 10ms is the least, \"2h\""
         + " where 1h is the most, past 366 days): the schema checks the text's form, and the range of a number of"
         + " milliseconds", (p, v) -> v instanceof String && (p.message().contains("is out of range; it must be between")
             || p.message().contains("is too long; a duration is at most 366 days"))),
@@ -94,8 +94,9 @@ class ConfigSchemaTest {
         (p, v) -> p.message().contains("is longer than the announce phase can wait")),
     RESTART_MAX("restart.max is not shorter than restart.initial: a comparison of two durations",
         (p, v) -> p.message().contains("is shorter than initial")),
-    REGULAR_EXPRESSION("ready.logLine compiles as a Java regular expression: the schema marks it format \"regex\","
-        + " which validators treat as a note", (p, v) -> p.message().contains("is not a valid regular expression")),
+    REGULAR_EXPRESSION("ready.logLine compiles as a Java regular expression: the schema marks it format \"regex\""
+        + " for editors, whose ECMA-262 expressions are not Java's",
+        (p, v) -> p.message().contains("is not a valid regular expression")),
     URL("health.httpGet parses as a URI with a host (java.net.URI): the schema checks http://, no fragment",
         (p, v) -> p.path().endsWith(".httpGet") && (p.message().contains("is not a URL")
             || p.message().contains("is not an http:// URL"))),
