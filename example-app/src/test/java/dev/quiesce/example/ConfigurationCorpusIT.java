@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class ConfigurationCorpusIT {
 
-  private static final long SEED = 20261207L;
+  static final long SEED = 20261207L;
   private static final Duration PER_CASE = Duration.ofSeconds(10);
   /** The fewest mutants of the sections new in issue 13 ({@link Corpus#NEW_IN_ISSUE_13}). */
   private static final int NEW_SECTION_MUTANTS = 200;
@@ -122,7 +122,7 @@ class ConfigurationCorpusIT {
    * probe kinds on the other groups (an {@code httpGet} on the workers, a {@code command} on the cache),
    * every key of the section given, so that the corpus mutates each of them.
    */
-  private static JsonObject withEveryHealthProbe(JsonObject conf) {
+  static JsonObject withEveryHealthProbe(JsonObject conf) {
     ExampleAppFixture.group(conf, "workers").put("health", new JsonObject()
         .put("httpGet", "http://127.0.0.1:9300/health").put("interval", "5s").put("failures", 3)
         .put("timeout", "1s").put("startPeriod", "2s"));
