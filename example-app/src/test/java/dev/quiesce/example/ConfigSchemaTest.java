@@ -105,6 +105,10 @@ class ConfigSchemaTest {
             && s.indexOf(':') >= 0),
     SERVER_OPTIONS("http.serverOptions is what Vert.x's HttpServerOptions accepts: another library's schema",
         (p, v) -> p.message().contains("is not valid Vert.x HttpServerOptions")),
+    LOOPBACK_LITERAL("a control token without management.tls needs a loopback host: whether an IP literal is a"
+        + " loopback address is java.net.InetAddress's call; the schema lets localhost, 127.* and IPv6 literals through",
+        (p, v) -> p.path().equals("management.host") && p.message().contains("is not a loopback address")
+            && v instanceof String s && (s.startsWith("127.") || s.indexOf(':') >= 0)),
     FILE_SYSTEM("a file the configuration names (lifecycle.reportFile, any other ...File key) can be written or"
         + " read: a fact of the file system when the configuration is loaded", (p, v) -> p.path().endsWith("File")
             && FILE_FACTS.matcher(p.message()).find());
@@ -255,7 +259,16 @@ class ConfigSchemaTest {
         refused("a dependency listed twice", "processes[0].dependsOn", new JsonArray().add("cache").add("cache")),
         accepted("$schema for an editor", "$schema", "../docs/config.schema.json"),
         refused("a typo in a section", "http.prot", 8080),
-        accepted("an application's own section", "myapp", new JsonObject().put("anything", 1)));
+        accepted("an application's own section", "myapp", new JsonObject().put("anything", 1)),
+        refused("a token on every interface without TLS", "management.host", "0.0.0.0"),
+        accepted("a token on every interface, plain text allowed", "management.host", "0.0.0.0",
+            "management.allowPlainText", true),
+        refused("a token and a token file", "management.tokenFile", "/run/secrets/token"),
+        refused("client certificates without a trust file", "management.tls", new JsonObject().put("keyFile", "k.pem")
+            .put("certFile", "c.pem").put("clientAuth", "required")),
+        refused("a TLS object without its key", "management.tls", new JsonObject().put("certFile", "c.pem")),
+        refused("watchConfig as text", "lifecycle.watchConfig", "yes"),
+        refused("a debounce past a minute", "lifecycle.watchConfigDebounce", 60_001));
     Validator schema = validator(schemaJson());
     JsonObject base = new JsonObject(Files.readString(Path.of("conf/config.json")));
     ConfigLoader loader = loader();
