@@ -72,6 +72,11 @@ public final class QuiesceCli implements Callable<Integer> {
       description = "a file holding the bearer token (default: $" + TOKEN_ENV + ")")
   private Path tokenFile;
 
+  @Option(names = "--cacert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "PEM certificate(s) to trust for an https URL: the CA of management.tls (default: the JVM's"
+          + " trust store)")
+  private Path caCert;
+
   @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION", converter = Timeouts.class,
       description = "bound on every wait: 250ms, 30s, 2m (default 60s; stop --wait: the application's"
           + " shutdownTimeout + 10s; events: none, follows until the stream ends)")
@@ -145,7 +150,7 @@ public final class QuiesceCli implements Callable<Integer> {
     if (!"http".equals(base.getScheme()) && !"https".equals(base.getScheme()) || base.getHost() == null) {
       throw new CliFailure(ExitCode.USAGE, "not an http(s) URL with a host: " + address);
     }
-    return new ManagementClient(base, control ? Optional.of(token()) : Optional.empty());
+    return new ManagementClient(base, control ? Optional.of(token()) : Optional.empty(), Optional.ofNullable(caCert));
   }
 
   private String token() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
 import dev.quiesce.testing.JvmProcess;
+import dev.quiesce.testing.TestPki;
 import dev.quiesce.testing.Timing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -92,6 +93,31 @@ class QuiesceCliEndToEndTest {
 
   private static String url(int port) {
     return "http://127.0.0.1:" + port;
+  }
+
+  @Test
+  void anHttpsListenerIsReachedWithTheCaGivenByCacertAndRefusedWithoutIt() throws Exception {
+    TestPki pki = new TestPki(dir);
+    TestPki.Pair ca = pki.ca("ca");
+    TestPki.Pair server = pki.server(ca, "server");
+    JsonObject config = config(new JsonObject(), "20s");
+    config.getJsonObject("management").put("tls", new JsonObject().put("keyFile", server.key().toString())
+        .put("certFile", server.cert().toString()));
+    try (JvmProcess app = start(config)) {
+      String https = "https://127.0.0.1:" + managementPort(app);
+      app.awaitLine("TESTAPP ready", START);
+
+      Run trusted = cli("--url", https, "--cacert", ca.cert().toString(), "status");
+      Run untrusted = cli("--url", https, "status");
+      Run notPem = cli("--url", https, "--cacert", tokenFile("not a certificate").toString(), "status");
+
+      assertThat(trusted.exit()).as(trusted.toString()).isZero();
+      assertThat(trusted.out()).startsWith("RUNNING");
+      assertThat(untrusted.exit()).as(untrusted.toString()).isEqualTo(ExitCode.FAILED.code());
+      assertThat(untrusted.err()).contains(https);
+      assertThat(notPem.exit()).isEqualTo(ExitCode.USAGE.code());
+      assertThat(notPem.err()).contains("--cacert");
+    }
   }
 
   @Test

@@ -11,10 +11,19 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The management listener at {@code base} (e.g. {@code http://127.0.0.1:8081}), over the JDK's HTTP
@@ -39,10 +48,44 @@ public final class ManagementClient {
   }
 
   public ManagementClient(URI base, Optional<String> token) {
+    this(base, token, Optional.empty());
+  }
+
+  /**
+   * @param caCert PEM certificates (one or more) to trust for an {@code https} listener instead of the
+   *     JVM's trust store: the CA of {@code management.tls}, or its self-signed certificate
+   * @throws CliFailure (usage) when the file cannot be read or holds no certificate
+   */
+  public ManagementClient(URI base, Optional<String> token, Optional<Path> caCert) {
     this.base = base;
     this.token = token;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(CONNECT_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
+    caCert.ifPresent(file -> builder.sslContext(trusting(file)));
+    this.http = builder.build();
+  }
+
+  /** An SSL context that trusts exactly the certificates of the PEM file {@code file}. */
+  private static SSLContext trusting(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      if (certs.isEmpty()) {
+        throw new CliFailure(ExitCode.USAGE, "--cacert " + file + " holds no PEM certificate");
+      }
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate c : certs) {
+        store.setCertificateEntry("ca-" + i++, c);
+      }
+      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(store);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, trust.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new CliFailure(ExitCode.USAGE, "--cacert " + file + " cannot be used: " + e.getMessage());
+    }
   }
 
   public URI base() {
