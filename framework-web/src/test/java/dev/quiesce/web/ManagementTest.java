@@ -288,6 +288,10 @@ class ManagementTest {
         .isEqualTo("wait must be true or false, not \"yes\"");
     assertThat(post("/lifecycle/stop?wait=true&timeout=soon", TOKEN, null).statusCode()).isEqualTo(400);
     assertThat(post("/lifecycle/stop?timeout=5s", TOKEN, null).statusCode()).isEqualTo(400);
+    // a wait past the listener's idle timeout would be cut off without an answer
+    HttpResponse<Buffer> tooLong = post("/lifecycle/stop?wait=true&timeout=3m", TOKEN, null);
+    assertThat(tooLong.statusCode()).isEqualTo(400);
+    assertThat(tooLong.bodyAsJsonObject().getString("error")).startsWith("timeout is at most 110s");
     assertThat(get("/lifecycle/status").bodyAsJsonObject().getString("state")).isEqualTo(LifecycleState.RUNNING.name());
   }
 }

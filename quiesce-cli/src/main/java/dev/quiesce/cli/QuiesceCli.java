@@ -61,6 +61,8 @@ public final class QuiesceCli implements Callable<Integer> {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   /** Added to the application's {@code shutdownTimeout} for a stop's wait without {@code --timeout}. */
   public static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+  /** The longest {@code ?wait=true} the management listener takes (framework-web's {@code CommandWaits.MAX_WAIT}). */
+  public static final Duration MAX_SERVER_WAIT = Duration.ofSeconds(110);
   /** How long a lost connection leaves for the report file to appear, within {@code --timeout}. */
   public static final Duration REPORT_FILE_WAIT = Duration.ofSeconds(10);
 
@@ -284,6 +286,10 @@ public final class QuiesceCli implements Callable<Integer> {
     @Option(names = "--reason", description = "why, for the log and the report")
     private String reason;
 
+    @Option(names = "--force", description = "with --wait, stop even when a stop already runs: that forces it"
+        + " (KILL for what is left, as a second SIGTERM does); without --force a running stop is only followed")
+    private boolean force;
+
     @Option(names = "--report", paramLabel = "FILE", description = "the application's lifecycle.reportFile: read"
         + " when the connection is lost before the report came (the process ended)")
     private Path report;
@@ -308,9 +314,14 @@ public final class QuiesceCli implements Callable<Integer> {
         if (root.timeout == null && status.data().get("shutdownTimeoutMs") instanceof Number ms) {
           deadline = began.plusMillis(ms.longValue()).plus(STOP_MARGIN);
         }
-        Map<String, Object> reply = root.control(client, "stop", reason, deadline);
-        root.err.println("stop accepted: " + Json.string(reply, "state", "?")
-            + (reply.containsKey("escalation") ? " (" + reply.get("escalation") + ")" : ""));
+        if ("STOPPING".equals(status.data().get("state")) && !force) {
+          // a second stop would force the one running (a third halts): follow it instead
+          root.err.println("a stop is already running: following it (--force to force it)");
+        } else {
+          Map<String, Object> reply = root.control(client, "stop", reason, deadline);
+          root.err.println("stop accepted: " + Json.string(reply, "state", "?")
+              + (reply.containsKey("escalation") ? " (" + reply.get("escalation") + ")" : ""));
+        }
         while (true) {
           Item item = events.next(deadline);
           if (item instanceof Item.Event event) {
@@ -396,6 +407,10 @@ public final class QuiesceCli implements Callable<Integer> {
         return ExitCode.OK.code();
       }
       Duration bound = root.timeout != null ? root.timeout : DEFAULT_TIMEOUT;
+      if (bound.compareTo(MAX_SERVER_WAIT) > 0) {
+        throw new CliFailure(ExitCode.USAGE, "reload --wait waits at most " + Timeouts.wire(MAX_SERVER_WAIT)
+            + " (the management listener closes a connection idle for 120 s): give a shorter --timeout");
+      }
       // the server answers 504 at the bound; the client waits a little longer for that answer
       Map<String, Object> event = root.control(client, "reload?wait=true&timeout=" + Timeouts.wire(bound), reason,
           Instant.now().plus(bound).plusSeconds(5));

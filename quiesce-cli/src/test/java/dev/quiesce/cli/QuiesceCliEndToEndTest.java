@@ -182,6 +182,24 @@ class QuiesceCliEndToEndTest {
   }
 
   @Test
+  void stopWaitDuringARunningStopFollowsItInsteadOfForcingIt() throws Exception {
+    try (JvmProcess app = start(config(new JsonObject().put("drainMs", 1500), "20s"))) {
+      int port = managementPort(app);
+      app.awaitLine("TESTAPP ready", START);
+      Map<String, String> env = Map.of(QuiesceCli.TOKEN_ENV, TOKEN);
+      assertThat(cli(env, "--url", url(port), "stop").exit()).isZero();
+      app.awaitLine("TESTAPP phase drain", START);
+
+      Run again = cli(env, "--url", url(port), "stop", "--wait");
+
+      assertThat(again.exit()).as(again.toString()).isZero();
+      assertThat(again.err()).contains("a stop is already running: following it");
+      assertThat(again.out()).startsWith("stop graceful in ");
+      assertThat(app.awaitExit(Timing.upTo(Duration.ofSeconds(20)))).isZero();
+    }
+  }
+
+  @Test
   void stopWaitExitsThreeWhenTheStopIsForced() throws Exception {
     try (JvmProcess app = start(config(new JsonObject().put("hangIn", "drain"), "2s"))) {
       int port = managementPort(app);

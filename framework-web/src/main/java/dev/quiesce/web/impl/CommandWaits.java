@@ -26,6 +26,13 @@ final class CommandWaits {
   static final Duration STOP_GRACE = Duration.ofSeconds(5);
   /** How long a reload is waited for when the request names no {@code timeout}. */
   static final Duration DEFAULT_RELOAD_WAIT = Duration.ofSeconds(60);
+  /**
+   * The longest wait: the management listener closes a connection idle for
+   * {@link ManagementService#IDLE_TIMEOUT_SECONDS}, and a waiting answer sends nothing until its end,
+   * so a wait stops short of that. A longer stop is followed on {@code GET /lifecycle/events} (what
+   * {@code quiesce stop --wait} does).
+   */
+  static final Duration MAX_WAIT = Duration.ofSeconds(ManagementService.IDLE_TIMEOUT_SECONDS - 10);
 
   /** What a request asked for: its {@code wait} and {@code timeout} query parameters. */
   record WaitRequest(LifecycleCommand command, Optional<Duration> timeout) {
@@ -72,12 +79,15 @@ final class CommandWaits {
         return;
       }
       skipReloads = queued ? 1 : 0;
-      Duration bound = request.timeout().orElseGet(() -> defaultBound(request.command(), reply));
+      Duration wanted = request.timeout().orElseGet(() -> defaultBound(request.command(), reply));
+      Duration bound = wanted.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : wanted;
       timer = vertx.setTimer(Math.max(1, bound.toMillis()), id -> {
         timer = -1;
         String what = request.command() == LifecycleCommand.STOP ? "the stop" : "the reload";
         answer(504, new JsonObject().put("status", 504).put("accepted", true)
-            .put("error", what + " did not end within " + Durations.format(bound) + " (wait=true)"));
+            .put("error", what + " did not end within " + Durations.format(bound) + " (wait=true"
+                + (bound.equals(MAX_WAIT) ? ", at most " + Durations.format(MAX_WAIT) : "") + "); it goes on: follow"
+                + " GET /lifecycle/events"));
       });
     }
 
@@ -139,6 +149,11 @@ final class CommandWaits {
         bound = Optional.of(Durations.parse(timeout));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("timeout " + e.getMessage());
+      }
+      if (bound.get().compareTo(MAX_WAIT) > 0) {
+        throw new IllegalArgumentException("timeout is at most " + Durations.format(MAX_WAIT) + " (the listener closes"
+            + " a connection idle for " + ManagementService.IDLE_TIMEOUT_SECONDS + " s); follow GET /lifecycle/events"
+            + " for a longer wait");
       }
     }
     return Optional.of(new WaitRequest(command, bound));

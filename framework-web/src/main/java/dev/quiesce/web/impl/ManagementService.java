@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManagementService implements Participant {
 
+  /** A connection idle this long is closed (a {@code wait=true} answer stays below it: {@link CommandWaits#MAX_WAIT}). */
+  static final int IDLE_TIMEOUT_SECONDS = 120;
+
   private static final Logger LOG = LoggerFactory.getLogger("quiesce.management");
 
   /** The participant's name in the stop report. */
@@ -133,7 +136,7 @@ public final class ManagementService implements Participant {
   private HttpServerOptions serverOptions(ManagementFiles.Contents files) {
     HttpServerOptions options = new HttpServerOptions().setHost(started.host()).setPort(started.port())
         .setHttp2ClearTextEnabled(false).setCompressionSupported(false).setMaxInitialLineLength(4096)
-        .setMaxHeaderSize(8192).setMaxFormAttributeSize(started.maxBodySize()).setIdleTimeout(120)
+        .setMaxHeaderSize(8192).setMaxFormAttributeSize(started.maxBodySize()).setIdleTimeout(IDLE_TIMEOUT_SECONDS)
         // shared with a successor during an upgrade (native transport only), so a probe always finds one
         .setReusePort(vertx.isNativeTransportEnabled());
     files.ssl().ifPresent(ssl -> options.setSsl(true).setKeyCertOptions(ssl.getKeyCertOptions())
@@ -270,11 +273,14 @@ public final class ManagementService implements Participant {
     boolean tlsNow = started.tls().isPresent();
     if (next.tls().isPresent() != tlsNow) {
       restart.add("management.tls");
-      if (!tlsNow && next.tokenConfigured() && !next.allowPlainText() && !ManagementConfig.isLoopback(started.host())) {
-        return Future.failedFuture(new ConfigException("management.tls", "takes effect only after a restart, and"
-            + " until then the new token would be sent to the plain-text listener on " + started.host()
-            + ": restart instead of reloading"));
-      }
+    }
+    // the listener keeps its host and its TLS until a restart: the plain-text rule applies to those, not to the
+    // new configuration's (a reload to a loopback host, or to TLS, does not move a token-carrying listener)
+    if (!tlsNow && next.tokenConfigured() && !next.allowPlainText() && !ManagementConfig.isLoopback(started.host())) {
+      return Future.failedFuture(new ConfigException(next.tls().isPresent() ? "management.tls" : "management.token",
+          "the listener on " + started.host() + " stays plain text and on that host until a restart, and a token"
+          + " there would cross the network in clear text: restart instead of reloading, or set"
+          + " management.allowPlainText"));
     }
     return readFiles(next).compose(files -> updateTls(files).map(v -> {
       apply(next, files);
