@@ -53,13 +53,15 @@ class HelloQuiesceSampleIT {
 
   @Test
   void theSampleBuildsAgainstTheInstalledArtifactsAndStopsCleanlyOnTerm() throws Exception {
-    // the artifacts the sample is built against are this build's, sources and javadoc included
-    Path installedCore = repo.resolve("dev/quiesce/framework-core/" + version);
-    assertThat(installedCore.resolve("framework-core-" + version + ".jar"))
-        .hasSameBinaryContentAs(Path.of(System.getProperty("sample.reactorCoreJar")));
-    assertThat(installedCore.resolve("framework-core-" + version + "-sources.jar")).isRegularFile();
-    assertThat(installedCore.resolve("framework-core-" + version + "-javadoc.jar")).isRegularFile();
+    // the artifacts the sample is built against are this build's
+    assertThat(repo.resolve("dev/quiesce/framework-core/" + version + "/framework-core-" + version + ".jar"))
+        .hasSameBinaryContentAs(libraryJar("framework-core", ""));
     assertThat(repo.resolve("dev/quiesce/quiesce-bom/" + version + "/quiesce-bom-" + version + ".pom")).isRegularFile();
+    // and each library module was built with its sources and javadoc jars (-DskipITs with -Dmaven.javadoc.skip)
+    for (String module : List.of("framework-core", "framework-web", "process-manager")) {
+      assertJarHas(libraryJar(module, "-sources"), ".java");
+      assertJarHas(libraryJar(module, "-javadoc"), "index.html");
+    }
 
     Path sample = copySample();
     Path log = work.resolve("mvn-package.log");
@@ -107,6 +109,19 @@ class HelloQuiesceSampleIT {
     assertThat(greetings.getString("outcome")).isEqualTo("done");
     assertThat(greetings.getJsonObject("detail").getLong("greeted")).as("greetings handed out before the stop")
         .isEqualTo(1L);
+  }
+
+  /** {@code <module>/target/<module>-<version><classifier>.jar} of this build. */
+  private Path libraryJar(String module, String classifier) {
+    return Path.of(System.getProperty("sample.reactorRoot"), module, "target",
+        module + "-" + version + classifier + ".jar");
+  }
+
+  private static void assertJarHas(Path jar, String suffix) throws IOException {
+    assertThat(jar).isRegularFile();
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      assertThat(zip.stream().anyMatch(e -> e.getName().endsWith(suffix))).as("%s has a %s", jar, suffix).isTrue();
+    }
   }
 
   /** A fresh copy of samples/hello-quiesce (its sources and configuration; no build output) under target/. */
