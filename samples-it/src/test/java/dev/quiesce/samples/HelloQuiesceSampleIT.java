@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
@@ -194,8 +195,10 @@ class HelloQuiesceSampleIT {
         Path.of(System.getProperty("sample.mavenHome"), "bin", "mvn").toString(), "-B", "-o",
         "-s", settings.toString(), "-Dmaven.repo.local=" + repo, "-Daether.offline.protocols=file",
         "-Dquiesce.version=" + version, "-f", sample.resolve("pom.xml").toString(), "package"));
-    Process mvn = new ProcessBuilder(command).directory(sample.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(command).directory(sample.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().put("TEST_RUN_TAG", "quiesce-test-sample-build-" + UUID.randomUUID());
+    Process mvn = builder.start();
     if (!mvn.waitFor(Timing.upTo(BUILD).toMillis(), TimeUnit.MILLISECONDS)) {
       mvn.descendants().forEach(ProcessHandle::destroyForcibly);
       mvn.destroyForcibly();
