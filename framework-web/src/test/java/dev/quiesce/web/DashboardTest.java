@@ -40,6 +40,7 @@ class DashboardTest {
     assertThat(page.getHeader("Content-Type")).isEqualTo("text/html; charset=utf-8");
     assertThat(page.getHeader("Content-Security-Policy")).startsWith("default-src 'self'");
     assertThat(page.getHeader("Cache-Control")).isEqualTo("no-store");
+    assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(page.bodyAsString()).contains("<script src=\"dashboard.js\"", "id=\"timeline\"", "id=\"token\"")
         .doesNotContain("<script>");
 

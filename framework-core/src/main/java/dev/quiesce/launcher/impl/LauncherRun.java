@@ -281,6 +281,11 @@ public final class LauncherRun {
       if (configWatch.compareAndSet(null, watcher)) {
         LOG.info("watching the config file {} (its directory) for changes: a change reloads after {} ms of quiet",
             file, debounce.toMillis());
+        // a stop that began meanwhile found no watcher to end: end this one now
+        LifecycleState after = coordinator.state();
+        if (after == LifecycleState.STOPPING || after == LifecycleState.STOPPED) {
+          stopWatchingConfig();
+        }
       } else {
         watcher.close();
       }
@@ -314,6 +319,7 @@ public final class LauncherRun {
   /** Waits for the stop (however triggered), closes Vert.x within what is left; the report's exit code. */
   private int awaitStopAndCloseVertx() {
     StopReport report = awaitQuietly(coordinator.stopped(), null);
+    stopWatchingConfig();
     int code = ExitCodes.of(report);
     exitCode.set(code);
     long closing = System.nanoTime();

@@ -46,6 +46,7 @@ final class Dashboard {
   private static void send(RoutingContext ctx, File file) {
     ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, file.contentType())
         .putHeader("Content-Security-Policy", POLICY).putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("X-Content-Type-Options", "nosniff")
         .end(file.bytes());
   }
 

@@ -84,7 +84,7 @@
     }
     if (s.error) rows.push(['error', s.error]);
     const control = s.management && s.management.controlEnabled === false
-      ? 'no management.token is configured: the control endpoints answer 403' : '';
+      ? 'neither management.token nor management.tokenFile is configured: the control endpoints answer 403' : '';
     if ($('command-result').textContent === '' || $('command-result').dataset.hint) {
       $('command-result').textContent = control;
       $('command-result').dataset.hint = 'true';
