@@ -43,9 +43,12 @@ import javax.net.ssl.X509KeyManager;
  * files of {@code tls}, checked as the listener will use them (the key and certificate load, the key
  * belongs to the certificate, the trust file holds a certificate). Blocking, bounded: the files are
  * read on a thread of their own and the caller waits at most {@link #READ_TIMEOUT} for them, then
- * parses and checks them (CPU work only); call it on a worker thread, never an event loop. Used by the launcher's validation (at start and at each
- * reload, so a bad file exits 78 or refuses the reload) and by the listener itself, which uses the
- * contents read here rather than reading the files a second time.
+ * parses and checks them (CPU work only); call it on a worker thread, never an event loop. Used
+ * twice for one start or reload: by the launcher's validation (so a bad file exits 78 or refuses the
+ * reload before anything changes) and by the listener, which reads the files again and uses what it
+ * read itself (so the key and certificate it serves are the ones it checked, even when they were
+ * rotated between the two reads; a rotation that breaks them then fails the listener's part of the
+ * reload, reported as partial). Each read is bounded by {@link #READ_TIMEOUT}.
  */
 public final class ManagementFiles {
 
