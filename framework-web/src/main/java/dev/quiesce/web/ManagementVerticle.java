@@ -64,7 +64,11 @@ public final class ManagementVerticle extends VerticleBase {
     return s == null ? Future.succeededFuture() : s.stop();
   }
 
-  /** The port the listener is bound to (useful with {@code management.port} 0); -1 before it started. */
+  /**
+   * The port the listener is bound to (useful with {@code management.port} 0).
+   *
+   * @return the port, or -1 before it started
+   */
   public int actualPort() {
     ManagementService s = service;
     return s == null ? -1 : s.port();

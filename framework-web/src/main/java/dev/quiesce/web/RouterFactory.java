@@ -32,7 +32,12 @@ public interface RouterFactory {
    */
   Router create(Vertx vertx, JsonObject config) throws Exception;
 
-  /** A factory that ignores the configuration. */
+  /**
+   * A factory that ignores the configuration.
+   *
+   * @param factory builds a new router from the Vert.x instance
+   * @return a factory that calls {@code factory}
+   */
   static RouterFactory of(Function<Vertx, Router> factory) {
     return (vertx, config) -> factory.apply(vertx);
   }

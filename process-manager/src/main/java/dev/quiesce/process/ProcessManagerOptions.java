@@ -41,71 +41,113 @@ public final class ProcessManagerOptions {
   private PosixSignal parentDeathSignal = PosixSignal.KILL;
   private Duration descendantScanInterval = Duration.ofSeconds(1);
 
+  /** The defaults listed above; {@code stateDir} is read from {@value #STATE_DIR_PROPERTY} now. */
   public ProcessManagerOptions() {
     String prop = System.getProperty(STATE_DIR_PROPERTY);
     stateDir = prop != null && !prop.isBlank() ? Path.of(prop)
         : Path.of(System.getProperty("java.io.tmpdir"), "quiesce-processes-" + System.getProperty("user.name", "user"));
   }
 
+  /** @return where started children are recorded */
   public Path getStateDir() {
     return stateDir;
   }
 
+  /**
+   * @param stateDir where started children are recorded
+   * @return these options
+   * @throws NullPointerException if {@code stateDir} is null
+   */
   public ProcessManagerOptions setStateDir(Path stateDir) {
     this.stateDir = Objects.requireNonNull(stateDir, "stateDir");
     return this;
   }
 
+  /** @return whether the manager registers with the lifecycle coordinator */
   public boolean isLifecycleParticipant() {
     return lifecycleParticipant;
   }
 
+  /**
+   * @param lifecycleParticipant whether the manager registers with the lifecycle coordinator
+   * @return these options
+   */
   public ProcessManagerOptions setLifecycleParticipant(boolean lifecycleParticipant) {
     this.lifecycleParticipant = lifecycleParticipant;
     return this;
   }
 
+  /** @return the name the manager registers under as a participant */
   public String getParticipantName() {
     return participantName;
   }
 
+  /**
+   * @param participantName the name the manager registers under as a participant
+   * @return these options
+   * @throws NullPointerException if {@code participantName} is null
+   */
   public ProcessManagerOptions setParticipantName(String participantName) {
     this.participantName = Objects.requireNonNull(participantName, "participantName");
     return this;
   }
 
+  /** @return the stop phase in which the manager stops its children */
   public String getPhase() {
     return phase;
   }
 
+  /**
+   * @param phase the stop phase in which the manager stops its children
+   * @return these options
+   * @throws NullPointerException if {@code phase} is null
+   */
   public ProcessManagerOptions setPhase(String phase) {
     this.phase = Objects.requireNonNull(phase, "phase");
     return this;
   }
 
+  /** @return whether a guardian process kills the children if the JVM dies */
   public boolean isGuardian() {
     return guardian;
   }
 
+  /**
+   * @param guardian whether a guardian process kills the children if the JVM dies
+   * @return these options
+   */
   public ProcessManagerOptions setGuardian(boolean guardian) {
     this.guardian = guardian;
     return this;
   }
 
+  /** @return the signal the kernel sends a child when the JVM dies */
   public PosixSignal getParentDeathSignal() {
     return parentDeathSignal;
   }
 
+  /**
+   * @param parentDeathSignal the signal the kernel sends a child when the JVM dies
+   * @return these options
+   * @throws NullPointerException if {@code parentDeathSignal} is null
+   */
   public ProcessManagerOptions setParentDeathSignal(PosixSignal parentDeathSignal) {
     this.parentDeathSignal = Objects.requireNonNull(parentDeathSignal, "parentDeathSignal");
     return this;
   }
 
+  /** @return how often descendants of running children are looked for; zero for only around stops and exits */
   public Duration getDescendantScanInterval() {
     return descendantScanInterval;
   }
 
-  /** How often descendants of running children are looked for; {@link Duration#ZERO} for only around stops and exits. */
+  /**
+   * How often descendants of running children are looked for; {@link Duration#ZERO} for only around stops and exits.
+   *
+   * @param descendantScanInterval the interval, zero or positive
+   * @return these options
+   * @throws IllegalArgumentException if {@code descendantScanInterval} is negative
+   */
   public ProcessManagerOptions setDescendantScanInterval(Duration descendantScanInterval) {
     if (descendantScanInterval.isNegative()) {
       throw new IllegalArgumentException("descendantScanInterval must not be negative");
