@@ -8,6 +8,13 @@ import java.util.Objects;
  */
 public record ConfigProblem(String path, String message) {
 
+  /**
+   * Checks the components.
+   *
+   * @param path the JSON path of the value that is wrong; empty for the whole document
+   * @param message the rule it broke
+   * @throws NullPointerException if {@code path} or {@code message} is null
+   */
   public ConfigProblem {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(message, "message");
