@@ -18,12 +18,20 @@ public final class DrainingConsumerOptions extends DrainOptions<DrainingConsumer
   /**
    * True to register with {@code eventBus().localConsumer(…)} (not propagated to a cluster);
    * default false ({@code eventBus().consumer(…)}).
+   *
+   * @param localOnly whether the consumer is local only
+   * @return these options
    */
   public DrainingConsumerOptions setLocalOnly(boolean localOnly) {
     this.localOnly = localOnly;
     return this;
   }
 
+  /**
+   * Whether the consumer is registered local only.
+   *
+   * @return true for {@code localConsumer}
+   */
   public boolean isLocalOnly() {
     return localOnly;
   }

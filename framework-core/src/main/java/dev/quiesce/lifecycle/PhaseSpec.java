@@ -9,6 +9,13 @@ import java.util.Objects;
  */
 public record PhaseSpec(String name, Duration timeout) {
 
+  /**
+   * Checks the components.
+   *
+   * @param name the phase's name
+   * @param timeout the phase's budget
+   * @throws NullPointerException if {@code name} or {@code timeout} is null
+   */
   public PhaseSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(timeout, "timeout");
