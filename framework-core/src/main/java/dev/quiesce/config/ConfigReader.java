@@ -139,7 +139,11 @@ public final class ConfigReader {
     return List.copyOf(problems);
   }
 
-  /** @throws ConfigException naming every problem found so far, if there is one */
+  /**
+   * Throws if this reader, its root or one of their children recorded a problem; does nothing otherwise.
+   *
+   * @throws ConfigException naming every problem found so far, if there is one
+   */
   public void throwIfProblems() {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);

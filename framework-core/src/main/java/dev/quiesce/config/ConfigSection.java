@@ -32,6 +32,8 @@ public abstract class ConfigSection {
   private final Function<ConfigReader, ?> reader;
 
   /**
+   * A section with its key, defaults and reader.
+   *
    * @param name the top-level key, e.g. {@code "http"}
    * @param defaults the built-in defaults of the whole document this section contributes, usually
    *     {@code {"<name>": {...}}}: the lowest-priority configuration source; called for each load

@@ -33,6 +33,8 @@ import java.time.Duration;
  * and logs it; the sender fails fast and may send again, to another consumer of the address.
  *
  * <p>The {@code drain} command (suspend) and {@code resume} leave the consumer registered.
+ *
+ * @param <T> the type of the messages' bodies
  */
 public interface DrainingConsumer<T> {
 

@@ -10,6 +10,10 @@ public final class DrainingConsumerOptions extends DrainOptions<DrainingConsumer
 
   private boolean localOnly;
 
+  /** The defaults: the name {@code "eventbus:<address>"}, the {@code drain} phase, after no one, not local only. */
+  public DrainingConsumerOptions() {
+  }
+
   @Override
   DrainingConsumerOptions self() {
     return this;

@@ -6,6 +6,9 @@ import java.util.Objects;
 /**
  * One stop phase as configured: its name and its budget. The coordinator never gives a phase
  * more than what is left of {@code lifecycle.shutdownTimeout}.
+ *
+ * @param name the phase's name
+ * @param timeout the phase's budget
  */
 public record PhaseSpec(String name, Duration timeout) {
 

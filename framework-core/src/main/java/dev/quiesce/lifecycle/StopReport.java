@@ -58,7 +58,12 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
     children = List.copyOf(children);
   }
 
-  /** The second stop trigger that forced the stop. */
+  /**
+   * The second stop trigger that forced the stop.
+   *
+   * @param trigger the second trigger
+   * @param reason why, as that trigger gave it; may be null
+   */
   public record ForcedBy(Trigger trigger, String reason) {
 
     /**

@@ -46,6 +46,10 @@ public final class ManagementVerticle extends VerticleBase {
 
   private volatile ManagementService service;
 
+  /** A management listener configured by the {@code management} section of its {@code config()}. */
+  public ManagementVerticle() {
+  }
+
   @Override
   public Future<?> start() {
     ManagementConfig management;

@@ -25,6 +25,8 @@ import java.util.function.Function;
 public interface RouterFactory {
 
   /**
+   * Builds the router of one HTTP server instance.
+   *
    * @param vertx the Vert.x instance (the router's handlers run on the calling instance's event loop)
    * @param config the whole configuration this instance runs with
    * @return a new router; never null

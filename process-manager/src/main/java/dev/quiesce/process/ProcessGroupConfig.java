@@ -103,7 +103,12 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
     return stopLadder.stream().map(StopStep::timeout).reduce(Duration.ZERO, Duration::plus);
   }
 
-  /** One step of a stop ladder: send {@code signal} to the instance's process group, then wait up to {@code timeout} (the JSON key {@code wait}) for it to exit. */
+  /**
+   * One step of a stop ladder: send {@code signal} to the instance's process group, then wait up to {@code timeout} (the JSON key {@code wait}) for it to exit.
+   *
+   * @param signal the signal sent to the instance's process group
+   * @param timeout how long to wait for it to exit
+   */
   public record StopStep(PosixSignal signal, Duration timeout) {
     /**
      * Checks the components.
@@ -118,7 +123,12 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
     }
   }
 
-  /** What a reload does: a rolling {@link Mode#RESTART} or a {@link Mode#SIGNAL} sent to every instance. */
+  /**
+   * What a reload does: a rolling {@link Mode#RESTART} or a {@link Mode#SIGNAL} sent to every instance.
+   *
+   * @param mode restart or signal
+   * @param signal the signal sent with {@link Mode#SIGNAL}; null with {@link Mode#RESTART}
+   */
   public record Reload(Mode mode, PosixSignal signal) {
 
     /** The kind of reload. */
@@ -189,6 +199,14 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
    * never more than {@code max}. When a group has restarted {@code maxRestarts} instances within
    * {@code window}, the next failure puts it in crash-loop: no more restarts until a reload or a
    * {@code start} command.
+   *
+   * @param policy when an instance is started again
+   * @param initial the delay before the first restart within {@code window}
+   * @param max the longest delay
+   * @param multiplier how much each further delay grows
+   * @param jitter the fraction by which each delay is spread
+   * @param maxRestarts how many instances may restart within {@code window} before a crash loop
+   * @param window the time over which restarts are counted
    */
   public record Restart(RestartPolicy policy, Duration initial, Duration max, double multiplier, double jitter,
       int maxRestarts, Duration window) {
@@ -214,6 +232,13 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
    * connection, or when it sends {@code READY=1} to its {@code NOTIFY_SOCKET} ({@link ReadyKind#NOTIFY},
    * the JSON {@code "notify": true}). An instance that is not ready within {@code timeout} is stopped
    * and counts as failed.
+   *
+   * @param kind how readiness is judged
+   * @param delay the delay of {@link ReadyKind#DELAY}
+   * @param logLine the pattern of {@link ReadyKind#LOG_LINE}, or null
+   * @param tcpPort the port of instance 0 for {@link ReadyKind#TCP_PORT}
+   * @param host the host connected to for {@link ReadyKind#TCP_PORT}
+   * @param timeout how long an instance has to become ready
    */
   public record Ready(ReadyKind kind, Duration delay, Pattern logLine, int tcpPort, String host, Duration timeout) {
     /** Ready at once (the default). */
@@ -262,6 +287,13 @@ public record ProcessGroupConfig(String name, List<String> command, Optional<Str
    * @param httpGet the URL of instance 0 (an {@code http} URL with an explicit or default port), or null
    * @param command the probe's program and arguments, or empty
    * @param watchdog the watchdog period, or zero
+   * @param kind what is probed
+   * @param tcpPort the port of instance 0 for {@link HealthKind#TCP_PORT}
+   * @param host the host probed by TCP
+   * @param interval the time from the end of one probe to the start of the next
+   * @param failures how many failed probes in a row make the instance unhealthy
+   * @param timeout the bound of each probe
+   * @param startPeriod how long after readiness the first probe waits
    */
   public record Health(HealthKind kind, int tcpPort, String host, URI httpGet, List<String> command, Duration watchdog,
       Duration interval, int failures, Duration timeout, Duration startPeriod) {

@@ -48,12 +48,18 @@ public final class ProcessManagerOptions {
         : Path.of(System.getProperty("java.io.tmpdir"), "quiesce-processes-" + System.getProperty("user.name", "user"));
   }
 
-  /** @return where started children are recorded */
+  /**
+   * The directory where started children are recorded.
+   *
+   * @return the state directory
+   */
   public Path getStateDir() {
     return stateDir;
   }
 
   /**
+   * Sets the directory where started children are recorded.
+   *
    * @param stateDir where started children are recorded
    * @return these options
    * @throws NullPointerException if {@code stateDir} is null
@@ -63,12 +69,18 @@ public final class ProcessManagerOptions {
     return this;
   }
 
-  /** @return whether the manager registers with the lifecycle coordinator */
+  /**
+   * Whether the manager registers with the lifecycle coordinator.
+   *
+   * @return true when it does (the default)
+   */
   public boolean isLifecycleParticipant() {
     return lifecycleParticipant;
   }
 
   /**
+   * Sets whether the manager registers with the lifecycle coordinator.
+   *
    * @param lifecycleParticipant whether the manager registers with the lifecycle coordinator
    * @return these options
    */
@@ -77,12 +89,18 @@ public final class ProcessManagerOptions {
     return this;
   }
 
-  /** @return the name the manager registers under as a participant */
+  /**
+   * The name the manager registers under as a participant.
+   *
+   * @return the name; {@code processes} by default
+   */
   public String getParticipantName() {
     return participantName;
   }
 
   /**
+   * Sets the name the manager registers under as a participant.
+   *
    * @param participantName the name the manager registers under as a participant
    * @return these options
    * @throws NullPointerException if {@code participantName} is null
@@ -92,12 +110,18 @@ public final class ProcessManagerOptions {
     return this;
   }
 
-  /** @return the stop phase in which the manager stops its children */
+  /**
+   * The stop phase in which the manager stops its children.
+   *
+   * @return the phase; {@code terminate} by default
+   */
   public String getPhase() {
     return phase;
   }
 
   /**
+   * Sets the stop phase in which the manager stops its children.
+   *
    * @param phase the stop phase in which the manager stops its children
    * @return these options
    * @throws NullPointerException if {@code phase} is null
@@ -107,12 +131,18 @@ public final class ProcessManagerOptions {
     return this;
   }
 
-  /** @return whether a guardian process kills the children if the JVM dies */
+  /**
+   * Whether a guardian process kills the children if the JVM dies.
+   *
+   * @return true when there is one (the default)
+   */
   public boolean isGuardian() {
     return guardian;
   }
 
   /**
+   * Sets whether a guardian process kills the children if the JVM dies.
+   *
    * @param guardian whether a guardian process kills the children if the JVM dies
    * @return these options
    */
@@ -121,12 +151,18 @@ public final class ProcessManagerOptions {
     return this;
   }
 
-  /** @return the signal the kernel sends a child when the JVM dies */
+  /**
+   * The signal the kernel sends a child when the JVM dies.
+   *
+   * @return the signal; {@code KILL} by default
+   */
   public PosixSignal getParentDeathSignal() {
     return parentDeathSignal;
   }
 
   /**
+   * Sets the signal the kernel sends a child when the JVM dies.
+   *
    * @param parentDeathSignal the signal the kernel sends a child when the JVM dies
    * @return these options
    * @throws NullPointerException if {@code parentDeathSignal} is null
@@ -136,7 +172,11 @@ public final class ProcessManagerOptions {
     return this;
   }
 
-  /** @return how often descendants of running children are looked for; zero for only around stops and exits */
+  /**
+   * How often descendants of running children are looked for.
+   *
+   * @return the interval; zero for only around stops and exits
+   */
   public Duration getDescendantScanInterval() {
     return descendantScanInterval;
   }
