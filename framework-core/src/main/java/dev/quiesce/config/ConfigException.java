@@ -12,6 +12,12 @@ public class ConfigException extends RuntimeException {
 
   private final transient List<ConfigProblem> problems;
 
+  /**
+   * An exception carrying {@code problems}; its message lists them all.
+   *
+   * @param problems every problem found, at least one
+   * @throws IllegalArgumentException if {@code problems} is empty
+   */
   public ConfigException(List<ConfigProblem> problems) {
     super(format(problems));
     if (problems.isEmpty()) {
@@ -20,11 +26,21 @@ public class ConfigException extends RuntimeException {
     this.problems = List.copyOf(problems);
   }
 
+  /**
+   * An exception carrying one problem.
+   *
+   * @param path the JSON path of the value that is wrong; empty for the whole document
+   * @param message the rule it broke
+   */
   public ConfigException(String path, String message) {
     this(List.of(new ConfigProblem(path, message)));
   }
 
-  /** Every problem found, in the order they were found. */
+  /**
+   * Every problem found, in the order they were found.
+   *
+   * @return an unmodifiable list, never empty
+   */
   public List<ConfigProblem> problems() {
     return problems;
   }

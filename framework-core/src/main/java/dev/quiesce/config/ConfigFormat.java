@@ -29,24 +29,41 @@ public enum ConfigFormat {
     this.extensions = List.of(extensions);
   }
 
-  /** The {@code format} of a vertx-config file store that reads this format. */
+  /**
+   * The {@code format} of a vertx-config file store that reads this format.
+   *
+   * @return the store's format name
+   */
   public String storeFormat() {
     return storeFormat;
   }
 
-  /** The file name extensions of this format, with their dot, lower case. */
+  /**
+   * The file name extensions of this format, with their dot, lower case.
+   *
+   * @return an unmodifiable list
+   */
   public List<String> extensions() {
     return extensions;
   }
 
-  /** The format of a file by its extension; empty when the extension is none of {@link #accepted()}. */
+  /**
+   * The format of a file by its extension (case does not matter).
+   *
+   * @param file the file's path
+   * @return the format, or empty when the extension is none of {@link #accepted()}
+   */
   public static Optional<ConfigFormat> of(Path file) {
     Path name = file.getFileName();
     String lower = name == null ? "" : name.toString().toLowerCase(Locale.ROOT);
     return Arrays.stream(values()).filter(f -> f.extensions.stream().anyMatch(lower::endsWith)).findFirst();
   }
 
-  /** Every accepted extension, for messages that say what to use: {@code .json, .yaml, .yml}. */
+  /**
+   * Every accepted extension, for messages that say what to use.
+   *
+   * @return the extensions joined with commas: {@code .json, .yaml, .yml}
+   */
   public static String accepted() {
     return String.join(", ", Arrays.stream(values()).flatMap(f -> f.extensions.stream()).toList());
   }

@@ -53,6 +53,9 @@ public final class ConfigLoader {
   private final List<ConfigSection> sections;
 
   /**
+   * A loader of the sections found on the class path ({@link #discoverSections()}).
+   *
+   * @param vertx runs the blocking validation on a worker thread
    * @param file the {@code --config} path, or null for {@link #DEFAULT_FILE} (optional)
    * @param env the environment to read overrides from (usually {@code System.getenv()})
    * @param sys the system properties to read overrides from (usually {@code System.getProperties()})
@@ -71,18 +74,31 @@ public final class ConfigLoader {
     this.sections = List.copyOf(sections);
   }
 
-  /** The sections found on the class path through {@link ServiceLoader}. */
+  /**
+   * The sections found on the class path through {@link ServiceLoader}.
+   *
+   * @return a new list, in the order the service loader found them
+   */
   public static List<ConfigSection> discoverSections() {
     List<ConfigSection> found = new ArrayList<>();
     ServiceLoader.load(ConfigSection.class).forEach(found::add);
     return found;
   }
 
+  /**
+   * The sections this loader validates.
+   *
+   * @return an unmodifiable list
+   */
   public List<ConfigSection> sections() {
     return sections;
   }
 
-  /** The file this loader reads: the {@code --config} path, else {@link #DEFAULT_FILE} (which may not exist). */
+  /**
+   * The file this loader reads.
+   *
+   * @return the {@code --config} path, else {@link #DEFAULT_FILE} (which may not exist)
+   */
   public Path file() {
     return Path.of(file);
   }
@@ -120,6 +136,7 @@ public final class ConfigLoader {
    * Validates a whole configuration against every section. Blocking for as long as the sections'
    * checks take (the report file's: at most 2 s): call it on a worker thread, as {@link #load()} does.
    *
+   * @param config the whole merged configuration
    * @return {@code config} itself
    * @throws ConfigException naming the JSON path and the rule of every problem
    */
@@ -242,7 +259,13 @@ public final class ConfigLoader {
     return String.valueOf(t.getMessage());
   }
 
-  /** Merges {@code from} into {@code into}: objects key by key, everything else replaced. */
+  /**
+   * Merges {@code from} into {@code into}: objects key by key, everything else replaced.
+   *
+   * @param into changed in place
+   * @param from read only (its objects are copied, not shared)
+   * @return {@code into}
+   */
   public static JsonObject deepMerge(JsonObject into, JsonObject from) {
     for (String key : from.fieldNames()) {
       Object value = from.getValue(key);

@@ -35,7 +35,12 @@ public final class ConfigReader {
     this.problems = problems;
   }
 
-  /** A reader of the whole document. */
+  /**
+   * A reader of the whole document, with a problem list of its own.
+   *
+   * @param json the document; null reads as an empty one
+   * @return a reader at the root (empty path)
+   */
   public static ConfigReader root(JsonObject json) {
     return new ConfigReader(json == null ? new JsonObject() : json, "", new ArrayList<>());
   }
@@ -44,6 +49,10 @@ public final class ConfigReader {
    * Reads a whole configuration with {@code read} and throws if it found any problem: the
    * {@code from(JsonObject)} of every typed section.
    *
+   * @param <T> the type read
+   * @param root the whole configuration; null reads as an empty one
+   * @param read reads the configuration, recording problems in the reader it is given
+   * @return what {@code read} returned, when it recorded no problem
    * @throws ConfigException naming the JSON path and rule of every problem
    */
   public static <T> T readAll(JsonObject root, Function<ConfigReader, T> read) {
@@ -53,53 +62,101 @@ public final class ConfigReader {
     return value;
   }
 
-  /** A reader of {@code json} that reports problems under {@code path}, into its own list. */
+  /**
+   * A reader of {@code json} that reports problems under {@code path}, into its own list.
+   *
+   * @param path the JSON path of {@code json} in its document
+   * @param json the object to read; null reads as an empty one
+   * @return the reader
+   */
   public static ConfigReader at(String path, JsonObject json) {
     return new ConfigReader(json == null ? new JsonObject() : json, path, new ArrayList<>());
   }
 
-  /** The JSON path of this object; empty for the root. */
+  /**
+   * The JSON path of this object.
+   *
+   * @return the path; empty for the root
+   */
   public String path() {
     return path;
   }
 
-  /** The JSON object read. */
+  /**
+   * The JSON object read.
+   *
+   * @return the object itself, not a copy
+   */
   public JsonObject json() {
     return json;
   }
 
-  /** The JSON path of {@code key} in this object. */
+  /**
+   * The JSON path of {@code key} in this object.
+   *
+   * @param key the key in this object
+   * @return the path, such as {@code lifecycle.shutdownTimeout}
+   */
   public String pathOf(String key) {
     return path.isEmpty() ? key : path + "." + key;
   }
 
+  /**
+   * Whether {@code key} has a value in this object.
+   *
+   * @param key the key in this object
+   * @return true when it is present and not JSON null
+   */
   public boolean has(String key) {
     return json.containsKey(key) && json.getValue(key) != null;
   }
 
-  /** Records a problem with {@code key} of this object. */
+  /**
+   * Records a problem with {@code key} of this object.
+   *
+   * @param key the key in this object; null for the object itself
+   * @param message the rule the value broke
+   */
   public void problem(String key, String message) {
     problems.add(new ConfigProblem(key == null ? path : pathOf(key), message));
   }
 
-  /** Records problems found by another reader (for example one over a merged copy). */
+  /**
+   * Records problems found by another reader (for example one over a merged copy).
+   *
+   * @param found the problems, recorded as they are
+   */
   public void addProblems(List<ConfigProblem> found) {
     problems.addAll(found);
   }
 
-  /** Every problem found so far by this reader, its root and all their children. */
+  /**
+   * Every problem found so far by this reader, its root and all their children.
+   *
+   * @return a copy, in the order they were found
+   */
   public List<ConfigProblem> problems() {
     return List.copyOf(problems);
   }
 
-  /** @throws ConfigException naming every problem found so far, if there is one */
+  /**
+   * Throws if this reader, its root or one of their children recorded a problem; does nothing otherwise.
+   *
+   * @throws ConfigException naming every problem found so far, if there is one
+   */
   public void throwIfProblems() {
     if (!problems.isEmpty()) {
       throw new ConfigException(problems);
     }
   }
 
-  /** A string, or {@code def} when absent; any other type is a problem. */
+  /**
+   * A string, or {@code def} when absent; any other type is a problem.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public String string(String key, String def) {
     Object v = json.getValue(key);
     if (v == null) {
@@ -112,7 +169,12 @@ public final class ConfigReader {
     return def;
   }
 
-  /** A string that must be present and not blank. */
+  /**
+   * A string that must be present and not blank.
+   *
+   * @param key the key in this object
+   * @return the value (blank when it is, a problem recorded); null when absent or not a string (a problem then)
+   */
   public String requiredString(String key) {
     String s = string(key, null);
     if (s == null && !has(key)) {
@@ -128,6 +190,10 @@ public final class ConfigReader {
    * 253 characters in all) or an IPv4 or IPv6 literal; {@code def} when absent. Checked by syntax
    * only, never looked up: a name that does not resolve still fails when it is used, but text that
    * cannot be a host ({@code "日本"}, {@code "a b"}, {@code ""}) is a problem here, before anything starts.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
    */
   public String host(String key, String def) {
     String s = string(key, null);
@@ -172,7 +238,14 @@ public final class ConfigReader {
     return true;
   }
 
-  /** One of {@code allowed} (compared exactly), or {@code def} when absent. */
+  /**
+   * One of {@code allowed} (compared exactly), or {@code def} when absent.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @param allowed the values accepted
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public String choice(String key, String def, Collection<String> allowed) {
     String s = string(key, def);
     if (s != null && !allowed.contains(s)) {
@@ -182,6 +255,13 @@ public final class ConfigReader {
     return s;
   }
 
+  /**
+   * A boolean, or {@code def} when absent; any other type is a problem.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public boolean bool(String key, boolean def) {
     Object v = json.getValue(key);
     if (v == null) {
@@ -194,7 +274,15 @@ public final class ConfigReader {
     return def;
   }
 
-  /** A whole number in {@code [min, max]}, or {@code def} when absent. */
+  /**
+   * A whole number in {@code [min, max]}, or {@code def} when absent.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @param min the smallest value allowed
+   * @param max the largest value allowed
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public int integer(String key, int def, int min, int max) {
     Object v = json.getValue(key);
     if (v == null) {
@@ -212,7 +300,15 @@ public final class ConfigReader {
     return def;
   }
 
-  /** A number in {@code [min, max]}, or {@code def} when absent. */
+  /**
+   * A number in {@code [min, max]}, or {@code def} when absent.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @param min the smallest value allowed
+   * @param max the largest value allowed
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public double number(String key, double def, double min, double max) {
     Object v = json.getValue(key);
     if (v == null) {
@@ -230,7 +326,13 @@ public final class ConfigReader {
     return def;
   }
 
-  /** A duration ({@link Durations}), or {@code def} when absent. */
+  /**
+   * A duration ({@link Durations}), or {@code def} when absent.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public Duration duration(String key, Duration def) {
     Object v = json.getValue(key);
     if (v == null) {
@@ -244,7 +346,15 @@ public final class ConfigReader {
     }
   }
 
-  /** A duration in {@code [min, max]}, or {@code def} when absent. */
+  /**
+   * A duration in {@code [min, max]}, or {@code def} when absent.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or its value is invalid
+   * @param min the shortest duration allowed
+   * @param max the longest duration allowed
+   * @return the value; {@code def} when absent or invalid (a problem is recorded then)
+   */
   public Duration duration(String key, Duration def, Duration min, Duration max) {
     Duration d = duration(key, def);
     if (d != null && d != def && (d.compareTo(min) < 0 || d.compareTo(max) > 0)) {
@@ -255,7 +365,12 @@ public final class ConfigReader {
     return d;
   }
 
-  /** The object at {@code key}; an empty one when absent or not an object (a problem then). */
+  /**
+   * The object at {@code key}; an empty one when absent or not an object (a problem then).
+   *
+   * @param key the key in this object
+   * @return a reader of the object that records problems in this reader's list
+   */
   public ConfigReader object(String key) {
     Object v = json.getValue(key);
     if (v == null) {
@@ -271,7 +386,13 @@ public final class ConfigReader {
     return new ConfigReader(new JsonObject(), pathOf(key), problems);
   }
 
-  /** The array at {@code key} read as objects; elements that are not objects are problems. */
+  /**
+   * The array at {@code key} read as objects; elements that are not objects are problems.
+   *
+   * @param key the key in this object
+   * @return a reader of each element that is an object, sharing this reader's problem list; empty when
+   *     absent or not an array (a problem then)
+   */
   public List<ConfigReader> objects(String key) {
     List<ConfigReader> out = new ArrayList<>();
     JsonArray array = array(key);
@@ -290,7 +411,13 @@ public final class ConfigReader {
     return out;
   }
 
-  /** The array at {@code key} read as strings, or {@code def} when absent. */
+  /**
+   * The array at {@code key} read as strings, or {@code def} when absent.
+   *
+   * @param key the key in this object
+   * @param def the value when the key is absent or not an array
+   * @return the strings; elements that are not strings are left out (a problem each)
+   */
   public List<String> strings(String key, List<String> def) {
     JsonArray array = array(key);
     if (array == null) {
@@ -308,7 +435,12 @@ public final class ConfigReader {
     return out;
   }
 
-  /** The object at {@code key} read as a map of strings (insertion order kept). */
+  /**
+   * The object at {@code key} read as a map of strings (insertion order kept).
+   *
+   * @param key the key in this object
+   * @return a new map; values that are not strings are left out (a problem each)
+   */
   public Map<String, String> stringMap(String key) {
     Map<String, String> out = new LinkedHashMap<>();
     ConfigReader o = object(key);
@@ -325,6 +457,8 @@ public final class ConfigReader {
    * Records a problem for each key of this object that is not in {@code known}, naming the
    * closest known key when there is a likely one ({@code "shutdownTimout" is not a known key;
    * did you mean "shutdownTimeout"?}).
+   *
+   * @param known the keys this object may have
    */
   public void allowOnly(Collection<String> known) {
     for (String k : json.fieldNames()) {
@@ -385,7 +519,12 @@ public final class ConfigReader {
     return prev[b.length()];
   }
 
-  /** A value as an error message shows it: strings quoted and cut at 60 characters. */
+  /**
+   * A value as an error message shows it: strings quoted and cut at 60 characters.
+   *
+   * @param v a JSON value
+   * @return the text; {@code an object} or {@code an array} for those
+   */
   public static String describe(Object v) {
     if (v instanceof String s) {
       return quote(s);
@@ -409,7 +548,12 @@ public final class ConfigReader {
     return (Map<String, Object>) m;
   }
 
-  /** The keys of a section, in the order error messages list them, for {@link #allowOnly(Collection)}. */
+  /**
+   * The keys of a section, in the order error messages list them, for {@link #allowOnly(Collection)}.
+   *
+   * @param keys the keys
+   * @return an unmodifiable list of them
+   */
   public static List<String> keys(String... keys) {
     return List.of(keys);
   }

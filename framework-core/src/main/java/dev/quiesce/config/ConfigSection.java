@@ -32,6 +32,8 @@ public abstract class ConfigSection {
   private final Function<ConfigReader, ?> reader;
 
   /**
+   * A section with its key, defaults and reader.
+   *
    * @param name the top-level key, e.g. {@code "http"}
    * @param defaults the built-in defaults of the whole document this section contributes, usually
    *     {@code {"<name>": {...}}}: the lowest-priority configuration source; called for each load
@@ -44,12 +46,20 @@ public abstract class ConfigSection {
     this.reader = Objects.requireNonNull(reader, "reader");
   }
 
-  /** The top-level key, e.g. {@code "lifecycle"}. */
+  /**
+   * The top-level key, e.g. {@code "lifecycle"}.
+   *
+   * @return the section's name
+   */
   public final String name() {
     return name;
   }
 
-  /** The built-in defaults of the whole document this section contributes (a fresh object). */
+  /**
+   * The built-in defaults of the whole document this section contributes.
+   *
+   * @return a fresh object each call
+   */
   public final JsonObject defaults() {
     return defaults.get();
   }
@@ -69,6 +79,9 @@ public abstract class ConfigSection {
    * OS signals this section needs the signal bridge to catch in addition to those in
    * {@code lifecycle.signals}, for example the signals a process group propagates to its
    * children. Default: none.
+   *
+   * @param config the whole merged configuration
+   * @return the signals to catch; empty for none
    */
   public Set<PosixSignal> signalsToCatch(JsonObject config) {
     return Set.of();

@@ -69,7 +69,12 @@ public final class Durations {
     throw new IllegalArgumentException(RULE);
   }
 
-  /** The shortest exact text for a duration: {@code 0s}, {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h}. */
+  /**
+   * The shortest exact text for a duration, to the millisecond.
+   *
+   * @param d the duration (below a millisecond is dropped)
+   * @return {@code 0s}, {@code 250ms}, {@code 5s}, {@code 2m}, {@code 1h} …
+   */
   public static String format(Duration d) {
     long ms = d.toMillis();
     if (ms == 0) {

@@ -12,6 +12,12 @@ import java.util.List;
  */
 public record LoadedConfig(JsonObject config, List<String> sources) {
 
+  /**
+   * Copies {@code sources} (unmodifiable).
+   *
+   * @param config the whole document
+   * @param sources the sources used, lowest priority first
+   */
   public LoadedConfig {
     sources = List.copyOf(sources);
   }

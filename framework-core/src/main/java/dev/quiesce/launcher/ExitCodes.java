@@ -26,6 +26,9 @@ public final class ExitCodes {
   /**
    * The exit code of a stop: {@link #GRACEFUL} or {@link #FORCED}, as its outcome says;
    * {@link #FORCED} without a report (the stop did not finish in time).
+   *
+   * @param report the stop's report, or null
+   * @return the exit code
    */
   public static int of(StopReport report) {
     return report == null ? FORCED : report.outcome().exitCode();

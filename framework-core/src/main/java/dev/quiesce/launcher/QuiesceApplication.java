@@ -18,6 +18,9 @@ public interface QuiesceApplication {
   /**
    * Deploys the application. A failed future (or an exception) is a startup failure: the
    * launcher stops what was started and exits with {@link ExitCodes#STARTUP_FAILURE}.
+   *
+   * @param context the Vert.x instance, the configuration and a way to deploy verticles
+   * @return completes when the application has started
    */
   Future<?> start(ApplicationContext context);
 }

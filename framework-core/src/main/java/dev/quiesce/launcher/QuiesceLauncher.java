@@ -31,7 +31,12 @@ public final class QuiesceLauncher {
   private QuiesceLauncher() {
   }
 
-  /** Runs {@code app} and exits the JVM with an {@link ExitCodes exit code}; never returns. */
+  /**
+   * Runs {@code app} and exits the JVM with an {@link ExitCodes exit code}; never returns.
+   *
+   * @param args the command line ({@code --config PATH}, {@code --help})
+   * @param app deploys the application's verticles
+   */
   public static void launch(String[] args, QuiesceApplication app) {
     CommonPoolSizing.widenOnSmallMachines();
     LoggingSetup.useDefaultsUnlessConfigured();

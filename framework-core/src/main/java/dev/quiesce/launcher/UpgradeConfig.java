@@ -24,15 +24,28 @@ public record UpgradeConfig(List<String> command, Duration timeout, Path stateDi
 
   /** The section's key. */
   public static final String SECTION = "upgrade";
+  /** The default {@code timeout}. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
   private static final List<String> KEYS = ConfigReader.keys("command", "timeout", "stateDir");
 
+  /**
+   * Copies {@code command} (unmodifiable).
+   *
+   * @param command the successor's command line ({@code ["java", "-jar", "/opt/app/v2.jar", "--config",
+   *     "/etc/app.json"]})
+   * @param timeout how long the successor has to become running and ready (default 60 s)
+   * @param stateDir the directory of the handover socket ({@code upgrade-<pid>.sock})
+   */
   public UpgradeConfig {
     command = List.copyOf(command);
   }
 
-  /** The configured command, if any. */
+  /**
+   * The configured command, if any.
+   *
+   * @return {@code command}, or empty when it is empty (start the same command line)
+   */
   public Optional<List<String>> configuredCommand() {
     return command.isEmpty() ? Optional.empty() : Optional.of(command);
   }
@@ -40,13 +53,20 @@ public record UpgradeConfig(List<String> command, Duration timeout, Path stateDi
   /**
    * Reads the section of {@code root}.
    *
+   * @param root the whole configuration
+   * @return the section, valid
    * @throws dev.quiesce.config.ConfigException naming the JSON path and rule of every problem
    */
   public static UpgradeConfig from(JsonObject root) {
     return ConfigReader.readAll(root, UpgradeConfig::read);
   }
 
-  /** Reads the {@code upgrade} section of {@code root}, recording problems in it (never throws for bad input). */
+  /**
+   * Reads the {@code upgrade} section of {@code root}, recording problems in it (never throws for bad input).
+   *
+   * @param root a reader of the whole configuration, which collects the problems
+   * @return the section as far as it could be read (defaults where a value is invalid)
+   */
   public static UpgradeConfig read(ConfigReader root) {
     ConfigReader r = root.object(SECTION);
     r.allowOnly(KEYS);
@@ -68,12 +88,20 @@ public record UpgradeConfig(List<String> command, Duration timeout, Path stateDi
     return new UpgradeConfig(command, timeout, dir == null ? defaultStateDir() : Path.of(dir));
   }
 
-  /** {@code <java.io.tmpdir>/quiesce-<user.name>}. */
+  /**
+   * The default {@code stateDir}.
+   *
+   * @return {@code <java.io.tmpdir>/quiesce-<user.name>}
+   */
   public static Path defaultStateDir() {
     return Path.of(System.getProperty("java.io.tmpdir"), "quiesce-" + System.getProperty("user.name"));
   }
 
-  /** The defaults as JSON: {@code {"upgrade": {"timeout": "60s"}}} (no command, the default state directory). */
+  /**
+   * The defaults as JSON: {@code {"upgrade": {"timeout": "60s"}}} (no command, the default state directory).
+   *
+   * @return a new object holding the section
+   */
   public static JsonObject defaultsJson() {
     return new JsonObject().put(SECTION, new JsonObject().put("timeout", Durations.format(DEFAULT_TIMEOUT)));
   }

@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 public interface VertxOptionsContributor {
 
   /**
+   * Changes the options the launcher creates the {@code Vertx} instance with.
+   *
    * @param options the options to change
    * @param config the validated configuration
    */

@@ -36,12 +36,25 @@ import java.util.concurrent.Callable;
  */
 public interface BlockingWork extends Participant {
 
-  /** Blocking work waited for in the {@code drain} phase, reported as {@code name}. */
+  /**
+   * Blocking work waited for in the {@code drain} phase, reported as {@code name}.
+   *
+   * @param vertx the Vert.x instance whose worker pool runs the tasks
+   * @param name the participant's name in the stop report
+   * @return the helper, not yet registered
+   */
   static BlockingWork create(Vertx vertx, String name) {
     return create(vertx, name, Steps.DRAIN);
   }
 
-  /** Blocking work waited for in {@code phase}, reported as {@code name}. */
+  /**
+   * Blocking work waited for in {@code phase}, reported as {@code name}.
+   *
+   * @param vertx the Vert.x instance whose worker pool runs the tasks
+   * @param name the participant's name in the stop report
+   * @param phase the stop phase that waits for the tasks
+   * @return the helper, not yet registered
+   */
   static BlockingWork create(Vertx vertx, String name, String phase) {
     return create(vertx, name, phase, Set.of());
   }
@@ -50,6 +63,13 @@ public interface BlockingWork extends Participant {
    * Blocking work waited for in {@code phase} once the participants named in {@code after} have
    * answered it ({@link Participant#after()}), e.g. {@code Set.of("http")} for work that requests
    * being drained still submit.
+   *
+   * @param vertx the Vert.x instance whose worker pool runs the tasks
+   * @param name the participant's name in the stop report
+   * @param phase the stop phase that waits for the tasks
+   * @param after the names of the participants it answers after
+   * @return the helper, not yet registered
+   * @throws NullPointerException if {@code vertx} is null
    */
   static BlockingWork create(Vertx vertx, String name, String phase, Set<String> after) {
     return new BlockingWorkParticipant(vertx, name, phase, after);
@@ -59,8 +79,10 @@ public interface BlockingWork extends Participant {
    * Runs {@code task} on the Vert.x worker pool, ordered as Vert.x orders it by default (tasks
    * from one context run one after another), and tracks it until it ends.
    *
+   * @param <T> the type of the task's result
    * @param label how the task is named in the report while it is still running; when null,
    *     {@code task-N} with N the submission number
+   * @param task the blocking code
    * @return the task's result, or its failure, on the caller's context
    */
   default <T> Future<T> executeBlocking(String label, Callable<T> task) {
@@ -71,16 +93,34 @@ public interface BlockingWork extends Participant {
    * Runs {@code task} on the Vert.x worker pool and tracks it until it ends; as
    * {@link Vertx#executeBlocking(Callable, boolean)}.
    *
+   * @param <T> the type of the task's result
+   * @param label how the task is named in the report while it is still running; when null,
+   *     {@code task-N} with N the submission number
+   * @param task the blocking code
    * @param ordered true to run after the tasks the same context submitted before, false to run in parallel
+   * @return the task's result, or its failure, on the caller's context
+   * @throws NullPointerException if {@code task} is null
    */
   <T> Future<T> executeBlocking(String label, Callable<T> task, boolean ordered);
 
   /**
    * Runs {@code task} on a named worker pool of the application's and tracks it until it ends;
    * as {@link WorkerExecutor#executeBlocking(Callable, boolean)}.
+   *
+   * @param <T> the type of the task's result
+   * @param pool the application's worker pool
+   * @param label how the task is named in the report while it is still running; when null,
+   *     {@code task-N} with N the submission number
+   * @param task the blocking code
+   * @param ordered true to run after the tasks the same context submitted before, false to run in parallel
+   * @return the task's result, or its failure, on the caller's context
    */
   <T> Future<T> executeBlocking(WorkerExecutor pool, String label, Callable<T> task, boolean ordered);
 
-  /** How many tasks submitted through this helper have not ended (queued or running). */
+  /**
+   * How many tasks submitted through this helper have not ended (queued or running).
+   *
+   * @return the count
+   */
   int running();
 }

@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 public interface ConfigReloader {
 
   /**
+   * Re-reads and validates the configuration.
+   *
    * @return the new whole configuration; a failure (a {@link dev.quiesce.config.ConfigException}
    *     for an invalid one) leaves the application running on the old configuration
    */

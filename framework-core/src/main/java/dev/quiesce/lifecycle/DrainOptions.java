@@ -22,13 +22,25 @@ public abstract class DrainOptions<T extends DrainOptions<T>> {
   /** This object, as its own type, for the fluent setters. */
   abstract T self();
 
-  /** The participant's name in the stop report; each drain has its default (see its options). */
+  /**
+   * The participant's name in the stop report; each drain has its default (see its options).
+   *
+   * @param name the name
+   * @return these options
+   * @throws NullPointerException if {@code name} is null
+   */
   public T setName(String name) {
     this.name = Objects.requireNonNull(name, "name");
     return self();
   }
 
-  /** The stop phase in which it drains; default {@link Steps#DRAIN}. */
+  /**
+   * The stop phase in which it drains; default {@link Steps#DRAIN}.
+   *
+   * @param phase the phase
+   * @return these options
+   * @throws NullPointerException if {@code phase} is null
+   */
   public T setPhase(String phase) {
     this.phase = Objects.requireNonNull(phase, "phase");
     return self();
@@ -37,21 +49,39 @@ public abstract class DrainOptions<T extends DrainOptions<T>> {
   /**
    * The participants after which it drains ({@link Participant#after()}), e.g. {@code Set.of("http")}:
    * it keeps serving until they have answered the phase. Default: none.
+   *
+   * @param after the participants' names (copied)
+   * @return these options
+   * @throws NullPointerException if {@code after} is null
    */
   public T setAfter(Set<String> after) {
     this.after = Set.copyOf(Objects.requireNonNull(after, "after"));
     return self();
   }
 
-  /** The name set, or null for the default. */
+  /**
+   * The name set.
+   *
+   * @return the name, or null for the default
+   */
   public String getName() {
     return name;
   }
 
+  /**
+   * The stop phase in which it drains.
+   *
+   * @return the phase
+   */
   public String getPhase() {
     return phase;
   }
 
+  /**
+   * The participants after which it drains.
+   *
+   * @return their names; empty for none
+   */
   public Set<String> getAfter() {
     return after;
   }

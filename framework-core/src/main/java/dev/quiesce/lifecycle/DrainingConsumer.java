@@ -33,25 +33,41 @@ import java.time.Duration;
  * and logs it; the sender fails fast and may send again, to another consumer of the address.
  *
  * <p>The {@code drain} command (suspend) and {@code resume} leave the consumer registered.
+ *
+ * @param <T> the type of the messages' bodies
  */
 public interface DrainingConsumer<T> {
 
   /** The failure code sent to the sender of a message still in progress at the end of the budget. */
   int ABORTED_FAILURE_CODE = 503;
 
-  /** The address consumed. */
+  /**
+   * The address consumed.
+   *
+   * @return the event-bus address
+   */
   String address();
 
-  /** The participant's name in the stop report. */
+  /**
+   * The participant's name in the stop report.
+   *
+   * @return the name
+   */
   String name();
 
-  /** The stop phase in which it drains. */
+  /**
+   * The stop phase in which it drains.
+   *
+   * @return the phase
+   */
   String phase();
 
   /**
    * The underlying Vert.x consumer, for {@code completion()}, {@code isRegistered()},
    * {@code pause()}/{@code resume()}. Do not replace its handler: the drain would no longer see
    * the messages.
+   *
+   * @return the consumer
    */
   MessageConsumer<T> messageConsumer();
 
@@ -59,16 +75,25 @@ public interface DrainingConsumer<T> {
    * Completes when the consumer is registered on the event bus and the participant with the
    * coordinator; fails when either fails (the coordinator does not answer within 5 s, or refuses
    * the name). The consumer serves messages either way; {@link #unregister()} it on failure.
+   *
+   * @return the registrations' completion
    */
   Future<Void> completion();
 
-  /** The messages in progress now. */
+  /**
+   * The messages in progress now.
+   *
+   * @return their number
+   */
   int inProgress();
 
   /**
    * Drains now, as the phase does: unregisters the consumer, waits at most {@code budget} for
    * the messages in progress, fails those left, and gives the detail described above. Called
    * again (or by the phase after a call), returns the same future. Never fails.
+   *
+   * @param budget the longest it waits for the messages in progress
+   * @return the detail, once the messages are done or failed
    */
   Future<JsonObject> drain(Duration budget);
 
@@ -79,6 +104,8 @@ public interface DrainingConsumer<T> {
    * <p>Call it when the consumer is given up before a stop, e.g. in the {@code stop()} of the
    * verticle that made it: undeploying the verticle does not take the participant off the
    * coordinator, and the next stop would wait for it for its phase's whole budget.
+   *
+   * @return completes when both are unregistered
    */
   Future<Void> unregister();
 }

@@ -10,6 +10,10 @@ public final class DrainingConsumerOptions extends DrainOptions<DrainingConsumer
 
   private boolean localOnly;
 
+  /** The defaults: the name {@code "eventbus:<address>"}, the {@code drain} phase, after no one, not local only. */
+  public DrainingConsumerOptions() {
+  }
+
   @Override
   DrainingConsumerOptions self() {
     return this;
@@ -18,12 +22,20 @@ public final class DrainingConsumerOptions extends DrainOptions<DrainingConsumer
   /**
    * True to register with {@code eventBus().localConsumer(…)} (not propagated to a cluster);
    * default false ({@code eventBus().consumer(…)}).
+   *
+   * @param localOnly whether the consumer is local only
+   * @return these options
    */
   public DrainingConsumerOptions setLocalOnly(boolean localOnly) {
     this.localOnly = localOnly;
     return this;
   }
 
+  /**
+   * Whether the consumer is registered local only.
+   *
+   * @return true for {@code localConsumer}
+   */
   public boolean isLocalOnly() {
     return localOnly;
   }

@@ -56,12 +56,27 @@ import java.time.Duration;
  */
 public interface DrainingNetServer {
 
-  /** A draining server with the default {@link DrainingNetServerOptions}. */
+  /**
+   * A draining server with the default {@link DrainingNetServerOptions}.
+   *
+   * @param vertx the Vert.x instance the server runs on
+   * @param options the Vert.x server options (port, host, TLS …)
+   * @param connectHandler called with each accepted connection
+   * @return the server, not yet listening
+   */
   static DrainingNetServer create(Vertx vertx, NetServerOptions options, Handler<NetSocket> connectHandler) {
     return create(vertx, options, connectHandler, new DrainingNetServerOptions());
   }
 
-  /** A draining server with a name, phase or {@code after} of its own. */
+  /**
+   * A draining server with a name, phase or {@code after} of its own.
+   *
+   * @param vertx the Vert.x instance the server runs on
+   * @param options the Vert.x server options (port, host, TLS …)
+   * @param connectHandler called with each accepted connection
+   * @param drain its name, phase and {@code after}
+   * @return the server, not yet listening
+   */
   static DrainingNetServer create(Vertx vertx, NetServerOptions options, Handler<NetSocket> connectHandler,
       DrainingNetServerOptions drain) {
     return new DrainingNetServerImpl(vertx, options, connectHandler, drain);
@@ -72,31 +87,54 @@ public interface DrainingNetServer {
    * with the coordinator (on the caller's context, as {@link Participants#register}). Fails when
    * the port cannot be bound or the coordinator does not answer within 5 s or refuses the name; the
    * server is then closed. Call it once.
+   *
+   * @return this server, once it listens and is registered
    */
   Future<DrainingNetServer> listen();
 
-  /** The port it listens on (the one bound, for port 0); 0 before {@link #listen()} succeeded. */
+  /**
+   * The port it listens on (the one bound, for port 0).
+   *
+   * @return the port; 0 before {@link #listen()} succeeded
+   */
   int actualPort();
 
-  /** The participant's name in the stop report; known once {@link #listen()} bound the port. */
+  /**
+   * The participant's name in the stop report; known once {@link #listen()} bound the port.
+   *
+   * @return the name
+   */
   String name();
 
-  /** The stop phase in which it drains. */
+  /**
+   * The stop phase in which it drains.
+   *
+   * @return the phase
+   */
   String phase();
 
-  /** The connections open now. */
+  /**
+   * The connections open now.
+   *
+   * @return their number
+   */
   int connections();
 
   /**
    * Drains now, as the phase does: stops accepting, tells the open connections, waits at most
    * {@code budget} for them to close, closes the others and gives the detail described above.
    * Called again (or by the phase after a call), returns the same future. Never fails.
+   *
+   * @param budget the longest it waits for the connections to close
+   * @return the detail, once every connection is closed
    */
   Future<JsonObject> drain(Duration budget);
 
   /**
    * Closes the server and its connections at once and takes the participant off the coordinator.
    * Never fails.
+   *
+   * @return completes when the server is closed and the participant unregistered
    */
   Future<Void> close();
 }

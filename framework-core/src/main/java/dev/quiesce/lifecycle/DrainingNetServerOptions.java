@@ -8,6 +8,10 @@ package dev.quiesce.lifecycle;
  */
 public final class DrainingNetServerOptions extends DrainOptions<DrainingNetServerOptions> {
 
+  /** The defaults: the name {@code "tcp:<port>"}, the {@code drain} phase, after no one. */
+  public DrainingNetServerOptions() {
+  }
+
   @Override
   DrainingNetServerOptions self() {
     return this;

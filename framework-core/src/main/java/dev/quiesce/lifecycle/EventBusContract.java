@@ -98,7 +98,12 @@ public final class EventBusContract {
     /** {@code report}: the {@link StopReport}; always the last event. */
     REPORT;
 
-    /** The event type of a wire name, if there is one. */
+    /**
+     * The event type of a wire name, if there is one.
+     *
+     * @param name a wire name, or null
+     * @return the event type, or empty when none has that wire name
+     */
     public static Optional<LifecycleEvent> fromWire(String name) {
       return WireNamed.fromWire(LifecycleEvent.class, name);
     }
@@ -106,10 +111,43 @@ public final class EventBusContract {
 
   /** The {@code "type"} of the events on {@link #PROCESS_EVENTS}; docs/PROCESSES.md lists their fields. */
   public enum ProcessEvent implements WireNamed {
-    STARTED, READY, START_FAILED, READY_TIMEOUT, STOPPING, EXITED, RESTARTING, CRASH_LOOP, STRAGGLERS_KILLED,
-    ESCAPED, ESCAPEES_KILLED, SIGNALLED, SWEPT, OUTPUT, UNHEALTHY;
+    /** An instance's child process started. */
+    STARTED,
+    /** An instance became ready. */
+    READY,
+    /** An instance's child could not be started. */
+    START_FAILED,
+    /** An instance did not become ready within its {@code ready.timeout}. */
+    READY_TIMEOUT,
+    /** An instance's stop ladder begins; it is no longer ready. */
+    STOPPING,
+    /** An instance's child exited, stopped by the manager or on its own. */
+    EXITED,
+    /** An instance that exited on its own will be started again after a delay. */
+    RESTARTING,
+    /** A group restarted too often within its window: no more restarts until a reload or a {@code start}. */
+    CRASH_LOOP,
+    /** Processes left in the process group of an exited child were killed. */
+    STRAGGLERS_KILLED,
+    /** A descendant of a child was seen outside the child's process group. */
+    ESCAPED,
+    /** Descendants outside the group still running when the child exited were killed. */
+    ESCAPEES_KILLED,
+    /** A signal was sent to instances (passed on, or by a {@code signal} command). */
+    SIGNALLED,
+    /** A child left behind by an earlier run was found through the state directory and dealt with. */
+    SWEPT,
+    /** A line of a child's output. */
+    OUTPUT,
+    /** An instance failed its health check and is stopped along its ladder. */
+    UNHEALTHY;
 
-    /** The event type of a wire name, if there is one. */
+    /**
+     * The event type of a wire name, if there is one.
+     *
+     * @param name a wire name, or null
+     * @return the event type, or empty when none has that wire name
+     */
     public static Optional<ProcessEvent> fromWire(String name) {
       return WireNamed.fromWire(ProcessEvent.class, name);
     }
@@ -133,17 +171,30 @@ public final class EventBusContract {
     /** Send the request's {@code "signal"} to the process group of each running instance of a group (or one). */
     SIGNAL;
 
-    /** True for the commands that need a {@code "group"}: all but {@link #LIST} and {@link #STATUS}. */
+    /**
+     * Whether the command needs a {@code "group"}.
+     *
+     * @return true for all but {@link #LIST} and {@link #STATUS}
+     */
     public boolean needsGroup() {
       return this != LIST && this != STATUS;
     }
 
-    /** The command of a wire name ({@code "restart"}), if there is one; never throws. */
+    /**
+     * The command of a wire name ({@code "restart"}), if there is one; never throws.
+     *
+     * @param name a wire name, or null
+     * @return the command, or empty when none has that wire name
+     */
     public static Optional<ProcessCommand> fromWire(String name) {
       return WireNamed.fromWire(ProcessCommand.class, name);
     }
 
-    /** The wire names of every command, for messages that say what to write instead. */
+    /**
+     * The wire names of every command, for messages that say what to write instead.
+     *
+     * @return the names, in declaration order
+     */
     public static List<String> wireNames() {
       return WireNamed.wireNames(ProcessCommand.class);
     }
@@ -169,12 +220,21 @@ public final class EventBusContract {
      */
     DUPLICATE;
 
-    /** The command this action triggers, if it triggers one. */
+    /**
+     * The command this action triggers, if it triggers one.
+     *
+     * @return the lifecycle command, or empty for {@link #NONE} and {@link #DUPLICATE}
+     */
     public Optional<LifecycleCommand> command() {
       return LifecycleCommand.fromWire(wireName()).filter(LifecycleCommand::changesState);
     }
 
-    /** The action of a wire name, if there is one. */
+    /**
+     * The action of a wire name, if there is one.
+     *
+     * @param name a wire name, or null
+     * @return the action, or empty when none has that wire name
+     */
     public static Optional<SignalAction> fromWire(String name) {
       return WireNamed.fromWire(SignalAction.class, name);
     }

@@ -28,7 +28,12 @@ public final class HaltHooks implements Shareable {
   private HaltHooks() {
   }
 
-  /** The halt hooks of {@code vertx} (the same object for every call with the same instance). */
+  /**
+   * The halt hooks of {@code vertx}.
+   *
+   * @param vertx the Vert.x instance
+   * @return the same object for every call with the same instance
+   */
   public static HaltHooks of(Vertx vertx) {
     LocalMap<String, HaltHooks> map = vertx.sharedData().getLocalMap(MAP);
     HaltHooks created = new HaltHooks();
@@ -36,12 +41,22 @@ public final class HaltHooks implements Shareable {
     return existing == null ? created : existing;
   }
 
-  /** Adds a hook; returns it, for {@link #remove(Runnable)}. */
+  /**
+   * Adds a hook.
+   *
+   * @param hook run by {@link #runAll()}
+   * @return {@code hook}, for {@link #remove(Runnable)}
+   */
   public Runnable add(Runnable hook) {
     hooks.add(hook);
     return hook;
   }
 
+  /**
+   * Removes a hook; nothing happens when it was not added.
+   *
+   * @param hook a hook {@link #add(Runnable)} returned
+   */
   public void remove(Runnable hook) {
     hooks.remove(hook);
   }

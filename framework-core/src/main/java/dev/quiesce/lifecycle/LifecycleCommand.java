@@ -26,22 +26,48 @@ public enum LifecycleCommand implements WireNamed {
   /** Answer the current status; changes nothing. */
   STATUS;
 
-  /** True for every command but {@link #STATUS}. */
+  /**
+   * Whether the command changes the state.
+   *
+   * @return true for every command but {@link #STATUS}
+   */
   public boolean changesState() {
     return this != STATUS;
   }
 
-  /** The commands that change the state: those a signal or the management API can trigger. */
+  /**
+   * The commands that change the state: those a signal or the management API can trigger.
+   *
+   * @return every command but {@link #STATUS}, in declaration order
+   */
   public static List<LifecycleCommand> stateChanging() {
     return Arrays.stream(values()).filter(LifecycleCommand::changesState).toList();
   }
 
-  /** The command of a wire name ({@code "stop"}), if there is one; never throws. */
+  /**
+
+   * The command of a wire name ({@code "stop"}), if there is one; never throws.
+
+   *
+
+   * @param name a wire name, or null
+
+   * @return the command, or empty when none has that wire name
+
+   */
   public static Optional<LifecycleCommand> fromWire(String name) {
     return WireNamed.fromWire(LifecycleCommand.class, name);
   }
 
-  /** The wire names of every command, for messages that say what to write instead. */
+  /**
+
+   * The wire names of every command, for messages that say what to write instead.
+
+   *
+
+   * @return the names, in declaration order
+
+   */
   public static List<String> wireNames() {
     return WireNamed.wireNames(LifecycleCommand.class);
   }

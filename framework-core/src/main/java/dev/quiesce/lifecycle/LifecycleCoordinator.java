@@ -25,11 +25,21 @@ public final class LifecycleCoordinator extends VerticleBase {
 
   private final Coordinator coordinator;
 
+  /**
+   * A coordinator running the stop, drain and reload steps of {@code config}.
+   *
+   * @param config the validated {@code lifecycle} section
+   */
   public LifecycleCoordinator(LifecycleConfig config) {
     this.coordinator = new Coordinator(config);
   }
 
-  /** How {@code reload} re-reads the configuration. Default: it answers that reload is not configured. */
+  /**
+   * How {@code reload} re-reads the configuration. Default: it answers that reload is not configured.
+   *
+   * @param reloader re-reads and validates the configuration
+   * @return this coordinator
+   */
   public LifecycleCoordinator reloadWith(ConfigReloader reloader) {
     coordinator.reloader(reloader);
     return this;
@@ -38,6 +48,9 @@ public final class LifecycleCoordinator extends VerticleBase {
   /**
    * What a third stop trigger does. The launcher runs {@link HaltHooks} and halts the JVM;
    * the default only logs, which suits tests.
+   *
+   * @param halt run on the thread of the third trigger
+   * @return this coordinator
    */
   public LifecycleCoordinator onHalt(Runnable halt) {
     coordinator.haltAction(halt);
@@ -49,6 +62,9 @@ public final class LifecycleCoordinator extends VerticleBase {
    * the new {@code lifecycle} section and the whole configuration, before the participants get
    * the {@code reload} step. The launcher re-maps the signal bridge here ({@code lifecycle.signals},
    * {@code signalDebounce}). A listener that throws is logged; the reload goes on.
+   *
+   * @param listener gets the new {@code lifecycle} section and the whole configuration
+   * @return this coordinator
    */
   public LifecycleCoordinator onReload(BiConsumer<LifecycleConfig, JsonObject> listener) {
     coordinator.reloadListener(listener);
@@ -58,13 +74,21 @@ public final class LifecycleCoordinator extends VerticleBase {
   /**
    * How {@code upgrade} starts a successor. Default: none, and every {@code upgrade} is refused (409)
    * saying so. The launcher sets one that starts the same command line (or {@code upgrade.command}).
+   *
+   * @param upgrader starts and ends the successor
+   * @return this coordinator
    */
   public LifecycleCoordinator upgradeWith(Upgrader upgrader) {
     coordinator.upgrader(upgrader);
     return this;
   }
 
-  /** Called once, on the coordinator's thread, when a stop begins, with its deadline in epoch ms. */
+  /**
+   * Sets what is called once, on the coordinator's thread, when a stop begins, with its deadline in epoch ms.
+   *
+   * @param deadlineListener gets the stop's deadline
+   * @return this coordinator
+   */
   public LifecycleCoordinator onStopStarted(LongConsumer deadlineListener) {
     coordinator.stopListener(deadlineListener);
     return this;
@@ -74,12 +98,18 @@ public final class LifecycleCoordinator extends VerticleBase {
    * Completes with the stop report when the stop has finished, after it was published and written
    * to {@code lifecycle.reportFile}; never fails (a stop that failed in the coordinator itself
    * completes with a {@link StopOutcome#FORCED} report that says so).
+   *
+   * @return the stop report, once the stop has finished
    */
   public Future<StopReport> stopped() {
     return coordinator.stopped();
   }
 
-  /** The current state; safe to call from any thread. */
+  /**
+   * The current state; safe to call from any thread.
+   *
+   * @return the state
+   */
   public LifecycleState state() {
     return coordinator.state();
   }
@@ -113,7 +143,12 @@ public final class LifecycleCoordinator extends VerticleBase {
     coordinator.trigger(command, trigger, reason);
   }
 
-  /** Gives a deployment a name for the stop report (the launcher names the application's verticles). */
+  /**
+   * Gives a deployment a name for the stop report (the launcher names the application's verticles).
+   *
+   * @param deploymentId the Vert.x deployment id
+   * @param name the name the report shows
+   */
   public void nameDeployment(String deploymentId, String name) {
     coordinator.nameDeployment(deploymentId, name);
   }
@@ -121,12 +156,18 @@ public final class LifecycleCoordinator extends VerticleBase {
   /**
    * Keeps a deployment out of the {@code close} phase's undeploy, so it lives until the
    * process exits (the management listener, which must deliver the final report).
+   *
+   * @param deploymentId the Vert.x deployment id
    */
   public void retainUntilExit(String deploymentId) {
     coordinator.retainUntilExit(deploymentId);
   }
 
-  /** A snapshot of the status, as the {@code status} command answers it. */
+  /**
+   * A snapshot of the status, as the {@code status} command answers it.
+   *
+   * @return a new object
+   */
   public JsonObject status() {
     return coordinator.status();
   }

@@ -20,7 +20,17 @@ public enum Outcome implements WireNamed {
   /** Left (unregistered) during the phase. */
   UNREGISTERED;
 
-  /** The outcome of a wire name, if there is one. */
+  /**
+
+   * The outcome of a wire name, if there is one.
+
+   *
+
+   * @param name a wire name, or null
+
+   * @return the outcome, or empty when none has that wire name
+
+   */
   public static Optional<Outcome> fromWire(String name) {
     return WireNamed.fromWire(Outcome.class, name);
   }

@@ -20,10 +20,18 @@ import java.util.Set;
  */
 public interface Participant {
 
-  /** A name unique in the application, shown in the stop report, e.g. {@code "http"}. */
+  /**
+   * A name unique in the application, shown in the stop report, e.g. {@code "http"}.
+   *
+   * @return the name
+   */
   String name();
 
-  /** The stop phases this participant takes part in, e.g. {@code Set.of("announce", "drain")}. */
+  /**
+   * The stop phases this participant takes part in, e.g. {@code Set.of("announce", "drain")}.
+   *
+   * @return the phases' names
+   */
   Set<String> phases();
 
   /**
@@ -33,6 +41,8 @@ public interface Participant {
    * Without it (the default), participants of a phase run side by side. Names nobody registered and
    * cycles are refused when the application has started, with the names. The steps
    * ({@code suspend}, {@code resume}, {@code reload}) reach every participant at once.
+   *
+   * @return the names of the participants this one answers after; empty by default
    */
   default Set<String> after() {
     return Set.of();
@@ -42,6 +52,8 @@ public interface Participant {
    * True to keep the registering verticle's deployment out of the {@code close} phase's undeploy,
    * so it lives until the process exits (the management listener, which must deliver the final
    * report). Default: false.
+   *
+   * @return whether the deployment is kept until the process exits
    */
   default boolean retainUntilExit() {
     return false;
@@ -51,21 +63,37 @@ public interface Participant {
    * Runs one stop phase. Should finish before {@link PhaseContext#deadline()}, and at once
    * when {@link PhaseContext#forced()}.
    *
+   * @param phase the phase: its name, deadline and whether it is forced
    * @return the detail for the report
    */
   Future<JsonObject> onPhase(PhaseContext phase);
 
-  /** Applies a new, already validated configuration ({@link PhaseContext#config()}). Default: nothing to do. */
+  /**
+   * Applies a new, already validated configuration ({@link PhaseContext#config()}). Default: nothing to do.
+   *
+   * @param reload the {@code reload} step, carrying the whole new configuration
+   * @return the detail of the answer; the default answers an empty object
+   */
   default Future<JsonObject> onReload(PhaseContext reload) {
     return Future.succeededFuture(new JsonObject());
   }
 
-  /** Command {@code drain}: stop taking new work, reversibly. Default: nothing to do. */
+  /**
+   * Command {@code drain}: stop taking new work, reversibly. Default: nothing to do.
+   *
+   * @param suspend the {@code suspend} step
+   * @return the detail of the answer; the default answers an empty object
+   */
   default Future<JsonObject> onSuspend(PhaseContext suspend) {
     return Future.succeededFuture(new JsonObject());
   }
 
-  /** Command {@code resume}: take work again. Default: nothing to do. */
+  /**
+   * Command {@code resume}: take work again. Default: nothing to do.
+   *
+   * @param resume the {@code resume} step
+   * @return the detail of the answer; the default answers an empty object
+   */
   default Future<JsonObject> onResume(PhaseContext resume) {
     return Future.succeededFuture(new JsonObject());
   }

@@ -17,6 +17,16 @@ import java.util.Optional;
 public record ParticipantOutcome(String participant, Outcome outcome, long durationMs, Optional<String> reason,
     JsonObject detail) {
 
+  /**
+   * Checks the components; a null {@code reason} reads as empty, a null {@code detail} as an empty object.
+   *
+   * @param participant the participant's registered name
+   * @param outcome what happened
+   * @param durationMs from the start of the phase or step to the answer (or to its end, without one)
+   * @param reason the participant's reason, when it gave one (always with {@code failed})
+   * @param detail what the participant reported about its work ({@code {"completed":3}})
+   * @throws NullPointerException if {@code participant} or {@code outcome} is null
+   */
   public ParticipantOutcome {
     Objects.requireNonNull(participant, "participant");
     Objects.requireNonNull(outcome, "outcome");
@@ -24,7 +34,14 @@ public record ParticipantOutcome(String participant, Outcome outcome, long durat
     detail = detail == null ? new JsonObject() : detail;
   }
 
-  /** An outcome without reason or detail. */
+  /**
+   * An outcome without reason or detail.
+   *
+   * @param participant the participant's name
+   * @param outcome what happened
+   * @param durationMs from the start of the phase or step to the answer
+   * @return the outcome
+   */
   public static ParticipantOutcome of(String participant, Outcome outcome, long durationMs) {
     return new ParticipantOutcome(participant, outcome, durationMs, Optional.empty(), new JsonObject());
   }
@@ -32,6 +49,8 @@ public record ParticipantOutcome(String participant, Outcome outcome, long durat
   /**
    * {@code {"participant":…,"outcome":…,"durationMs":…,"reason"?:…,"detail"?:{…}}}; an empty
    * detail is left out.
+   *
+   * @return a new object
    */
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("participant", participant).put("outcome", outcome.wireName())
@@ -46,6 +65,8 @@ public record ParticipantOutcome(String participant, Outcome outcome, long durat
   /**
    * Reads what {@link #toJson()} wrote.
    *
+   * @param json the object
+   * @return the outcome
    * @throws IllegalArgumentException naming the field that is missing or wrong
    */
   public static ParticipantOutcome fromJson(JsonObject json) {

@@ -21,6 +21,8 @@ public final class Participants {
    * {@link EventBusContract#ACK}; then announces it to the coordinator on
    * {@link EventBusContract#REGISTER}.
    *
+   * @param vertx the Vert.x instance the coordinator runs on
+   * @param participant what the coordinator calls
    * @return a registration to {@link Registration#unregister() unregister}; fails when the
    *     coordinator does not answer within 5 s or refuses the name (already registered) or, once the
    *     application runs, its {@link Participant#after() order} (a name not registered, a cycle)
@@ -40,6 +42,10 @@ public final class Participants {
    * returns null; {@code timed-out} when it has not completed by the phase's deadline, and the stop
    * goes on without it. The close is called once per stop, on the caller's context.
    *
+   * @param vertx the Vert.x instance the coordinator runs on
+   * @param phase the stop phase in which it closes
+   * @param name the participant's name
+   * @param close starts the close and returns its future
    * @return the registration, as {@link #register(Vertx, Participant)}
    */
   public static Future<Registration> closeOn(Vertx vertx, String phase, String name,
@@ -53,6 +59,13 @@ public final class Participants {
    * the HTTP server and the consumers that use it:
    * {@code Participants.closeOn(vertx, "close", "db-pool", Set.of("http"), () -> pool.close())}.
    * A name nobody registered, or a cycle, is refused when the application is marked running.
+   *
+   * @param vertx the Vert.x instance the coordinator runs on
+   * @param phase the stop phase in which it closes
+   * @param name the participant's name
+   * @param after the names of the participants it closes after
+   * @param close starts the close and returns its future
+   * @return the registration, as {@link #register(Vertx, Participant)}
    */
   public static Future<Registration> closeOn(Vertx vertx, String phase, String name, Set<String> after,
       Supplier<? extends Future<?>> close) {
@@ -65,6 +78,12 @@ public final class Participants {
    * client). Outcomes as {@link #closeOn}: a close that throws is {@code failed} with the
    * exception's message; one that has not returned by the phase's deadline is {@code timed-out}
    * and the stop goes on (its worker thread stays blocked until the close returns).
+   *
+   * @param vertx the Vert.x instance the coordinator runs on
+   * @param phase the stop phase in which it closes
+   * @param name the participant's name
+   * @param resource closed on a worker thread
+   * @return the registration, as {@link #register(Vertx, Participant)}
    */
   public static Future<Registration> closeBlockingOn(Vertx vertx, String phase, String name,
       AutoCloseable resource) {
@@ -74,6 +93,13 @@ public final class Participants {
   /**
    * {@link #closeBlockingOn(Vertx, String, String, AutoCloseable)} only once the participants named
    * in {@code after} have answered the phase, as {@link #closeOn(Vertx, String, String, Set, Supplier)}.
+   *
+   * @param vertx the Vert.x instance the coordinator runs on
+   * @param phase the stop phase in which it closes
+   * @param name the participant's name
+   * @param after the names of the participants it closes after
+   * @param resource closed on a worker thread
+   * @return the registration, as {@link #register(Vertx, Participant)}
    */
   public static Future<Registration> closeBlockingOn(Vertx vertx, String phase, String name, Set<String> after,
       AutoCloseable resource) {
@@ -83,12 +109,18 @@ public final class Participants {
   /** A participant's link to the coordinator. */
   public interface Registration {
 
-    /** The participant's name. */
+    /**
+     * The participant's name.
+     *
+     * @return the name
+     */
     String name();
 
     /**
      * Stops listening and tells the coordinator, which stops waiting for this participant.
      * Never fails: a coordinator that is gone is not an error here.
+     *
+     * @return completes once the coordinator has been told (or is gone)
      */
     Future<Void> unregister();
   }

@@ -30,12 +30,25 @@ import java.util.Set;
  */
 public interface PeriodicTimers extends Participant {
 
-  /** Timers cancelled when the {@code announce} phase begins, reported as {@code name}. */
+  /**
+   * Timers cancelled when the {@code announce} phase begins, reported as {@code name}.
+   *
+   * @param vertx the Vert.x instance the timers are set on
+   * @param name the participant's name in the stop report
+   * @return the helper, not yet registered
+   */
   static PeriodicTimers create(Vertx vertx, String name) {
     return create(vertx, name, Steps.ANNOUNCE);
   }
 
-  /** Timers cancelled when {@code phase} begins, reported as {@code name}. */
+  /**
+   * Timers cancelled when {@code phase} begins, reported as {@code name}.
+   *
+   * @param vertx the Vert.x instance the timers are set on
+   * @param name the participant's name in the stop report
+   * @param phase the stop phase that cancels the timers
+   * @return the helper, not yet registered
+   */
   static PeriodicTimers create(Vertx vertx, String name, String phase) {
     return create(vertx, name, phase, Set.of());
   }
@@ -43,6 +56,12 @@ public interface PeriodicTimers extends Participant {
   /**
    * Timers cancelled in {@code phase} once the participants named in {@code after} have answered it
    * ({@link Participant#after()}): they keep ticking until then.
+   *
+   * @param vertx the Vert.x instance the timers are set on
+   * @param name the participant's name in the stop report
+   * @param phase the stop phase that cancels the timers
+   * @param after the names of the participants it answers after
+   * @return the helper, not yet registered
    */
   static PeriodicTimers create(Vertx vertx, String name, String phase, Set<String> after) {
     return new PeriodicTimersParticipant(vertx, name, phase, after);
@@ -51,6 +70,8 @@ public interface PeriodicTimers extends Participant {
   /**
    * Sets a periodic timer, first due after {@code period}; as {@link Vertx#setPeriodic(long, Handler)}.
    *
+   * @param period the time between ticks, at least 1 ms
+   * @param handler called with the timer's id at each tick
    * @return the timer's id, for {@link #cancel(long)}
    * @throws IllegalStateException when the phase that cancels the timers has begun
    */
@@ -63,15 +84,27 @@ public interface PeriodicTimers extends Participant {
    * as {@link Vertx#setPeriodic(long, long, Handler)}. Both durations are rounded to milliseconds
    * and must be at least 1 ms.
    *
+   * @param initialDelay the time until the first tick
+   * @param period the time between ticks
+   * @param handler called with the timer's id at each tick
    * @return the timer's id, for {@link #cancel(long)}
    * @throws IllegalArgumentException when a duration is under 1 ms
    * @throws IllegalStateException when the phase that cancels the timers has begun
    */
   long setPeriodic(Duration initialDelay, Duration period, Handler<Long> handler);
 
-  /** Cancels one timer set through this helper; false when it was not set here or is already cancelled. */
+  /**
+   * Cancels one timer set through this helper.
+   *
+   * @param id the id {@link #setPeriodic} returned
+   * @return true when it was cancelled now; false when it was not set here or is already cancelled
+   */
   boolean cancel(long id);
 
-  /** How many timers set through this helper have not been cancelled through it. */
+  /**
+   * How many timers set through this helper have not been cancelled through it.
+   *
+   * @return the count
+   */
   int active();
 }

@@ -16,13 +16,21 @@ import java.time.Duration;
  */
 public record PhaseContext(String name, long seq, long deadline, boolean forced, String reason, JsonObject config) {
 
-  /** The time left until {@link #deadline()}; zero when it has passed. */
+  /**
+   * The time left until {@link #deadline()}.
+   *
+   * @return the time left; zero when the deadline has passed
+   */
   public Duration remaining() {
     long ms = deadline - System.currentTimeMillis();
     return ms <= 0 ? Duration.ZERO : Duration.ofMillis(ms);
   }
 
-  /** The phase message as published on {@link EventBusContract#PHASE}. */
+  /**
+   * The phase message as published on {@link EventBusContract#PHASE}.
+   *
+   * @return a new object; {@code reason} and {@code config} only when present
+   */
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("phase", name).put("seq", seq).put("deadline", deadline)
         .put("forced", forced);
@@ -38,6 +46,8 @@ public record PhaseContext(String name, long seq, long deadline, boolean forced,
   /**
    * Reads a phase message.
    *
+   * @param json a message published on {@link EventBusContract#PHASE}
+   * @return the step it announces
    * @throws IllegalArgumentException naming the field that is missing or of the wrong type
    */
   public static PhaseContext fromJson(JsonObject json) {

@@ -47,12 +47,27 @@ public final class QuiesceEventBus {
    * (from any thread, at any later time); one sent without a reply handler, or published, until
    * the handler returns. A handler that throws fails its message at once (code 500, the
    * exception's message), instead of leaving its sender to wait for its timeout.
+   *
+   * @param <T> the type of the messages' bodies
+   * @param vertx the Vert.x instance whose event bus it consumes
+   * @param address the address consumed
+   * @param handler handles each message and replies to it
+   * @return the consumer, registering: see {@link DrainingConsumer#completion()}
    */
   public static <T> DrainingConsumer<T> consumer(Vertx vertx, String address, Handler<Message<T>> handler) {
     return consumer(vertx, address, handler, new DrainingConsumerOptions());
   }
 
-  /** {@link #consumer(Vertx, String, Handler)} with a name, phase or local-only option. */
+  /**
+   * {@link #consumer(Vertx, String, Handler)} with a name, phase or local-only option.
+   *
+   * @param <T> the type of the messages' bodies
+   * @param vertx the Vert.x instance whose event bus it consumes
+   * @param address the address consumed
+   * @param handler handles each message and replies to it
+   * @param options its name, phase and whether it is local only
+   * @return the consumer, registering: see {@link DrainingConsumer#completion()}
+   */
   public static <T> DrainingConsumer<T> consumer(Vertx vertx, String address, Handler<Message<T>> handler,
       DrainingConsumerOptions options) {
     return DrainingConsumerImpl.replyingItself(vertx, address, handler, options);
@@ -64,13 +79,28 @@ public final class QuiesceEventBus {
    * included) and its failure fails the message (code and message of a {@code ReplyException},
    * else 500 and the exception's message). A handler that throws or returns null fails its
    * message at once.
+   *
+   * @param <T> the type of the messages' bodies
+   * @param vertx the Vert.x instance whose event bus it consumes
+   * @param address the address consumed
+   * @param handler handles each message; its future's result is the reply
+   * @return the consumer, registering: see {@link DrainingConsumer#completion()}
    */
   public static <T> DrainingConsumer<T> asyncConsumer(Vertx vertx, String address,
       Function<Message<T>, Future<?>> handler) {
     return asyncConsumer(vertx, address, handler, new DrainingConsumerOptions());
   }
 
-  /** {@link #asyncConsumer(Vertx, String, Function)} with a name, phase or local-only option. */
+  /**
+   * {@link #asyncConsumer(Vertx, String, Function)} with a name, phase or local-only option.
+   *
+   * @param <T> the type of the messages' bodies
+   * @param vertx the Vert.x instance whose event bus it consumes
+   * @param address the address consumed
+   * @param handler handles each message; its future's result is the reply
+   * @param options its name, phase and whether it is local only
+   * @return the consumer, registering: see {@link DrainingConsumer#completion()}
+   */
   public static <T> DrainingConsumer<T> asyncConsumer(Vertx vertx, String address,
       Function<Message<T>, Future<?>> handler, DrainingConsumerOptions options) {
     return DrainingConsumerImpl.replyingWithFuture(vertx, address, handler, options);

@@ -35,7 +35,11 @@ public enum SignalMapping implements WireNamed {
     this.action = action;
   }
 
-  /** True for every mapping but {@link #DEFAULT}: the signal bridge installs a handler for it. */
+  /**
+   * Whether the signal bridge installs a handler for a signal with this mapping.
+   *
+   * @return true for every mapping but {@link #DEFAULT}
+   */
   public boolean caught() {
     return this != DEFAULT;
   }
@@ -43,22 +47,46 @@ public enum SignalMapping implements WireNamed {
   /**
    * The {@code "action"} the signal bridge publishes for a signal with this mapping: the command's,
    * or {@link SignalAction#NONE} for {@link #IGNORE} ({@link #DEFAULT} is never caught, so never published).
+   *
+   * @return the action
    */
   public SignalAction action() {
     return action;
   }
 
-  /** The command a signal with this mapping triggers, if it triggers one. */
+  /**
+   * The command a signal with this mapping triggers, if it triggers one.
+   *
+   * @return the command, or empty for {@link #IGNORE} and {@link #DEFAULT}
+   */
   public Optional<LifecycleCommand> command() {
     return action.command();
   }
 
-  /** The mapping of a configuration value ({@code "stop"}), if there is one; never throws. */
+  /**
+
+   * The mapping of a configuration value ({@code "stop"}), if there is one; never throws.
+
+   *
+
+   * @param name a wire name, or null
+
+   * @return the mapping, or empty when none has that wire name
+
+   */
   public static Optional<SignalMapping> fromWire(String name) {
     return WireNamed.fromWire(SignalMapping.class, name);
   }
 
-  /** The configuration values of every mapping, for messages that say what to write instead. */
+  /**
+
+   * The configuration values of every mapping, for messages that say what to write instead.
+
+   *
+
+   * @return the names, in declaration order
+
+   */
   public static List<String> wireNames() {
     return WireNamed.wireNames(SignalMapping.class);
   }

@@ -19,13 +19,32 @@ public enum StopOutcome implements WireNamed {
     this.exitCode = exitCode;
   }
 
-  /** The process exit code of an application that stopped with this outcome. */
+  /**
+   * The process exit code of an application that stopped with this outcome.
+   *
+   * @return 0 for {@link #GRACEFUL}, 3 for {@link #FORCED}
+   */
   public int exitCode() {
     return exitCode;
   }
 
 
-  /** The outcome of a wire name, if there is one. */
+  /**
+
+
+   * The outcome of a wire name, if there is one.
+
+
+   *
+
+
+   * @param name a wire name, or null
+
+
+   * @return the outcome, or empty when none has that wire name
+
+
+   */
   public static Optional<StopOutcome> fromWire(String name) {
     return WireNamed.fromWire(StopOutcome.class, name);
   }

@@ -31,6 +31,23 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
     Optional<ForcedBy> forcedBy, List<String> problems, List<Phase> phases, List<Undeployed> undeployed,
     List<JsonObject> children) {
 
+  /**
+   * Copies the lists (unmodifiable); a null {@code forcedBy} reads as empty.
+   *
+   * @param trigger who asked for the stop
+   * @param reason why, as the trigger gave it ({@code SIGTERM}, the reason of a command)
+   * @param start when the stop began, epoch ms
+   * @param end when the report was made, epoch ms
+   * @param deadlineMs {@code lifecycle.shutdownTimeout} at the stop, in ms
+   * @param outcome {@link StopOutcome#GRACEFUL} exactly when {@code problems} is empty
+   * @param forcedBy the second trigger that forced the stop, if one did
+   * @param problems one sentence per thing that went wrong
+   * @param phases every stop phase, in order
+   * @param undeployed every deployment the stop undeployed (or abandoned)
+   * @param children the child processes, as the process manager reports them in its detail
+   *     ({@code detail.children})
+   * @throws NullPointerException if {@code trigger}, {@code outcome} or one of the lists is null
+   */
   public StopReport {
     Objects.requireNonNull(trigger, "trigger");
     Objects.requireNonNull(outcome, "outcome");
@@ -41,9 +58,19 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
     children = List.copyOf(children);
   }
 
-  /** The second stop trigger that forced the stop. */
+  /**
+   * The second stop trigger that forced the stop.
+   *
+   * @param trigger the second trigger
+   * @param reason why, as that trigger gave it; may be null
+   */
   public record ForcedBy(Trigger trigger, String reason) {
 
+    /**
+     * As the report's {@code forcedBy} shows it.
+     *
+     * @return {@code {"trigger":…,"reason":…}}
+     */
     public JsonObject toJson() {
       return new JsonObject().put("trigger", trigger.wireName()).put("reason", reason);
     }
@@ -67,11 +94,25 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
   public record Phase(String phase, long seq, long budgetMs, long durationMs, boolean forced,
       List<ParticipantOutcome> participants) {
 
+    /**
+     * Copies {@code participants} (unmodifiable).
+     *
+     * @param phase its name
+     * @param seq the number it was published with on {@link EventBusContract#PHASE}
+     * @param budgetMs the time it was given (0 when forced)
+     * @param durationMs the time it took, the undeploy included when it ran in this phase
+     * @param forced true when it was announced after the stop was forced or its deadline passed
+     * @param participants what each participant did
+     */
     public Phase {
       participants = List.copyOf(participants);
     }
 
-    /** The {@code phase-end} event carries the same fields (with its {@code type}). */
+    /**
+     * The phase as the report shows it; the {@code phase-end} event carries the same fields (with its {@code type}).
+     *
+     * @return a new object
+     */
     public JsonObject toJson() {
       return new JsonObject().put("phase", phase).put("seq", seq).put("budgetMs", budgetMs)
           .put("durationMs", durationMs).put("forced", forced).put("participants", outcomesJson(participants));
@@ -98,11 +139,25 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
   public record Undeployed(String deployment, String verticle, Outcome outcome, OptionalLong durationMs,
       Optional<String> reason) {
 
+    /**
+     * Null {@code durationMs} and {@code reason} read as empty.
+     *
+     * @param deployment its deployment id
+     * @param verticle the name the launcher gave it, or {@code deployment <id>}
+     * @param outcome {@link Outcome#DONE}, {@link Outcome#FAILED} or {@link Outcome#TIMED_OUT} (abandoned)
+     * @param durationMs how long its undeploy took
+     * @param reason why its undeploy failed
+     */
     public Undeployed {
       durationMs = durationMs == null ? OptionalLong.empty() : durationMs;
       reason = reason == null ? Optional.empty() : reason;
     }
 
+    /**
+     * The deployment as the report shows it; {@code durationMs} and {@code reason} only when present.
+     *
+     * @return a new object
+     */
     public JsonObject toJson() {
       JsonObject json = new JsonObject().put("deployment", deployment).put("verticle", verticle)
           .put("outcome", outcome.wireName());
@@ -120,17 +175,29 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
     }
   }
 
-  /** {@code end - start}. */
+  /**
+   * How long the stop took.
+   *
+   * @return {@code end - start}, in milliseconds
+   */
   public long durationMs() {
     return end - start;
   }
 
-  /** The exit code of the outcome ({@link StopOutcome#exitCode()}), also on the wire as {@code exitCode}. */
+  /**
+   * The exit code of the outcome ({@link StopOutcome#exitCode()}), also on the wire as {@code exitCode}.
+   *
+   * @return 0 or 3
+   */
   public int exitCode() {
     return outcome.exitCode();
   }
 
-  /** The report as it is published, logged and written: the JSON of docs/EVENT-BUS.md. */
+  /**
+   * The report as it is published, logged and written: the JSON of docs/EVENT-BUS.md.
+   *
+   * @return a new object
+   */
   public JsonObject toJson() {
     return new JsonObject()
         .put("trigger", trigger.wireName())
@@ -152,6 +219,8 @@ public record StopReport(Trigger trigger, String reason, long start, long end, l
    * Reads a report as {@link #toJson()} wrote it (from the report file, or the {@code report}
    * event). {@code durationMs} and {@code exitCode} are derived, not read.
    *
+   * @param json the report's JSON
+   * @return the report
    * @throws IllegalArgumentException naming the field that is missing or has an unknown value
    */
   public static StopReport fromJson(JsonObject json) {

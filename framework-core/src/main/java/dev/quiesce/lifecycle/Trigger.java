@@ -24,7 +24,17 @@ public enum Trigger implements WireNamed {
   /** Application code that calls {@link LifecycleCoordinator#trigger} itself. */
   APPLICATION;
 
-  /** The trigger of a wire name, if there is one. */
+  /**
+
+   * The trigger of a wire name, if there is one.
+
+   *
+
+   * @param name a wire name, or null
+
+   * @return the trigger, or empty when none has that wire name
+
+   */
   public static Optional<Trigger> fromWire(String name) {
     return WireNamed.fromWire(Trigger.class, name);
   }

@@ -10,12 +10,22 @@ public final class UpgradeFailedException extends RuntimeException {
 
   private final transient List<String> lastOutput;
 
+  /**
+   * An upgrade that failed.
+   *
+   * @param message what went wrong
+   * @param lastOutput the successor's last lines of output, oldest first (copied)
+   */
   public UpgradeFailedException(String message, List<String> lastOutput) {
     super(message, null, false, false);
     this.lastOutput = List.copyOf(lastOutput);
   }
 
-  /** The successor's last lines of output (stdout and stderr), oldest first; may be empty. */
+  /**
+   * The successor's last lines of output (stdout and stderr).
+   *
+   * @return the lines, oldest first; may be empty
+   */
   public List<String> lastOutput() {
     return lastOutput;
   }

@@ -63,7 +63,12 @@ public final class UpgradeHandover implements Shareable {
   private UpgradeHandover() {
   }
 
-  /** The handover of {@code vertx} (the same object for every call with the same instance). */
+  /**
+   * The handover of {@code vertx}.
+   *
+   * @param vertx the Vert.x instance
+   * @return the same object for every call with the same instance
+   */
   public static UpgradeHandover of(Vertx vertx) {
     LocalMap<String, UpgradeHandover> map = vertx.sharedData().getLocalMap(MAP);
     UpgradeHandover created = new UpgradeHandover();
@@ -76,6 +81,8 @@ public final class UpgradeHandover implements Shareable {
   /**
    * The predecessor's pid when this process is an upgrade's successor (also once the predecessor has
    * exited: see {@link #whenPredecessorExited()}); empty in any other process.
+   *
+   * @return the pid, or empty
    */
   public OptionalLong predecessorPid() {
     long pid = predecessor;
@@ -86,6 +93,9 @@ public final class UpgradeHandover implements Shareable {
    * Completes once the predecessor has said it stopped {@code name} (its {@link #released(String)}).
    * Never completes when the predecessor exits without saying so (killed, say): wait for
    * {@link #whenPredecessorExited()} beside it. Never fails.
+   *
+   * @param name what was released, e.g. a process group's name
+   * @return completes when the predecessor released {@code name}
    */
   public Future<Void> whenReleased(String name) {
     return releases.computeIfAbsent(name, n -> Promise.promise()).future();
@@ -94,6 +104,8 @@ public final class UpgradeHandover implements Shareable {
   /**
    * Completes with the predecessor's pid once it has exited, cleanly or not; never completes in a
    * process that is not an upgrade's successor. Never fails.
+   *
+   * @return the predecessor's pid, once it has exited
    */
   public Future<Long> whenPredecessorExited() {
     return predecessorExited.future();
@@ -103,6 +115,8 @@ public final class UpgradeHandover implements Shareable {
    * Called by the launcher at the start of an upgrade's successor, before the application starts:
    * this process succeeds {@code pid}, whose exit completes {@link #whenPredecessorExited()} (at once
    * when it is already gone). Once only; a second call is ignored.
+   *
+   * @param pid the predecessor's pid
    */
   public void awaitPredecessor(long pid) {
     synchronized (this) {
@@ -137,6 +151,9 @@ public final class UpgradeHandover implements Shareable {
    * {@code ready} has succeeded too. A hold that fails or never completes keeps the successor from
    * saying ready (the predecessor then ends it at its {@code upgrade.timeout} and serves on); the
    * launcher names {@code what} in its log. Does nothing in a process that is not a successor.
+   *
+   * @param what names the hold in the log and in {@link #handoverHeldBy()}
+   * @param ready must succeed before the successor says it is ready
    */
   public void holdHandoverUntil(String what, Future<?> ready) {
     if (predecessorPid().isPresent()) {
@@ -144,17 +161,29 @@ public final class UpgradeHandover implements Shareable {
     }
   }
 
-  /** What still holds the handover ({@link #holdHandoverUntil}): the names of the holds not yet succeeded. */
+  /**
+   * What still holds the handover ({@link #holdHandoverUntil}).
+   *
+   * @return the names of the holds not yet succeeded, sorted
+   */
   public List<String> handoverHeldBy() {
     return holds.stream().filter(h -> !h.ready().succeeded()).map(Hold::what).sorted().toList();
   }
 
-  /** Completes once every hold registered so far has succeeded; fails with the first that failed. */
+  /**
+   * Completes once every hold registered so far has succeeded; fails with the first that failed.
+   *
+   * @return completes at once without holds
+   */
   public Future<Void> whenHoldsReleased() {
     return Future.all(holds.stream().<Future<?>>map(Hold::ready).toList()).mapEmpty();
   }
 
-  /** Called by the launcher when the predecessor says it stopped {@code name}. */
+  /**
+   * Called by the launcher when the predecessor says it stopped {@code name}.
+   *
+   * @param name what was released, e.g. a process group's name
+   */
   public void predecessorReleased(String name) {
     releases.computeIfAbsent(name, n -> Promise.promise()).tryComplete();
   }
@@ -164,6 +193,8 @@ public final class UpgradeHandover implements Shareable {
   /**
    * Says this process has stopped {@code name} and no longer holds what it held: the successor of an
    * upgrade in progress may start its own. Never fails; does nothing more outside an upgrade.
+   *
+   * @param name what was released, e.g. a process group's name
    */
   public void released(String name) {
     Consumer<String> to;
@@ -179,6 +210,8 @@ public final class UpgradeHandover implements Shareable {
   /**
    * Called by the launcher once a successor has taken over: every name {@link #released(String)} so
    * far, then each later one, goes to {@code to} (which must not block). Once only.
+   *
+   * @param to gets each released name
    */
   public void forwardReleases(Consumer<String> to) {
     List<String> earlier;

@@ -12,7 +12,11 @@ import java.util.function.LongConsumer;
  */
 public interface Upgrader {
 
-  /** Why no upgrade can run in this process (ports cannot be shared, no writable state directory), or empty. */
+  /**
+   * Why no upgrade can run in this process (ports cannot be shared, no writable state directory).
+   *
+   * @return the reason, or empty when an upgrade can run
+   */
   Optional<String> unavailable();
 
   /**
@@ -32,6 +36,9 @@ public interface Upgrader {
    * future of {@link #upgrade} then fails; or, when the successor was accepted an instant before (the
    * future has succeeded, the coordinator has not acted on it yet), ends it all the same, since the
    * stop asked for is the service's. Bounded; never fails.
+   *
+   * @param reason why, for the log
+   * @return completes once the abort is under way (the launcher's does not wait for the successor to end); never failed
    */
   Future<Void> abort(String reason);
 }

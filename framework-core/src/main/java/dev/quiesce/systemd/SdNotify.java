@@ -33,18 +33,31 @@ public final class SdNotify {
   /**
    * The notifier for {@code $NOTIFY_SOCKET} (a path, or {@code @name} in the abstract namespace);
    * empty when it is not set, as under no service manager: then there is nothing to tell.
+   *
+   * @return the notifier, or empty when {@code NOTIFY_SOCKET} is unset or empty
    */
   public static Optional<SdNotify> fromEnvironment() {
     return fromEnvironment(System.getenv());
   }
 
-  /** The notifier for {@code NOTIFY_SOCKET} in {@code env}, as {@link #fromEnvironment()}. */
+  /**
+   * The notifier for {@code NOTIFY_SOCKET} in {@code env}, as {@link #fromEnvironment()}.
+   *
+   * @param env the environment variables to read
+   * @return the notifier, or empty when {@code NOTIFY_SOCKET} is unset or empty there
+   */
   public static Optional<SdNotify> fromEnvironment(Map<String, String> env) {
     String path = env.get("NOTIFY_SOCKET");
     return path == null || path.isEmpty() ? Optional.empty() : Optional.of(new SdNotify(Path.of(path)));
   }
 
-  /** The notifier for the socket at {@code socket}. */
+  /**
+   * The notifier for the socket at {@code socket}.
+   *
+   * @param socket the path of the receiver's datagram socket
+   * @return a notifier sending there (nothing is checked or opened yet)
+   * @throws NullPointerException if {@code socket} is null
+   */
   public static SdNotify to(Path socket) {
     return new SdNotify(Objects.requireNonNull(socket, "socket"));
   }
@@ -52,12 +65,20 @@ public final class SdNotify {
   /**
    * The watchdog period the service manager asked for ({@code $WATCHDOG_USEC}), when it did and
    * {@code $WATCHDOG_PID} (if set) is this process; send {@code WATCHDOG=1} at half of it.
+   *
+   * @return the period, or empty when none was asked of this process
    */
   public static Optional<Duration> watchdogPeriod() {
     return watchdogPeriod(System.getenv());
   }
 
-  /** The watchdog period that {@code WATCHDOG_USEC} and {@code WATCHDOG_PID} in {@code env} ask of this process. */
+  /**
+   * The watchdog period that {@code WATCHDOG_USEC} and {@code WATCHDOG_PID} in {@code env} ask of this process.
+   *
+   * @param env the environment variables to read
+   * @return the period, or empty when {@code WATCHDOG_USEC} is unset, not a positive number, or
+   *     {@code WATCHDOG_PID} names another process
+   */
   public static Optional<Duration> watchdogPeriod(Map<String, String> env) {
     String usec = env.get("WATCHDOG_USEC");
     String pid = env.get("WATCHDOG_PID");
@@ -72,7 +93,11 @@ public final class SdNotify {
     }
   }
 
-  /** The socket the messages go to. */
+  /**
+   * The socket the messages go to.
+   *
+   * @return its path, as given ({@code @name} for the abstract namespace)
+   */
   public Path socket() {
     return socket;
   }
@@ -83,6 +108,7 @@ public final class SdNotify {
    * and logged (at most once every 10 s), as when it is gone. Keep a datagram under 4096 bytes:
    * systemd drops a longer one whole.
    *
+   * @param assignments the lines of the message, {@code KEY=VALUE} each
    * @return true when the receiver's socket took it; false otherwise (dropped)
    */
   public boolean send(String... assignments) {
@@ -95,6 +121,7 @@ public final class SdNotify {
    * {@code sd_notify_barrier(3)}. Use it before an exit, so the message is not lost with the sender.
    *
    * @param timeout how long to wait for the receiver at most; zero or negative: not at all
+   * @param assignments the lines of the message, {@code KEY=VALUE} each
    * @return true when the receiver handled it in time; false otherwise
    */
   public boolean sendAndWait(Duration timeout, String... assignments) {

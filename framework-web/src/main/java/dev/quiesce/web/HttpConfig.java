@@ -59,8 +59,11 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   /** The section's key. */
   public static final String SECTION = "http";
 
+  /** The default {@code host}: every interface. */
   public static final String DEFAULT_HOST = "0.0.0.0";
+  /** The default {@code port}. */
   public static final int DEFAULT_PORT = 8080;
+  /** The default {@code sseFinalEvent}: a {@code going-away} event that asks the client to reconnect after 3 s. */
   public static final String DEFAULT_SSE_FINAL_EVENT = "event: going-away\ndata: server going away\nretry: 3000\n\n";
 
   static final List<String> KEYS = ConfigReader.keys("host", "port", "instances", "preStopDelay", "preStopProbes",
@@ -76,6 +79,35 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
   private static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofMillis(500);
   private static final Duration DEFAULT_UNDEPLOY_DRAIN = Duration.ofSeconds(5);
 
+  /**
+   * Copies {@code serverOptions} (null: none).
+   *
+   * @param host the address to listen on
+   * @param port the TCP port
+   * @param instances how many instances of the server run, each on its own event loop, sharing the port
+   * @param preStopDelay how long the {@code announce} phase keeps serving normally with readiness down, so a
+   *     load balancer notices
+   * @param preStopProbes when above 0, {@code announce} ends as soon as this many readiness probes have been
+   *     answered 503, still capped by {@link #preStopDelay}
+   * @param readinessPath when present, the application listener also answers readiness on this path (for
+   *     balancers that probe the traffic port)
+   * @param sseFinalEvent the text written to every server-sent-event stream when a drain begins, before the
+   *     stream is ended
+   * @param webSocketCloseGrace how long a WebSocket told "going away" (1001) has to answer the close before its
+   *     connection is closed
+   * @param reloadCloseWindow during a reload, how long an old instance answers with {@code Connection: close}
+   *     before it shuts down, so keep-alive clients move to a new connection between two requests rather than racing
+   *     an idle close
+   * @param undeployDrainTimeout the drain budget when the verticle is undeployed without a drain phase having
+   *     run first (the application undeploys it itself, or no {@code drain} phase is configured)
+   * @param http2ClearText accept HTTP/2 over clear text (h2c upgrade and prior knowledge)
+   * @param serverOptions extra Vert.x {@link HttpServerOptions} as JSON (TLS, compression, limits), applied
+   *     before the keys above, which win
+   * @param drainCloseWindow in a stop's drain, how long the listener keeps accepting while every response
+   *     carries {@code Connection: close} and its connection closes after it, so that keep-alive clients leave
+   *     between two requests
+   * @throws NullPointerException if {@code host}, {@code readinessPath} or {@code sseFinalEvent} is null
+   */
   public HttpConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(readinessPath, "readinessPath");
@@ -87,13 +119,20 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
    * Reads and validates the {@code http} section of a whole configuration; missing keys take
    * their defaults.
    *
+   * @param root the whole configuration
+   * @return the section, valid
    * @throws ConfigException naming the JSON path and rule of every problem
    */
   public static HttpConfig from(JsonObject root) {
     return ConfigReader.readAll(root, HttpConfig::read);
   }
 
-  /** Reads the {@code http} section of {@code root}, recording problems in it (never throws for bad input). */
+  /**
+   * Reads the {@code http} section of {@code root}, recording problems in it (never throws for bad input).
+   *
+   * @param root a reader of the whole configuration, which collects the problems
+   * @return the section as far as it could be read (defaults where a value is invalid)
+   */
   public static HttpConfig read(ConfigReader root) {
     ConfigReader r = root.object(SECTION);
     r.allowOnly(KEYS);
@@ -168,12 +207,20 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
     }
   }
 
-  /** The defaults alone. */
+  /**
+   * The defaults alone.
+   *
+   * @return the section of an empty configuration
+   */
   public static HttpConfig defaults() {
     return from(new JsonObject());
   }
 
-  /** The defaults as JSON: {@code {"http": {...}}}. */
+  /**
+   * The defaults as JSON: {@code {"http": {...}}}.
+   *
+   * @return a new object holding the section with every key that has a default
+   */
   public static JsonObject defaultsJson() {
     return new JsonObject().put(SECTION, new JsonObject()
         .put("host", DEFAULT_HOST)
@@ -189,7 +236,12 @@ public record HttpConfig(String host, int port, int instances, Duration preStopD
         .put("http2ClearText", DEFAULT_HTTP2_CLEAR_TEXT));
   }
 
-  /** The Vert.x server options of one instance listening on {@code port}. */
+  /**
+   * The Vert.x server options of one instance listening on {@code listenPort}.
+   *
+   * @param listenPort the port this instance binds
+   * @return new options: {@code serverOptions} with this section's host, port, h2c and WebSocket closing timeout
+   */
   public HttpServerOptions serverOptions(int listenPort) {
     HttpServerOptions options = serverOptions.isEmpty() ? new HttpServerOptions()
         : new HttpServerOptions(serverOptions);

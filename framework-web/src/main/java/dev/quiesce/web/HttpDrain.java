@@ -26,6 +26,8 @@ public final class HttpDrain {
    * <p>Call it from the request's own context, where its handlers run (a blocking task started
    * from a handler, or a reply to an event-bus request sent from it, runs there too).
    *
+   * @param ctx the request
+   * @param handler called at most once when a drain begins
    * @return false when the request is not served by a {@link HttpServerVerticle}, has already
    *     ended, or the call comes from another context (nothing will be called)
    */
@@ -33,7 +35,12 @@ public final class HttpDrain {
     return RequestTracker.onDrain(ctx, handler);
   }
 
-  /** True when the HTTP server serving {@code ctx} is draining (its responses carry {@code Connection: close}). */
+  /**
+   * Whether the HTTP server serving {@code ctx} is draining (its responses carry {@code Connection: close}).
+   *
+   * @param ctx the request
+   * @return true when it is draining; false when not, or when the request is not served by a {@link HttpServerVerticle}
+   */
   public static boolean draining(RoutingContext ctx) {
     return RequestTracker.draining(ctx);
   }

@@ -42,6 +42,12 @@ public final class HttpServerVerticle extends VerticleBase {
   private final RouterFactory routes;
   private volatile HttpService service;
 
+  /**
+   * A server whose instances build their routers with {@code routes}.
+   *
+   * @param routes builds each instance's router
+   * @throws NullPointerException if {@code routes} is null
+   */
   public HttpServerVerticle(RouterFactory routes) {
     this.routes = Objects.requireNonNull(routes, "routes");
   }
@@ -64,7 +70,11 @@ public final class HttpServerVerticle extends VerticleBase {
     return s == null ? Future.succeededFuture() : s.stop();
   }
 
-  /** The port the server listens on (useful with {@code http.port} 0); -1 before it started. */
+  /**
+   * The port the server listens on (useful with {@code http.port} 0).
+   *
+   * @return the port, or -1 before it started
+   */
   public int actualPort() {
     HttpService s = service;
     return s == null ? -1 : s.port();

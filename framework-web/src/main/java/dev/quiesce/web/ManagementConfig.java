@@ -48,8 +48,11 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   /** The section's key. */
   public static final String SECTION = "management";
 
+  /** The default {@code host}: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
+  /** The default {@code port}. */
   public static final int DEFAULT_PORT = 8081;
+  /** The fewest characters a control token may have. */
   public static final int MIN_TOKEN_LENGTH = 16;
 
   static final List<String> KEYS = ConfigReader.keys("enabled", "host", "port", "token", "metricsEnabled",
@@ -62,6 +65,28 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   private static final Duration DEFAULT_PROCESS_TIMEOUT = Duration.ofMillis(500);
   private static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
+  /**
+   * Checks the components.
+   *
+   * @param enabled whether {@link QuiesceWeb#deploy} deploys the management listener
+   * @param host the address to listen on
+   * @param port the TCP port
+   * @param token the bearer token the control endpoints ({@code POST /lifecycle/...}) require
+   * @param metricsEnabled whether Vert.x is created with Micrometer metrics and {@code GET /metrics} answers
+   *     Prometheus text
+   * @param maxBodySize the largest request body accepted, in bytes
+   * @param commandTimeout how long the listener waits for the lifecycle coordinator to answer a status or
+   *     control request
+   * @param processTimeout how long {@code GET /lifecycle/status} waits for the process manager's summary before
+   *     leaving it out
+   * @param eventsHeartbeat how often an idle events stream gets a comment line, so proxies keep it open
+   * @param tokenFile a file holding the bearer token (surrounding white space, such as the final newline, is
+   *     ignored), read at start and again at each reload
+   * @param tls HTTPS on the management listener ({@link ManagementTls})
+   * @param allowPlainText allows a control token on a non-loopback {@code host} without {@code tls} (for example
+   *     behind a TLS-terminating proxy)
+   * @throws NullPointerException if {@code host}, {@code token}, {@code tokenFile} or {@code tls} is null
+   */
   public ManagementConfig {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(token, "token");
@@ -69,7 +94,11 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
     Objects.requireNonNull(tls, "tls");
   }
 
-  /** Whether a control token is configured, inline or in a file. */
+  /**
+   * Whether a control token is configured, inline or in a file.
+   *
+   * @return true when {@code token} or {@code tokenFile} is present
+   */
   public boolean tokenConfigured() {
     return token.isPresent() || tokenFile.isPresent();
   }
@@ -77,13 +106,20 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
   /**
    * Reads and validates the {@code management} section of a whole configuration.
    *
+   * @param root the whole configuration
+   * @return the section, valid
    * @throws ConfigException naming the JSON path and rule of every problem
    */
   public static ManagementConfig from(JsonObject root) {
     return ConfigReader.readAll(root, ManagementConfig::read);
   }
 
-  /** Reads the {@code management} section of {@code root}, recording problems in it (never throws for bad input). */
+  /**
+   * Reads the {@code management} section of {@code root}, recording problems in it (never throws for bad input).
+   *
+   * @param root a reader of the whole configuration, which collects the problems
+   * @return the section as far as it could be read (defaults where a value is invalid)
+   */
   public static ManagementConfig read(ConfigReader root) {
     ConfigReader r = root.object(SECTION);
     r.allowOnly(KEYS);
@@ -126,6 +162,9 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
    * Whether {@code host} is a loopback address by its text alone (never looked up): {@code localhost},
    * an IPv4 literal in 127.0.0.0/8, or the IPv6 literal {@code ::1}. Any other name counts as
    * reachable from the network, even one that resolves to a loopback address.
+   *
+   * @param host a host name or address literal, IPv6 with or without brackets
+   * @return true when {@code host} is a loopback address by its text
    */
   public static boolean isLoopback(String host) {
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
@@ -151,12 +190,20 @@ public record ManagementConfig(boolean enabled, String host, int port, Optional<
         + " behind a TLS-terminating proxy on the same host)";
   }
 
-  /** The defaults alone. */
+  /**
+   * The defaults alone.
+   *
+   * @return the section of an empty configuration
+   */
   public static ManagementConfig defaults() {
     return from(new JsonObject());
   }
 
-  /** The defaults as JSON: {@code {"management": {...}}} (no token). */
+  /**
+   * The defaults as JSON: {@code {"management": {...}}} (no token).
+   *
+   * @return a new object holding the section with every key that has a default
+   */
   public static JsonObject defaultsJson() {
     return new JsonObject().put(SECTION, new JsonObject()
         .put("enabled", DEFAULT_ENABLED)

@@ -36,6 +36,17 @@ public record ManagementTls(Path keyFile, Path certFile, ClientAuth clientAuth, 
   static final List<String> KEYS = ConfigReader.keys("keyFile", "certFile", "clientAuth", "trustFile");
   private static final List<String> CLIENT_AUTH = List.of("none", "request", "required");
 
+  /**
+   * Checks the components.
+   *
+   * @param keyFile the private key, PEM (PKCS#8 {@code BEGIN PRIVATE KEY} or PKCS#1 {@code BEGIN RSA PRIVATE
+   *     KEY}), unencrypted
+   * @param certFile the certificate, PEM, followed by its intermediates if any
+   * @param clientAuth whether clients must present a certificate: {@code none} (default), {@code request} (asked
+   *     for, checked when given) or {@code required} (refused without one)
+   * @param trustFile the CA certificates (PEM) client certificates must chain to
+   * @throws NullPointerException if a component is null
+   */
   public ManagementTls {
     Objects.requireNonNull(keyFile, "keyFile");
     Objects.requireNonNull(certFile, "certFile");

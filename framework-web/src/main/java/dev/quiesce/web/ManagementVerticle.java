@@ -46,6 +46,10 @@ public final class ManagementVerticle extends VerticleBase {
 
   private volatile ManagementService service;
 
+  /** A management listener configured by the {@code management} section of its {@code config()}. */
+  public ManagementVerticle() {
+  }
+
   @Override
   public Future<?> start() {
     ManagementConfig management;
@@ -64,7 +68,11 @@ public final class ManagementVerticle extends VerticleBase {
     return s == null ? Future.succeededFuture() : s.stop();
   }
 
-  /** The port the listener is bound to (useful with {@code management.port} 0); -1 before it started. */
+  /**
+   * The port the listener is bound to (useful with {@code management.port} 0).
+   *
+   * @return the port, or -1 before it started
+   */
   public int actualPort() {
     ManagementService s = service;
     return s == null ? -1 : s.port();

@@ -51,6 +51,7 @@ public final class QuiesceMetrics {
    * several instances in one JVM do not share meters). Leaves options that already enable metrics
    * as they are.
    *
+   * @param options the options the {@code Vertx} will be created with; changed in place
    * @return {@code options}
    */
   public static VertxOptions enable(VertxOptions options) {
@@ -76,6 +77,7 @@ public final class QuiesceMetrics {
    * candidate at once (a scrape shows none), and the answer kept, weakly, for the life of
    * {@code vertx}.
    *
+   * @param vertx the Vert.x instance whose registry is wanted
    * @return empty when metrics are off, provided by something other than vertx-micrometer-metrics,
    *     or kept in a registry with a name of the application's own choosing
    */

@@ -27,6 +27,8 @@ public final class QuiesceWeb {
    * Deploys the management listener (unless {@code management.enabled} is false), then the HTTP
    * server. Fails when either fails to start (the launcher then stops what started and exits 1).
    *
+   * @param ctx the application's context (its configuration and deployments)
+   * @param routes builds the router of each HTTP server instance
    * @return the HTTP server's deployment id
    */
   public static Future<String> deploy(ApplicationContext ctx, RouterFactory routes) {
@@ -37,6 +39,8 @@ public final class QuiesceWeb {
    * Deploys an {@link HttpServerVerticle} running {@code routes} (one deployment; it runs
    * {@code http.instances} server instances itself).
    *
+   * @param ctx the application's context (its configuration and deployments)
+   * @param routes builds the router of each HTTP server instance
    * @return its deployment id
    */
   public static Future<String> deployHttp(ApplicationContext ctx, RouterFactory routes) {
@@ -44,8 +48,10 @@ public final class QuiesceWeb {
   }
 
   /**
-   * Deploys the {@link ManagementVerticle}.
+   * Deploys the {@link ManagementVerticle}. Fails with the configuration's problems when the
+   * {@code management} section is invalid.
    *
+   * @param ctx the application's context (its configuration and deployments)
    * @return its deployment id, or null when {@code management.enabled} is false (nothing deployed)
    */
   public static Future<String> deployManagement(ApplicationContext ctx) {
@@ -61,7 +67,12 @@ public final class QuiesceWeb {
     return ctx.deploy(ManagementVerticle::new, new DeploymentOptions());
   }
 
-  /** The liveness checks ({@code GET /health/live}); register the application's own here. */
+  /**
+   * The liveness checks ({@code GET /health/live}); register the application's own here.
+   *
+   * @param vertx the Vert.x instance the application runs on
+   * @return the checks, one set per {@code Vertx}
+   */
   public static HealthChecks liveness(Vertx vertx) {
     return WebState.of(vertx).liveness();
   }
@@ -70,6 +81,9 @@ public final class QuiesceWeb {
    * The readiness checks ({@code GET /health/ready}, and {@code http.readinessPath}); register the
    * application's own here. The framework's check, {@code lifecycle}, is down from {@code announce}
    * on and while a {@code drain} command is in effect.
+   *
+   * @param vertx the Vert.x instance the application runs on
+   * @return the checks, one set per {@code Vertx}
    */
   public static HealthChecks readiness(Vertx vertx) {
     return WebState.of(vertx).readiness();

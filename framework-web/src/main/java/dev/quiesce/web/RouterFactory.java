@@ -25,6 +25,8 @@ import java.util.function.Function;
 public interface RouterFactory {
 
   /**
+   * Builds the router of one HTTP server instance.
+   *
    * @param vertx the Vert.x instance (the router's handlers run on the calling instance's event loop)
    * @param config the whole configuration this instance runs with
    * @return a new router; never null
@@ -32,7 +34,12 @@ public interface RouterFactory {
    */
   Router create(Vertx vertx, JsonObject config) throws Exception;
 
-  /** A factory that ignores the configuration. */
+  /**
+   * A factory that ignores the configuration.
+   *
+   * @param factory builds a new router from the Vert.x instance
+   * @return a factory that calls {@code factory}
+   */
   static RouterFactory of(Function<Vertx, Router> factory) {
     return (vertx, config) -> factory.apply(vertx);
   }

@@ -39,10 +39,16 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
   private final ProcessManagerOptions options;
   private volatile ProcessService service;
 
+  /** A manager with the default {@link ProcessManagerOptions}. */
   public ProcessManagerVerticle() {
     this(new ProcessManagerOptions());
   }
 
+  /**
+   * A manager with these options.
+   *
+   * @param options how the manager runs
+   */
   public ProcessManagerVerticle(ProcessManagerOptions options) {
     this.options = options;
   }
@@ -92,7 +98,11 @@ public class ProcessManagerVerticle extends VerticleBase implements Participant 
     return service.reload(reload);
   }
 
-  /** The pid of the guardian process, or -1 without one (for tests and diagnostics). */
+  /**
+   * The pid of the guardian process (for tests and diagnostics).
+   *
+   * @return the pid, or -1 without a guardian or before the verticle started
+   */
   public long guardianPid() {
     ProcessService s = service;
     return s == null ? -1 : s.guardianPid();

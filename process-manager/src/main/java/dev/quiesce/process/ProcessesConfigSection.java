@@ -14,6 +14,7 @@ import java.util.Set;
  */
 public final class ProcessesConfigSection extends ConfigSection {
 
+  /** The section, as the {@link java.util.ServiceLoader} creates it. */
   public ProcessesConfigSection() {
     super(ProcessesConfig.SECTION, () -> new JsonObject().put(ProcessesConfig.SECTION, new JsonArray()),
         ProcessesConfig::read);

@@ -31,7 +31,11 @@ public enum ExitCode {
     this.code = code;
   }
 
-  /** The process exit status. */
+  /**
+   * The process exit status.
+   *
+   * @return the number the {@code quiesce} process exits with for this outcome
+   */
   public int code() {
     return code;
   }

@@ -98,6 +98,12 @@ public final class QuiesceCli implements Callable<Integer> {
     this.env = env;
   }
 
+  /**
+   * Runs the command line on the standard streams and the process environment, then exits the JVM with
+   * the status {@link #run} returns.
+   *
+   * @param args the command line arguments
+   */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err, System.getenv()));
   }
@@ -106,6 +112,10 @@ public final class QuiesceCli implements Callable<Integer> {
    * Runs the command line {@code args}, printing to {@code out} (results) and {@code err} (progress
    * and errors), with {@code env} as the environment.
    *
+   * @param args the command line arguments
+   * @param out where results are printed
+   * @param err where progress and errors are printed
+   * @param env the environment variables to read (instead of {@link System#getenv()})
    * @return the exit status ({@link ExitCode})
    */
   public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
