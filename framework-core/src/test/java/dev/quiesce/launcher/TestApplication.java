@@ -94,7 +94,7 @@ public final class TestApplication extends VerticleBase implements Participant {
     if (settings.containsKey("port")) {
       // shared with an upgrade's successor (the native transport), as framework-web's listeners are
       bound = bound.compose(v -> vertx.createHttpServer(new HttpServerOptions().setReusePort(true))
-          .requestHandler(r -> r.response().end("ok"))
+          .requestHandler(r -> r.response().putHeader("X-Pid", String.valueOf(ProcessHandle.current().pid())).end("ok"))
           .listen(settings.getInteger("port"), "127.0.0.1"));
     }
     if (settings.getBoolean("failStart", false)) {

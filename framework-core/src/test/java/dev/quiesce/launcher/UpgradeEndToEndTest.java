@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,50 @@ class UpgradeEndToEndTest {
       assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.GRACEFUL);
     } finally {
       stopSuccessor(successor);
+    }
+  }
+
+  @Test
+  void newConnectionsStayWithThePredecessorUntilTheSuccessorIsReadyThenGoToTheSuccessor() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    long successor = -1;
+    try (JvmProcess app = startWith(new JsonObject(), Map.of(),
+        new JsonObject().put("port", port).put("holdHandoverMs", 4000))) {
+      app.awaitLine(STARTED, START);
+      String predecessor = String.valueOf(app.pid());
+
+      app.signal("USR1");
+
+      // the successor runs and listens on the port, but has not said ready (its warm-up holds it)
+      Matcher started = app.awaitLine("quiesce started pid=(?!" + predecessor + "\\b)(\\d+)", START);
+      successor = Long.parseLong(started.group(1));
+      for (int i = 0; i < 30; i++) {
+        assertThat(pidOf(port)).as("new connection %d while the successor starts", i).isEqualTo(predecessor);
+      }
+      assertThat(app.output()).as("still before ready").doesNotContain("upgrade: successor pid");
+      app.awaitLine("upgrade: successor pid (\\d+) is ready", START);
+      String next = String.valueOf(successor);
+      Await.until("new connections go to the successor", Duration.ofSeconds(10), () -> next.equals(pidOf(port)));
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).isEqualTo(ExitCodes.GRACEFUL);
+    } finally {
+      stopSuccessor(successor);
+    }
+  }
+
+  /** The {@code X-Pid} of {@code GET /} on a new connection. */
+  private static String pidOf(int port) {
+    try {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + port + "/")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.headers().firstValue("X-Pid").orElse("none");
+    } catch (IOException e) {
+      return "failed: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
     }
   }
 

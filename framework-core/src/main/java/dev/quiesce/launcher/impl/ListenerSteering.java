@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * port's group (the kernel appends sockets in the order they bind); once this process's sockets are
  * closed the index is past the group's end and the kernel falls back to its hash. The successor
  * detaches the program ({@code SO_DETACH_REUSEPORT_BPF}) once its predecessor has exited.
+ *
+ * <p>Before that, from the upgrade's start until the successor is ready, {@link #steerToSelf()} keeps
+ * every new connection on this process's own sockets: the successor binds its ports while it starts,
+ * and without the program the kernel's hash would hand part of the new connections to a JVM that is
+ * not serving yet, where they wait (seconds, under load) in its accept queue.
  */
 final class ListenerSteering {
 
@@ -30,6 +35,12 @@ final class ListenerSteering {
   private static final int SO_ATTACH_REUSEPORT_CBPF = 51;
   private static final int SO_DETACH_REUSEPORT_BPF = 68;
   private static final short BPF_RET_K = 0x06;
+  private static final short BPF_RET_A = 0x16;
+  private static final short BPF_LD_W_ABS = 0x20;
+  private static final short BPF_ALU_MOD_K = 0x94;
+  /** Classic BPF's ancillary data: {@code SKF_AD_OFF + SKF_AD_RXHASH} loads the packet's flow hash. */
+  private static final int SKF_AD_OFF = -0x1000;
+  private static final int SKF_AD_RXHASH = 32;
   private static final String LISTEN = "0A";
 
   private ListenerSteering() {
@@ -73,22 +84,54 @@ final class ListenerSteering {
   static int steerToSuccessor() {
     int steered = 0;
     for (Map.Entry<String, List<Integer>> port : listeningSockets().entrySet()) {
-      try (Memory filter = new Memory(8); Memory program = new Memory(16)) {
-        filter.setShort(0, BPF_RET_K);
-        filter.setByte(2, (byte) 0);
-        filter.setByte(3, (byte) 0);
-        filter.setInt(4, port.getValue().size());
-        program.clear();
-        program.setShort(0, (short) 1);
-        program.setPointer(8, filter);
-        UnixDatagrams.C.setsockopt(port.getValue().get(0), UnixDatagrams.SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF,
-            program, 16);
+      // return <the number of this process's sockets>: the index of the first socket bound after them
+      if (attach(port.getValue().get(0), new short[] {BPF_RET_K}, new int[] {port.getValue().size()}, port.getKey())) {
         steered++;
-      } catch (LastErrorException | UnsatisfiedLinkError e) {
-        LOG.debug("upgrade: could not steer {} to the successor: {}", port.getKey(), e.toString());
       }
     }
     return steered;
+  }
+
+  /**
+   * Keeps new connections on each of this process's listening ports on its own sockets (indices 0 to
+   * n-1 of the port's group), whatever binds later; returns how many ports. With several sockets on a
+   * port they share the connections by the packet's flow hash; where the kernel refuses that program,
+   * all go to the first.
+   */
+  static int steerToSelf() {
+    int steered = 0;
+    for (Map.Entry<String, List<Integer>> port : listeningSockets().entrySet()) {
+      int fd = port.getValue().get(0);
+      int own = port.getValue().size();
+      // A = skb->hash; A %= own; return A
+      boolean spread = own > 1 && attach(fd, new short[] {BPF_LD_W_ABS, BPF_ALU_MOD_K, BPF_RET_A},
+          new int[] {SKF_AD_OFF + SKF_AD_RXHASH, own, 0}, port.getKey());
+      if (spread || attach(fd, new short[] {BPF_RET_K}, new int[] {0}, port.getKey())) {
+        steered++;
+      }
+    }
+    return steered;
+  }
+
+  /** Attaches the classic BPF program of {@code codes} and their {@code k} to the group of {@code fd}. */
+  private static boolean attach(int fd, short[] codes, int[] ks, String port) {
+    int n = codes.length;
+    try (Memory filter = new Memory(8L * n); Memory program = new Memory(16)) {
+      for (int i = 0; i < n; i++) {
+        filter.setShort(8L * i, codes[i]);
+        filter.setByte(8L * i + 2, (byte) 0);
+        filter.setByte(8L * i + 3, (byte) 0);
+        filter.setInt(8L * i + 4, ks[i]);
+      }
+      program.clear();
+      program.setShort(0, (short) n);
+      program.setPointer(8, filter);
+      UnixDatagrams.C.setsockopt(fd, UnixDatagrams.SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, program, 16);
+      return true;
+    } catch (LastErrorException | UnsatisfiedLinkError e) {
+      LOG.debug("upgrade: could not attach a steering program to {}: {}", port, e.toString());
+      return false;
+    }
   }
 
   /** Takes the steering program off the groups of this process's listening ports (a successor, after its predecessor exited). */

@@ -159,11 +159,14 @@ final class SuccessorUpgrader implements Upgrader {
         pb.environment().put(Handover.ENV_DEADLINE, String.valueOf(System.currentTimeMillis() + cfg.timeout().toMillis()));
         // the successor pings systemd's watchdog itself once it is the main process
         pb.environment().remove("WATCHDOG_PID");
-        LOG.info("upgrade: starting the successor: {} (handover socket {}, timeout {} ms)", command, socket,
-            cfg.timeout().toMillis());
+        int held = ListenerSteering.steerToSelf();
+        LOG.info("upgrade: starting the successor: {} (handover socket {}, timeout {} ms); new connections on {}"
+            + " listening port(s) stay with this process until it is ready", command, socket, cfg.timeout().toMillis(),
+            held);
         process = pb.start();
       } catch (IOException | RuntimeException e) {
         closeSocket();
+        ListenerSteering.detach();
         return Future.failedFuture(new UpgradeFailedException("could not start the successor " + command + ": " + e,
             List.of()));
       }
@@ -333,6 +336,7 @@ final class SuccessorUpgrader implements Upgrader {
       closeSocket();
       daemon("quiesce-upgrade-rollback", () -> {
         endGroup();
+        ListenerSteering.detach(); // the kernel's hash again, among this process's sockets
         waitForOutput();
         ready.fail(new UpgradeFailedException(why, lastLines()));
       });
