@@ -5,8 +5,12 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -185,6 +189,34 @@ final class LoadGen {
       why.add(unanswered + "× never answered");
     }
     return new Window(n + failed + unanswered, failed + unanswered, refused, p50, p99, max, why);
+  }
+
+  /**
+   * Writes every request of {@code gens} due in [from, to) to {@code file} as CSV: due (ms after
+   * {@code origin}), latency in ms (empty when unanswered), status (-1: no response), failure; in
+   * order of due time. For looking at a window request by request (where a stall sits).
+   */
+  static void writeCsv(List<LoadGen> gens, Path file, long from, long to, long origin) throws IOException {
+    List<long[]> rows = new ArrayList<>();
+    for (int gi = 0; gi < gens.size(); gi++) {
+      LoadGen g = gens.get(gi);
+      for (int k = 0; k < g.issued; k++) {
+        if (g.due[k] >= from && g.due[k] < to) {
+          rows.add(new long[] {g.due[k], gi, k});
+        }
+      }
+    }
+    rows.sort((a, b) -> Long.compare(a[0], b[0]));
+    List<String> lines = new ArrayList<>();
+    lines.add("due_ms,latency_ms,status,failure");
+    for (long[] row : rows) {
+      LoadGen g = gens.get((int) row[1]);
+      int k = (int) row[2];
+      lines.add(String.format(Locale.ROOT, "%.3f,%s,%d,%s", (g.due[k] - origin) / 1e6,
+          g.ended[k] == 0 ? "" : String.format(Locale.ROOT, "%.3f", (g.ended[k] - g.due[k]) / 1e6), g.status[k],
+          g.failure[k] == null ? "" : g.failure[k].replace(',', ';').replace('\n', ' ')));
+    }
+    Files.write(file, lines);
   }
 
   /**

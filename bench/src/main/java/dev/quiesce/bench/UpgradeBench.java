@@ -73,8 +73,11 @@ final class UpgradeBench {
       String path, int port, int mport, int gport, List<String> jvm, int workers, int threads) {
   }
 
-  /** One upgrade: command → successor ready (or rolled back), command → predecessor exited (NaN if none), outcome. */
-  record Step(double readyMs, double exitedMs, String outcome) {
+  /**
+   * One upgrade: when the command was sent (System.nanoTime()), command → successor ready (or rolled
+   * back), command → predecessor exited (NaN if none), outcome.
+   */
+  record Step(long sentNanos, double readyMs, double exitedMs, String outcome) {
   }
 
   /** One series on a fresh server. {@code servedOn}: after it, the process that served before still serves (broken). */
@@ -204,6 +207,7 @@ final class UpgradeBench {
       }
       stopped = true;
       CpuMonitor.Load cpuLoad = cpu.stop();
+      writeTimeline(report, name, load, steps, upgradesFrom - 1_000_000_000L, end);
       boolean servedOn = target.originalServes();
       target.stop();
       List<String> leftovers = Cleanup.endLeftovers(5_000);
@@ -219,6 +223,26 @@ final class UpgradeBench {
         Cleanup.endLeftovers(5_000);
       }
     }
+  }
+
+  /**
+   * Writes {@code timeline-<name>.csv} (every request from 1 s before the first command to the end,
+   * due time in ms after the first command) and {@code timeline-<name>-marks.csv} (each upgrade's
+   * command, ready and predecessor exit on the same clock): where a stall sits against the steps.
+   */
+  private static void writeTimeline(Report report, String name, List<LoadGen> load, List<Step> steps, long from,
+      long to) throws IOException {
+    long origin = steps.isEmpty() ? from : steps.get(0).sentNanos();
+    LoadGen.writeCsv(load, report.file("timeline-" + name + ".csv"), from, to, origin);
+    List<String> marks = new ArrayList<>();
+    marks.add("upgrade,command_ms,ready_ms,predecessor_exited_ms,outcome");
+    for (int i = 0; i < steps.size(); i++) {
+      Step st = steps.get(i);
+      double at = (st.sentNanos() - origin) / 1e6;
+      marks.add(String.format(Locale.ROOT, "%d,%.1f,%.1f,%.1f,%s", i + 1, at, at + st.readyMs(), at + st.exitedMs(),
+          st.outcome().replace(',', ';')));
+    }
+    Files.write(report.file("timeline-" + name + "-marks.csv"), marks);
   }
 
   /**
@@ -289,7 +313,7 @@ final class UpgradeBench {
         double ready = (e.at() - sent) / 1e6;
         String outcome = e.data().getString("outcome", "?");
         if (!"done".equals(outcome)) {
-          return new Step(ready, Double.NaN, outcome + ": " + e.data().getString("error", "?"));
+          return new Step(sent, ready, Double.NaN, outcome + ": " + e.data().getString("error", "?"));
         }
         long gone = Server.awaitGone(pid, STEP_TIMEOUT_MS);
         if (gone < 0) {
@@ -297,7 +321,7 @@ final class UpgradeBench {
               + " ms of its successor's ready; log: " + first.log);
         }
         pid = e.data().getLong("successorPid");
-        return new Step(ready, (gone - sent) / 1e6, outcome);
+        return new Step(sent, ready, (gone - sent) / 1e6, outcome);
       }
     }
 
@@ -306,15 +330,35 @@ final class UpgradeBench {
       return pid == first.pid() && first.alive() && Http.get(port, "/hello", 2000).status() == 200;
     }
 
+    /**
+     * TERM to the process serving now; KILL after 40 s. A successor runs in a session of its own under
+     * {@code sh} and {@code tee} (docs/PRODUCTION.md): waits (bounded) for those to follow it out.
+     */
     @Override
     public void stop() throws Exception {
+      List<ProcessHandle> session = pid == first.pid() ? List.of()
+          : ProcessHandle.of(sessionOf(pid)).map(h -> Stream.concat(Stream.of(h), h.descendants()).toList())
+              .orElse(List.of());
       if (!Server.gone(pid)) {
         Server.signal(pid, "TERM");
         if (Server.awaitGone(pid, 40_000) < 0) {
           ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
       }
+      for (ProcessHandle h : session) {
+        Server.awaitGone(h.pid(), 5_000);
+      }
       first.stopQuietly(5000);
+    }
+
+    /** The session id of {@code pid} (field 6 of /proc/PID/stat), or {@code pid} itself when unreadable. */
+    private static long sessionOf(long pid) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+      } catch (IOException | RuntimeException e) {
+        return pid;
+      }
     }
   }
 
@@ -459,7 +503,7 @@ final class UpgradeBench {
         throw new IllegalStateException("gunicorn: old master " + old + " did not exit after QUIT; log: " + dir);
       }
       master = next;
-      return new Step((ready - sent) / 1e6, (gone - sent) / 1e6, "done");
+      return new Step(sent, (ready - sent) / 1e6, (gone - sent) / 1e6, "done");
     }
 
     @Override
