@@ -99,8 +99,8 @@ final class UpgradeBench {
 
   static void run(Options o, Report report) throws Exception {
     int rounds = o.integer("rounds", 1);
-    Settings s = new Settings(o.integer("upgrades", 5), o.integer("broken", 5), o.integer("rate", 1000),
-        o.integer("clients", 8), o.integer("connections", 32), o.integer("steady", 5), o.integer("warmup", 3),
+    Settings s = new Settings(o.integer("upgrades", 5), o.integer("broken", 5), o.integer("rate", 500),
+        o.integer("clients", 8), o.integer("connections", 32), o.integer("steady", 5), o.integer("warmup", 5),
         o.string("path", "/hello"), o.integer("port", 18080), o.integer("mport", 18081), o.integer("gport", 18090),
         o.list("jvm"), o.integer("workers", 2), o.integer("threads", 4));
     List<String> modes = List.of(o.string("modes", "close,keep-alive").split(","));
