@@ -528,8 +528,8 @@ final class UpgradeBench {
     report.add("");
     report.add("| server | mode | upgrades (outcomes) | requests | failed | refused | target | steady p99 | p99 during "
         + "| during / steady (target ≤ 2) | max during | command → successor ready, ms | command → predecessor exited, "
-        + "ms | verdict |");
-    report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        + "ms | foreign CPU, % of a core | verdict |");
+    report.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (Series x : series) {
       for (String mode : modes) {
         List<Run> rs = runs.stream().filter(r -> r.series() == x && r.mode().equals(mode)).toList();
@@ -559,14 +559,15 @@ final class UpgradeBench {
         }
         String verdict = x == Series.GUNICORN ? "(peer)" : missed.isEmpty() ? "pass" : "MISS " + missed;
         report.add(String.format(Locale.ROOT, "| %s | %s | %d %s | %d | %d%s | %d | 0 and 0 | %s | %s | %s | %s | %s "
-            + "| %s | %s |", x.label, mode, steps.size(), steps.stream().map(st -> st.outcome().split(":")[0])
+            + "| %s | %.0f | %s |", x.label, mode, steps.size(), steps.stream().map(st -> st.outcome().split(":")[0])
             .distinct().toList(), rs.stream().mapToInt(r -> r.all().requests()).sum(), failed, reasons.isEmpty() ? ""
             : " " + reasons, refused, Stats.of(rs.stream().map(r -> r.steady().p99()).toList()).fmt(2),
             Stats.of(rs.stream().map(r -> r.upgrades().p99()).toList()).fmt(2), ratio.fmt(2),
             Stats.of(rs.stream().map(r -> r.upgrades().max()).toList()).fmt(1),
             Stats.of(steps.stream().map(Step::readyMs).toList()).fmt(0) + (broken ? " (rolled back)" : ""),
             broken ? (served ? "— (old process still serving)" : "— (OLD PROCESS NOT SERVING)")
-                : Stats.of(steps.stream().map(Step::exitedMs).toList()).fmt(0), verdict));
+                : Stats.of(steps.stream().map(Step::exitedMs).toList()).fmt(0),
+            rs.stream().mapToDouble(r -> r.load().foreignPct()).max().orElse(0), verdict));
       }
     }
     if (series.contains(Series.QUIESCE) && series.contains(Series.GUNICORN)) {
