@@ -411,9 +411,13 @@ final class UpgradeBench {
 
     static String version(String gunicorn) {
       try {
-        Process p = new ProcessBuilder(gunicorn, "--version").redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(gunicorn, "--version").redirectErrorStream(true);
+        pb.environment().put("BENCH_TAG", Bench.TAG);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
-        p.waitFor(10, TimeUnit.SECONDS);
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
         return out;
       } catch (IOException e) {
         return "version unknown: " + e.getMessage();
