@@ -19,7 +19,46 @@ final class Cleanup {
   }
 
   static void run(Options o) throws IOException {
-    String tag = o.string("tag", null);
+    List<Long> found = tagged(o.string("tag", null));
+    for (long pid : found) {
+      ProcessHandle.of(pid).ifPresent(h -> {
+        System.out.println("killing " + pid + " " + h.info().commandLine().orElse(""));
+        h.destroyForcibly();
+      });
+    }
+    System.out.println(found.isEmpty() ? "no tagged process left" : "killed " + found.size() + " process(es)");
+  }
+
+  /**
+   * Ends, by pid, every process still carrying this run's tag (the harness's own JVM and its parent
+   * spared): TERM, then KILL to those still there after {@code graceMs}. For the processes a server
+   * started outside the harness's view (a successor, a daemonized master). Returns what it found,
+   * "pid command line" each: nothing, when every server was stopped as it should be.
+   */
+  static List<String> endLeftovers(long graceMs) throws IOException, InterruptedException {
+    List<String> ended = new ArrayList<>();
+    List<ProcessHandle> handles = new ArrayList<>();
+    for (long pid : tagged(Bench.TAG)) {
+      ProcessHandle.of(pid).ifPresent(h -> {
+        ended.add(pid + " " + h.info().commandLine().orElse("?"));
+        handles.add(h);
+        h.destroy();
+      });
+    }
+    long until = System.nanoTime() + graceMs * 1_000_000;
+    for (ProcessHandle h : handles) {
+      while (h.isAlive() && !Server.gone(h.pid()) && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      if (h.isAlive() && !Server.gone(h.pid())) {
+        h.destroyForcibly();
+      }
+    }
+    return ended;
+  }
+
+  /** The pids of the processes whose environment has BENCH_TAG={@code tag} (any BENCH_TAG when null). */
+  static List<Long> tagged(String tag) throws IOException {
     long self = ProcessHandle.current().pid();
     long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
     List<Long> found = new ArrayList<>();
@@ -46,12 +85,6 @@ final class Cleanup {
         }
       }
     }
-    for (long pid : found) {
-      ProcessHandle.of(pid).ifPresent(h -> {
-        System.out.println("killing " + pid + " " + h.info().commandLine().orElse(""));
-        h.destroyForcibly();
-      });
-    }
-    System.out.println(found.isEmpty() ? "no tagged process left" : "killed " + found.size() + " process(es)");
+    return found;
   }
 }

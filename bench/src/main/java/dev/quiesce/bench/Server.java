@@ -105,12 +105,17 @@ final class Server {
 
   /** Sends {@code signal} with /usr/bin/kill (tagged as well); returns the time just before the kill ran. */
   long signal(String signal) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder("kill", "-" + signal, Long.toString(pid()));
+    return signal(pid(), signal);
+  }
+
+  /** Sends {@code signal} to {@code pid} (any process, not only one this harness started) with a tagged /usr/bin/kill. */
+  static long signal(long pid, String signal) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder("kill", "-" + signal, Long.toString(pid));
     pb.environment().put("BENCH_TAG", Bench.TAG);
     long t = System.nanoTime();
     int rc = pb.start().waitFor();
     if (rc != 0) {
-      throw new IOException("kill -" + signal + " " + pid() + " failed: " + rc);
+      throw new IOException("kill -" + signal + " " + pid + " failed: " + rc);
     }
     return t;
   }
@@ -128,6 +133,33 @@ final class Server {
       Thread.onSpinWait();
     }
     return process.exitValue();
+  }
+
+  /**
+   * Waits, polling /proc every millisecond, until {@code pid} has exited (gone, or a zombie: a
+   * process this harness did not start is reaped by someone else, maybe later); returns the
+   * System.nanoTime() it was first seen so, or -1 after {@code timeoutMs}.
+   */
+  static long awaitGone(long pid, long timeoutMs) throws InterruptedException {
+    long until = System.nanoTime() + timeoutMs * 1_000_000;
+    while (System.nanoTime() < until) {
+      if (gone(pid)) {
+        return System.nanoTime();
+      }
+      Thread.sleep(1);
+    }
+    return -1;
+  }
+
+  /** Whether {@code pid} has exited: no /proc entry, or state Z (exited, not reaped yet). */
+  static boolean gone(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // "pid (comm) S ...": the state follows the last ')' (comm may hold spaces and parentheses)
+      return stat.charAt(stat.lastIndexOf(')') + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
   }
 
   long exitNanos() {
