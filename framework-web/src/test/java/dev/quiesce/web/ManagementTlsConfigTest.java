@@ -2,12 +2,12 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.testing.TestPki;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.config.ConfigLoader;
 import dev.quiesce.config.ConfigProblem;
 import dev.quiesce.config.ConfigReader;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.TestPki;
 import dev.quiesce.web.impl.ManagementConfigSection;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;

@@ -2,9 +2,9 @@ package dev.quiesce.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quiesce.testing.TestPki;
 import dev.quiesce.config.ConfigException;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.TestPki;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +14,8 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
