@@ -471,8 +471,8 @@ class ConfigSchemaTest {
   // ---------------------------------------------------------------- helpers
 
   /**
-   * The configuration snippets of the READMEs and the docs: JSON blocks whose top-level keys are all
-   * sections (or {@code $schema}).
+   * The configuration snippets of the READMEs and the docs: JSON and YAML blocks whose top-level keys
+   * are all sections (or {@code $schema}).
    */
   private static Map<String, JsonObject> snippets() throws IOException {
     Set<String> sections = ConfigLoader.discoverSections().stream().map(ConfigSection::name)
@@ -483,7 +483,7 @@ class ConfigSchemaTest {
       files.filter(f -> f.toString().endsWith(".md")).sorted().forEach(docs::add);
     }
     Map<String, JsonObject> out = new LinkedHashMap<>();
-    Pattern block = Pattern.compile("```json\\n(.*?)```", Pattern.DOTALL);
+    Pattern block = Pattern.compile("```(json|yaml)\\n(.*?)```", Pattern.DOTALL);
     for (Path doc : docs) {
       if (!Files.exists(doc)) {
         continue;
@@ -495,8 +495,8 @@ class ConfigSchemaTest {
         n++;
         JsonObject json;
         try {
-          json = new JsonObject(m.group(1));
-        } catch (DecodeException e) {
+          json = m.group(1).equals("json") ? new JsonObject(m.group(2)) : yaml(m.group(2));
+        } catch (DecodeException | IllegalArgumentException e) {
           continue; // an excerpt, not a document
         }
         boolean configuration = json.fieldNames().stream().allMatch(k -> sections.contains(k) || k.equals("$schema"));
@@ -507,6 +507,21 @@ class ConfigSchemaTest {
       }
     }
     return out;
+  }
+
+  /** A YAML block as the JSON document the loader makes of it (SnakeYAML's safe loader, as vertx-config-yaml). */
+  private static JsonObject yaml(String text) {
+    Object doc;
+    try {
+      doc = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(
+          new org.yaml.snakeyaml.LoaderOptions())).load(text);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(e);
+    }
+    if (!(doc instanceof Map<?, ?> map)) {
+      throw new IllegalArgumentException("not a mapping");
+    }
+    return new JsonObject(io.vertx.core.json.Json.encode(map));
   }
 
   private static ConfigLoader loader() {

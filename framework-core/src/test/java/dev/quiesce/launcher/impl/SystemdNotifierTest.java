@@ -72,6 +72,25 @@ class SystemdNotifierTest {
     }
   }
 
+  /**
+   * An upgrade that said {@code done} makes this process silent (the successor is the main process);
+   * a {@code failed} after it (a stop ended the successor accepted an instant before) makes it speak
+   * for the service again: its stop says {@code STOPPING=1}.
+   */
+  @Test
+  void aFailedUpgradeAfterADoneOneMakesThisProcessSpeakForTheServiceAgain() throws Exception {
+    try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"))) {
+      LifecycleCoordinator coordinator = running(systemd, () -> Future.succeededFuture(new JsonObject()));
+      vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject().put("type", "upgrade").put("outcome", "done"));
+      vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject().put("type", "upgrade")
+          .put("outcome", "failed"));
+
+      coordinator.trigger(LifecycleCommand.STOP, Trigger.SIGNAL, "SIGTERM");
+
+      systemd.await("STOPPING=1", Duration.ofSeconds(10), d -> d.has("STOPPING=1"));
+    }
+  }
+
   @Test
   void aPartialReloadNamesWhoDidNotApplyIt() throws Exception {
     try (NotifyReceiver systemd = NotifyReceiver.bind(dir.resolve("notify"))) {
