@@ -80,8 +80,9 @@ class QuiesceEventBusTest {
     assertThat(detail.getInteger("aborted")).isEqualTo(1);
     assertThat(detail.getInteger("completed")).isZero();
     assertThat(detail.getBoolean("forced")).isTrue();
-    // the budget less the acknowledgement's margin (a tenth, at most 250 ms) was waited in full
-    assertThat(detail.getLong("waitedMs")).isGreaterThanOrEqualTo(720).isLessThan(Timing.upTo(2000));
+    // the budget less the acknowledgement's margin (a tenth, at most 250 ms) was waited in full: 720 ms from
+    // the phase's start, counted here from the drain's own start, a few ms later (CI saw 719)
+    assertThat(detail.getLong("waitedMs")).isGreaterThanOrEqualTo(700).isLessThan(Timing.upTo(2000));
     assertThat(report.getString("outcome")).isEqualTo("forced");
     assertThat(report.getInteger("exitCode")).isEqualTo(3);
     assertThat(report.getJsonArray("problems").encode()).contains("eventbus:stuck had to force its work");
