@@ -88,6 +88,12 @@ final class HeadlessChromium implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(binary().toString(), "--headless=new",
         "--remote-debugging-port=0", "--user-data-dir=" + profile, "--no-first-run", "--no-default-browser-check",
         "--disable-gpu", "--disable-extensions", "--disable-background-networking", "--disable-sync",
+        // nothing leaves the loopback: no component updates, crash reports, pings or metrics, every host name
+        // unresolvable but 127.0.0.1, and anything else through a proxy that does not exist (loopback
+        // addresses bypass a proxy in Chromium)
+        "--disable-component-update", "--disable-domain-reliability", "--disable-breakpad", "--no-pings",
+        "--metrics-recording-only", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--proxy-server=http://127.0.0.1:9",
         "--no-sandbox", // tests run as root on CI, where Chromium's sandbox refuses to start
         "--window-size=1280,1200", "about:blank");
     builder.environment().put("TEST_RUN_TAG", "quiesce-test-chromium-" + UUID.randomUUID());

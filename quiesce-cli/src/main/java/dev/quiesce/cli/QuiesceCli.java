@@ -285,16 +285,10 @@ public final class QuiesceCli implements Callable<Integer> {
 
   /** {@code quiesce stop}. */
   @Command(name = "stop", description = "Stops the application (a second stop forces, as a second TERM does).")
-  static final class Stop implements Callable<Integer> {
-    @ParentCommand
-    private QuiesceCli root;
-
+  static final class Stop extends Control {
     @Option(names = "--wait", description = "follow the events until the stop report; print its summary and exit"
         + " with its exit code (0 graceful, 3 forced)")
     private boolean await;
-
-    @Option(names = "--reason", description = "why, for the log and the report")
-    private String reason;
 
     @Option(names = "--force", description = "with --wait, stop even when a stop already runs: that forces it"
         + " (KILL for what is left, as a second SIGTERM does); without --force a running stop is only followed")
@@ -305,12 +299,12 @@ public final class QuiesceCli implements Callable<Integer> {
     private Path report;
 
     @Override
-    public Integer call() {
-      ManagementClient client = root.client(true);
-      if (!await) {
-        root.printAccepted("stop", root.control(client, "stop", reason, root.deadline(DEFAULT_TIMEOUT)));
-        return ExitCode.OK.code();
-      }
+    boolean waits() {
+      return await;
+    }
+
+    @Override
+    Integer sendAndWait(ManagementClient client) {
       Instant began = Instant.now();
       Instant deadline = root.deadline(DEFAULT_TIMEOUT);
       try (EventStream events = client.events(deadline)) {
@@ -367,55 +361,66 @@ public final class QuiesceCli implements Callable<Integer> {
     }
   }
 
-  /** A command without a wait: {@code drain} and {@code resume}, its name the endpoint's. */
-  abstract static class Plain implements Callable<Integer> {
+  /**
+   * A control command, its name the endpoint's: sends it and prints that it was accepted, or, when the
+   * command {@link #waits()}, sends it and waits for its end ({@link #sendAndWait}).
+   */
+  abstract static class Control implements Callable<Integer> {
     @ParentCommand
-    private QuiesceCli root;
+    QuiesceCli root;
 
     @Spec
-    private CommandSpec spec;
+    CommandSpec spec;
 
-    @Option(names = "--reason", description = "why, for the log")
-    private String reason;
+    @Option(names = "--reason", description = "why, for the log (and a stop's report)")
+    String reason;
+
+    /** Whether this run waits for the end ({@code --wait}); without it the command is only sent. */
+    boolean waits() {
+      return false;
+    }
+
+    /** Sends the command and waits for its end; the exit code. */
+    Integer sendAndWait(ManagementClient client) {
+      throw new IllegalStateException(spec.name() + " does not wait");
+    }
 
     @Override
     public Integer call() {
+      ManagementClient client = root.client(true);
+      if (waits()) {
+        return sendAndWait(client);
+      }
       String command = spec.name();
-      root.printAccepted(command, root.control(root.client(true), command, reason, root.deadline(DEFAULT_TIMEOUT)));
+      root.printAccepted(command, root.control(client, command, reason, root.deadline(DEFAULT_TIMEOUT)));
       return ExitCode.OK.code();
     }
   }
 
   /** {@code quiesce drain}. */
   @Command(name = "drain", description = "Stops taking new work (readiness down) until resume.")
-  static final class Drain extends Plain {
+  static final class Drain extends Control {
   }
 
   /** {@code quiesce resume}. */
   @Command(name = "resume", description = "Takes work again after drain.")
-  static final class Resume extends Plain {
+  static final class Resume extends Control {
   }
 
   /** {@code quiesce reload}. */
   @Command(name = "reload", description = "Re-reads the configuration and applies it.")
-  static final class Reload implements Callable<Integer> {
-    @ParentCommand
-    private QuiesceCli root;
-
+  static final class Reload extends Control {
     @Option(names = "--wait", description = "wait for the reload's outcome (POST /lifecycle/reload?wait=true);"
         + " exit 0 when done, 3 when partial or failed")
     private boolean await;
 
-    @Option(names = "--reason", description = "why, for the log")
-    private String reason;
+    @Override
+    boolean waits() {
+      return await;
+    }
 
     @Override
-    public Integer call() {
-      ManagementClient client = root.client(true);
-      if (!await) {
-        root.printAccepted("reload", root.control(client, "reload", reason, root.deadline(DEFAULT_TIMEOUT)));
-        return ExitCode.OK.code();
-      }
+    Integer sendAndWait(ManagementClient client) {
       Duration bound = root.timeout != null ? root.timeout : DEFAULT_TIMEOUT;
       if (bound.compareTo(MAX_SERVER_WAIT) > 0) {
         throw new CliFailure(ExitCode.USAGE, "reload --wait waits at most " + Timeouts.wire(MAX_SERVER_WAIT)
@@ -432,24 +437,18 @@ public final class QuiesceCli implements Callable<Integer> {
   /** {@code quiesce upgrade}. */
   @Command(name = "upgrade", description = "Starts the successor (upgrade.command); this process stops once it is"
       + " ready.")
-  static final class Upgrade implements Callable<Integer> {
-    @ParentCommand
-    private QuiesceCli root;
-
+  static final class Upgrade extends Control {
     @Option(names = "--wait", description = "follow the events until the upgrade is done (exit 0) or failed (exit 3)")
     private boolean await;
 
-    @Option(names = "--reason", description = "why, for the log")
-    private String reason;
+    @Override
+    boolean waits() {
+      return await;
+    }
 
     @Override
-    public Integer call() {
-      ManagementClient client = root.client(true);
+    Integer sendAndWait(ManagementClient client) {
       Instant deadline = root.deadline(DEFAULT_TIMEOUT);
-      if (!await) {
-        root.printAccepted("upgrade", root.control(client, "upgrade", reason, deadline));
-        return ExitCode.OK.code();
-      }
       try (EventStream events = client.events(deadline)) {
         events.next(deadline); // the status: the stream is open, no event of this upgrade can be missed
         root.control(client, "upgrade", reason, deadline);
