@@ -149,7 +149,8 @@ class StopIntegrationTest {
         .onSuccess(b -> {
           late.text().append(b.toString());
           late.ended().tryComplete();
-        });
+        })
+        .onFailure(late.ended()::tryFail);
     Await.result(late.ended().future(), Duration.ofSeconds(5));
     assertThat(late.events()).extracting(e -> e.getString("event")).containsExactly("report");
   }

@@ -7,6 +7,7 @@ import dev.quiesce.config.LoadedConfig;
 import dev.quiesce.launcher.ExitCodes;
 import dev.quiesce.launcher.QuiesceApplication;
 import dev.quiesce.launcher.UpgradeConfig;
+import dev.quiesce.launcher.VertxFactory;
 import dev.quiesce.launcher.VertxOptionsContributor;
 import dev.quiesce.lifecycle.HaltHooks;
 import dev.quiesce.lifecycle.LifecycleCommand;
@@ -29,7 +30,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -136,7 +140,7 @@ public final class LauncherRun {
       // the native transport when it loads: listeners can then share their ports with a successor
       VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
-      vertx = Vertx.vertx(options);
+      vertx = createVertx(options, config);
       sharing = ListenerSharing.of(vertx);
       UpgradeHandover handover = UpgradeHandover.of(vertx);
       // an upgrade's successor: what waits for the predecessor (exclusive groups) knows it before it starts
@@ -159,6 +163,33 @@ public final class LauncherRun {
       LOG.error("could not start Vert.x and the lifecycle coordinator", e);
       closeVertx(Duration.ofSeconds(2));
       return exit(ExitCodes.STARTUP_FAILURE);
+    }
+  }
+
+  /**
+   * A plain instance, or the one the single {@link VertxFactory} that applies to {@code config} creates,
+   * waited for at most {@code lifecycle.startTimeout} (an instance that arrives later is closed).
+   */
+  private Vertx createVertx(VertxOptions options, JsonObject config) throws Exception {
+    List<Map.Entry<String, Future<Vertx>>> made = new ArrayList<>();
+    for (VertxFactory factory : ServiceLoader.load(VertxFactory.class)) {
+      factory.create(options, config).ifPresent(f -> made.add(Map.entry(factory.getClass().getName(), f)));
+    }
+    if (made.isEmpty()) {
+      return Vertx.vertx(options);
+    }
+    if (made.size() > 1) {
+      made.forEach(e -> e.getValue().onSuccess(Vertx::close));
+      throw new IllegalStateException("more than one VertxFactory applies to this configuration: "
+          + made.stream().map(Map.Entry::getKey).toList());
+    }
+    Future<Vertx> creating = made.get(0).getValue();
+    try {
+      return await(creating, lifecycle.startTimeout());
+    } catch (TimeoutException e) {
+      creating.onSuccess(Vertx::close);
+      throw new TimeoutException(made.get(0).getKey() + " did not create Vert.x within lifecycle.startTimeout ("
+          + lifecycle.startTimeout().toMillis() + " ms)");
     }
   }
 

@@ -143,9 +143,9 @@ public final class Coordinator {
     this.timers = new CoordinatorTimers(context);
     this.participants = new ParticipantRegistry(vertx.eventBus(), timers, retained::add);
     retained.add(context.deploymentID());
-    consumers.add(vertx.eventBus().consumer(EventBusContract.COMMANDS, this::onCommand));
-    consumers.add(vertx.eventBus().consumer(EventBusContract.REGISTER, participants::onRegister));
-    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.ACK, participants::onAck));
+    consumers.add(vertx.eventBus().localConsumer(EventBusContract.COMMANDS, this::onCommand));
+    consumers.add(vertx.eventBus().localConsumer(EventBusContract.REGISTER, participants::onRegister));
+    consumers.add(vertx.eventBus().<Object>localConsumer(EventBusContract.ACK, participants::onAck));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 

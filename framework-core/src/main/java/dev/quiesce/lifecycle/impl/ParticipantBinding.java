@@ -33,7 +33,7 @@ public final class ParticipantBinding implements Registration {
 
   public static Future<Registration> bind(Vertx vertx, Participant participant) {
     ParticipantBinding binding = new ParticipantBinding(vertx, participant);
-    binding.consumer = vertx.eventBus().consumer(EventBusContract.PHASE, binding::onPhaseMessage);
+    binding.consumer = vertx.eventBus().localConsumer(EventBusContract.PHASE, binding::onPhaseMessage);
     JsonObject request = new JsonObject().put("participant", participant.name())
         .put("phases", new JsonArray(participant.phases().stream().sorted().toList()));
     if (!participant.after().isEmpty()) {

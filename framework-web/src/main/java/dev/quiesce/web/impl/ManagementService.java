@@ -101,7 +101,7 @@ public final class ManagementService implements Participant {
 
   /** Listens on the event bus, binds the listener, then registers for {@code close}. */
   public Future<Void> start() {
-    events = vertx.eventBus().consumer(EventBusContract.EVENTS, message -> {
+    events = vertx.eventBus().localConsumer(EventBusContract.EVENTS, message -> {
       if (message.body() instanceof JsonObject event) {
         onEvent(event);
       }

@@ -121,7 +121,7 @@ public final class WebState implements Shareable {
    * started even when no probe asked. The caller unregisters the consumer when it stops.
    */
   public MessageConsumer<Object> followLifecycle() {
-    return vertx.eventBus().consumer(EventBusContract.EVENTS, message -> {
+    return vertx.eventBus().localConsumer(EventBusContract.EVENTS, message -> {
       if (message.body() instanceof JsonObject event) {
         onLifecycleEvent(event);
       }

@@ -177,8 +177,8 @@ public final class ProcessService {
   /** Commands; the application's signals, passed on; a forced phase-start, which escalates every ladder. */
   private void listen(Supervisor sup) {
     Commands commands = new Commands(sup);
-    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.PROCESS_COMMANDS, commands::handle));
-    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.SIGNALS, m -> {
+    consumers.add(vertx.eventBus().<Object>localConsumer(EventBusContract.PROCESS_COMMANDS, commands::handle));
+    consumers.add(vertx.eventBus().<Object>localConsumer(EventBusContract.SIGNALS, m -> {
       // a "duplicate" is the same signal again within the signal bridge's debounce period: the
       // application treats a burst as one signal, and so do the children
       if (m.body() instanceof JsonObject body && body.getValue("signal") instanceof String name
@@ -186,7 +186,7 @@ public final class ProcessService {
         PosixSignal.byName(name).ifPresent(sup::propagate);
       }
     }));
-    consumers.add(vertx.eventBus().<Object>consumer(EventBusContract.EVENTS, m -> {
+    consumers.add(vertx.eventBus().<Object>localConsumer(EventBusContract.EVENTS, m -> {
       if (m.body() instanceof JsonObject e && LifecycleEvent.PHASE_START.wireName().equals(e.getValue("type"))
           && Boolean.TRUE.equals(e.getValue("forced"))) {
         sup.escalate();
