@@ -25,7 +25,7 @@ public final class ClusteredVertxFactory implements VertxFactory {
     EventBusOptions eventBus = options.getEventBusOptions().setHost(cluster.host()).setPort(0);
     cluster.publicHost().ifPresent(eventBus::setClusterPublicHost);
     return Optional.of(Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster)))
-        .buildClustered());
+        .withClusterManager(new LeavingClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster))))
+        .buildClustered().compose(vertx -> NodeLeave.install(vertx, config)));
   }
 }

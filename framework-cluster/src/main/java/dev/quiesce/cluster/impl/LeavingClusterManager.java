@@ -1,0 +1,370 @@
+package dev.quiesce.cluster.impl;
+
+import io.vertx.core.Completable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.shareddata.Counter;
+import io.vertx.core.shareddata.Lock;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.core.spi.cluster.NodeInfo;
+import io.vertx.core.spi.cluster.NodeListener;
+import io.vertx.core.spi.cluster.RegistrationInfo;
+import io.vertx.core.spi.cluster.RegistrationListener;
+import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster manager the clustered Vert.x runs on: Hazelcast's ({@code delegate}), with two
+ * additions for a node that leaves without losing a message.
+ *
+ * <p><b>Withdrawal.</b> It records this node's cluster-wide registrations (Vert.x calls
+ * {@link #addRegistration} and {@link #removeRegistration} for every consumer, after it added or
+ * before it removed the local handler). {@link #withdraw()} removes them from the cluster while
+ * the local handlers stay: the other nodes stop routing to this node, and what they had already
+ * routed here (stragglers) is still handled. From then on, a registration removed by Vert.x (the
+ * drain's {@code unregister}) is only local (the cluster side is already gone), and one added is
+ * kept off the cluster. Node-local registrations ({@code localConsumer}) and the node's own
+ * addresses ({@value #NODE_PREFIX}{@code <nodeId>} and below) are never withdrawn.
+ *
+ * <p><b>What this node's selector has seen.</b> Vert.x's node selector (which picks the node a
+ * message goes to) learns of registrations through {@link #getRegistrations} and the listener given
+ * to {@link #registrationListener}; both pass through here, so {@link #stillRouted(String, List)} can
+ * tell whether this node's selector may still route an address to another node.
+ */
+public final class LeavingClusterManager implements ClusterManager {
+
+  static final Logger LOG = LoggerFactory.getLogger(LeavingClusterManager.class);
+
+  /** The prefix of a node's own cluster-wide addresses (the fleet's {@code quiesce.fleet.node.<nodeId>}). */
+  static final String NODE_PREFIX = "quiesce.fleet.node.";
+
+  private final ClusterManager delegate;
+  private final Object lock = new Object();
+  /** This node's cluster-wide registrations by address, each with whether it is in the cluster; guarded by lock. */
+  private final Map<String, Map<RegistrationInfo, Boolean>> own = new HashMap<>();
+  /** Set once, by withdraw(); guarded by lock. */
+  private Withdrawal withdrawal;
+  /** The node ids this node's selector last learned of, per address. */
+  private final Map<String, Set<String>> seen = new ConcurrentHashMap<>();
+  /** Bumped at every update event for an address: a registration read started before it is stale. */
+  private final Map<String, AtomicLong> updates = new ConcurrentHashMap<>();
+  private final Promise<Long> left = Promise.promise();
+  private volatile RegistrationListener selector;
+  private volatile Consumer<String> lastGone = address -> { };
+
+  /**
+   * Wraps {@code delegate}.
+   *
+   * @param delegate the cluster manager that does the work (Hazelcast's)
+   */
+  public LeavingClusterManager(ClusterManager delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+  }
+
+  /**
+   * The wrapped cluster manager, for what only it offers (Hazelcast's instance).
+   *
+   * @return the cluster manager given to the constructor
+   */
+  public ClusterManager delegate() {
+    return delegate;
+  }
+
+  /**
+   * What {@link #withdraw()} did, and when.
+   *
+   * @param atMs when the last registration was gone from the cluster, epoch ms
+   * @param tookMs how long the removal from the cluster took
+   * @param addresses the addresses withdrawn, sorted
+   * @param failures the addresses whose removal failed, each with the cause
+   */
+  public record Withdrawal(long atMs, long tookMs, List<String> addresses, Map<String, String> failures) {
+  }
+
+  /**
+   * Removes every cluster-wide registration of this node from the cluster (not the node's own
+   * addresses), keeping the local handlers. Later calls answer the first withdrawal.
+   *
+   * @return the withdrawal, once the cluster manager has removed every registration (or failed to)
+   */
+  public Future<Withdrawal> withdraw() {
+    long start = System.currentTimeMillis();
+    Map<String, List<RegistrationInfo>> toRemove = new LinkedHashMap<>();
+    synchronized (lock) {
+      if (withdrawal != null) {
+        return Future.succeededFuture(withdrawal);
+      }
+      withdrawal = new Withdrawal(start, 0, List.of(), Map.of());
+      own.forEach((address, registrations) -> {
+        if (!isNodeOwn(address)) {
+          registrations.entrySet().stream().filter(Map.Entry::getValue).forEach(e -> {
+            toRemove.computeIfAbsent(address, a -> new ArrayList<>()).add(e.getKey());
+            e.setValue(false);
+          });
+        }
+      });
+    }
+    Map<String, String> failures = new ConcurrentHashMap<>();
+    List<Future<Void>> removals = new ArrayList<>();
+    toRemove.forEach((address, registrations) -> registrations.forEach(info -> {
+      Promise<Void> removed = Promise.promise();
+      delegate.removeRegistration(address, info, removed);
+      removals.add(removed.future().onFailure(e -> failures.put(address, String.valueOf(e.getMessage())))
+          .otherwiseEmpty());
+    }));
+    return Future.join(removals).otherwiseEmpty().map(v -> {
+      long end = System.currentTimeMillis();
+      Withdrawal done = new Withdrawal(end, end - start, List.copyOf(new TreeSet<>(toRemove.keySet())),
+          Map.copyOf(failures));
+      synchronized (lock) {
+        withdrawal = done;
+      }
+      return done;
+    });
+  }
+
+  /**
+   * Whether {@link #withdraw()} was called.
+   *
+   * @return true from the withdrawal on
+   */
+  public boolean withdrawn() {
+    synchronized (lock) {
+      return withdrawal != null;
+    }
+  }
+
+  /**
+   * The addresses of {@code addresses} that this node's selector may still route to {@code nodeId}:
+   * those it keeps a route for whose last known registrations name that node. An address it keeps
+   * no route for is not listed: its next message reads the registrations from the cluster.
+   *
+   * @param nodeId the node that withdrew
+   * @param addresses the addresses it withdrew
+   * @return the addresses still routed to it, in the order given
+   */
+  public List<String> stillRouted(String nodeId, List<String> addresses) {
+    RegistrationListener listener = selector;
+    List<String> routed = new ArrayList<>();
+    for (String address : addresses) {
+      if (listener != null && listener.wantsUpdatesFor(address)) {
+        Set<String> nodes = seen.get(address);
+        if (nodes == null || nodes.contains(nodeId)) {
+          routed.add(address);
+        }
+      }
+    }
+    return routed;
+  }
+
+  /**
+   * When this node left the cluster: completes after {@link #leave} succeeded, with the time.
+   *
+   * @return the epoch ms of the end of the leave; fails with the leave's cause
+   */
+  public Future<Long> left() {
+    return left.future();
+  }
+
+  /**
+   * Calls {@code handler} with an address when, after the withdrawal, the last local handler of it
+   * was removed: from then on a message that arrives for it has no handler.
+   *
+   * @param handler called on the thread that removed the handler, outside any lock
+   */
+  public void onLastHandlerGone(Consumer<String> handler) {
+    lastGone = Objects.requireNonNull(handler, "handler");
+  }
+
+  private boolean isNodeOwn(String address) {
+    String nodeId = delegate.getNodeId();
+    return nodeId != null && address.startsWith(NODE_PREFIX + nodeId);
+  }
+
+  @Override
+  public void addRegistration(String address, RegistrationInfo registrationInfo, Completable<Void> promise) {
+    if (!registrationInfo.localOnly()) {
+      synchronized (lock) {
+        boolean inCluster = withdrawal == null || isNodeOwn(address);
+        own.computeIfAbsent(address, a -> new LinkedHashMap<>()).put(registrationInfo, inCluster);
+        if (!inCluster) {
+          LOG.debug("{} registered after the withdrawal: kept off the cluster", address);
+          promise.succeed();
+          return;
+        }
+      }
+    }
+    delegate.addRegistration(address, registrationInfo, promise);
+  }
+
+  @Override
+  public void removeRegistration(String address, RegistrationInfo registrationInfo, Completable<Void> promise) {
+    if (!registrationInfo.localOnly()) {
+      boolean held;
+      boolean gone;
+      synchronized (lock) {
+        Map<RegistrationInfo, Boolean> registrations = own.get(address);
+        Boolean inCluster = registrations == null ? null : registrations.remove(registrationInfo);
+        if (registrations != null && registrations.isEmpty()) {
+          own.remove(address);
+        }
+        held = Boolean.FALSE.equals(inCluster);
+        gone = held && registrations.isEmpty();
+      }
+      if (held) {
+        // its cluster side went at the withdrawal (or never existed): only the local handler goes now
+        promise.succeed();
+        if (gone) {
+          lastGone.accept(address);
+        }
+        return;
+      }
+    }
+    delegate.removeRegistration(address, registrationInfo, promise);
+  }
+
+  @Override
+  public void registrationListener(RegistrationListener registrationListener) {
+    selector = registrationListener;
+    delegate.registrationListener(new RegistrationListener() {
+      @Override
+      public void registrationsUpdated(RegistrationUpdateEvent event) {
+        updates.computeIfAbsent(event.address(), a -> new AtomicLong()).incrementAndGet();
+        registrationListener.registrationsUpdated(event);
+        seen.put(event.address(), nodeIds(event.registrations()));
+      }
+
+      @Override
+      public void registrationsLost() {
+        registrationListener.registrationsLost();
+        seen.clear();
+      }
+
+      @Override
+      public boolean wantsUpdatesFor(String address) {
+        return registrationListener.wantsUpdatesFor(address);
+      }
+    });
+  }
+
+  @Override
+  public void getRegistrations(String address, Completable<List<RegistrationInfo>> promise) {
+    long before = updates.computeIfAbsent(address, a -> new AtomicLong()).get();
+    delegate.getRegistrations(address, (registrations, failure) -> {
+      promise.complete(registrations, failure);
+      // a read that an update event overtook is stale: the selector applied the event after it
+      if (failure == null && updates.get(address).get() == before) {
+        seen.put(address, nodeIds(registrations));
+      }
+    });
+  }
+
+  private static Set<String> nodeIds(List<RegistrationInfo> registrations) {
+    Set<String> ids = new TreeSet<>();
+    if (registrations != null) {
+      registrations.forEach(r -> ids.add(r.nodeId()));
+    }
+    return ids;
+  }
+
+  @Override
+  public void leave(Completable<Void> promise) {
+    delegate.leave((v, failure) -> {
+      if (failure == null) {
+        left.tryComplete(System.currentTimeMillis());
+      } else {
+        left.tryFail(failure);
+      }
+      promise.complete(v, failure);
+    });
+  }
+
+  @Override
+  public void init(Vertx vertx) {
+    delegate.init(vertx);
+  }
+
+  @Override
+  public <K, V> void getAsyncMap(String name, Completable<AsyncMap<K, V>> promise) {
+    delegate.getAsyncMap(name, promise);
+  }
+
+  @Override
+  public <K, V> Map<K, V> getSyncMap(String name) {
+    return delegate.getSyncMap(name);
+  }
+
+  @Override
+  public void getLockWithTimeout(String name, long timeout, Completable<Lock> promise) {
+    delegate.getLockWithTimeout(name, timeout, promise);
+  }
+
+  @Override
+  public void getCounter(String name, Completable<Counter> promise) {
+    delegate.getCounter(name, promise);
+  }
+
+  @Override
+  public String getNodeId() {
+    return delegate.getNodeId();
+  }
+
+  @Override
+  public List<String> getNodes() {
+    return delegate.getNodes();
+  }
+
+  @Override
+  public void nodeListener(NodeListener listener) {
+    delegate.nodeListener(listener);
+  }
+
+  @Override
+  public void setNodeInfo(NodeInfo nodeInfo, Completable<Void> promise) {
+    delegate.setNodeInfo(nodeInfo, promise);
+  }
+
+  @Override
+  public NodeInfo getNodeInfo() {
+    return delegate.getNodeInfo();
+  }
+
+  @Override
+  public void getNodeInfo(String nodeId, Completable<NodeInfo> promise) {
+    delegate.getNodeInfo(nodeId, promise);
+  }
+
+  @Override
+  public void join(Completable<Void> promise) {
+    delegate.join(promise);
+  }
+
+  @Override
+  public boolean isActive() {
+    return delegate.isActive();
+  }
+
+  @Override
+  public String clusterHost() {
+    return delegate.clusterHost();
+  }
+
+  @Override
+  public String clusterPublicHost() {
+    return delegate.clusterPublicHost();
+  }
+}

@@ -1,0 +1,181 @@
+package dev.quiesce.cluster.impl;
+
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.Participants;
+import dev.quiesce.lifecycle.PhaseSpec;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.eventbus.impl.clustered.ClusteredMessage;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every clustered node runs for leaving without losing a message, as one small verticle
+ * (retained until the process exits):
+ * <ul>
+ *   <li>the responder on {@code quiesce.fleet.node.<nodeId>}: {@code {"command":"routes","node":N,
+ *       "addresses":[…]}} answers {@code {"node":<this node>,"routing":[…]}}, the addresses this
+ *       node's selector may still route to node N (empty once it applied N's withdrawal); another
+ *       command fails with code 400;</li>
+ *   <li>the participant {@value LeaveParticipant#NAME} ({@link LeaveParticipant}), registered once
+ *       the lifecycle coordinator answers (it is deployed right after the clustered instance);</li>
+ *   <li>counting what arrives after the withdrawal: an inbound interceptor counts the messages from
+ *       other nodes that reach a handler of a withdrawn address (stragglers); once the last handler
+ *       of a withdrawn address is gone, a catcher (kept off the cluster) fails each message that
+ *       still arrives for it at once, code {@value #LOST_FAILURE_CODE}, and counts it lost.</li>
+ * </ul>
+ */
+public final class NodeLeave extends VerticleBase {
+
+  static final Logger LOG = LoggerFactory.getLogger(NodeLeave.class);
+
+  /** The command of the responder. */
+  static final String ROUTES = "routes";
+  /** The failure code of a message that arrived for a withdrawn address with no handler left. */
+  public static final int LOST_FAILURE_CODE = 503;
+  /** How long the participant's registration is retried while the coordinator is not there yet. */
+  private static final long REGISTER_FOR_MS = 60_000;
+  private static final long REGISTER_RETRY_MS = 20;
+
+  private final LeavingClusterManager manager;
+  private final LifecycleConfig lifecycle;
+  private final LeaveTally tally = new LeaveTally();
+  private final Set<String> caught = ConcurrentHashMap.newKeySet();
+  private Handler<DeliveryContext<Object>> interceptor;
+
+  private NodeLeave(LeavingClusterManager manager, LifecycleConfig lifecycle) {
+    this.manager = manager;
+    this.lifecycle = lifecycle;
+  }
+
+  /**
+   * Deploys the leave's verticle on a clustered {@code vertx} whose cluster manager is a
+   * {@link LeavingClusterManager}; on any other instance, nothing.
+   *
+   * @param vertx the instance the launcher will run the application on
+   * @param config the whole validated configuration (its {@code lifecycle} phases)
+   * @return {@code vertx}, once the responder is registered; failed if the verticle did not deploy
+   */
+  public static Future<Vertx> install(Vertx vertx, JsonObject config) {
+    if (!(((VertxInternal) vertx).clusterManager() instanceof LeavingClusterManager manager)) {
+      return Future.succeededFuture(vertx);
+    }
+    return vertx.deployVerticle(new NodeLeave(manager, LifecycleConfig.from(config))).map(vertx);
+  }
+
+  /**
+   * The leave responder's address of a node.
+   *
+   * @param nodeId the node's cluster node id
+   * @return {@code quiesce.fleet.node.<nodeId>}
+   */
+  static String address(String nodeId) {
+    return LeavingClusterManager.NODE_PREFIX + nodeId;
+  }
+
+  @Override
+  public Future<?> start() {
+    List<PhaseSpec> phases = lifecycle.phases();
+    if (phases.isEmpty()) {
+      LOG.warn("the stop plan has no phase: this node cannot withdraw its consumers from the cluster before it stops");
+      return Future.succeededFuture();
+    }
+    PhaseSpec first = phases.get(0);
+    if (first.timeout().isZero()) {
+      LOG.warn("the first stop phase ({}) has no budget: a leaving node withdraws its consumers from the cluster "
+          + "but cannot wait until the other nodes stopped routing to it; give it a few seconds "
+          + "(lifecycle.phases[0].timeout, e.g. \"5s\": it ends as soon as every node confirmed)", first.name());
+    }
+    interceptor = this::countStraggler;
+    vertx.eventBus().addInboundInterceptor(interceptor);
+    manager.onLastHandlerGone(address -> context.runOnContext(v -> catchLate(address)));
+    MessageConsumer<JsonObject> responder = vertx.eventBus().consumer(address(manager.getNodeId()), this::answer);
+    LeaveParticipant participant = new LeaveParticipant(vertx, manager, tally, first.name(),
+        phases.get(phases.size() - 1).name());
+    register(participant, System.currentTimeMillis() + REGISTER_FOR_MS);
+    manager.left().onSuccess(at -> LOG.info("left the cluster{}; after the withdrawal: {}", manager.withdrawn()
+        ? "" : " (nothing was withdrawn before)", tally.toJson().encode()));
+    return responder.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (interceptor != null) {
+      vertx.eventBus().removeInboundInterceptor(interceptor);
+    }
+    return Future.succeededFuture();
+  }
+
+  /** Registers the participant, again every few ms while the coordinator is not deployed yet. */
+  private void register(LeaveParticipant participant, long until) {
+    Participants.register(vertx, participant).onFailure(e -> {
+      boolean notYet = noCoordinatorYet(e);
+      if (notYet && System.currentTimeMillis() < until) {
+        vertx.setTimer(REGISTER_RETRY_MS, t -> register(participant, until));
+      } else {
+        LOG.error("the participant {} could not register: a stop of this node will not withdraw its consumers "
+            + "from the cluster first ({})", LeaveParticipant.NAME, e.getMessage());
+      }
+    });
+  }
+
+  private static boolean noCoordinatorYet(Throwable failure) {
+    for (Throwable e = failure; e != null; e = e.getCause()) {
+      if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void answer(Message<JsonObject> question) {
+    JsonObject body = question.body();
+    if (body == null || !ROUTES.equals(body.getString("command")) || !(body.getValue("node") instanceof String node)
+        || !(body.getValue("addresses") instanceof JsonArray addresses)) {
+      question.fail(400, "expected {\"command\":\"routes\",\"node\":\"<nodeId>\",\"addresses\":[…]} on "
+          + address(manager.getNodeId()) + ", got " + (body == null ? "null" : body.encode()));
+      return;
+    }
+    List<String> asked = addresses.stream().map(String::valueOf).toList();
+    question.reply(new JsonObject().put("node", manager.getNodeId())
+        .put("routing", new JsonArray(manager.stillRouted(node, asked))));
+  }
+
+  private void countStraggler(DeliveryContext<Object> delivery) {
+    Message<Object> message = delivery.message();
+    if (message instanceof ClusteredMessage<?, ?> clustered && clustered.isFromWire()
+        && tally.watches(message.address()) && !caught.contains(message.address())) {
+      tally.straggler(message.address());
+    }
+    delivery.next();
+  }
+
+  /** The last handler of a withdrawn address is gone: what still arrives for it is lost, and said so. */
+  private void catchLate(String address) {
+    if (!tally.watches(address) || !caught.add(address)) {
+      return;
+    }
+    vertx.eventBus().consumer(address, message -> {
+      tally.lost(address);
+      LOG.warn("a message for {} arrived after its last handler was gone: lost ({} so far), failed for its sender",
+          address, tally.lostCount());
+      if (message.replyAddress() != null) {
+        message.fail(LOST_FAILURE_CODE, "node " + manager.getNodeId() + " is leaving the cluster and no longer "
+            + "handles " + address + ": send it again");
+      }
+    });
+  }
+}

@@ -1,0 +1,185 @@
+package dev.quiesce.cluster.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.lifecycle.LifecycleCommand;
+import dev.quiesce.lifecycle.LifecycleConfig;
+import dev.quiesce.lifecycle.LifecycleCoordinator;
+import dev.quiesce.lifecycle.ParticipantOutcome;
+import dev.quiesce.lifecycle.QuiesceEventBus;
+import dev.quiesce.lifecycle.StopReport;
+import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.testing.Await;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three clustered instances in one JVM (real Hazelcast on 127.0.0.1): A sends request/reply
+ * messages at a steady rate to an address that B and C serve with draining consumers; B stops
+ * through its lifecycle coordinator, then closes (leaves the cluster).
+ */
+class NodeLeaveTest {
+
+  private static final String WORK = "leave.test.work";
+  private static final JsonObject LIFECYCLE = new JsonObject().put("shutdownTimeout", "20s")
+      .put("phases", new JsonArray()
+          .add(new JsonObject().put("name", "announce").put("timeout", "5s"))
+          .add(new JsonObject().put("name", "drain").put("timeout", "5s"))
+          .add(new JsonObject().put("name", "close").put("timeout", "2s")));
+
+  private final List<Vertx> started = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    started.forEach(v -> Await.result(v.close().otherwiseEmpty(), Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void aNodeThatStopsUnderLoadWithdrawsFirstAndNoRequestFails() throws Exception {
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA));
+    Vertx c = node(freePort(), List.of("127.0.0.1:" + portA));
+    LifecycleCoordinator coordinator = coordinator(b);
+    coordinator(c);
+    serve(b, "b");
+    serve(c, "c");
+    Await.until("A reaches both B and C", Duration.ofSeconds(60), () -> answeredBy(a).containsAll(Set.of("b", "c")));
+
+    AtomicInteger sent = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    Map<String, AtomicInteger> repliesBy = new ConcurrentHashMap<>();
+    List<String> failures = new ArrayList<>();
+    int total = 1600;
+    long timer = a.setPeriodic(10, id -> {
+      for (int i = 0; i < 4 && sent.get() < total; i++) {
+        sent.incrementAndGet();
+        a.eventBus().<String>request(WORK, "job", new DeliveryOptions().setSendTimeout(5000)).onComplete(ar -> {
+          if (ar.succeeded()) {
+            repliesBy.computeIfAbsent(ar.result().body(), k -> new AtomicInteger()).incrementAndGet();
+          } else {
+            failed.incrementAndGet();
+            synchronized (failures) {
+              failures.add(ar.cause().toString());
+            }
+          }
+        });
+      }
+    });
+    Await.until("400 sent", Duration.ofSeconds(30), () -> sent.get() >= 400);
+    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
+    StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+    Await.result(b.close(), Duration.ofSeconds(30));
+    started.remove(b);
+    Await.until("every request sent", Duration.ofSeconds(60), () -> sent.get() >= total);
+    a.cancelTimer(timer);
+    Await.until("every request answered", Duration.ofSeconds(30),
+        () -> failed.get() + repliesBy.values().stream().mapToInt(AtomicInteger::get).sum() >= total);
+
+    assertThat(failures).isEmpty();
+    assertThat(repliesBy.get("c").get()).isGreaterThan(repliesBy.get("b").get());
+    ParticipantOutcome announce = participant(report, "announce");
+    JsonObject detail = announce.detail();
+    assertThat(detail.getJsonArray("addresses").getList()).contains(WORK);
+    assertThat(detail.getJsonObject("nodes").size()).isEqualTo(2);
+    detail.getJsonObject("nodes").forEach(e -> assertThat(((JsonObject) e.getValue()).getString("by"))
+        .isEqualTo("selector"));
+    assertThat(detail.getLong("confirmedAt")).isGreaterThanOrEqualTo(detail.getLong("withdrawnAt"));
+    JsonObject last = participant(report, "close").detail();
+    assertThat(last.getLong("lost")).isZero();
+    assertThat(last.getString("leave")).contains("left the cluster");
+  }
+
+  @Test
+  void aNodeAnswersWhichAddressesItStillRoutesToALeavingNode() throws Exception {
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA));
+    coordinator(b);
+    serve(b, "b");
+    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
+    LeavingClusterManager onA = manager(a);
+    LeavingClusterManager onB = manager(b);
+    assertThat(onA.stillRouted(onB.getNodeId(), List.of(WORK, "nobody.routes.this"))).containsExactly(WORK);
+
+    LeavingClusterManager.Withdrawal withdrawal = Await.result(onB.withdraw(), Duration.ofSeconds(10));
+
+    assertThat(withdrawal.addresses()).contains(WORK).noneMatch(s -> s.startsWith(LeavingClusterManager.NODE_PREFIX));
+    Await.until("A's selector applied the withdrawal", Duration.ofSeconds(10),
+        () -> onA.stillRouted(onB.getNodeId(), List.of(WORK)).isEmpty());
+    // B's handler stays: a message B sends itself is still handled locally
+    String local = Await.result(b.eventBus().<String>request(WORK, "x").map(m -> m.body()), Duration.ofSeconds(5));
+    assertThat(local)
+        .isEqualTo("b");
+  }
+
+  private static ParticipantOutcome participant(StopReport report, String phase) {
+    return report.phases().stream().filter(p -> p.phase().equals(phase)).findFirst().orElseThrow()
+        .participants().stream().filter(p -> p.participant().equals(LeaveParticipant.NAME)).findFirst()
+        .orElseThrow(() -> new AssertionError("no participant cluster in phase " + phase + ": " + report.toJson()));
+  }
+
+  private static LifecycleCoordinator coordinator(Vertx vertx) {
+    LifecycleCoordinator coordinator = new LifecycleCoordinator(LifecycleConfig.from(
+        new JsonObject().put("lifecycle", LIFECYCLE)));
+    Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
+        Duration.ofSeconds(10));
+    return coordinator;
+  }
+
+  private static LeavingClusterManager manager(Vertx vertx) {
+    return (LeavingClusterManager) ((VertxInternal) vertx).clusterManager();
+  }
+
+  private static Set<String> answeredBy(Vertx from) {
+    Set<String> seen = ConcurrentHashMap.newKeySet();
+    for (int i = 0; i < 8; i++) {
+      seen.add(Await.result(from.eventBus().<String>request(WORK, "probe").map(m -> m.body()).otherwise("none"),
+          Duration.ofSeconds(5)));
+    }
+    return seen;
+  }
+
+  private static void serve(Vertx vertx, String name) {
+    Await.result(vertx.deployVerticle(new io.vertx.core.VerticleBase() {
+      @Override
+      public io.vertx.core.Future<?> start() {
+        return QuiesceEventBus.<String>consumer(vertx, WORK,
+            m -> vertx.setTimer(2, t -> m.reply(name))).completion();
+      }
+    }), Duration.ofSeconds(10));
+  }
+
+  private Vertx node(int port, List<String> members) {
+    JsonObject config = new JsonObject().put("lifecycle", LIFECYCLE).put("cluster", new JsonObject()
+        .put("enabled", true).put("name", "leave-" + ProcessHandle.current().pid()).put("port", port)
+        .put("members", new JsonArray(members)));
+    Vertx vertx = Await.result(new ClusteredVertxFactory().create(new VertxOptions(), config).orElseThrow(),
+        Duration.ofSeconds(60));
+    started.add(vertx);
+    return vertx;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
