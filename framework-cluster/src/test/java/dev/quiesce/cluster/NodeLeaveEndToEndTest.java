@@ -1,0 +1,147 @@
+package dev.quiesce.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quiesce.testing.JvmProcess;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real JVMs on 127.0.0.1 (TCP-IP join, free Hazelcast ports, a cluster name of this test's
+ * own): node A sends request/reply messages at a steady rate to {@value LeaveLoadNode#ADDRESS},
+ * served by B and C; B is stopped with TERM. With Quiesce nodes, no request fails or times out and
+ * B's stop report has the {@code cluster} part. The same run with plain clustered Vert.x servers
+ * that only call {@code vertx.close()} on TERM is the anchor ({@code -Dquiesce.leaveAnchor=true}).
+ * Each run prints one {@code FIGURE} line (docs/BENCHMARKS.md, "A node leaving").
+ */
+@Tag("e2e")
+class NodeLeaveEndToEndTest {
+
+  private static final int TOTAL = Integer.getInteger("quiesce.leaveTotal", 3000);
+  private static final int RATE = Integer.getInteger("quiesce.leaveRate", 400);
+
+  @TempDir
+  Path dir;
+
+  private final List<JvmProcess> jvms = new ArrayList<>();
+
+  @AfterEach
+  void endEveryJvm() {
+    jvms.forEach(JvmProcess::close);
+  }
+
+  /** What the sender got, and how B's stop went. */
+  record Run(JsonObject load, JvmProcess.Exit leave, JsonObject report) {
+  }
+
+  @Test
+  void aQuiesceNodeStoppedWithTermUnderLoadLosesNoRequest() throws Exception {
+    Run run = run("quiesce");
+
+    assertThat(run.leave().code()).isZero();
+    assertThat(run.load().getInteger("failed")).as("failed requests: %s", run.load()).isZero();
+    assertThat(run.load().getInteger("replies")).isEqualTo(TOTAL);
+    assertThat(run.load().getJsonObject("byNode").getInteger("c")).isGreaterThan(TOTAL / 3);
+    JsonObject cluster = participant(run.report(), "announce");
+    assertThat(cluster.getJsonArray("addresses").getList()).contains(LeaveLoadNode.ADDRESS);
+    assertThat(cluster.getJsonObject("nodes").size()).isEqualTo(2);
+    cluster.getJsonObject("nodes").forEach(n -> assertThat(((JsonObject) n.getValue()).getString("by"))
+        .isEqualTo("selector"));
+    assertThat(cluster.getLong("confirmedAt")).isGreaterThanOrEqualTo(cluster.getLong("withdrawnAt"));
+    assertThat(participant(run.report(), "close").getLong("lost")).isZero();
+  }
+
+  @Test
+  @EnabledIfSystemProperty(named = "quiesce.leaveAnchor", matches = "true")
+  void plainClusteredNodesThatOnlyCloseOnTerm() throws Exception {
+    Run run = run("plain");
+    assertThat(run.load().getInteger("sent")).isEqualTo(TOTAL);
+  }
+
+  private Run run(String servers) throws Exception {
+    int[] ports = {freePort(), freePort(), freePort()};
+    String name = "leave-e2e-" + ProcessHandle.current().pid() + "-" + servers;
+    JvmProcess a = node("quiesce", "send", "a", ports, 0, name);
+    JvmProcess b = node(servers, "serve", "b", ports, 1, name);
+    node(servers, "serve", "c", ports, 2, name);
+    a.awaitLine("LOAD started", Duration.ofSeconds(180));
+    a.awaitLine("LOAD progress " + (TOTAL / 6 / 250 * 250), Duration.ofSeconds(60));
+    JvmProcess.Exit leave = b.stop("TERM", Duration.ofSeconds(60));
+    String done = a.awaitLine("LOAD done (\\{.*})", Duration.ofSeconds(TOTAL / RATE + 60)).group(1);
+    JsonObject load = new JsonObject(done);
+    Path reportFile = dir.resolve("report-b.json");
+    JsonObject report = Files.exists(reportFile) ? new JsonObject(Files.readString(reportFile)) : new JsonObject();
+    JsonObject figure = new JsonObject().put("servers", servers).put("total", TOTAL).put("rate", RATE)
+        .put("failed", load.getInteger("failed")).put("failures", load.getJsonObject("failures"))
+        .put("byNode", load.getJsonObject("byNode")).put("exitCode", leave.code())
+        .put("termToExitMs", leave.tookMs());
+    if (!report.isEmpty()) {
+      JsonObject cluster = participant(report, "announce");
+      figure.put("termToWithdrawnMs", cluster.getLong("withdrawnAt") - report.getLong("start"))
+          .put("termToConfirmedMs", cluster.getLong("confirmedAt", -1L) - report.getLong("start"))
+          .put("stragglers", participant(report, "close").getLong("stragglers"))
+          .put("lost", participant(report, "close").getLong("lost"));
+    }
+    System.out.println("FIGURE " + figure.encode());
+    return new Run(load, leave, report);
+  }
+
+  private static JsonObject participant(JsonObject report, String phase) {
+    for (Object p : report.getJsonArray("phases")) {
+      JsonObject json = (JsonObject) p;
+      if (json.getString("phase").equals(phase)) {
+        for (Object o : json.getJsonArray("participants")) {
+          if ("cluster".equals(((JsonObject) o).getString("participant"))) {
+            return ((JsonObject) o).getJsonObject("detail");
+          }
+        }
+      }
+    }
+    throw new AssertionError("no participant cluster in phase " + phase + ": " + report.encode());
+  }
+
+  private JvmProcess node(String kind, String role, String nodeName, int[] ports, int index, String cluster)
+      throws IOException {
+    JsonArray members = new JsonArray();
+    for (int i = 0; i < ports.length; i++) {
+      if (i != index) {
+        members.add("127.0.0.1:" + ports[i]);
+      }
+    }
+    JsonObject config = new JsonObject()
+        .put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("host", "127.0.0.1")
+            .put("port", ports[index]).put("members", members))
+        .put("lifecycle", new JsonObject().put("shutdownTimeout", "30s")
+            .put("reportFile", dir.resolve("report-" + nodeName + ".json").toString())
+            .put("phases", new JsonArray()
+                .add(new JsonObject().put("name", "announce").put("timeout", "5s"))
+                .add(new JsonObject().put("name", "drain").put("timeout", "10s"))
+                .add(new JsonObject().put("name", "close").put("timeout", "3s"))));
+    Path file = dir.resolve("config-" + nodeName + ".json");
+    Files.writeString(file, config.encodePrettily());
+    JvmProcess jvm = JvmProcess.start(dir, List.of("-Xmx256m", "-Dnode.name=" + nodeName,
+        "-Dload.total=" + TOTAL, "-Dload.rate=" + RATE, "-Dload.servers=b,c"),
+        LeaveLoadNode.class.getName(), List.of(kind, role, file.toString()), Map.of());
+    jvms.add(jvm);
+    return jvm;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
