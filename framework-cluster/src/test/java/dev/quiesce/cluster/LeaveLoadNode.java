@@ -70,7 +70,7 @@ public final class LeaveLoadNode {
     Vertx vertx = Vertx.builder()
         .with(new io.vertx.core.VertxOptions().setEventBusOptions(
             new io.vertx.core.eventbus.EventBusOptions().setHost(cluster.host()).setPort(0)))
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster))).buildClustered()
+        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster, Duration.ofSeconds(60)))).buildClustered()
         .await(60, TimeUnit.SECONDS);
     vertx.eventBus().<String>consumer(ADDRESS, m -> vertx.setTimer(workMs(), t -> m.reply(name)))
         .completion().await(10, TimeUnit.SECONDS);
