@@ -27,7 +27,7 @@ public final class ClusteredVertxFactory implements VertxFactory {
   /** The section and the manager of the instance {@link #create} made last, for {@link #describe}. */
   private volatile Made made;
 
-  private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast) {
+  private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast, LeavingClusterManager leaving) {
   }
 
   @Override
@@ -44,12 +44,13 @@ public final class ClusteredVertxFactory implements VertxFactory {
     cluster.publicHost().ifPresent(eventBus::setClusterPublicHost);
     HazelcastClusterManager hazelcast = new HazelcastClusterManager(
         HazelcastSetup.of(cluster, LifecycleConfig.from(config).startTimeout()));
-    made = new Made(cluster, hazelcast);
+    LeavingClusterManager leaving = new LeavingClusterManager(hazelcast);
+    made = new Made(cluster, hazelcast, leaving);
     return Optional.of(Vertx.builder().with(options)
-        .withClusterManager(new LeavingClusterManager(hazelcast))
+        .withClusterManager(leaving)
         .buildClustered()
         .recover(err -> Future.failedFuture(explain(cluster, err)))
-        .compose(vertx -> NodeLeave.install(vertx, config)));
+        .compose(vertx -> NodeLeave.install(vertx, leaving, config)));
   }
 
   /** The cluster's name, this node's id, its members, and a warning for each configured member not among them. */
@@ -57,6 +58,11 @@ public final class ClusteredVertxFactory implements VertxFactory {
   public Description describe(Vertx created) {
     Made last = made;
     return last == null ? Description.NONE : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
+  }
+
+  /** The cluster manager of the instance {@link #create} made last (tests). */
+  LeavingClusterManager leavingClusterManager() {
+    return made.leaving();
   }
 
   /** Why {@code cluster.host:port} cannot be Hazelcast's, or empty when it can be bound now. */

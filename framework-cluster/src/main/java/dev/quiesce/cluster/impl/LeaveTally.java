@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What arrived at this node for a withdrawn address after the withdrawal: stragglers (messages
- * other nodes had routed here before they knew, handled by a local handler still registered) and
+ * handled by a local handler still registered: routed here by other nodes before they applied the
+ * withdrawal, or this node's own sends while no other node serves the address) and
  * lost messages (arrived when no handler was left; each was failed for its sender at once, code
  * {@value NodeLeave#LOST_FAILURE_CODE}). Thread-safe.
  */

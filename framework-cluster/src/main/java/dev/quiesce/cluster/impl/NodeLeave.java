@@ -12,8 +12,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.eventbus.impl.clustered.ClusteredMessage;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -32,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *       command fails with code 400;</li>
  *   <li>the participant {@value LeaveParticipant#NAME} ({@link LeaveParticipant}), registered once
  *       the lifecycle coordinator answers (it is deployed right after the clustered instance);</li>
- *   <li>counting what arrives after the withdrawal: an inbound interceptor counts the messages from
- *       other nodes that reach a handler of a withdrawn address (stragglers); once the last handler
+ *   <li>counting what arrives after the withdrawal: an inbound interceptor counts the messages that
+ *       reach a handler of a withdrawn address (stragglers: routed here by other nodes before they
+ *       applied the withdrawal, or sent by this node while no other node serves the address); once the last handler
  *       of a withdrawn address is gone, a catcher (kept off the cluster) fails each message that
  *       still arrives for it at once, code {@value #LOST_FAILURE_CODE}, and counts it lost.</li>
  * </ul>
@@ -62,17 +61,14 @@ public final class NodeLeave extends VerticleBase {
   }
 
   /**
-   * Deploys the leave's verticle on a clustered {@code vertx} whose cluster manager is a
-   * {@link LeavingClusterManager}; on any other instance, nothing.
+   * Deploys the leave's verticle on a clustered {@code vertx} that runs on {@code manager}.
    *
    * @param vertx the instance the launcher will run the application on
+   * @param manager the instance's cluster manager
    * @param config the whole validated configuration (its {@code lifecycle} phases)
    * @return {@code vertx}, once the responder is registered; failed if the verticle did not deploy
    */
-  public static Future<Vertx> install(Vertx vertx, JsonObject config) {
-    if (!(((VertxInternal) vertx).clusterManager() instanceof LeavingClusterManager manager)) {
-      return Future.succeededFuture(vertx);
-    }
+  public static Future<Vertx> install(Vertx vertx, LeavingClusterManager manager, JsonObject config) {
     return vertx.deployVerticle(new NodeLeave(manager, LifecycleConfig.from(config))).map(vertx);
   }
 
@@ -88,17 +84,12 @@ public final class NodeLeave extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    planWarnings(lifecycle).forEach(w -> LOG.warn("{}", w));
     List<PhaseSpec> phases = lifecycle.phases();
     if (phases.isEmpty()) {
-      LOG.warn("the stop plan has no phase: this node cannot withdraw its consumers from the cluster before it stops");
       return Future.succeededFuture();
     }
     PhaseSpec first = phases.get(0);
-    if (first.timeout().isZero()) {
-      LOG.warn("the first stop phase ({}) has no budget: a leaving node withdraws its consumers from the cluster "
-          + "but cannot wait until the other nodes stopped routing to it; give it a few seconds "
-          + "(lifecycle.phases[0].timeout, e.g. \"5s\": it ends as soon as every node confirmed)", first.name());
-    }
     interceptor = this::countStraggler;
     vertx.eventBus().addInboundInterceptor(interceptor);
     manager.onLastHandlerGone(address -> context.runOnContext(v -> catchLate(address)));
@@ -109,6 +100,28 @@ public final class NodeLeave extends VerticleBase {
     manager.left().onSuccess(at -> LOG.info("left the cluster{}; after the withdrawal: {}", manager.withdrawn()
         ? "" : " (nothing was withdrawn before)", tally.toJson().encode()));
     return responder.completion();
+  }
+
+  /**
+   * What in the stop plan keeps a leaving node from waiting until the other nodes stopped routing to
+   * it: no phase at all, or a first phase without a budget.
+   *
+   * @param lifecycle the validated {@code lifecycle} section
+   * @return one sentence per problem, logged when the node starts; empty when the plan is fit
+   */
+  public static List<String> planWarnings(LifecycleConfig lifecycle) {
+    List<PhaseSpec> phases = lifecycle.phases();
+    if (phases.isEmpty()) {
+      return List.of("the stop plan has no phase: a leaving node cannot withdraw its consumers from the cluster "
+          + "before it stops");
+    }
+    PhaseSpec first = phases.get(0);
+    if (first.timeout().isZero()) {
+      return List.of("the first stop phase (" + first.name() + ") has no budget: a leaving node withdraws its "
+          + "consumers from the cluster but cannot wait until the other nodes stopped routing to it; give it a few "
+          + "seconds (lifecycle.phases[0].timeout, e.g. \"2s\": it ends as soon as every node confirmed)");
+    }
+    return List.of();
   }
 
   @Override
@@ -155,10 +168,9 @@ public final class NodeLeave extends VerticleBase {
   }
 
   private void countStraggler(DeliveryContext<Object> delivery) {
-    Message<Object> message = delivery.message();
-    if (message instanceof ClusteredMessage<?, ?> clustered && clustered.isFromWire()
-        && tally.watches(message.address()) && !caught.contains(message.address())) {
-      tally.straggler(message.address());
+    String address = delivery.message().address();
+    if (tally.watches(address) && !caught.contains(address)) {
+      tally.straggler(address);
     }
     delivery.next();
   }

@@ -15,7 +15,6 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -45,6 +44,7 @@ class NodeLeaveTest {
           .add(new JsonObject().put("name", "close").put("timeout", "2s")));
 
   private final List<Vertx> started = new ArrayList<>();
+  private final Map<Vertx, LeavingClusterManager> managers = new ConcurrentHashMap<>();
 
   @AfterEach
   void closeAll() {
@@ -115,8 +115,8 @@ class NodeLeaveTest {
     coordinator(b);
     serve(b, "b");
     Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
-    LeavingClusterManager onA = manager(a);
-    LeavingClusterManager onB = manager(b);
+    LeavingClusterManager onA = managers.get(a);
+    LeavingClusterManager onB = managers.get(b);
     assertThat(onA.stillRouted(onB.getNodeId(), List.of(WORK, "nobody.routes.this"))).containsExactly(WORK);
 
     LeavingClusterManager.Withdrawal withdrawal = Await.result(onB.withdraw(), Duration.ofSeconds(10));
@@ -128,6 +128,16 @@ class NodeLeaveTest {
     String local = Await.result(b.eventBus().<String>request(WORK, "x").map(m -> m.body()), Duration.ofSeconds(5));
     assertThat(local)
         .isEqualTo("b");
+  }
+
+  @Test
+  void aFirstPhaseWithoutBudgetIsWarnedOf() {
+    JsonObject unfit = new JsonObject().put("lifecycle", new JsonObject().put("phases", new JsonArray()
+        .add(new JsonObject().put("name", "announce").put("timeout", "0s"))
+        .add(new JsonObject().put("name", "drain").put("timeout", "5s"))));
+    assertThat(NodeLeave.planWarnings(LifecycleConfig.from(unfit))).singleElement().asString()
+        .contains("first stop phase (announce) has no budget", "lifecycle.phases[0].timeout");
+    assertThat(NodeLeave.planWarnings(LifecycleConfig.from(new JsonObject().put("lifecycle", LIFECYCLE)))).isEmpty();
   }
 
   private static ParticipantOutcome participant(StopReport report, String phase) {
@@ -144,9 +154,6 @@ class NodeLeaveTest {
     return coordinator;
   }
 
-  private static LeavingClusterManager manager(Vertx vertx) {
-    return (LeavingClusterManager) ((VertxInternal) vertx).clusterManager();
-  }
 
   private static Set<String> answeredBy(Vertx from) {
     Set<String> seen = ConcurrentHashMap.newKeySet();
@@ -171,9 +178,10 @@ class NodeLeaveTest {
     JsonObject config = new JsonObject().put("lifecycle", LIFECYCLE).put("cluster", new JsonObject()
         .put("enabled", true).put("name", "leave-" + ProcessHandle.current().pid()).put("port", port)
         .put("members", new JsonArray(members)));
-    Vertx vertx = Await.result(new ClusteredVertxFactory().create(new VertxOptions(), config).orElseThrow(),
-        Duration.ofSeconds(60));
+    ClusteredVertxFactory factory = new ClusteredVertxFactory();
+    Vertx vertx = Await.result(factory.create(new VertxOptions(), config).orElseThrow(), Duration.ofSeconds(60));
     started.add(vertx);
+    managers.put(vertx, factory.leavingClusterManager());
     return vertx;
   }
 
