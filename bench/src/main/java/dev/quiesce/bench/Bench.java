@@ -26,6 +26,7 @@ public final class Bench {
         reload     failed requests and p99 during 5 reloads in a row, keep-alive and connection-per-request
         keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20), Quiesce and plain Vert.x with shutdown(30s) in the same run
         eventbus-stop  1,000 request/reply messages in flight or queued at a stop: replies, fast failures, senders that waited for their timeout; Quiesce and plain vertx.close() in the same run
+        cluster-leave  a node of three leaving under 400 request/reply messages/s: failed requests, TERM -> exit, TERM -> withdrawal confirmed; Quiesce and plain clustered vertx.close() in the same run
         start      java -jar -> first 200 on /health/ready (the example app)
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         upgrade    5 upgrades in place under load (8 client threads, connection per request and keep-alive): failed and refused requests, p99, command -> successor ready / predecessor exited; a broken successor's rollback; gunicorn's USR2+WINCH+QUIT in the same run
@@ -50,6 +51,7 @@ public final class Bench {
       "reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run),
       "keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run),
       "eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run),
+      "cluster-leave", new Benchmark(ClusterLeaveBench.OPTIONS, ClusterLeaveBench.FLAGS, ClusterLeaveBench::run),
       "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
       "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run),
       "upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run));

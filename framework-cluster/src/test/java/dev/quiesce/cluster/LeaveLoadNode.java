@@ -8,8 +8,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,6 +64,40 @@ public final class LeaveLoadNode {
     }
     QuiesceLauncher.launch(new String[] {"--config", config}, ctx -> ctx.deploy(
         role.equals("serve") ? () -> new Serve(name) : Send::new));
+  }
+
+  /**
+   * Writes the configuration of node {@code index} of a cluster on 127.0.0.1 (Hazelcast on
+   * {@code ports[index]}, the others its members; phases {@code announce} 5 s, {@code drain} 10 s,
+   * {@code close} 3 s; the stop report in {@code dir/report-<name>.json}) to {@code dir/config-<name>.json}.
+   *
+   * @param dir where the configuration and the report go
+   * @param cluster the cluster's name
+   * @param ports every node's Hazelcast port
+   * @param index this node's index in {@code ports}
+   * @param name this node's name
+   * @return the configuration file
+   * @throws IOException if it cannot be written
+   */
+  public static Path writeConfig(Path dir, String cluster, int[] ports, int index, String name) throws IOException {
+    JsonArray members = new JsonArray();
+    for (int i = 0; i < ports.length; i++) {
+      if (i != index) {
+        members.add("127.0.0.1:" + ports[i]);
+      }
+    }
+    JsonObject config = new JsonObject()
+        .put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("host", "127.0.0.1")
+            .put("port", ports[index]).put("members", members))
+        .put("lifecycle", new JsonObject().put("shutdownTimeout", "30s")
+            .put("reportFile", dir.resolve("report-" + name + ".json").toString())
+            .put("phases", new JsonArray()
+                .add(new JsonObject().put("name", "announce").put("timeout", "5s"))
+                .add(new JsonObject().put("name", "drain").put("timeout", "10s"))
+                .add(new JsonObject().put("name", "close").put("timeout", "3s"))));
+    Path file = dir.resolve("config-" + name + ".json");
+    Files.writeString(file, config.encodePrettily());
+    return file;
   }
 
   private static void plainServe(String configFile, String name) throws Exception {

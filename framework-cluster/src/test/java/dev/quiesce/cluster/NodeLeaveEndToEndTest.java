@@ -3,7 +3,6 @@ package dev.quiesce.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.JvmProcess;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -115,23 +114,7 @@ class NodeLeaveEndToEndTest {
 
   private JvmProcess node(String kind, String role, String nodeName, int[] ports, int index, String cluster)
       throws IOException {
-    JsonArray members = new JsonArray();
-    for (int i = 0; i < ports.length; i++) {
-      if (i != index) {
-        members.add("127.0.0.1:" + ports[i]);
-      }
-    }
-    JsonObject config = new JsonObject()
-        .put("cluster", new JsonObject().put("enabled", true).put("name", cluster).put("host", "127.0.0.1")
-            .put("port", ports[index]).put("members", members))
-        .put("lifecycle", new JsonObject().put("shutdownTimeout", "30s")
-            .put("reportFile", dir.resolve("report-" + nodeName + ".json").toString())
-            .put("phases", new JsonArray()
-                .add(new JsonObject().put("name", "announce").put("timeout", "5s"))
-                .add(new JsonObject().put("name", "drain").put("timeout", "10s"))
-                .add(new JsonObject().put("name", "close").put("timeout", "3s"))));
-    Path file = dir.resolve("config-" + nodeName + ".json");
-    Files.writeString(file, config.encodePrettily());
+    Path file = LeaveLoadNode.writeConfig(dir, cluster, ports, index, nodeName);
     JvmProcess jvm = JvmProcess.start(dir, List.of("-Xmx256m", "-Dnode.name=" + nodeName,
         "-Dload.total=" + TOTAL, "-Dload.rate=" + RATE, "-Dload.servers=b,c"),
         LeaveLoadNode.class.getName(), List.of(kind, role, file.toString()), Map.of());

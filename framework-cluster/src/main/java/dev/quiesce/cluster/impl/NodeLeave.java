@@ -177,7 +177,7 @@ public final class NodeLeave extends VerticleBase {
 
   /** The last handler of a withdrawn address is gone: what still arrives for it is lost, and said so. */
   private void catchLate(String address) {
-    if (!tally.watches(address) || !caught.add(address)) {
+    if (!caught.add(address)) {
       return;
     }
     vertx.eventBus().consumer(address, message -> {

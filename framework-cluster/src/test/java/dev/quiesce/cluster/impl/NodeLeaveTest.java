@@ -15,6 +15,9 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -126,8 +129,46 @@ class NodeLeaveTest {
         () -> onA.stillRouted(onB.getNodeId(), List.of(WORK)).isEmpty());
     // B's handler stays: a message B sends itself is still handled locally
     String local = Await.result(b.eventBus().<String>request(WORK, "x").map(m -> m.body()), Duration.ofSeconds(5));
-    assertThat(local)
-        .isEqualTo("b");
+    assertThat(local).isEqualTo("b");
+  }
+
+  @Test
+  void afterTheWithdrawalNewConsumersStayOffTheClusterAndLateMessagesFailAtOnce() throws Exception {
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA));
+    MessageConsumer<String> plain = b.eventBus().consumer("leave.test.plain", m -> m.reply("plain b"));
+    Await.result(plain.completion(), Duration.ofSeconds(10));
+    Await.until("A reaches B's plain consumer", Duration.ofSeconds(60), () -> "plain b".equals(Await.result(
+        a.eventBus().<String>request("leave.test.plain", "x").map(m -> m.body()).otherwise("none"),
+        Duration.ofSeconds(5))));
+    Await.result(managers.get(b).withdraw(), Duration.ofSeconds(10));
+
+    MessageConsumer<String> late = b.eventBus().consumer("leave.test.late", m -> m.reply("late b"));
+    Await.result(late.completion(), Duration.ofSeconds(10));
+    assertThat(failureOf(a.eventBus().request("leave.test.late", "x"))).extracting(ReplyException::failureType)
+        .isEqualTo(ReplyFailure.NO_HANDLERS);
+    String handledOnB = Await.result(b.eventBus().<String>request("leave.test.late", "x").map(m -> m.body()),
+        Duration.ofSeconds(5));
+    assertThat(handledOnB).isEqualTo("late b");
+
+    Await.result(plain.unregister(), Duration.ofSeconds(10));
+    DeliveryOptions fiveSeconds = new DeliveryOptions().setSendTimeout(5000);
+    Await.value("the catcher of leave.test.plain is registered", Duration.ofSeconds(10), () -> {
+      ReplyException failure = failureOf(b.eventBus().request("leave.test.plain", "x", fiveSeconds));
+      return failure != null && failure.failureCode() == NodeLeave.LOST_FAILURE_CODE ? failure : null;
+    });
+    long sent = System.nanoTime();
+    ReplyException lost = failureOf(b.eventBus().request("leave.test.plain", "x", fiveSeconds));
+    assertThat(Duration.ofNanos(System.nanoTime() - sent)).isLessThan(Duration.ofSeconds(4));
+    assertThat(lost.failureCode()).isEqualTo(NodeLeave.LOST_FAILURE_CODE);
+    assertThat(lost.getMessage()).contains("is leaving the cluster", "leave.test.plain");
+  }
+
+  private static ReplyException failureOf(io.vertx.core.Future<?> request) {
+    Throwable cause = Await.result(request.transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())),
+        Duration.ofSeconds(10));
+    return cause instanceof ReplyException r ? r : null;
   }
 
   @Test
