@@ -27,6 +27,7 @@ public final class Bench {
         keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20), Quiesce and plain Vert.x with shutdown(30s) in the same run
         eventbus-stop  1,000 request/reply messages in flight or queued at a stop: replies, fast failures, senders that waited for their timeout; Quiesce and plain vertx.close() in the same run
         start      java -jar -> first 200 on /health/ready (the example app)
+        cluster-form  3 example-app JVMs launched at once (conf/cluster-node-*.json): launch -> every start line, -> every node sees 3 members
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         upgrade    5 upgrades in place under load (8 client threads, connection per request and keep-alive): failed and refused requests, p99, command -> successor ready / predecessor exited; a broken successor's rollback; gunicorn's USR2+WINCH+QUIT in the same run
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
@@ -51,6 +52,7 @@ public final class Bench {
       "keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run),
       "eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run),
       "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
+      "cluster-form", new Benchmark(ClusterFormBench.OPTIONS, ClusterFormBench.FLAGS, ClusterFormBench::run),
       "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run),
       "upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run));
 
