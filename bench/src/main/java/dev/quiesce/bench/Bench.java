@@ -28,6 +28,7 @@ public final class Bench {
         eventbus-stop  1,000 request/reply messages in flight or queued at a stop: replies, fast failures, senders that waited for their timeout; Quiesce and plain vertx.close() in the same run
         cluster-leave  a node of three leaving under 400 request/reply messages/s: failed requests, TERM -> exit, TERM -> withdrawal confirmed; Quiesce and plain clustered vertx.close() in the same run
         start      java -jar -> first 200 on /health/ready (the example app)
+        cluster-form  3 example-app JVMs launched at once (conf/cluster-node-*.json): launch -> every start line, -> every node sees 3 members
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         upgrade    5 upgrades in place under load (8 client threads, connection per request and keep-alive): failed and refused requests, p99, command -> successor ready / predecessor exited; a broken successor's rollback; gunicorn's USR2+WINCH+QUIT in the same run
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
@@ -44,17 +45,22 @@ public final class Bench {
   record Benchmark(Set<String> options, Set<String> flags, Runner runner) {
   }
 
-  private static final Map<String, Benchmark> BENCHMARKS = Map.of(
-      "overhead", new Benchmark(OverheadBench.OPTIONS, OverheadBench.FLAGS, OverheadBench::run),
-      "drain", new Benchmark(DrainBench.OPTIONS, DrainBench.FLAGS, DrainBench::run),
-      "fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run),
-      "reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run),
-      "keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run),
-      "eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run),
-      "cluster-leave", new Benchmark(ClusterLeaveBench.OPTIONS, ClusterLeaveBench.FLAGS, ClusterLeaveBench::run),
-      "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
-      "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run),
-      "upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run));
+  private static final Map<String, Benchmark> BENCHMARKS = Map.ofEntries(
+      Map.entry("overhead", new Benchmark(OverheadBench.OPTIONS, OverheadBench.FLAGS, OverheadBench::run)),
+      Map.entry("drain", new Benchmark(DrainBench.OPTIONS, DrainBench.FLAGS, DrainBench::run)),
+      Map.entry("fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run)),
+      Map.entry("reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run)),
+      Map.entry("keepalive-stop",
+          new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run)),
+      Map.entry("eventbus-stop",
+          new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run)),
+      Map.entry("cluster-leave",
+          new Benchmark(ClusterLeaveBench.OPTIONS, ClusterLeaveBench.FLAGS, ClusterLeaveBench::run)),
+      Map.entry("start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run)),
+      Map.entry("cluster-form",
+          new Benchmark(ClusterFormBench.OPTIONS, ClusterFormBench.FLAGS, ClusterFormBench::run)),
+      Map.entry("memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run)),
+      Map.entry("upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run)));
 
   private Bench() {
   }

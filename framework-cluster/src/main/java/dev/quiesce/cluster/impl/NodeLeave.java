@@ -1,5 +1,6 @@
 package dev.quiesce.cluster.impl;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseSpec;
@@ -10,8 +11,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -28,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *       "addresses":[…]}} answers {@code {"node":<this node>,"routing":[…]}}, the addresses this
  *       node's selector may still route to node N (empty once it applied N's withdrawal); another
  *       command fails with code 400;</li>
- *   <li>the participant {@value LeaveParticipant#NAME} ({@link LeaveParticipant}), registered once
- *       the lifecycle coordinator answers (it is deployed right after the clustered instance);</li>
+ *   <li>the participant {@value LeaveParticipant#NAME} ({@link LeaveParticipant}), registered at the
+ *       lifecycle coordinator's first event on this node (it is deployed after the clustered
+ *       instance; its first event is RUNNING, or a stop begun during the start);</li>
  *   <li>counting what arrives after the withdrawal: an inbound interceptor counts the messages that
  *       reach a handler of a withdrawn address (stragglers: routed here by other nodes before they
  *       applied the withdrawal, or sent by this node while no other node serves the address); once the last handler
@@ -45,9 +45,6 @@ public final class NodeLeave extends VerticleBase {
   static final String ROUTES = "routes";
   /** The failure code of a message that arrived for a withdrawn address with no handler left. */
   public static final int LOST_FAILURE_CODE = 503;
-  /** How long the participant's registration is retried while the coordinator is not there yet. */
-  private static final long REGISTER_FOR_MS = 60_000;
-  private static final long REGISTER_RETRY_MS = 20;
 
   private final LeavingClusterManager manager;
   private final LifecycleConfig lifecycle;
@@ -96,7 +93,7 @@ public final class NodeLeave extends VerticleBase {
     MessageConsumer<JsonObject> responder = vertx.eventBus().consumer(address(manager.getNodeId()), this::answer);
     LeaveParticipant participant = new LeaveParticipant(vertx, manager, tally, first.name(),
         phases.get(phases.size() - 1).name());
-    register(participant, System.currentTimeMillis() + REGISTER_FOR_MS);
+    registerOnFirstLifecycleEvent(participant);
     manager.left().onSuccess(at -> LOG.info("left the cluster{}; after the withdrawal: {}", manager.withdrawn()
         ? "" : " (nothing was withdrawn before)", tally.toJson().encode()));
     return responder.completion();
@@ -132,26 +129,19 @@ public final class NodeLeave extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Registers the participant, again every few ms while the coordinator is not deployed yet. */
-  private void register(LeaveParticipant participant, long until) {
-    Participants.register(vertx, participant).onFailure(e -> {
-      boolean notYet = noCoordinatorYet(e);
-      if (notYet && System.currentTimeMillis() < until) {
-        vertx.setTimer(REGISTER_RETRY_MS, t -> register(participant, until));
-      } else {
-        LOG.error("the participant {} could not register: a stop of this node will not withdraw its consumers "
-            + "from the cluster first ({})", LeaveParticipant.NAME, e.getMessage());
-      }
+  /**
+   * Registers the participant once the coordinator speaks (its first event on this node: RUNNING,
+   * or a stop begun during the start): the coordinator is deployed after this verticle, and asking
+   * for it before would send registrations to whatever else listens on the address.
+   */
+  private void registerOnFirstLifecycleEvent(LeaveParticipant participant) {
+    MessageConsumer<Object> events = vertx.eventBus().localConsumer(EventBusContract.EVENTS);
+    events.handler(event -> {
+      events.unregister();
+      Participants.register(vertx, participant).onFailure(e -> LOG.error("the participant {} could not register: a "
+          + "stop of this node will not withdraw its consumers from the cluster first ({})", LeaveParticipant.NAME,
+          e.getMessage()));
     });
-  }
-
-  private static boolean noCoordinatorYet(Throwable failure) {
-    for (Throwable e = failure; e != null; e = e.getCause()) {
-      if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void answer(Message<JsonObject> question) {

@@ -5,19 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.TcpIpConfig;
 import dev.quiesce.cluster.ClusterConfig;
+import dev.quiesce.cluster.InJvmNodes;
 import dev.quiesce.launcher.VertxFactory;
-import dev.quiesce.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,14 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class ClusteredVertxFactoryTest {
 
-  private static final Duration START = Duration.ofSeconds(60);
-
-  private final List<Vertx> started = new ArrayList<>();
+  private final InJvmNodes nodes = new InJvmNodes();
   private final String name = "factory-test-" + ProcessHandle.current().pid();
 
   @AfterEach
   void closeAll() {
-    started.forEach(v -> Await.result(v.close(), Duration.ofSeconds(20)));
+    nodes.close();
   }
 
   @Test
@@ -134,20 +129,14 @@ class ClusteredVertxFactoryTest {
   }
 
   private Vertx create(ClusteredVertxFactory factory, JsonObject config) {
-    Vertx vertx = Await.result(factory.create(new VertxOptions(), config).orElseThrow(), START);
-    started.add(vertx);
-    return vertx;
+    return nodes.node(factory, config);
   }
 
   private static JsonObject config(String name, int port, List<String> members) {
-    return new JsonObject().put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port)
-        .put("members", new JsonArray(members)));
+    return InJvmNodes.config(name, port, members);
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      return s.getLocalPort();
-    }
+    return InJvmNodes.freePort();
   }
 }

@@ -9,11 +9,11 @@ import dev.quiesce.lifecycle.ParticipantOutcome;
 import dev.quiesce.lifecycle.QuiesceEventBus;
 import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.cluster.InJvmNodes;
 import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -21,7 +21,6 @@ import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,12 +45,12 @@ class NodeLeaveTest {
           .add(new JsonObject().put("name", "drain").put("timeout", "5s"))
           .add(new JsonObject().put("name", "close").put("timeout", "2s")));
 
-  private final List<Vertx> started = new ArrayList<>();
+  private final InJvmNodes nodes = new InJvmNodes();
   private final Map<Vertx, LeavingClusterManager> managers = new ConcurrentHashMap<>();
 
   @AfterEach
   void closeAll() {
-    started.forEach(v -> Await.result(v.close().otherwiseEmpty(), Duration.ofSeconds(30)));
+    nodes.close();
   }
 
   @Test
@@ -90,7 +89,6 @@ class NodeLeaveTest {
     coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
     StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
     Await.result(b.close(), Duration.ofSeconds(30));
-    started.remove(b);
     Await.until("every request sent", Duration.ofSeconds(60), () -> sent.get() >= total);
     a.cancelTimer(timer);
     Await.until("every request answered", Duration.ofSeconds(30),
@@ -192,6 +190,8 @@ class NodeLeaveTest {
         new JsonObject().put("lifecycle", LIFECYCLE)));
     Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
         Duration.ofSeconds(10));
+    // RUNNING is the coordinator's first event: the leave's participant registers then
+    Await.result(coordinator.markRunning(), Duration.ofSeconds(10));
     return coordinator;
   }
 
@@ -216,19 +216,15 @@ class NodeLeaveTest {
   }
 
   private Vertx node(int port, List<String> members) {
-    JsonObject config = new JsonObject().put("lifecycle", LIFECYCLE).put("cluster", new JsonObject()
-        .put("enabled", true).put("name", "leave-" + ProcessHandle.current().pid()).put("port", port)
-        .put("members", new JsonArray(members)));
+    JsonObject config = InJvmNodes.config("leave-" + ProcessHandle.current().pid(), port, members)
+        .put("lifecycle", LIFECYCLE);
     ClusteredVertxFactory factory = new ClusteredVertxFactory();
-    Vertx vertx = Await.result(factory.create(new VertxOptions(), config).orElseThrow(), Duration.ofSeconds(60));
-    started.add(vertx);
+    Vertx vertx = nodes.node(factory, config);
     managers.put(vertx, factory.leavingClusterManager());
     return vertx;
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return InJvmNodes.freePort();
   }
 }
