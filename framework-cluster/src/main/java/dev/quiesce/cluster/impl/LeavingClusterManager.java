@@ -57,7 +57,7 @@ public final class LeavingClusterManager implements ClusterManager {
   /** This node's cluster-wide registrations by address, each with whether it is in the cluster; guarded by lock. */
   private final Map<String, Map<RegistrationInfo, Boolean>> own = new HashMap<>();
   /** Set once, by withdraw(); guarded by lock. */
-  private Withdrawal withdrawal;
+  private Future<Withdrawal> withdrawal;
   /** The node ids this node's selector last learned of, per address. */
   private final Map<String, Set<String>> seen = new ConcurrentHashMap<>();
   /** Bumped at every update event for an address: a registration read started before it is stale. */
@@ -104,11 +104,12 @@ public final class LeavingClusterManager implements ClusterManager {
   public Future<Withdrawal> withdraw() {
     long start = System.currentTimeMillis();
     Map<String, List<RegistrationInfo>> toRemove = new LinkedHashMap<>();
+    Promise<Withdrawal> done = Promise.promise();
     synchronized (lock) {
       if (withdrawal != null) {
-        return Future.succeededFuture(withdrawal);
+        return withdrawal;
       }
-      withdrawal = new Withdrawal(start, 0, List.of(), Map.of());
+      withdrawal = done.future();
       own.forEach((address, registrations) -> {
         if (!isNodeOwn(address)) {
           registrations.entrySet().stream().filter(Map.Entry::getValue).forEach(e -> {
@@ -126,15 +127,12 @@ public final class LeavingClusterManager implements ClusterManager {
       removals.add(removed.future().onFailure(e -> failures.put(address, String.valueOf(e.getMessage())))
           .otherwiseEmpty());
     }));
-    return Future.join(removals).otherwiseEmpty().map(v -> {
+    Future.join(removals).onComplete(v -> {
       long end = System.currentTimeMillis();
-      Withdrawal done = new Withdrawal(end, end - start, List.copyOf(new TreeSet<>(toRemove.keySet())),
-          Map.copyOf(failures));
-      synchronized (lock) {
-        withdrawal = done;
-      }
-      return done;
+      done.complete(new Withdrawal(end, end - start, List.copyOf(new TreeSet<>(toRemove.keySet())),
+          Map.copyOf(failures)));
     });
+    return done.future();
   }
 
   /**
