@@ -9,6 +9,7 @@ import dev.quiesce.lifecycle.ParticipantOutcome;
 import dev.quiesce.lifecycle.QuiesceEventBus;
 import dev.quiesce.lifecycle.StopReport;
 import dev.quiesce.lifecycle.Trigger;
+import dev.quiesce.cluster.ClusterConfig;
 import dev.quiesce.cluster.InJvmNodes;
 import dev.quiesce.testing.Await;
 import io.vertx.core.DeploymentOptions;
@@ -20,6 +21,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,6 +169,42 @@ class NodeLeaveTest {
     Throwable cause = Await.result(request.transform(ar -> io.vertx.core.Future.succeededFuture(ar.cause())),
         Duration.ofSeconds(10));
     return cause instanceof ReplyException r ? r : null;
+  }
+
+  @Test
+  void aNodeThatCannotAnswerIsGivenAQuietPeriodAndTheReportSaysSo() throws Exception {
+    int portA = freePort();
+    String cluster = "leave-quiet-" + ProcessHandle.current().pid();
+    // A: a plain clustered Vert.x, without the leave's responder
+    Vertx a = Await.result(Vertx.builder().withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(
+        ClusterConfig.from(InJvmNodes.config(cluster, portA, List.of())), Duration.ofSeconds(30))))
+        .buildClustered(), InJvmNodes.JOIN);
+    try {
+      JsonObject config = InJvmNodes.config(cluster, freePort(), List.of("127.0.0.1:" + portA))
+          .put("lifecycle", LIFECYCLE);
+      ClusteredVertxFactory factory = new ClusteredVertxFactory();
+      Vertx b = nodes.node(factory, config);
+      LifecycleCoordinator coordinator = coordinator(b);
+      serve(b, "b");
+      Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
+
+      coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
+      StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+
+      JsonObject detail = participant(report, "announce").detail();
+      JsonObject byA = detail.getJsonObject("nodes").getJsonObject(theOtherNode(factory.leavingClusterManager()));
+      assertThat(byA.getString("by")).isEqualTo("quiet-period");
+      assertThat(byA.getString("reason")).contains("No handlers");
+      assertThat(byA.getLong("afterMs")).isGreaterThanOrEqualTo(LeaveParticipant.QUIET_PERIOD_MS);
+      assertThat(detail.getLong("confirmTookMs")).isGreaterThanOrEqualTo(LeaveParticipant.QUIET_PERIOD_MS);
+    } finally {
+      Await.result(a.close(), Duration.ofSeconds(30));
+    }
+  }
+
+  /** The id of the one node of a two-node cluster other than {@code manager}'s own. */
+  private static String theOtherNode(LeavingClusterManager manager) {
+    return manager.getNodes().stream().filter(id -> !id.equals(manager.getNodeId())).findFirst().orElseThrow();
   }
 
   @Test
