@@ -29,13 +29,14 @@ final class ClusterView {
     /** The connection was refused. */
     NOT_LISTENING("nothing listens there"),
     /**
-     * Something accepts connections there, but it did not join: a member of another cluster name
-     * (Hazelcast refuses the join and logs that "the target cluster has a different cluster-name"),
-     * one that is still starting, or no Hazelcast member at all. Hazelcast forgets which it was once
-     * its join ends, so the start line names the likely causes.
+     * Something accepts connections there, but it did not join: a member still starting (it joins
+     * this cluster later), a member of another cluster name (Hazelcast refuses the join and logs that
+     * "the target cluster has a different cluster-name"), or no Hazelcast member at all. Hazelcast
+     * forgets which it was once its join ends, so the start line names the possible causes.
      */
-    NOT_A_MEMBER("answers, but did not join: another cluster.name (Hazelcast logs \"the target cluster has a"
-        + " different cluster-name\"), a member still starting, or no Hazelcast member"),
+    NOT_A_MEMBER("answers, but did not join: a member still starting (it joins later), one of another"
+        + " cluster.name (then Hazelcast logs \"the target cluster has a different cluster-name\"), or no Hazelcast"
+        + " member"),
     /** No answer within {@link #PROBE}. */
     NO_ANSWER("no answer within " + PROBE.toMillis() + " ms"),
     /** Its host name does not resolve. */

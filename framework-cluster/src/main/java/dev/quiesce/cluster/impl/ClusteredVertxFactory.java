@@ -55,7 +55,8 @@ public final class ClusteredVertxFactory implements VertxFactory {
   @Override
   public Description describe(Vertx created) {
     Made last = made;
-    return last == null ? Description.NONE : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
+    return last == null ? Description.NONE
+        : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
   }
 
   /** Why {@code cluster.host:port} cannot be Hazelcast's, or empty when it can be bound now. */
