@@ -26,10 +26,10 @@ class StartLineTest {
   void aFactoryDescriptionEndsTheLineWithItsWarnings() {
     VertxFactory.Description d = new VertxFactory.Description(
         "cluster \"shop\" node n1 members 1 [127.0.0.1:5701 (this)]",
-        List.of("could not join cluster.members [127.0.0.1:5702 (nothing listens there)]", "second"));
+        List.of("could not join cluster.members 127.0.0.1:5702 (nothing listens there)", "second"));
 
     assertThat(StartLine.instance(d)).isEqualTo("; cluster \"shop\" node n1 members 1 [127.0.0.1:5701 (this)]"
-        + "; WARNING: could not join cluster.members [127.0.0.1:5702 (nothing listens there)]; WARNING: second");
+        + "; WARNING: could not join cluster.members 127.0.0.1:5702 (nothing listens there); WARNING: second");
     assertThat(StartLine.instance(VertxFactory.Description.NONE)).isEmpty();
     assertThat(StartLine.instance(new VertxFactory.Description("", List.of("only a warning"))))
         .isEqualTo("; WARNING: only a warning");
