@@ -11,7 +11,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -29,13 +31,14 @@ final class ClusterView {
     /** The connection was refused. */
     NOT_LISTENING("nothing listens there"),
     /**
-     * Something accepts connections there, but it did not join: a member of another cluster name
-     * (Hazelcast refuses the join and logs that "the target cluster has a different cluster-name"),
-     * one that is still starting, or no Hazelcast member at all. Hazelcast forgets which it was once
-     * its join ends, so the start line names the likely causes.
+     * Something accepts connections there, but it did not join: a member still starting (it joins
+     * this cluster later), a member of another cluster name (Hazelcast refuses the join and logs that
+     * "the target cluster has a different cluster-name"), or no Hazelcast member at all. Hazelcast
+     * forgets which it was once its join ends, so the start line names the possible causes.
      */
-    NOT_A_MEMBER("answers, but did not join: another cluster.name (Hazelcast logs \"the target cluster has a"
-        + " different cluster-name\"), a member still starting, or no Hazelcast member"),
+    NOT_A_MEMBER("answers, but did not join: a member still starting (it joins later), one of another"
+        + " cluster.name (then Hazelcast logs \"the target cluster has a different cluster-name\"), or no Hazelcast"
+        + " member"),
     /** No answer within {@link #PROBE}. */
     NO_ANSWER("no answer within " + PROBE.toMillis() + " ms"),
     /** Its host name does not resolve. */
@@ -55,11 +58,6 @@ final class ClusterView {
    * @param why why it is not
    */
   record Absent(String member, Absence why) {
-
-    @Override
-    public String toString() {
-      return member + " (" + why.text + ")";
-    }
   }
 
   private ClusterView() {
@@ -80,10 +78,18 @@ final class ClusterView {
             .map(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort() + (m.localMember() ? " (this)" : ""))
             .collect(Collectors.joining(", ", "[", "]"));
     List<Absent> absent = absent(cluster, members);
-    List<String> warnings = absent.isEmpty() ? List.of() : List.of("could not join cluster.members " + absent
+    List<String> warnings = absent.isEmpty() ? List.of() : List.of("could not join cluster.members " + grouped(absent)
         + ": this node runs a cluster of " + members.size() + " without them; a member that starts later joins it"
         + " when its cluster.members name one of this cluster's nodes");
     return new VertxFactory.Description(summary, warnings);
+  }
+
+  /** {@code a:1, b:2 (why); c:3 (why)}: the members grouped by reason, in the order configured. */
+  static String grouped(List<Absent> absent) {
+    Map<Absence, List<String>> byReason = new LinkedHashMap<>();
+    absent.forEach(a -> byReason.computeIfAbsent(a.why(), k -> new ArrayList<>()).add(a.member()));
+    return byReason.entrySet().stream().map(e -> String.join(", ", e.getValue()) + " (" + e.getKey().text + ")")
+        .collect(Collectors.joining("; "));
   }
 
   /** The configured members that are not in {@code members}, each with the reason. */

@@ -57,7 +57,8 @@ public final class ClusteredVertxFactory implements VertxFactory {
   @Override
   public Description describe(Vertx created) {
     Made last = made;
-    return last == null ? Description.NONE : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
+    return last == null ? Description.NONE
+        : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
   }
 
   /** The cluster manager of the instance {@link #create} made last (tests). */

@@ -19,6 +19,8 @@ public final class HazelcastSetup {
 
   /** Hazelcast's own bound on a join, {@code hazelcast.max.join.seconds}' default. */
   static final int MAX_JOIN_SECONDS = 20;
+  /** How long a master gathers join requests before it admits them ({@code hazelcast.wait.seconds.before.join}). */
+  static final int WAIT_BEFORE_JOIN_SECONDS = 1;
 
   /**
    * The configuration of one member, its join bounded by {@link #MAX_JOIN_SECONDS} (Hazelcast's default).
@@ -55,7 +57,9 @@ public final class HazelcastSetup {
     // the join never outlasts a third of the start's budget: unreachable members mean a cluster of one
     config.setProperty("hazelcast.max.join.seconds", Integer.toString(joinSeconds));
     config.setProperty("hazelcast.max.wait.seconds.before.join", Integer.toString(joinSeconds));
-    config.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(Math.min(5, joinSeconds)));
+    // the master gathers join requests for this long before it admits them (Hazelcast: 5 s): every join,
+    // a node restarted in a rolling operation too, waits for it; 1 s is enough on a LAN
+    config.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(WAIT_BEFORE_JOIN_SECONDS));
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);
     network.getInterfaces().setEnabled(true).clear().addInterface(cluster.host());

@@ -76,7 +76,7 @@ class ClusteredVertxFactoryTest {
     assertThat(d.summary()).startsWith("cluster \"" + name + "-alone\" node ")
         .endsWith("members 1 [127.0.0.1:" + self + " (this)]");
     assertThat(d.warnings()).singleElement().asString()
-        .startsWith("could not join cluster.members [" + nobody + " (nothing listens there)]")
+        .startsWith("could not join cluster.members " + nobody + " (nothing listens there): ")
         .contains("this node runs a cluster of 1 without them");
   }
 
@@ -89,8 +89,8 @@ class ClusteredVertxFactoryTest {
     Vertx vertx = create(factory, config(name + "-mine", freePort(), List.of("127.0.0.1:" + other)));
 
     assertThat(factory.describe(vertx).warnings()).singleElement().asString()
-        .startsWith("could not join cluster.members [127.0.0.1:" + other + " (answers, but did not join: another"
-            + " cluster.name");
+        .startsWith("could not join cluster.members 127.0.0.1:" + other + " (answers, but did not join: a member"
+            + " still starting (it joins later), one of another cluster.name");
   }
 
   @Test
@@ -106,6 +106,16 @@ class ClusteredVertxFactoryTest {
     assertThat(d.summary()).contains("members 2 [").contains("127.0.0.1:" + first)
         .contains("127.0.0.1:" + second + " (this)");
     assertThat(d.warnings()).isEmpty();
+  }
+
+  @Test
+  void theMembersItCouldNotJoinAreGroupedByReasonInTheirOrder() {
+    String grouped = ClusterView.grouped(List.of(
+        new ClusterView.Absent("10.0.0.1:5701", ClusterView.Absence.NOT_LISTENING),
+        new ClusterView.Absent("10.0.0.2:5701", ClusterView.Absence.NOT_A_MEMBER),
+        new ClusterView.Absent("10.0.0.3:5701", ClusterView.Absence.NOT_LISTENING)));
+
+    assertThat(grouped).startsWith("10.0.0.1:5701, 10.0.0.3:5701 (nothing listens there); 10.0.0.2:5701 (answers,");
   }
 
   @Test
