@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Creates a clustered Vert.x when {@code cluster.enabled}: Hazelcast embedded, configured by
- * {@link HazelcastSetup}, and the event bus listening on {@code cluster.host} (a free port).
+ * {@link HazelcastSetup}, and the event bus listening on {@code cluster.host} (a free port); then the
+ * node's fleet part ({@link FleetNode}), so its first state change already reaches the fleet.
  */
 public final class ClusteredVertxFactory implements VertxFactory {
 
@@ -26,6 +27,13 @@ public final class ClusteredVertxFactory implements VertxFactory {
     cluster.publicHost().ifPresent(eventBus::setClusterPublicHost);
     return Optional.of(Vertx.builder().with(options)
         .withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster)))
-        .buildClustered());
+        .buildClustered()
+        .compose(vertx -> withFleet(vertx, config)));
+  }
+
+  /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
+  private static Future<Vertx> withFleet(Vertx vertx, JsonObject config) {
+    return FleetNode.start(vertx, config).map(vertx).recover(e -> vertx.close().transform(closed ->
+        Future.failedFuture(new IllegalStateException("the fleet consumers could not be registered: " + e, e))));
   }
 }
