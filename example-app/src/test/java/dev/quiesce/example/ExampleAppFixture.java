@@ -49,13 +49,26 @@ final class ExampleAppFixture implements AutoCloseable {
   }
 
   private ExampleAppFixture(Path dir, boolean withCache) throws IOException {
+    this(dir, shipped(dir, withCache));
+  }
+
+  /**
+   * Runs {@code config} as it is (a cluster node's, say): the ports are its {@code http.port} and
+   * {@code management.port}, the report its {@code lifecycle.reportFile}; the JVM runs in {@code dir}.
+   */
+  ExampleAppFixture(Path dir, JsonObject config) {
     this.dir = dir;
-    this.httpPort = freePort();
-    this.managementPort = freePort();
+    this.config = config;
+    this.httpPort = config.getJsonObject("http").getInteger("port");
+    this.managementPort = config.getJsonObject("management").getInteger("port");
+  }
+
+  /** The shipped {@code conf/config.json} with free ports, the report in {@code dir}, the scripts by absolute path. */
+  private static JsonObject shipped(Path dir, boolean withCache) throws IOException {
     JsonObject conf = new JsonObject(Files.readString(Path.of("conf/config.json")));
     conf.getJsonObject("lifecycle").put("reportFile", dir.resolve("report.json").toString());
-    conf.getJsonObject("http").put("port", httpPort);
-    conf.getJsonObject("management").put("port", managementPort);
+    conf.getJsonObject("http").put("port", freePort());
+    conf.getJsonObject("management").put("port", freePort());
     JsonObject workers = conf.getJsonArray("processes").getJsonObject(0);
     workers.put("command", new JsonArray().add("sh").add(System.getProperty("example.worker")));
     workers.getJsonObject("env").put("WORKER_CLEANUP_SECONDS", "0.5");
@@ -70,7 +83,7 @@ final class ExampleAppFixture implements AutoCloseable {
     } else {
       workersOnly(conf);
     }
-    this.config = conf;
+    return conf;
   }
 
   /**
@@ -108,11 +121,20 @@ final class ExampleAppFixture implements AutoCloseable {
 
   /** Starts the fat jar with the JDK in {@code javaHome}. */
   ExampleAppFixture start(Path javaHome) throws IOException {
+    launch(javaHome);
+    app.awaitLine(STARTED, START);
+    return this;
+  }
+
+  /**
+   * Writes {@link #config} to {@code dir/config.json} and starts the fat jar on it with the JDK in
+   * {@code javaHome}, without waiting for its start line.
+   */
+  ExampleAppFixture launch(Path javaHome) throws IOException {
     Path file = dir.resolve("config.json");
     Files.writeString(file, config.encodePrettily());
     app = JvmProcess.startJar(javaHome, dir, List.of("-Xmx256m"), Path.of(System.getProperty("example.jar")),
         List.of("--config", file.toString()), env);
-    app.awaitLine(STARTED, START);
     return this;
   }
 
