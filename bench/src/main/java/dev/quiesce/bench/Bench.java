@@ -29,6 +29,7 @@ public final class Bench {
         start      java -jar -> first 200 on /health/ready (the example app)
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         upgrade    5 upgrades in place under load (8 client threads, connection per request and keep-alive): failed and refused requests, p99, command -> successor ready / predecessor exited; a broken successor's rollback; gunicorn's USR2+WINCH+QUIT in the same run
+        rolling-reload  three clustered example-app nodes: a rolling reload (POST /fleet/reload) against the sum of three single-node reloads
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
         cleanup    kill leftover processes of a bench run: bench/run.sh cleanup [--tag TAG] (default: every BENCH_TAG)
       common options: --rounds N  --out DIR (default bench/target/results)  --jvm "FLAGS"
@@ -52,7 +53,8 @@ public final class Bench {
       "eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run),
       "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
       "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run),
-      "upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run));
+      "upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run),
+      "rolling-reload", new Benchmark(RollingReloadBench.OPTIONS, RollingReloadBench.FLAGS, RollingReloadBench::run));
 
   private Bench() {
   }

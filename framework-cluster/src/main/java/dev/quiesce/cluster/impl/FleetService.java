@@ -12,10 +12,12 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Lock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +47,11 @@ final class FleetService {
 
   private final VertxInternal vertx;
   private final FleetNode node;
+  /** How many of the fleet events this node received it keeps for {@code {"command":"events"}}. */
+  static final int RECENT_EVENTS = 256;
+
   private RollingOperation running;
+  private final ArrayDeque<FleetEvent> recent = new ArrayDeque<>();
   /** The map's writes, one after the other: a late progress report never overwrites the end. */
   private Future<?> writes = Future.succeededFuture();
 
@@ -55,6 +61,10 @@ final class FleetService {
   }
 
   void onFleetEvent(FleetEvent event) {
+    if (recent.size() == RECENT_EVENTS) {
+      recent.removeFirst();
+    }
+    recent.addLast(event);
     if (running != null) {
       running.onFleetEvent(event);
     }
@@ -65,6 +75,12 @@ final class FleetService {
     if ("status".equals(body.getValue("command"))) {
       gather().onSuccess(s -> message.reply(s.toJson()))
           .onFailure(e -> message.fail(500, "the fleet status could not be gathered: " + e.getMessage()));
+      return;
+    }
+    if ("events".equals(body.getValue("command"))) {
+      JsonArray list = new JsonArray();
+      recent.forEach(e -> list.add(e.toJson()));
+      message.reply(new JsonObject().put("nodeId", node.identity().nodeId()).put("events", list));
       return;
     }
     FleetRequest request;

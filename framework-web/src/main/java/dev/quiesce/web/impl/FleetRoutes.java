@@ -17,8 +17,8 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The management listener's {@code /fleet/*} routes, for a clustered node: {@code GET /fleet/status}
- * and {@code POST /fleet/{reload,upgrade,restart}} (bearer token, as {@code POST /lifecycle/*}), each a
+ * The management listener's {@code /fleet/*} routes, for a clustered node: {@code GET /fleet/status},
+ * {@code GET /fleet/events} (the last fleet events this node received) and {@code POST /fleet/{reload,upgrade,restart}} (bearer token, as {@code POST /lifecycle/*}), each a
  * request to this node's own fleet service on {@code quiesce.fleet} (framework-cluster). Without one
  * (a node that is not clustered) they answer 503 "this node is not clustered". Also answers the
  * node-local {@code quiesce.fleet.local.status} with the body of {@code GET /lifecycle/status}, which
@@ -67,6 +67,8 @@ final class FleetRoutes {
   void routes(Router router, Dashboard.RouteAdder endpoint) {
     endpoint.add(router, "/fleet/status", Map.of(HttpMethod.GET,
         ctx -> ask(ctx, new JsonObject().put("command", "status"), 200)));
+    endpoint.add(router, "/fleet/events", Map.of(HttpMethod.GET,
+        ctx -> ask(ctx, new JsonObject().put("command", "events"), 200)));
     for (String operation : OPERATIONS) {
       endpoint.add(router, "/fleet/" + operation, Map.of(HttpMethod.POST, ctx -> operate(ctx, operation)));
     }
