@@ -123,6 +123,13 @@ class FleetRollingIT {
       for (ClusterNodes.Node node : List.of(first, cluster.node(1))) {
         assertThat(node.app.get("/hello").statusCode()).isEqualTo(200);
       }
+      // each node's status is its management listener's: in-flight requests counted, its children listed
+      JsonArray nodes = fleetStatus(cluster.node(1)).orElseThrow().getJsonArray("nodes");
+      assertThat(nodes.stream().map(JsonObject.class::cast)).allSatisfy(n -> {
+        assertThat(n.getLong("inFlightRequests")).isNotNegative();
+        assertThat(n.getJsonObject("children").getJsonObject("workers").getInteger("desired")).isEqualTo(2);
+        assertThat(n.getString("version")).isNotEqualTo("unknown");
+      });
     }
   }
 

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.Optional;
 
@@ -25,15 +26,14 @@ public final class ClusteredVertxFactory implements VertxFactory {
     }
     EventBusOptions eventBus = options.getEventBusOptions().setHost(cluster.host()).setPort(0);
     cluster.publicHost().ifPresent(eventBus::setClusterPublicHost);
-    return Optional.of(Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster)))
-        .buildClustered()
-        .compose(vertx -> withFleet(vertx, config)));
+    ClusterManager manager = new HazelcastClusterManager(HazelcastSetup.of(cluster));
+    return Optional.of(Vertx.builder().with(options).withClusterManager(manager).buildClustered()
+        .compose(vertx -> withFleet(vertx, manager, config)));
   }
 
   /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
-  private static Future<Vertx> withFleet(Vertx vertx, JsonObject config) {
-    return FleetNode.start(vertx, config).map(vertx).recover(e -> vertx.close().transform(closed ->
+  private static Future<Vertx> withFleet(Vertx vertx, ClusterManager manager, JsonObject config) {
+    return FleetNode.start(vertx, manager, config).map(vertx).recover(e -> vertx.close().transform(closed ->
         Future.failedFuture(new IllegalStateException("the fleet consumers could not be registered: " + e, e))));
   }
 }

@@ -7,6 +7,7 @@ import dev.quiesce.cluster.FleetOperation;
 import dev.quiesce.cluster.FleetState;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleCommand;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -15,8 +16,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.internal.ContextInternal;
-import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@link FleetAddresses#EVENTS} (translated from its lifecycle events, {@link FleetEventTranslator}),
  * answers {@code status} and runs the single-node command of a {@link FleetOperation} on
  * {@link FleetAddresses#nodeCommands(String)}, and serves {@link FleetAddresses#FLEET} through
- * {@link FleetService}. Not a verticle: it lives on a context of its own until Vert.x closes, so the
+ * {@link FleetService}. Not a verticle: it lives on one context until Vert.x closes (it is not undeployed
+ * in the {@code close} phase), so the
  * {@code stopped} event of the node's own stop still goes out.
  */
 public final class FleetNode {
@@ -42,15 +43,15 @@ public final class FleetNode {
   /** The bound on every node-local request (the coordinator, the management listener, the process manager). */
   static final Duration LOCAL_TIMEOUT = Duration.ofSeconds(5);
 
-  private final VertxInternal vertx;
-  private final ContextInternal context;
+  private final Vertx vertx;
+  private final ClusterManager clusterManager;
   private final NodeIdentity identity;
   private final FleetService service;
   private volatile boolean leaving;
 
-  private FleetNode(VertxInternal vertx, ContextInternal context, NodeIdentity identity) {
+  private FleetNode(Vertx vertx, ClusterManager clusterManager, NodeIdentity identity) {
     this.vertx = vertx;
-    this.context = context;
+    this.clusterManager = clusterManager;
     this.identity = identity;
     this.service = new FleetService(vertx, this);
   }
@@ -59,18 +60,19 @@ public final class FleetNode {
    * Starts the fleet part of a clustered node.
    *
    * @param vertx a clustered instance
+   * @param clusterManager its cluster manager: this node's id, the members
    * @param config the node's validated configuration (its {@code management}, {@code http} and
    *     {@code cluster} sections name the node's address)
    * @return the node, once its consumers are registered in the cluster and {@code joined} is published;
    *     failed when a registration failed
    */
-  public static Future<FleetNode> start(Vertx vertx, JsonObject config) {
-    VertxInternal internal = (VertxInternal) vertx;
-    NodeIdentity identity = NodeIdentity.of(internal.clusterManager().getNodeId(), config);
-    ContextInternal context = internal.createEventLoopContext();
-    Promise<FleetNode> started = context.promise();
+  public static Future<FleetNode> start(Vertx vertx, ClusterManager clusterManager, JsonObject config) {
+    NodeIdentity identity = NodeIdentity.of(clusterManager.getNodeId(), config);
+    // every consumer and timer of the fleet part runs on this one context
+    Context context = vertx.getOrCreateContext();
+    Promise<FleetNode> started = Promise.promise();
     context.runOnContext(v -> {
-      FleetNode node = new FleetNode(internal, context, identity);
+      FleetNode node = new FleetNode(vertx, clusterManager, identity);
       node.register().map(node).onComplete(started);
     });
     return started.future();
@@ -107,8 +109,9 @@ public final class FleetNode {
     return identity;
   }
 
-  ContextInternal context() {
-    return context;
+  /** The cluster manager: this node's id and the members. */
+  ClusterManager clusterManager() {
+    return clusterManager;
   }
 
   /** Whether this node's stop began: it runs no fleet operation any more. */

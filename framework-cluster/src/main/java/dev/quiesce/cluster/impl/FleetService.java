@@ -7,11 +7,11 @@ import dev.quiesce.cluster.FleetOperationReport;
 import dev.quiesce.cluster.FleetRequest;
 import dev.quiesce.cluster.FleetStatus;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -45,7 +45,7 @@ final class FleetService {
   /** How long a second operation waits for the lock before it is refused. */
   static final Duration LOCK_WAIT = Duration.ofMillis(200);
 
-  private final VertxInternal vertx;
+  private final Vertx vertx;
   private final FleetNode node;
   /** How many of the fleet events this node received it keeps for {@code {"command":"events"}}. */
   static final int RECENT_EVENTS = 256;
@@ -55,7 +55,7 @@ final class FleetService {
   /** The map's writes, one after the other: a late progress report never overwrites the end. */
   private Future<?> writes = Future.succeededFuture();
 
-  FleetService(VertxInternal vertx, FleetNode node) {
+  FleetService(Vertx vertx, FleetNode node) {
     this.vertx = vertx;
     this.node = node;
   }
@@ -98,7 +98,7 @@ final class FleetService {
 
   /** Every member the cluster manager lists, each asked with a bound of {@link #NODE_TIMEOUT}. */
   Future<FleetStatus> gather() {
-    List<String> members = vertx.clusterManager().getNodes();
+    List<String> members = node.clusterManager().getNodes();
     List<Future<FleetNodeStatus>> asked = members.stream().map(this::askStatus).toList();
     Future<AsyncMap<String, String>> map = vertx.sharedData().<String, String>getAsyncMap(MAP)
         .timeout(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

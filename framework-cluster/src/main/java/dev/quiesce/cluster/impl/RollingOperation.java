@@ -12,8 +12,8 @@ import dev.quiesce.cluster.FleetRequest;
 import dev.quiesce.cluster.FleetState;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +67,7 @@ final class RollingOperation {
     }
   }
 
-  private final VertxInternal vertx;
+  private final Vertx vertx;
   private final FleetNode node;
   private final FleetRequest request;
   private final String id;
@@ -83,7 +83,7 @@ final class RollingOperation {
   private long membershipTimer = -1;
   private Runnable afterRelease = () -> { };
 
-  RollingOperation(VertxInternal vertx, FleetNode node, FleetRequest request, String id, List<FleetNodeStatus> nodes,
+  RollingOperation(Vertx vertx, FleetNode node, FleetRequest request, String id, List<FleetNodeStatus> nodes,
       Consumer<FleetOperationReport> progress) {
     this.vertx = vertx;
     this.node = node;
@@ -239,7 +239,7 @@ final class RollingOperation {
     if (outcome != Outcome.RUNNING) {
       return;
     }
-    Set<String> members = new HashSet<>(vertx.clusterManager().getNodes());
+    Set<String> members = new HashSet<>(node.clusterManager().getNodes());
     for (String gone : List.copyOf(expected)) {
       if (!members.contains(gone)) {
         steps.stream().filter(s -> gone.equals(s.nodeId) || gone.equals(s.newNodeId)).findFirst().ifPresent(s ->
