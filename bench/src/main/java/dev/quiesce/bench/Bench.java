@@ -27,6 +27,7 @@ public final class Bench {
         keepalive-stop  interrupted keep-alive requests over 10 stops under load (8 client loops, /work?ms=20), Quiesce and plain Vert.x with shutdown(30s) in the same run
         eventbus-stop  1,000 request/reply messages in flight or queued at a stop: replies, fast failures, senders that waited for their timeout; Quiesce and plain vertx.close() in the same run
         start      java -jar -> first 200 on /health/ready (the example app)
+        cluster-form  3 example-app JVMs launched at once (conf/cluster-node-*.json): launch -> every start line, -> every node sees 3 members
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         upgrade    5 upgrades in place under load (8 client threads, connection per request and keep-alive): failed and refused requests, p99, command -> successor ready / predecessor exited; a broken successor's rollback; gunicorn's USR2+WINCH+QUIT in the same run
         rolling-reload  three clustered example-app nodes: a rolling reload (POST /fleet/reload) against the sum of three single-node reloads
@@ -44,17 +45,18 @@ public final class Bench {
   record Benchmark(Set<String> options, Set<String> flags, Runner runner) {
   }
 
-  private static final Map<String, Benchmark> BENCHMARKS = Map.of(
-      "overhead", new Benchmark(OverheadBench.OPTIONS, OverheadBench.FLAGS, OverheadBench::run),
-      "drain", new Benchmark(DrainBench.OPTIONS, DrainBench.FLAGS, DrainBench::run),
-      "fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run),
-      "reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run),
-      "keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run),
-      "eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run),
-      "start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run),
-      "memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run),
-      "upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run),
-      "rolling-reload", new Benchmark(RollingReloadBench.OPTIONS, RollingReloadBench.FLAGS, RollingReloadBench::run));
+  private static final Map<String, Benchmark> BENCHMARKS = Map.ofEntries(
+      Map.entry("overhead", new Benchmark(OverheadBench.OPTIONS, OverheadBench.FLAGS, OverheadBench::run)),
+      Map.entry("drain", new Benchmark(DrainBench.OPTIONS, DrainBench.FLAGS, DrainBench::run)),
+      Map.entry("fanout", new Benchmark(FanoutBench.OPTIONS, FanoutBench.FLAGS, FanoutBench::run)),
+      Map.entry("reload", new Benchmark(ReloadBench.OPTIONS, ReloadBench.FLAGS, ReloadBench::run)),
+      Map.entry("keepalive-stop", new Benchmark(KeepAliveStopBench.OPTIONS, KeepAliveStopBench.FLAGS, KeepAliveStopBench::run)),
+      Map.entry("eventbus-stop", new Benchmark(EventBusStopBench.OPTIONS, EventBusStopBench.FLAGS, EventBusStopBench::run)),
+      Map.entry("start", new Benchmark(StartBench.OPTIONS, StartBench.FLAGS, StartBench::run)),
+      Map.entry("cluster-form", new Benchmark(ClusterFormBench.OPTIONS, ClusterFormBench.FLAGS, ClusterFormBench::run)),
+      Map.entry("memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run)),
+      Map.entry("upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run)),
+      Map.entry("rolling-reload", new Benchmark(RollingReloadBench.OPTIONS, RollingReloadBench.FLAGS, RollingReloadBench::run)));
 
   private Bench() {
   }

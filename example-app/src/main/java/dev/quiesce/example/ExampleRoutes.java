@@ -73,7 +73,7 @@ final class ExampleRoutes {
 
   private static void workers(Vertx vertx, RoutingContext rc, ExampleConfig example) {
     vertx.eventBus().<JsonObject>request(EventBusContract.PROCESS_COMMANDS, new JsonObject().put("command", "list"),
-        new DeliveryOptions().setSendTimeout(example.workersTimeout().toMillis()))
+        EventBusContract.nodeLocal().setSendTimeout(example.workersTimeout().toMillis()))
         .onSuccess(reply -> json(rc.response(), reply.body()))
         .onFailure(err -> rc.response().setStatusCode(503).putHeader("content-type", "text/plain")
             .end("the process manager did not answer: " + (err instanceof ReplyException re

@@ -268,7 +268,18 @@ class ConfigSchemaTest {
             .put("certFile", "c.pem").put("clientAuth", "required")),
         refused("a TLS object without its key", "management.tls", new JsonObject().put("certFile", "c.pem")),
         refused("watchConfig as text", "lifecycle.watchConfig", "yes"),
-        refused("a debounce past a minute", "lifecycle.watchConfigDebounce", 60_001));
+        refused("a debounce past a minute", "lifecycle.watchConfigDebounce", 60_001),
+        accepted("a cluster with members by address, IPv6 and name", "cluster", new JsonObject().put("enabled", true)
+            .put("members", new JsonArray().add("127.0.0.1:5702").add("[::1]:5703").add("node-3.example:65535"))),
+        refused("a cluster bound to every address", "cluster.host", "0.0.0.0"),
+        refused("a cluster bound to every IPv6 address", "cluster.host", "::"),
+        refused("a member without a port", "cluster.members", new JsonArray().add("127.0.0.1")),
+        refused("a member on port 0", "cluster.members", new JsonArray().add("127.0.0.1:0")),
+        refused("a member past port 65535", "cluster.members", new JsonArray().add("127.0.0.1:65536")),
+        refused("a member with a blank", "cluster.members", new JsonArray().add("node 2:5701")),
+        refused("a blank cluster name", "cluster.name", " "),
+        refused("a cluster port 0", "cluster.port", 0),
+        refused("multicast as text", "cluster.multicast", "no"));
     Validator schema = validator(schemaJson());
     JsonObject base = new JsonObject(Files.readString(Path.of("conf/config.json")));
     ConfigLoader loader = loader();

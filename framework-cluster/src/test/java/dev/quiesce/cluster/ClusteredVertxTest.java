@@ -6,12 +6,9 @@ import dev.quiesce.cluster.impl.ClusteredVertxFactory;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -19,17 +16,17 @@ import org.junit.jupiter.api.Test;
 /** Two clustered instances in one JVM form a cluster on 127.0.0.1 and exchange a message. */
 class ClusteredVertxTest {
 
-  private final List<Vertx> started = new ArrayList<>();
+  private final InJvmNodes nodes = new InJvmNodes();
 
   @AfterEach
   void closeAll() {
-    started.forEach(v -> Await.result(v.close(), Duration.ofSeconds(20)));
+    nodes.close();
   }
 
   @Test
   void twoNodesOnTheLoopbackFormAClusterAndShareTheEventBus() throws IOException {
-    int portA = freePort();
-    int portB = freePort();
+    int portA = InJvmNodes.freePort();
+    int portB = InJvmNodes.freePort();
     Vertx a = node(portA, List.of());
     Vertx b = node(portB, List.of("127.0.0.1:" + portA));
     b.eventBus().consumer("ping", m -> m.reply("pong from b"));
@@ -44,18 +41,8 @@ class ClusteredVertxTest {
   }
 
   private Vertx node(int port, List<String> members) {
-    JsonObject config = new JsonObject().put("cluster", new JsonObject().put("enabled", true)
-        .put("name", "test-" + ProcessHandle.current().pid()).put("port", port).put("members", new JsonArray(members)));
-    Vertx vertx = Await.result(new ClusteredVertxFactory().create(new VertxOptions(), config).orElseThrow(),
-        Duration.ofSeconds(60));
-    started.add(vertx);
+    Vertx vertx = nodes.node("test-" + ProcessHandle.current().pid(), port, members);
     assertThat(vertx.isClustered()).isTrue();
     return vertx;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,11 @@ import java.util.Optional;
  * <p>The launcher waits for the returned future at most {@code lifecycle.startTimeout}; a failed or
  * late future ends the start with exit code 1 and the cause in the log (a late instance is closed
  * when it arrives). The launcher closes the instance at the end of the run, after the stop.
+ *
+ * <p>Once the application has started, the launcher asks the factory that created the instance to
+ * {@linkplain #describe describe} it, and adds that to the start line ({@code quiesce started ...}):
+ * the cluster factory names the cluster, this node's id, the members it sees, and a warning for each
+ * configured member it could not join.
  */
 public interface VertxFactory {
 
@@ -28,4 +35,44 @@ public interface VertxFactory {
    *     else the instance to be, failed with a cause that names what went wrong
    */
   Optional<Future<Vertx>> create(VertxOptions options, JsonObject config);
+
+  /**
+   * What the start line says about {@code created}, an instance this factory's {@link #create} made:
+   * called once, on the launcher's thread, after the application has started and just before the
+   * start line is logged (not when a stop already runs). It must return promptly (within a few
+   * seconds at most: the start line waits for it); an exception is logged as a warning and the start
+   * line goes without the description. The default describes nothing.
+   *
+   * @param created the instance {@link #create} made, running
+   * @return what to add to the start line
+   */
+  default Description describe(Vertx created) {
+    return Description.NONE;
+  }
+
+  /**
+   * A factory's part of the start line.
+   *
+   * @param summary what the instance is, one phrase without a line break (e.g.
+   *     {@code cluster "shop" node 5e1c... members 3 [127.0.0.1:5701 (this), ...]}); empty for nothing
+   * @param warnings each a sentence without a line break, logged after {@code WARNING: } on the start
+   *     line: something the operator should act on, though the start went on
+   */
+  record Description(String summary, List<String> warnings) {
+
+    /** Nothing to add to the start line. */
+    public static final Description NONE = new Description("", List.of());
+
+    /**
+     * Checks and copies the components.
+     *
+     * @param summary what the instance is, one phrase
+     * @param warnings the warnings, each a sentence
+     * @throws NullPointerException if either is null
+     */
+    public Description {
+      Objects.requireNonNull(summary, "summary");
+      warnings = List.copyOf(warnings);
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.quiesce.lifecycle;
 
+import io.vertx.core.eventbus.DeliveryOptions;
 import java.util.List;
 import java.util.Optional;
 
@@ -72,6 +73,20 @@ public final class EventBusContract {
   public static final int MAX_REASON_LENGTH = 500;
 
   private EventBusContract() {
+  }
+
+  /**
+   * Delivery options that keep a message on this node ({@code localOnly}). Quiesce sends and
+   * publishes every message on the addresses above with them, and consumes them with local consumers
+   * only, so in a clustered Vert.x one node's phases, acks, registrations, commands and events never
+   * reach another node, whatever consumer another node registers, and no send waits for the cluster
+   * manager. Send your own commands to {@link #COMMANDS} or {@link #PROCESS_COMMANDS} with them too: a
+   * cluster-wide send finds no Quiesce consumer on another node (by design), only this node's.
+   *
+   * @return new options with {@code localOnly} set, to be changed further (a send timeout, say)
+   */
+  public static DeliveryOptions nodeLocal() {
+    return new DeliveryOptions().setLocalOnly(true);
   }
 
   /** The {@code "type"} of the events on {@link #EVENTS}. */

@@ -2,6 +2,7 @@ package dev.quiesce.cluster.impl;
 
 import dev.quiesce.cluster.ClusterConfig;
 import dev.quiesce.launcher.VertxFactory;
+import dev.quiesce.lifecycle.LifecycleConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -9,14 +10,28 @@ import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.Optional;
 
 /**
  * Creates a clustered Vert.x when {@code cluster.enabled}: Hazelcast embedded, configured by
- * {@link HazelcastSetup}, and the event bus listening on {@code cluster.host} (a free port); then the
- * node's fleet part ({@link FleetNode}), so its first state change already reaches the fleet.
+ * {@link HazelcastSetup} (its join bounded by a third of {@code lifecycle.startTimeout}), and the
+ * event bus listening on {@code cluster.host} (a free port); then the node's fleet part
+ * ({@link FleetNode}), so its first state change already reaches the fleet. A member port already in
+ * use fails the creation at once with {@code host:port} named; the start line then names the
+ * cluster, this node's id, its members, and warns of each configured member it could not join
+ * ({@link ClusterView}).
  */
 public final class ClusteredVertxFactory implements VertxFactory {
+
+  /** The section and the manager of the instance {@link #create} made last, for {@link #describe}. */
+  private volatile Made made;
+
+  private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast) {
+  }
 
   @Override
   public Optional<Future<Vertx>> create(VertxOptions options, JsonObject config) {
@@ -24,16 +39,64 @@ public final class ClusteredVertxFactory implements VertxFactory {
     if (!cluster.enabled()) {
       return Optional.empty();
     }
+    Optional<String> cannotBind = cannotBind(cluster);
+    if (cannotBind.isPresent()) {
+      return Optional.of(Future.failedFuture(new IllegalStateException(cannotBind.get())));
+    }
     EventBusOptions eventBus = options.getEventBusOptions().setHost(cluster.host()).setPort(0);
     cluster.publicHost().ifPresent(eventBus::setClusterPublicHost);
-    ClusterManager manager = new HazelcastClusterManager(HazelcastSetup.of(cluster));
-    return Optional.of(Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-        .compose(vertx -> withFleet(vertx, manager, config)));
+    HazelcastClusterManager hazelcast = new HazelcastClusterManager(
+        HazelcastSetup.of(cluster, LifecycleConfig.from(config).startTimeout()));
+    made = new Made(cluster, hazelcast);
+    return Optional.of(Vertx.builder().with(options)
+        .withClusterManager(hazelcast)
+        .buildClustered()
+        .recover(err -> Future.failedFuture(explain(cluster, err)))
+        .compose(vertx -> withFleet(vertx, hazelcast, config)));
   }
 
   /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
   private static Future<Vertx> withFleet(Vertx vertx, ClusterManager manager, JsonObject config) {
     return FleetNode.start(vertx, manager, config).map(vertx).recover(e -> vertx.close().transform(closed ->
         Future.failedFuture(new IllegalStateException("the fleet consumers could not be registered: " + e, e))));
+  }
+
+  /** The cluster's name, this node's id, its members, and a warning for each configured member not among them. */
+  @Override
+  public Description describe(Vertx created) {
+    Made last = made;
+    return last == null ? Description.NONE : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
+  }
+
+  /** Why {@code cluster.host:port} cannot be Hazelcast's, or empty when it can be bound now. */
+  static Optional<String> cannotBind(ClusterConfig cluster) {
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(new InetSocketAddress(cluster.host(), cluster.port()));
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(bindProblem(cluster, e));
+    }
+  }
+
+  /** A failure to become a member, said with what was configured where a bind failed. */
+  static Throwable explain(ClusterConfig cluster, Throwable err) {
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return new IllegalStateException(bindProblem(cluster, t), err);
+      }
+    }
+    return err;
+  }
+
+  /** {@code cluster.port} taken, or {@code cluster.host} not an address of this machine, from the bind's failure. */
+  private static String bindProblem(ClusterConfig cluster, Throwable cause) {
+    String where = cluster.host() + ":" + cluster.port();
+    String message = String.valueOf(cause.getMessage());
+    return message.contains("in use")
+        ? "cluster.port: Hazelcast cannot listen on " + where + " (" + message + "): another node or program holds"
+            + " it; give each node on a host its own cluster.port"
+        : "cluster.host: Hazelcast cannot listen on " + where + " (" + message + "): is " + cluster.host()
+            + " an address of this machine?";
   }
 }

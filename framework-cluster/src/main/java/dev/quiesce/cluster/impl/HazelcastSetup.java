@@ -5,6 +5,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import dev.quiesce.cluster.ClusterConfig;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import java.time.Duration;
 
 /**
  * The Hazelcast configuration of a node: Vert.x's own maps (from vertx-hazelcast's default
@@ -21,13 +22,32 @@ public final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
+  /** Hazelcast's own bound on a join, {@code hazelcast.max.join.seconds}' default. */
+  static final int MAX_JOIN_SECONDS = 20;
+
   /**
-   * The configuration of one member.
+   * The configuration of one member, its join bounded by {@link #MAX_JOIN_SECONDS} (Hazelcast's default).
    *
    * @param cluster the validated section
    * @return a new Hazelcast configuration
    */
   public static Config of(ClusterConfig cluster) {
+    return of(cluster, Duration.ofSeconds(3L * MAX_JOIN_SECONDS));
+  }
+
+  /**
+   * The configuration of one member whose start may take at most {@code startTimeout}: the join (the
+   * search for the configured members, {@code hazelcast.max.join.seconds} and the waits before it,
+   * and each TCP connection attempt) is bounded by a third of it, at most 20 s and at least 1 s, so a
+   * node whose members cannot be reached starts a cluster of its own well before the launcher gives
+   * up on the start.
+   *
+   * @param cluster the validated section
+   * @param startTimeout {@code lifecycle.startTimeout}
+   * @return a new Hazelcast configuration
+   */
+  public static Config of(ClusterConfig cluster, Duration startTimeout) {
+    int joinSeconds = joinSeconds(startTimeout);
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(cluster.name());
     // Hazelcast reports usage to its vendor by default: a node never phones home
@@ -41,6 +61,10 @@ public final class HazelcastSetup {
     // a fleet operation waiting on it fails then, and GET /fleet/status no longer lists it
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_INTERVAL_SECONDS));
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
+    // the join never outlasts a third of the start's budget: unreachable members mean a cluster of one
+    config.setProperty("hazelcast.max.join.seconds", Integer.toString(joinSeconds));
+    config.setProperty("hazelcast.max.wait.seconds.before.join", Integer.toString(joinSeconds));
+    config.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(Math.min(5, joinSeconds)));
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);
     network.getInterfaces().setEnabled(true).clear().addInterface(cluster.host());
@@ -48,8 +72,14 @@ public final class HazelcastSetup {
     JoinConfig join = network.getJoin();
     join.getAutoDetectionConfig().setEnabled(false);
     join.getMulticastConfig().setEnabled(cluster.multicast());
-    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members().isEmpty()
-        ? java.util.List.of(cluster.host() + ":" + cluster.port()) : cluster.members());
+    join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(Math.min(5, joinSeconds))
+        .setMembers(cluster.members().isEmpty() ? java.util.List.of(cluster.host() + ":" + cluster.port())
+            : cluster.members());
     return config;
+  }
+
+  /** A third of {@code startTimeout} in whole seconds, from 1 to {@link #MAX_JOIN_SECONDS}. */
+  static int joinSeconds(Duration startTimeout) {
+    return (int) Math.max(1, Math.min(MAX_JOIN_SECONDS, startTimeout.toSeconds() / 3));
   }
 }

@@ -75,6 +75,8 @@ public final class LauncherRun {
   private SignalBridge.Installed signals;
   private ListenerSharing sharing;
   private SuccessorUpgrader upgrader;
+  /** The factory that made {@link #vertx}, or null for a plain instance; it describes it on the start line. */
+  private VertxFactory factory;
 
   public LauncherRun(String[] args, QuiesceApplication app) {
     this.args = args.clone();
@@ -160,7 +162,8 @@ public final class LauncherRun {
           Duration.ofSeconds(10));
       return goOn();
     } catch (Exception e) {
-      LOG.error("could not start Vert.x and the lifecycle coordinator", e);
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      LOG.error("could not start Vert.x and the lifecycle coordinator: {}", cause.getMessage(), e);
       closeVertx(Duration.ofSeconds(2));
       return exit(ExitCodes.STARTUP_FAILURE);
     }
@@ -171,9 +174,9 @@ public final class LauncherRun {
    * waited for at most {@code lifecycle.startTimeout} (an instance that arrives later is closed).
    */
   private Vertx createVertx(VertxOptions options, JsonObject config) throws Exception {
-    List<Map.Entry<String, Future<Vertx>>> made = new ArrayList<>();
-    for (VertxFactory factory : ServiceLoader.load(VertxFactory.class)) {
-      factory.create(options, config).ifPresent(f -> made.add(Map.entry(factory.getClass().getName(), f)));
+    List<Map.Entry<VertxFactory, Future<Vertx>>> made = new ArrayList<>();
+    for (VertxFactory candidate : ServiceLoader.load(VertxFactory.class)) {
+      candidate.create(options, config).ifPresent(f -> made.add(Map.entry(candidate, f)));
     }
     if (made.isEmpty()) {
       return Vertx.vertx(options);
@@ -181,15 +184,17 @@ public final class LauncherRun {
     if (made.size() > 1) {
       made.forEach(e -> e.getValue().onSuccess(Vertx::close));
       throw new IllegalStateException("more than one VertxFactory applies to this configuration: "
-          + made.stream().map(Map.Entry::getKey).toList());
+          + made.stream().map(e -> e.getKey().getClass().getName()).toList());
     }
     Future<Vertx> creating = made.get(0).getValue();
     try {
-      return await(creating, lifecycle.startTimeout());
+      Vertx created = await(creating, lifecycle.startTimeout());
+      factory = made.get(0).getKey();
+      return created;
     } catch (TimeoutException e) {
       creating.onSuccess(Vertx::close);
-      throw new TimeoutException(made.get(0).getKey() + " did not create Vert.x within lifecycle.startTimeout ("
-          + lifecycle.startTimeout().toMillis() + " ms)");
+      throw new TimeoutException(made.get(0).getKey().getClass().getName() + " did not create Vert.x within"
+          + " lifecycle.startTimeout (" + lifecycle.startTimeout().toMillis() + " ms)");
     }
   }
 
@@ -264,9 +269,23 @@ public final class LauncherRun {
       LOG.info("the application finished starting while a stop runs: no start line; it stops with the rest");
     } else {
       LOG.info("{}", StartLine.format(ProcessHandle.current().pid(), (System.nanoTime() - started) / 1_000_000,
-          loaded.sources(), lifecycle, signals) + "; " + sharing.describe());
+          loaded.sources(), lifecycle, signals) + "; " + sharing.describe() + StartLine.instance(describeVertx()));
     }
     return goOn();
+  }
+
+  /** What the factory that made Vert.x says about it; nothing for a plain instance or when it fails. */
+  private VertxFactory.Description describeVertx() {
+    if (factory == null) {
+      return VertxFactory.Description.NONE;
+    }
+    try {
+      return factory.describe(vertx);
+    } catch (RuntimeException e) {
+      LOG.warn("{} could not describe the Vert.x it made for the start line: {}", factory.getClass().getName(),
+          e.toString());
+      return VertxFactory.Description.NONE;
+    }
   }
 
   /**

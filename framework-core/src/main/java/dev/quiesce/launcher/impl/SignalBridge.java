@@ -202,7 +202,8 @@ public final class SignalBridge {
     }
     try {
       vertx.eventBus().publish(EventBusContract.SIGNALS,
-          new JsonObject().put("signal", name).put("action", action.wireName()).put("count", n));
+          new JsonObject().put("signal", name).put("action", action.wireName()).put("count", n),
+          EventBusContract.nodeLocal());
     } catch (RuntimeException e) {
       LOG.debug("could not publish SIG{}: {}", name, e.getMessage());
     }

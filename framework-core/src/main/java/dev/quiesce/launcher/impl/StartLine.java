@@ -1,6 +1,7 @@
 package dev.quiesce.launcher.impl;
 
 import dev.quiesce.config.Durations;
+import dev.quiesce.launcher.VertxFactory;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -39,6 +40,19 @@ final class StartLine {
       }
     }
     return line.toString();
+  }
+
+  /**
+   * The start line's part for the instance a {@link VertxFactory} made: {@code ; <summary>} and
+   * {@code ; WARNING: <warning>} for each warning; empty for {@link VertxFactory.Description#NONE}.
+   */
+  static String instance(VertxFactory.Description description) {
+    StringBuilder part = new StringBuilder();
+    if (!description.summary().isEmpty()) {
+      part.append("; ").append(description.summary());
+    }
+    description.warnings().forEach(w -> part.append("; WARNING: ").append(w));
+    return part.toString();
   }
 
   /** {@code TERM->stop INT->stop HUP->reload}: what each caught signal does. */

@@ -13,7 +13,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -203,7 +202,7 @@ final class SystemdNotifier {
   private void stopStatus() {
     vertx.eventBus().<JsonObject>request(EventBusContract.COMMANDS,
             new JsonObject().put("command", LifecycleCommand.STATUS.wireName()),
-            new DeliveryOptions().setSendTimeout(STOP_STATUS_EVERY_MS))
+            EventBusContract.nodeLocal().setSendTimeout(STOP_STATUS_EVERY_MS))
         .onSuccess(reply -> {
           JsonObject status = reply.body();
           Long left = status.getLong("timeLeftMs");

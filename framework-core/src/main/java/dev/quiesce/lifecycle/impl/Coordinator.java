@@ -397,7 +397,8 @@ public final class Coordinator {
 
   /** Publishes an event on {@link EventBusContract#EVENTS}: {@code "type"} first, then {@code fields}. */
   void event(LifecycleEvent type, JsonObject fields) {
-    vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject().put("type", type.wireName()).mergeIn(fields));
+    vertx.eventBus().publish(EventBusContract.EVENTS, new JsonObject().put("type", type.wireName()).mergeIn(fields),
+        EventBusContract.nodeLocal());
   }
 
   public JsonObject status() {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 public final class ParticipantBinding implements Registration {
 
   private static final Logger LOG = LoggerFactory.getLogger(ParticipantBinding.class);
-  private static final DeliveryOptions REGISTER_TIMEOUT = new DeliveryOptions().setSendTimeout(5000);
+  private static final DeliveryOptions REGISTER_TIMEOUT = EventBusContract.nodeLocal().setSendTimeout(5000);
 
   private final Vertx vertx;
   private final Participant participant;
@@ -99,7 +99,7 @@ public final class ParticipantBinding implements Registration {
       } else {
         ack.put("outcome", Outcome.FAILED.wireName()).put("reason", reasonOf(ar.cause()));
       }
-      vertx.eventBus().send(EventBusContract.ACK, ack);
+      vertx.eventBus().send(EventBusContract.ACK, ack, EventBusContract.nodeLocal());
     });
   }
 

@@ -181,7 +181,7 @@ final class ParticipantRegistry {
       if (to != null) {
         message.put("participants", new JsonArray(List.copyOf(to)));
       }
-      eventBus.publish(EventBusContract.PHASE, message);
+      eventBus.publish(EventBusContract.PHASE, message, EventBusContract.nodeLocal());
     });
     rounds.put(number, round);
     rounds.remove(number - ROUNDS_KEPT);

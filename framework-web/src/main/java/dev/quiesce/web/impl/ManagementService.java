@@ -18,7 +18,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
@@ -391,7 +390,7 @@ public final class ManagementService implements Participant {
     Future<JsonObject> lifecycle = coordinatorStatus();
     Future<Object> processes = vertx.eventBus().<Object>request(EventBusContract.PROCESS_COMMANDS,
         new JsonObject().put("command", EventBusContract.ProcessCommand.LIST.wireName()),
-        new DeliveryOptions().setSendTimeout(config.processTimeout().toMillis()))
+        EventBusContract.nodeLocal().setSendTimeout(config.processTimeout().toMillis()))
         .map(m -> m.body());
     return Future.join(lifecycle, processes).transform(ar -> {
       JsonObject body = new JsonObject();
@@ -445,7 +444,7 @@ public final class ManagementService implements Participant {
     JsonObject request = new JsonObject().put("command", command.wireName()).put("reason", reason);
     Optional<CommandWaits.Waiter> waiter = wait.map(w -> waits.register(ctx, w, reason));
     vertx.eventBus().<Object>request(EventBusContract.COMMANDS, request,
-            new DeliveryOptions().setSendTimeout(config.commandTimeout().toMillis()))
+            EventBusContract.nodeLocal().setSendTimeout(config.commandTimeout().toMillis()))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             Object body = ar.result().body();

@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
@@ -106,7 +105,7 @@ public final class WebState implements Shareable {
   public Future<JsonObject> coordinatorStatus(long timeoutMs) {
     return vertx.eventBus().<Object>request(EventBusContract.COMMANDS,
             new JsonObject().put("command", LifecycleCommand.STATUS.wireName()),
-            new DeliveryOptions().setSendTimeout(timeoutMs))
+            EventBusContract.nodeLocal().setSendTimeout(timeoutMs))
         .map(reply -> reply.body() instanceof JsonObject o ? o : new JsonObject())
         .andThen(ar -> {
           if (ar.succeeded() && ar.result().getValue("state") instanceof String now) {

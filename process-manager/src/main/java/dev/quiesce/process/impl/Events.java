@@ -19,7 +19,7 @@ final class Events {
     JsonObject event = new JsonObject().put("type", type.wireName());
     event.mergeIn(fields);
     event.put("at", System.currentTimeMillis());
-    bus.publish(EventBusContract.PROCESS_EVENTS, event);
+    bus.publish(EventBusContract.PROCESS_EVENTS, event, EventBusContract.nodeLocal());
   }
 
   static JsonObject of(Instance instance) {

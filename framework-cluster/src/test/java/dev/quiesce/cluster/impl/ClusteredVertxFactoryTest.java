@@ -1,0 +1,142 @@
+package dev.quiesce.cluster.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.TcpIpConfig;
+import dev.quiesce.cluster.ClusterConfig;
+import dev.quiesce.cluster.InJvmNodes;
+import dev.quiesce.launcher.VertxFactory;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The clustered factory with real Hazelcast members in this JVM on 127.0.0.1: a taken member port
+ * fails at once naming {@code host:port}; unreachable members give a node of its own and a warning
+ * that names them; members of another cluster name are named as such; the join is bounded by the
+ * start's budget.
+ */
+class ClusteredVertxFactoryTest {
+
+  private final InJvmNodes nodes = new InJvmNodes();
+  private final String name = "factory-test-" + ProcessHandle.current().pid();
+
+  @AfterEach
+  void closeAll() {
+    nodes.close();
+  }
+
+  @Test
+  void aTakenMemberPortFailsAtOnceNamingHostAndPort() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Future<Vertx> creating = new ClusteredVertxFactory().create(new VertxOptions(), config(name, port, List.of()))
+          .orElseThrow();
+
+      assertThat(creating.failed()).isTrue();
+      assertThat(creating.cause()).hasMessageStartingWith("cluster.port: Hazelcast cannot listen on 127.0.0.1:" + port)
+          .hasMessageContaining("another node or program holds it");
+    }
+  }
+
+  @Test
+  void aBindFailureInsideHazelcastIsExplainedTheSameWay() {
+    ClusterConfig cluster = ClusterConfig.from(config(name, 5999, List.of()));
+    Throwable explained = ClusteredVertxFactory.explain(cluster,
+        new IllegalStateException("Hazelcast cannot start", new java.net.BindException("Address already in use")));
+
+    assertThat(explained).hasMessageStartingWith("cluster.port: Hazelcast cannot listen on 127.0.0.1:5999");
+    assertThat(ClusteredVertxFactory.explain(cluster, new IllegalStateException("other"))).hasMessage("other");
+  }
+
+  @Test
+  void unreachableMembersGiveANodeOfItsOwnWithAWarningNamingThem() throws IOException {
+    int self = freePort();
+    String nobody = "127.0.0.1:" + freePort();
+    ClusteredVertxFactory factory = new ClusteredVertxFactory();
+    JsonObject config = config(name + "-alone", self, List.of(nobody));
+    config.put("lifecycle", new JsonObject().put("startTimeout", "9s"));
+
+    long begin = System.nanoTime();
+    Vertx vertx = create(factory, config);
+    long tookMs = (System.nanoTime() - begin) / 1_000_000;
+    VertxFactory.Description d = factory.describe(vertx);
+
+    assertThat(tookMs).as("the join is bounded by a third of startTimeout, then the node starts alone")
+        .isLessThan(9_000);
+    assertThat(d.summary()).startsWith("cluster \"" + name + "-alone\" node ")
+        .endsWith("members 1 [127.0.0.1:" + self + " (this)]");
+    assertThat(d.warnings()).singleElement().asString()
+        .startsWith("could not join cluster.members [" + nobody + " (nothing listens there)]")
+        .contains("this node runs a cluster of 1 without them");
+  }
+
+  @Test
+  void aMemberOfAnotherClusterNameIsNamedAsALikelyCause() throws IOException {
+    int other = freePort();
+    create(new ClusteredVertxFactory(), config(name + "-other", other, List.of()));
+    ClusteredVertxFactory factory = new ClusteredVertxFactory();
+
+    Vertx vertx = create(factory, config(name + "-mine", freePort(), List.of("127.0.0.1:" + other)));
+
+    assertThat(factory.describe(vertx).warnings()).singleElement().asString()
+        .startsWith("could not join cluster.members [127.0.0.1:" + other + " (answers, but did not join: another"
+            + " cluster.name");
+  }
+
+  @Test
+  void membersThatJoinedAreListedWithoutAWarning() throws IOException {
+    int first = freePort();
+    int second = freePort();
+    create(new ClusteredVertxFactory(), config(name + "-two", first, List.of()));
+    ClusteredVertxFactory factory = new ClusteredVertxFactory();
+
+    Vertx vertx = create(factory, config(name + "-two", second, List.of("127.0.0.1:" + first)));
+    VertxFactory.Description d = factory.describe(vertx);
+
+    assertThat(d.summary()).contains("members 2 [").contains("127.0.0.1:" + first)
+        .contains("127.0.0.1:" + second + " (this)");
+    assertThat(d.warnings()).isEmpty();
+  }
+
+  @Test
+  void hazelcastIsKeptOnTheConfiguredAddressWithItsJoinBoundedByTheStartBudget() {
+    ClusterConfig cluster = ClusterConfig.from(config(name, 5999, List.of("127.0.0.1:5998")));
+
+    Config hz = HazelcastSetup.of(cluster, Duration.ofSeconds(12));
+
+    assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    assertThat(hz.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
+    assertThat(hz.getProperty("hazelcast.max.join.seconds")).isEqualTo("4");
+    assertThat(hz.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
+    assertThat(hz.getNetworkConfig().getJoin().getAutoDetectionConfig().isEnabled()).isFalse();
+    assertThat(hz.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+    TcpIpConfig tcp = hz.getNetworkConfig().getJoin().getTcpIpConfig();
+    assertThat(tcp.getMembers()).containsExactly("127.0.0.1:5998");
+    assertThat(tcp.getConnectionTimeoutSeconds()).isEqualTo(4);
+    assertThat(HazelcastSetup.joinSeconds(Duration.ofMinutes(1))).isEqualTo(20);
+    assertThat(HazelcastSetup.joinSeconds(Duration.ofHours(1))).isEqualTo(20);
+    assertThat(HazelcastSetup.joinSeconds(Duration.ofMillis(500))).isEqualTo(1);
+  }
+
+  private Vertx create(ClusteredVertxFactory factory, JsonObject config) {
+    return nodes.node(factory, config);
+  }
+
+  private static JsonObject config(String name, int port, List<String> members) {
+    return InJvmNodes.config(name, port, members);
+  }
+
+  private static int freePort() throws IOException {
+    return InJvmNodes.freePort();
+  }
+}
