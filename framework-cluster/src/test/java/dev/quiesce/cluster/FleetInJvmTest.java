@@ -7,13 +7,10 @@ import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +37,7 @@ class FleetInJvmTest {
 
   private static final Duration WAIT = Duration.ofSeconds(60);
 
+  private final InJvmNodes cluster = new InJvmNodes();
   private final List<Vertx> nodes = new ArrayList<>();
   private final List<String> addresses = new ArrayList<>();
   /** Per address: how long its stand-in coordinator takes to reload, and the outcome it publishes. */
@@ -50,16 +48,15 @@ class FleetInJvmTest {
 
   @BeforeAll
   void cluster() throws IOException {
-    int first = freePort();
+    int first = InJvmNodes.freePort();
     for (int i = 0; i < 3; i++) {
-      int port = i == 0 ? first : freePort();
+      int port = i == 0 ? first : InJvmNodes.freePort();
       String address = "127.0.0.1:" + (9100 + i);
-      JsonObject config = new JsonObject()
-          .put("cluster", new JsonObject().put("enabled", true).put("name", "fleet-test-" + ProcessHandle.current().pid())
-              .put("port", port).put("members", new JsonArray(i == 0 ? List.of() : List.of("127.0.0.1:" + first))))
+      JsonObject config = InJvmNodes.config("fleet-test-" + ProcessHandle.current().pid(), port,
+              i == 0 ? List.of() : List.of("127.0.0.1:" + first))
           // only names the node's address: nothing listens there
           .put("management", new JsonObject().put("host", "127.0.0.1").put("port", 9100 + i));
-      Vertx vertx = Await.result(new ClusteredVertxFactory().create(new VertxOptions(), config).orElseThrow(), WAIT);
+      Vertx vertx = cluster.node(new ClusteredVertxFactory(), config);
       nodes.add(vertx);
       addresses.add(address);
       standInCoordinator(vertx, address);
@@ -73,7 +70,7 @@ class FleetInJvmTest {
 
   @AfterAll
   void close() {
-    nodes.forEach(v -> Await.result(v.close().otherwiseEmpty(), WAIT));
+    cluster.close();
   }
 
   private void standInCoordinator(Vertx vertx, String address) {
@@ -204,11 +201,5 @@ class FleetInJvmTest {
     FleetOperationReport end = awaitEnd(started.id());
     assertThat(end.outcome()).isEqualTo(FleetOperationReport.Outcome.FAILED);
     assertThat(end.failure().orElseThrow()).contains(addresses.get(2)).contains("left the cluster");
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }
