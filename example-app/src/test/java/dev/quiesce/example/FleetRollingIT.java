@@ -69,7 +69,8 @@ class FleetRollingIT {
         assertThat(steps(reloaded).get(2).getString("address")).isEqualTo(address(cluster.node(1)));
 
         JsonObject restart = operate(cluster.node(2), "restart", "{\"reason\":\"rolling restart test\"}");
-        HttpResponse<String> refused = post(cluster.node(3), "/fleet/reload", "{}");
+        // asked of the runner, which goes last: the others may be stopping already (they refuse too, naming it)
+        HttpResponse<String> refused = post(cluster.node(2), "/fleet/reload", "{}");
         assertThat(refused.statusCode()).isEqualTo(409);
         assertThat(refused.body()).contains("a fleet restart (" + restart.getString("id")).contains("is in progress");
         JsonObject restarted = awaitEnd(cluster, restart.getString("id"));

@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Lock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.List;
@@ -134,18 +135,18 @@ final class FleetService {
    * node answers and is ready, then runs the operation; answers its first report (outcome running).
    */
   private Future<FleetOperationReport> start(FleetRequest request) {
-    if (node.leaving() || running != null) {
-      return refused(node.leaving() ? "node " + node.identity().address() + " is stopping: ask another node"
-          : "a fleet " + running.report().operation().wireName() + " (" + running.report().id()
-              + ") runs on this node");
+    if (running != null) {
+      return refused(inProgress(running.report()));
+    }
+    if (node.leaving()) {
+      // the operation that stops this node, if one does, is the better answer
+      return stored("operation").compose(r -> refused(r.map(FleetService::inProgress).map(m -> m + " (and node "
+          + node.identity().address() + " is stopping)").orElse("node " + node.identity().address()
+          + " is stopping: ask another node")));
     }
     return vertx.sharedData().getLockWithTimeout(LOCK, LOCK_WAIT.toMillis())
-        .recover(e -> vertx.sharedData().<String, String>getAsyncMap(MAP).compose(m -> read(m, "operation"))
-            .otherwise(Optional.empty())
-            .compose(r -> refused(r.map(op -> "a fleet " + op.operation().wireName() + " (" + op.id() + ", run by node "
-                + op.runBy() + ", started at " + java.time.Instant.ofEpochMilli(op.startedAt()) + ", reason \""
-                + op.reason() + "\") is in progress; ask again when it has ended")
-                .orElse("another fleet operation is in progress (it holds the lock " + LOCK + ")"))))
+        .recover(e -> stored("operation").compose(r -> refused(r.map(FleetService::inProgress)
+            .orElse("another fleet operation is in progress (it holds the lock " + LOCK + ")"))))
         .compose(lock -> gather().compose(status -> {
           Optional<FleetNodeStatus> notReady = status.nodes().stream().filter(n -> !n.reachable() || !n.ready())
               .findFirst();
@@ -194,6 +195,18 @@ final class FleetService {
         .timeout(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .onFailure(e -> LOG.warn("fleet: the operation's report could not be stored in {}: {}", MAP, e.toString())));
     return writes;
+  }
+
+  /** The report stored under {@code key} in {@link #MAP}; empty when there is none or it cannot be read in time. */
+  private Future<Optional<FleetOperationReport>> stored(String key) {
+    return vertx.sharedData().<String, String>getAsyncMap(MAP).compose(m -> read(m, key)).otherwise(Optional.empty());
+  }
+
+  /** How a refusal names the operation in progress. */
+  static String inProgress(FleetOperationReport op) {
+    return "a fleet " + op.operation().wireName() + " (" + op.id() + ", run by node " + op.runBy() + ", started at "
+        + Instant.ofEpochMilli(op.startedAt()) + ", reason \"" + op.reason() + "\") is in progress; ask again when it"
+        + " has ended";
   }
 
   private static <T> Future<T> refused(String why) {
