@@ -116,6 +116,7 @@ class FleetRollingIT {
       assertThat(steps(end).get(2).getString("outcome")).as("the runner, untouched").isEqualTo("pending");
       // Hazelcast removes a silent member within max.no.heartbeat (5 s); generous upper bound on a busy machine
       assertThat(end.getLong("endedAt") - killedAt).isLessThan(30_000);
+      System.out.printf("fleet rolling IT: the restart failed %d ms after the SIGKILL%n", end.getLong("endedAt") - killedAt);
       // the others serve on: the first comes back from its restart, the runner never stopped
       Await.until("the first node back", OPERATION, () -> supervisor.restarts.get() == 1);
       Await.until("two nodes listed, both ready", OPERATION, () -> fleetStatus(cluster.node(1))
