@@ -192,7 +192,25 @@ class FleetInJvmTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
+  void withMaxUnavailableTwoTheOthersReloadTogetherThenTheRunner() {
+    addresses.forEach(a -> reloadDelay.put(a, 1000L));
+    events.clear();
+    FleetOperationReport started = FleetOperationReport.fromJson(Await.result(ask(0,
+        new JsonObject().put("command", "reload").put("maxUnavailable", 2)), WAIT));
+    assertThat(awaitEnd(started.id()).outcome()).isEqualTo(FleetOperationReport.Outcome.DONE);
+    List<FleetEvent> reloads = events.stream().filter(e -> e.state() == FleetState.RELOADING
+        || e.state() == FleetState.RELOADED).toList();
+    // the two others both reloading before either is done; the runner alone, after them
+    assertThat(reloads).extracting(FleetEvent::state).containsExactly(FleetState.RELOADING, FleetState.RELOADING,
+        FleetState.RELOADED, FleetState.RELOADED, FleetState.RELOADING, FleetState.RELOADED);
+    assertThat(reloads.subList(0, 2)).extracting(FleetEvent::address)
+        .containsExactlyInAnyOrder(addresses.get(1), addresses.get(2));
+    assertThat(reloads.subList(4, 6)).extracting(FleetEvent::address).containsOnly(addresses.get(0));
+  }
+
+  @Test
+  @Order(10)
   void aNodeThatLeavesDuringTheOperationFailsItWithThatReason() {
     addresses.forEach(a -> reloadDelay.put(a, 3000L));
     FleetOperationReport started = FleetOperationReport.fromJson(Await.result(ask(0,
