@@ -10,8 +10,9 @@ public final class FleetAddresses {
   /**
    * Request/reply, every node's fleet service: {@code {"command":"status"}} answers the whole fleet's
    * {@link FleetStatus}; {@code {"command":"events"}} the last fleet events this node received (at most
-   * 256, oldest first) as {@code {"nodeId":…,"events":[<FleetEvent>…]}}; {@code {"command":"reload"|"upgrade"|"restart", "maxUnavailable":1,
-   * "reason":"…", "stepTimeout":"2m"}} ({@link FleetRequest}) starts a rolling {@link FleetOperation}
+   * 256, oldest first) as {@code {"nodeId":…,"events":[<FleetEvent>…]}};
+   * {@code {"command":"reload"|"upgrade"|"restart", "maxUnavailable":1, "reason":"…", "stepTimeout":"2m"}}
+   * ({@link FleetRequest}) starts a rolling {@link FleetOperation}
    * and answers at once with its {@link FleetOperationReport} (outcome {@code running}). Failure codes:
    * 400 malformed, 409 another operation runs (named in the message).
    */

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * The management listener's {@code /fleet/*} routes, for a clustered node: {@code GET /fleet/status},
- * {@code GET /fleet/events} (the last fleet events this node received) and {@code POST /fleet/{reload,upgrade,restart}} (bearer token, as {@code POST /lifecycle/*}), each a
+ * {@code GET /fleet/events} (the last fleet events this node received) and
+ * {@code POST /fleet/{reload,upgrade,restart}} (bearer token, as {@code POST /lifecycle/*}), each a
  * request to this node's own fleet service on {@code quiesce.fleet} (framework-cluster). Without one
  * (a node that is not clustered) they answer 503 "this node is not clustered". Also answers the
  * node-local {@code quiesce.fleet.local.status} with the body of {@code GET /lifecycle/status}, which
