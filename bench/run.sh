@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs one benchmark of the harness: bench/run.sh <benchmark> [options]   (bench/README.md)
-#   overhead | drain | fanout | reload | keepalive-stop | eventbus-stop | cluster-leave | start | cluster-form | memory | upgrade | jfr-top FILE | cleanup
+#   overhead | drain | fanout | reload | keepalive-stop | eventbus-stop | cluster-leave | start | cluster-form | rolling-reload | memory | upgrade | jfr-top FILE | cleanup
 # Runs from the repository root. Every process it starts carries BENCH_TAG=<uuid> in its
 # environment; `bench/run.sh cleanup --tag <uuid>` kills what a killed run left behind.
 set -eu

@@ -31,6 +31,7 @@ public final class Bench {
         cluster-form  3 example-app JVMs launched at once (conf/cluster-node-*.json): launch -> every start line, -> every node sees 3 members
         memory     resident memory idle and under load, live heap after GC, with and without the framework
         upgrade    5 upgrades in place under load (8 client threads, connection per request and keep-alive): failed and refused requests, p99, command -> successor ready / predecessor exited; a broken successor's rollback; gunicorn's USR2+WINCH+QUIT in the same run
+        rolling-reload  three clustered example-app nodes: a rolling reload (POST /fleet/reload) against the sum of three single-node reloads
         jfr-top    top frames of a JFR recording: bench/run.sh jfr-top FILE.jfr [--frames N] [--filter PREFIX]
         cleanup    kill leftover processes of a bench run: bench/run.sh cleanup [--tag TAG] (default: every BENCH_TAG)
       common options: --rounds N  --out DIR (default bench/target/results)  --jvm "FLAGS"
@@ -60,7 +61,9 @@ public final class Bench {
       Map.entry("cluster-form",
           new Benchmark(ClusterFormBench.OPTIONS, ClusterFormBench.FLAGS, ClusterFormBench::run)),
       Map.entry("memory", new Benchmark(MemoryBench.OPTIONS, MemoryBench.FLAGS, MemoryBench::run)),
-      Map.entry("upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run)));
+      Map.entry("upgrade", new Benchmark(UpgradeBench.OPTIONS, UpgradeBench.FLAGS, UpgradeBench::run)),
+      Map.entry("rolling-reload",
+          new Benchmark(RollingReloadBench.OPTIONS, RollingReloadBench.FLAGS, RollingReloadBench::run)));
 
   private Bench() {
   }

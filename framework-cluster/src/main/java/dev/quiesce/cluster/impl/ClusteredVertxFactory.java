@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
@@ -18,9 +19,11 @@ import java.util.Optional;
 /**
  * Creates a clustered Vert.x when {@code cluster.enabled}: Hazelcast embedded, configured by
  * {@link HazelcastSetup} (its join bounded by a third of {@code lifecycle.startTimeout}), and the
- * event bus listening on {@code cluster.host} (a free port). A member port already in use fails the
- * creation at once with {@code host:port} named; the start line then names the cluster, this node's
- * id, its members, and warns of each configured member it could not join ({@link ClusterView}).
+ * event bus listening on {@code cluster.host} (a free port); then the node's fleet part
+ * ({@link FleetNode}), so its first state change already reaches the fleet. A member port already in
+ * use fails the creation at once with {@code host:port} named; the start line then names the
+ * cluster, this node's id, its members, and warns of each configured member it could not join
+ * ({@link ClusterView}).
  */
 public final class ClusteredVertxFactory implements VertxFactory {
 
@@ -50,7 +53,14 @@ public final class ClusteredVertxFactory implements VertxFactory {
         .withClusterManager(leaving)
         .buildClustered()
         .recover(err -> Future.failedFuture(explain(cluster, err)))
-        .compose(vertx -> NodeLeave.install(vertx, leaving, config)));
+        .compose(vertx -> NodeLeave.install(vertx, leaving, config))
+        .compose(vertx -> withFleet(vertx, leaving, config)));
+  }
+
+  /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
+  private static Future<Vertx> withFleet(Vertx vertx, ClusterManager manager, JsonObject config) {
+    return FleetNode.start(vertx, manager, config).map(vertx).recover(e -> vertx.close().transform(closed ->
+        Future.failedFuture(new IllegalStateException("the fleet consumers could not be registered: " + e, e))));
   }
 
   /** The cluster's name, this node's id, its members, and a warning for each configured member not among them. */

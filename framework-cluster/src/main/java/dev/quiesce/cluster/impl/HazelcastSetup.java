@@ -14,6 +14,11 @@ import java.time.Duration;
  */
 public final class HazelcastSetup {
 
+  /** Seconds between two heartbeats of a member (Hazelcast's default: 5). */
+  public static final int HEARTBEAT_INTERVAL_SECONDS = 1;
+  /** Seconds without a heartbeat after which a member is removed from the cluster (Hazelcast's default: 60). */
+  public static final int MAX_NO_HEARTBEAT_SECONDS = 5;
+
   private HazelcastSetup() {
   }
 
@@ -54,6 +59,10 @@ public final class HazelcastSetup {
     // the launcher owns the JVM's shutdown: the node leaves the cluster last, in the close phase
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
+    // a member that stops answering (SIGKILL, a frozen host) is removed after a few seconds, not Hazelcast's 60:
+    // a fleet operation waiting on it fails then, and GET /fleet/status no longer lists it
+    config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_INTERVAL_SECONDS));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
     // the join never outlasts a third of the start's budget: unreachable members mean a cluster of one
     config.setProperty("hazelcast.max.join.seconds", Integer.toString(joinSeconds));
     config.setProperty("hazelcast.max.wait.seconds.before.join", Integer.toString(joinSeconds));

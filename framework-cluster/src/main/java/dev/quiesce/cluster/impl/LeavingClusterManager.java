@@ -1,5 +1,6 @@
 package dev.quiesce.cluster.impl;
 
+import dev.quiesce.cluster.FleetAddresses;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * routed here (stragglers) is still handled. From then on, a registration removed by Vert.x (the
  * drain's {@code unregister}) is only local (the cluster side is already gone), and one added is
  * kept off the cluster. Node-local registrations ({@code localConsumer}) and the node's own
- * addresses ({@value #NODE_PREFIX}{@code <nodeId>} and below) are never withdrawn.
+ * addresses ({@value dev.quiesce.cluster.FleetAddresses#NODE_PREFIX}{@code <nodeId>} and below) are never withdrawn.
  *
  * <p><b>What this node's selector has seen.</b> Vert.x's node selector (which picks the node a
  * message goes to) learns of registrations through {@link #getRegistrations} and the listener given
@@ -50,7 +51,6 @@ public final class LeavingClusterManager implements ClusterManager {
   static final Logger LOG = LoggerFactory.getLogger(LeavingClusterManager.class);
 
   /** The prefix of a node's own cluster-wide addresses (the fleet's {@code quiesce.fleet.node.<nodeId>}). */
-  static final String NODE_PREFIX = "quiesce.fleet.node.";
 
   private final ClusterManager delegate;
   private final Object lock = new Object();
@@ -190,7 +190,7 @@ public final class LeavingClusterManager implements ClusterManager {
 
   private boolean isNodeOwn(String address) {
     String nodeId = delegate.getNodeId();
-    return nodeId != null && address.startsWith(NODE_PREFIX + nodeId);
+    return nodeId != null && address.startsWith(FleetAddresses.node(nodeId));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.quiesce.cluster.impl;
 
+import dev.quiesce.cluster.FleetAddresses;
 import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participants;
@@ -76,7 +77,7 @@ public final class NodeLeave extends VerticleBase {
    * @return {@code quiesce.fleet.node.<nodeId>}
    */
   static String address(String nodeId) {
-    return LeavingClusterManager.NODE_PREFIX + nodeId;
+    return FleetAddresses.node(nodeId);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.quiesce.cluster.impl;
 
+import dev.quiesce.cluster.FleetAddresses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.lifecycle.LifecycleCommand;
@@ -124,7 +125,7 @@ class NodeLeaveTest {
 
     LeavingClusterManager.Withdrawal withdrawal = Await.result(onB.withdraw(), Duration.ofSeconds(10));
 
-    assertThat(withdrawal.addresses()).contains(WORK).noneMatch(s -> s.startsWith(LeavingClusterManager.NODE_PREFIX));
+    assertThat(withdrawal.addresses()).contains(WORK).noneMatch(s -> s.startsWith(FleetAddresses.NODE_PREFIX));
     Await.until("A's selector applied the withdrawal", Duration.ofSeconds(10),
         () -> onA.stillRouted(onB.getNodeId(), List.of(WORK)).isEmpty());
     // B's handler stays: a message B sends itself is still handled locally

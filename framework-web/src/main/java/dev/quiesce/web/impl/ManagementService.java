@@ -62,6 +62,7 @@ public final class ManagementService implements Participant {
   private final WebState state;
   private final EventStreams streams = new EventStreams();
   private final CommandWaits waits;
+  private final FleetRoutes fleet;
   private final ManagementConfig started;
   private volatile ManagementConfig config;
   private volatile BearerToken token;
@@ -77,6 +78,7 @@ public final class ManagementService implements Participant {
     this.state = WebState.of(vertx);
     this.started = config;
     this.waits = new CommandWaits(vertx);
+    this.fleet = new FleetRoutes(vertx, this::authorized);
     apply(config, new ManagementFiles.Contents(Optional.empty(), false, Optional.empty()));
   }
 
@@ -106,6 +108,7 @@ public final class ManagementService implements Participant {
       }
     });
     return events.completion()
+        .compose(v -> fleet.answerLocalStatus(this::statusBody))
         .compose(v -> readFiles(started))
         .compose(files -> {
           apply(started, files);
@@ -120,7 +123,7 @@ public final class ManagementService implements Participant {
               server.actualPort());
           return null;
         })
-        .recover(err -> closeServer().compose(v -> events.unregister().otherwiseEmpty())
+        .recover(err -> closeServer().compose(v -> events.unregister().otherwiseEmpty()).compose(v -> fleet.close())
             // a bad file stays a configuration problem (named by its JSON path) for the launcher
             .transform(v -> Future.failedFuture(err instanceof ConfigException ? err
                 : new IllegalStateException("the management listener on " + started.host() + ":" + started.port()
@@ -163,6 +166,7 @@ public final class ManagementService implements Participant {
     Future<Void> left = registration == null || streams.reportSeen() ? Future.succeededFuture()
         : registration.unregister();
     return left.eventually(() -> events == null ? Future.succeededFuture() : events.unregister().otherwiseEmpty())
+        .eventually(fleet::close)
         .eventually(() -> server == null ? Future.succeededFuture()
             : server.shutdown(1, TimeUnit.SECONDS).otherwiseEmpty());
   }
@@ -329,6 +333,7 @@ public final class ManagementService implements Participant {
     }
     endpoint(router, "/metrics", Map.of(HttpMethod.GET, metricsHandler()));
     new Dashboard().routes(router, ManagementService::endpoint);
+    fleet.routes(router, ManagementService::endpoint);
     router.route().last().handler(ctx -> Responses.error(ctx, 404, "not found"));
     router.errorHandler(400, ctx -> Responses.error(ctx, 400, "bad request"));
     router.errorHandler(404, ctx -> Responses.error(ctx, 404, "not found"));
@@ -374,18 +379,24 @@ public final class ManagementService implements Participant {
   }
 
   private void status(RoutingContext ctx) {
+    statusBody().onComplete(ar -> Responses.json(ctx, ar.result().getValue("error") == null ? 200 : 503, ar.result()));
+  }
+
+  /**
+   * The body of {@code GET /lifecycle/status}, never failed: with {@code "state":"UNKNOWN"} and an
+   * {@code "error"} when the coordinator did not answer.
+   */
+  private Future<JsonObject> statusBody() {
     Future<JsonObject> lifecycle = coordinatorStatus();
     Future<Object> processes = vertx.eventBus().<Object>request(EventBusContract.PROCESS_COMMANDS,
         new JsonObject().put("command", EventBusContract.ProcessCommand.LIST.wireName()),
         EventBusContract.nodeLocal().setSendTimeout(config.processTimeout().toMillis()))
         .map(m -> m.body());
-    Future.join(lifecycle, processes).onComplete(ar -> {
+    return Future.join(lifecycle, processes).transform(ar -> {
       JsonObject body = new JsonObject();
-      int code = 200;
       if (lifecycle.succeeded()) {
         body.mergeIn(lifecycle.result());
       } else {
-        code = 503;
         body.put("state", "UNKNOWN").put("error", "the lifecycle coordinator did not answer: "
             + describe(lifecycle.cause()));
       }
@@ -400,7 +411,7 @@ public final class ManagementService implements Participant {
       }
       body.put("management", new JsonObject().put("closing", closing).put("eventStreams", streams.size())
           .put("controlEnabled", token != null));
-      Responses.json(ctx, code, body);
+      return Future.succeededFuture(body);
     });
   }
 
@@ -418,18 +429,7 @@ public final class ManagementService implements Participant {
   // ---------------------------------------------------------------- control
 
   private void control(RoutingContext ctx, LifecycleCommand command) {
-    BearerToken expected = token;
-    if (expected == null) {
-      Responses.json(ctx, 403, new JsonObject().put("status", 403)
-          .put("error", "control endpoints are disabled: no management token is configured")
-          .put("hint", "set management.token (at least " + ManagementConfig.MIN_TOKEN_LENGTH
-              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) or management.tokenFile and send"
-              + " \"Authorization: Bearer <token>\""));
-      return;
-    }
-    if (!expected.matches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"quiesce\"");
-      Responses.error(ctx, 401, "missing or wrong bearer token");
+    if (!authorized(ctx)) {
       return;
     }
     String reason;
@@ -471,6 +471,25 @@ public final class ManagementService implements Participant {
           LOG.warn("management command {} failed", command.wireName(), ar.cause());
           Responses.error(ctx, 500, "internal error");
         });
+  }
+
+  /** Whether the request carries the management token; answers 403 (no token configured) or 401 itself when not. */
+  private boolean authorized(RoutingContext ctx) {
+    BearerToken expected = token;
+    if (expected == null) {
+      Responses.json(ctx, 403, new JsonObject().put("status", 403)
+          .put("error", "control endpoints are disabled: no management token is configured")
+          .put("hint", "set management.token (at least " + ManagementConfig.MIN_TOKEN_LENGTH
+              + " characters, e.g. with QUIESCE_MANAGEMENT_TOKEN) or management.tokenFile and send"
+              + " \"Authorization: Bearer <token>\""));
+      return false;
+    }
+    if (!expected.matches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"quiesce\"");
+      Responses.error(ctx, 401, "missing or wrong bearer token");
+      return false;
+    }
+    return true;
   }
 
   /** The optional {@code {"reason": "…"}} body; without one, the reason names the caller. */
