@@ -25,6 +25,7 @@ class ClusterIsolationIT {
   void aStopOfOneNodeReachesNoOtherNode() throws Exception {
     try (ClusterNodes cluster = ClusterNodes.of(dir, 3)) {
       cluster.startAll().awaitMembers(3);
+      assertThat(cluster.nodes().stream().map(ClusterNodes.Node::nodeId).distinct()).as("three node ids").hasSize(3);
       ClusterNodes.Node stopped = cluster.node(2);
       List<ClusterNodes.Node> others = List.of(cluster.node(1), cluster.node(3));
       try (LifecycleEvents one = LifecycleEvents.follow(cluster.node(1).app.client, cluster.node(1).app.managementPort);

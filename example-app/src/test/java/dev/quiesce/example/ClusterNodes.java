@@ -30,6 +30,8 @@ final class ClusterNodes implements AutoCloseable {
 
   /** How long a node may take to print its start line (a cluster forms in 5-15 s on a busy machine). */
   static final Duration START = Duration.ofSeconds(90);
+  /** The cluster part of the start line: {@code cluster "<name>" node <nodeId> members <n> [...]}. */
+  static final Pattern START_LINE_CLUSTER = Pattern.compile("cluster \"([^\"]*)\" node (\\S+) members (\\d+) ");
   /** Hazelcast's membership line, logged at each change: {@code Members {size:3, ver:3} [}. */
   static final Pattern MEMBERS = Pattern.compile("Members \\{size:(\\d+), ver:(\\d+)\\}");
 
@@ -154,6 +156,18 @@ final class ClusterNodes implements AutoCloseable {
     String awaitStarted() {
       Matcher line = app.app.awaitLine("quiesce started pid=.*", START);
       return line.group();
+    }
+
+    /**
+     * Its Vert.x cluster node id (Hazelcast's member UUID), as its start line names it; waits for the
+     * start line (up to {@link #START}).
+     */
+    String nodeId() {
+      Matcher m = START_LINE_CLUSTER.matcher(awaitStarted());
+      if (!m.find()) {
+        throw new AssertionError("node " + number + "'s start line names no cluster node: " + awaitStarted());
+      }
+      return m.group(2);
     }
 
     /** Launches it and waits for its start line. */

@@ -49,6 +49,19 @@ class ClusteredVertxFactoryTest {
   }
 
   @Test
+  void aHostThatIsNoAddressOfThisMachineFailsAtOnceNamingIt() {
+    // 192.0.2.1 (TEST-NET-1, documentation only) is nobody's address here: the bind fails, no packet is sent
+    JsonObject config = config(name, 5999, List.of());
+    config.getJsonObject("cluster").put("host", "192.0.2.1");
+
+    Future<Vertx> creating = new ClusteredVertxFactory().create(new VertxOptions(), config).orElseThrow();
+
+    assertThat(creating.failed()).isTrue();
+    assertThat(creating.cause()).hasMessageStartingWith("cluster.host: Hazelcast cannot listen on 192.0.2.1:5999")
+        .hasMessageEndingWith("is 192.0.2.1 an address of this machine?");
+  }
+
+  @Test
   void aBindFailureInsideHazelcastIsExplainedTheSameWay() {
     ClusterConfig cluster = ClusterConfig.from(config(name, 5999, List.of()));
     Throwable explained = ClusteredVertxFactory.explain(cluster,
