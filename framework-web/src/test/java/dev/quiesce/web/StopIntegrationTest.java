@@ -7,6 +7,7 @@ import dev.quiesce.testing.Await;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -143,8 +144,12 @@ class StopIntegrationTest {
         .contains("quiesce_lifecycle_phase_duration_seconds_count{phase=\"drain\"} 1")
         .contains("quiesce_http_drain_requests_total{drain=\"stop\",outcome=\"completed\"} 1.0");
     // a watcher arriving after the stop still gets the report, then the end
+    // on a connection of its own: twice in CI (JDK 17 and 25) this request, sent on the connection the
+    // first stream's client had just got back from the server's end of that stream, got no answer in 5 s;
+    // 37 runs alone never did. The pooled reuse is the suspect (vert.x#2772 describes such a race)
     Watch late = new Watch(new StringBuffer(), Promise.promise());
-    watcher.request(HttpMethod.GET, fx.managementPort(), "127.0.0.1", "/lifecycle/events")
+    HttpClient lateWatcher = fx.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
+    lateWatcher.request(HttpMethod.GET, fx.managementPort(), "127.0.0.1", "/lifecycle/events")
         .compose(req -> req.send()).compose(resp -> resp.body())
         .onSuccess(b -> {
           late.text().append(b.toString());
