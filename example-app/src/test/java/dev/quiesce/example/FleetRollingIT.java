@@ -171,9 +171,11 @@ class FleetRollingIT {
           assertThat(steps.get(2).getString("address")).isEqualTo(address(cluster.node(1)));
           // each predecessor stops once its successor is ready (the runner's after the operation ended), and exits 0
           Map<String, Long> successors = new HashMap<>();
+          Map<String, JsonObject> reports = new HashMap<>();
           for (ClusterNodes.Node node : cluster.nodes()) {
             assertThat(node.jvm().awaitExit(OPERATION)).as(node.jvm().output()).isZero();
             JsonObject report = node.app.report();
+            reports.put(address(node), report);
             assertThat(report.getString("trigger")).isEqualTo("upgrade");
             successors.put(address(node), Long.parseLong(report.getString("reason").replaceAll("\\D+", " ").strip()));
           }
@@ -185,6 +187,19 @@ class FleetRollingIT {
           JsonArray nodes = fleetStatus(cluster.node(2)).orElseThrow().getJsonArray("nodes");
           assertThat(nodes.stream().map(n -> ((JsonObject) n).getString("address")))
               .containsExactlyInAnyOrderElementsOf(oldNodeIds.keySet());
+          // the leave in an upgrade: each predecessor withdrew its cluster-wide consumers (quiesce.fleet among
+          // them) while its successor's were registered, its successor confirmed it no longer routes there,
+          // and no message was lost
+          for (Object n : nodes) {
+            JsonObject successor = (JsonObject) n;
+            JsonObject report = reports.get(successor.getString("address"));
+            JsonObject withdrawal = leave(report, "announce");
+            assertThat(withdrawal.getJsonArray("addresses").getList()).as(report.encode()).contains("quiesce.fleet");
+            JsonObject confirmed = withdrawal.getJsonObject("nodes").getJsonObject(successor.getString("nodeId"));
+            assertThat(confirmed).as(report.encode()).isNotNull();
+            assertThat(confirmed.getString("by")).as(report.encode()).isEqualTo("selector");
+            assertThat(leave(report, "close").getLong("lost")).as(report.encode()).isZero();
+          }
           for (ClusterNodes.Node node : cluster.nodes()) {
             HttpResponse<String> hello = node.app.get("/hello");
             assertThat(hello.body()).isEqualTo("hello v2\n");
@@ -206,6 +221,16 @@ class FleetRollingIT {
           System.out.printf("fleet rolling IT: rolling upgrade, %d requests served, 0 failed; the operation %d ms"
               + " (2 steps, the runner's handed over), the last predecessor exited %d ms after the request%n",
               balancer.succeeded.get(), took(upgraded), lastExited - asked);
+          for (JsonObject step : steps.subList(0, 2)) {
+            long begin = step.getLong("startedAt");
+            String at = step.getString("address");
+            System.out.printf("fleet rolling IT: upgrade step %s, ms after its start: successor joined %d, ready %d;"
+                + " predecessor leaving %d, stopped %d; step done %d%n", at,
+                events.at(at, step.getString("newNodeId"), "joined") - begin,
+                events.at(at, step.getString("newNodeId"), "ready") - begin,
+                events.at(at, step.getString("nodeId"), "leaving") - begin,
+                events.at(at, step.getString("nodeId"), "stopped") - begin, step.getLong("endedAt") - begin);
+          }
         }
       } finally {
         endSuccessors(cluster);
@@ -214,6 +239,15 @@ class FleetRollingIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The detail of participant {@code cluster} (the node's leave) in {@code phase} of a stop report. */
+  private static JsonObject leave(JsonObject report, String phase) {
+    return report.getJsonArray("phases").stream().map(JsonObject.class::cast)
+        .filter(p -> phase.equals(p.getString("phase")))
+        .flatMap(p -> p.getJsonArray("participants").stream().map(JsonObject.class::cast))
+        .filter(p -> "cluster".equals(p.getString("participant"))).map(p -> p.getJsonObject("detail"))
+        .findFirst().orElseThrow(() -> new AssertionError("no participant cluster in " + phase + ": " + report.encode()));
+  }
 
   /** Ends (TERM, by pid) every JVM an upgrade started for a node: tagged as the node's first JVM, not that one. */
   private static void endSuccessors(ClusterNodes cluster) throws Exception {
@@ -478,6 +512,13 @@ class FleetRollingIT {
 
     List<String> states(String address) {
       return states(address, null);
+    }
+
+    /** When node {@code nodeId} at {@code address} first published {@code state} (epoch ms), or -1. */
+    long at(String address, String nodeId, String state) {
+      return ordered().stream().filter(e -> address.equals(e.getString("address"))
+              && nodeId.equals(e.getString("nodeId")) && state.equals(e.getString("state")))
+          .mapToLong(e -> e.getLong("at")).findFirst().orElse(-1);
     }
 
     /** The states published at {@code address}, by node {@code nodeId} only when it is not null. */
