@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * event bus listening on {@code cluster.host} (a free port); then the node's fleet part
  * ({@link FleetNode}), so its first state change already reaches the fleet. A member port already in
  * use fails the creation at once with {@code host:port} named, except in an upgrade's successor, which
- * takes the next free port ({@link SuccessorPort}) and also joins its predecessor; the start line then names the
- * cluster, this node's id, its members, and warns of each configured member it could not join
+ * takes the next free port ({@link SuccessorPort}) and also joins its predecessor; the start line then
+ * names the cluster, this node's id, its members, and warns of each configured member it could not join
  * ({@link ClusterView}).
  */
 public final class ClusteredVertxFactory implements VertxFactory {

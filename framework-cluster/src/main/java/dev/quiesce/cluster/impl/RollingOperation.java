@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * {@code maxUnavailable} at a time, each batch only once every node of the one before is back and
  * ready as its fleet events tell ({@code reloaded}; for restart and upgrade, {@code ready} from a new
  * node id at the same address; for upgrade also the predecessor gone from the cluster manager's members,
- * since it runs beside its successor until the successor is ready and only then stops); this node last. Ends at the first failure (a refusal, a failed
- * reload or upgrade, no return within {@code stepTimeout}, a node that left the cluster), leaving the
- * nodes after it untouched. Its own restart or upgrade is handed over (see
- * {@link StepOutcome#HANDED_OVER}): the command goes out after the lock is released.
+ * since it runs beside its successor until the successor is ready and only then stops); this node last.
+ * Ends at the first failure (a refusal, a failed reload or upgrade, no return within
+ * {@code stepTimeout}, a node that left the cluster), leaving the nodes after it untouched. Its own
+ * restart or upgrade is handed over (see {@link StepOutcome#HANDED_OVER}): the command goes out after
+ * the lock is released.
  */
 final class RollingOperation {
 
