@@ -158,8 +158,8 @@ class FleetRollingIT {
 
           JsonObject upgrade = operate(cluster.node(1), "upgrade", "{\"reason\":\"rolling upgrade test\"}");
           JsonObject upgraded = awaitEnd(cluster, upgrade.getString("id"));
-          System.out.printf("fleet rolling IT: the rolling upgrade ended %s after %d ms%n", upgraded.getString("outcome"),
-              took(upgraded));
+          System.out.printf("fleet rolling IT: the rolling upgrade ended %s after %d ms%n",
+              upgraded.getString("outcome"), took(upgraded));
 
           assertThat(upgraded.getString("outcome")).as(upgraded.encodePrettily()).isEqualTo("done");
           List<JsonObject> steps = steps(upgraded);
@@ -246,7 +246,8 @@ class FleetRollingIT {
         .filter(p -> phase.equals(p.getString("phase")))
         .flatMap(p -> p.getJsonArray("participants").stream().map(JsonObject.class::cast))
         .filter(p -> "cluster".equals(p.getString("participant"))).map(p -> p.getJsonObject("detail"))
-        .findFirst().orElseThrow(() -> new AssertionError("no participant cluster in " + phase + ": " + report.encode()));
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no participant cluster in " + phase + ": " + report.encode()));
   }
 
   /** Ends (TERM, by pid) every JVM an upgrade started for a node: tagged as the node's first JVM, not that one. */
