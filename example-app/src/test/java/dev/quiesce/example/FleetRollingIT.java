@@ -3,6 +3,7 @@ package dev.quiesce.example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.ProcFs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM that exits is started again with the same configuration) lose no request, and the fleet events
  * never show more than {@code maxUnavailable} (1) node not serving; a second operation meanwhile is
  * refused naming the first; a node SIGKILLed during a rolling restart stops it with that reason while the
- * others keep serving.
+ * others keep serving. A rolling upgrade (each node's single-host upgrade: a successor JVM beside it, on
+ * the next free Hazelcast port) under the same load loses no request and leaves three new processes.
  */
 class FleetRollingIT {
 
@@ -135,7 +137,141 @@ class FleetRollingIT {
     }
   }
 
+  @Test
+  void aRollingUpgradeUnderLoadLosesNoRequestAndLeavesThreeNewProcesses() throws Exception {
+    try (ClusterNodes cluster = ClusterNodes.of(dir, 3)) {
+      try {
+        for (ClusterNodes.Node node : cluster.nodes()) {
+          tune(node);
+          node.config().put("upgrade", new JsonObject().put("stateDir", dir.resolve("state-" + node.number).toString())
+              .put("timeout", "60s").put("command", new JsonArray(secondVersion(node))));
+        }
+        cluster.startAll().awaitMembers(3);
+        awaitFleetReady(cluster, 3);
+        Map<String, String> oldNodeIds = new HashMap<>();
+        fleetStatus(cluster.node(1)).orElseThrow().getJsonArray("nodes").stream().map(JsonObject.class::cast)
+            .forEach(n -> oldNodeIds.put(n.getString("address"), n.getString("nodeId")));
+        Set<Long> oldPids = Set.copyOf(cluster.nodes().stream().map(n -> n.jvm().pid()).toList());
+        try (FleetEventLog events = new FleetEventLog(cluster); Balancer balancer = new Balancer(cluster)) {
+          Await.until("the balancer serves", Duration.ofSeconds(30), () -> balancer.succeeded.get() > 50);
+          long asked = System.currentTimeMillis();
+
+          JsonObject upgrade = operate(cluster.node(1), "upgrade", "{\"reason\":\"rolling upgrade test\"}");
+          JsonObject upgraded = awaitEnd(cluster, upgrade.getString("id"));
+          System.out.printf("fleet rolling IT: the rolling upgrade ended %s after %d ms%n",
+              upgraded.getString("outcome"), took(upgraded));
+
+          assertThat(upgraded.getString("outcome")).as(upgraded.encodePrettily()).isEqualTo("done");
+          List<JsonObject> steps = steps(upgraded);
+          assertThat(steps).extracting(s -> s.getString("outcome")).containsExactly("done", "done", "handed-over");
+          for (JsonObject step : steps.subList(0, 2)) {
+            assertThat(step.getString("newNodeId")).isNotEqualTo(step.getString("nodeId"));
+            assertThat(step.getString("detail")).contains("the predecessor has left the cluster");
+          }
+          assertThat(steps.get(2).getString("address")).isEqualTo(address(cluster.node(1)));
+          // each predecessor stops once its successor is ready (the runner's after the operation ended), and exits 0
+          Map<String, Long> successors = new HashMap<>();
+          Map<String, JsonObject> reports = new HashMap<>();
+          for (ClusterNodes.Node node : cluster.nodes()) {
+            assertThat(node.jvm().awaitExit(OPERATION)).as(node.jvm().output()).isZero();
+            JsonObject report = node.app.report();
+            reports.put(address(node), report);
+            assertThat(report.getString("trigger")).isEqualTo("upgrade");
+            successors.put(address(node), Long.parseLong(report.getString("reason").replaceAll("\\D+", " ").strip()));
+          }
+          long lastExited = System.currentTimeMillis();
+          Await.until("three new nodes ready in /fleet/status", OPERATION, () -> fleetStatus(cluster.node(2))
+              .map(st -> st.getJsonArray("nodes").stream().map(JsonObject.class::cast)
+                  .filter(n -> n.getBoolean("ready") && !oldNodeIds.containsValue(n.getString("nodeId"))).count() == 3
+                  && st.getJsonArray("nodes").size() == 3).orElse(false));
+          JsonArray nodes = fleetStatus(cluster.node(2)).orElseThrow().getJsonArray("nodes");
+          assertThat(nodes.stream().map(n -> ((JsonObject) n).getString("address")))
+              .containsExactlyInAnyOrderElementsOf(oldNodeIds.keySet());
+          // the leave in an upgrade: each predecessor withdrew its cluster-wide consumers (quiesce.fleet among
+          // them) while its successor's were registered, its successor confirmed it no longer routes there,
+          // and no message was lost
+          for (Object n : nodes) {
+            JsonObject successor = (JsonObject) n;
+            JsonObject report = reports.get(successor.getString("address"));
+            JsonObject withdrawal = leave(report, "announce");
+            assertThat(withdrawal.getJsonArray("addresses").getList()).as(report.encode()).contains("quiesce.fleet");
+            JsonObject confirmed = withdrawal.getJsonObject("nodes").getJsonObject(successor.getString("nodeId"));
+            assertThat(confirmed).as(report.encode()).isNotNull();
+            assertThat(confirmed.getString("by")).as(report.encode()).isEqualTo("selector");
+            assertThat(leave(report, "close").getLong("lost")).as(report.encode()).isZero();
+          }
+          for (ClusterNodes.Node node : cluster.nodes()) {
+            HttpResponse<String> hello = node.app.get("/hello");
+            assertThat(hello.body()).isEqualTo("hello v2\n");
+            assertThat(hello.headers().firstValue("X-Pid")).contains(String.valueOf(successors.get(address(node))));
+          }
+          assertThat(successors.values()).doesNotContainAnyElementsOf(oldPids);
+          balancer.close();
+          events.close();
+
+          assertThat(balancer.failures).as("failed requests").isEmpty();
+          assertThat(balancer.succeeded.get()).isGreaterThan(100);
+          for (ClusterNodes.Node node : cluster.nodes()) {
+            String old = oldNodeIds.get(address(node));
+            assertThat(events.states(address(node), old)).as(events.describe())
+                .containsSubsequence("upgrading", "leaving", "stopped");
+            assertThat(events.states(address(node), null)).as(events.describe())
+                .containsSubsequence("upgrading", "ready", "leaving", "stopped");
+          }
+          System.out.printf("fleet rolling IT: rolling upgrade, %d requests served, 0 failed; the operation %d ms"
+              + " (2 steps, the runner's handed over), the last predecessor exited %d ms after the request%n",
+              balancer.succeeded.get(), took(upgraded), lastExited - asked);
+          for (JsonObject step : steps.subList(0, 2)) {
+            long begin = step.getLong("startedAt");
+            String at = step.getString("address");
+            System.out.printf("fleet rolling IT: upgrade step %s, ms after its start: successor joined %d, ready %d;"
+                + " predecessor leaving %d, stopped %d; step done %d%n", at,
+                events.at(at, step.getString("newNodeId"), "joined") - begin,
+                events.at(at, step.getString("newNodeId"), "ready") - begin,
+                events.at(at, step.getString("nodeId"), "leaving") - begin,
+                events.at(at, step.getString("nodeId"), "stopped") - begin, step.getLong("endedAt") - begin);
+          }
+        }
+      } finally {
+        endSuccessors(cluster);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
+
+  /** The detail of participant {@code cluster} (the node's leave) in {@code phase} of a stop report. */
+  private static JsonObject leave(JsonObject report, String phase) {
+    return report.getJsonArray("phases").stream().map(JsonObject.class::cast)
+        .filter(p -> phase.equals(p.getString("phase")))
+        .flatMap(p -> p.getJsonArray("participants").stream().map(JsonObject.class::cast))
+        .filter(p -> "cluster".equals(p.getString("participant"))).map(p -> p.getJsonObject("detail"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no participant cluster in " + phase + ": " + report.encode()));
+  }
+
+  /** Ends (TERM, by pid) every JVM an upgrade started for a node: tagged as the node's first JVM, not that one. */
+  private static void endSuccessors(ClusterNodes cluster) throws Exception {
+    for (ClusterNodes.Node node : cluster.nodes()) {
+      if (node.jvm() == null) {
+        continue;
+      }
+      for (int pid : ProcFs.liveTagged("TEST_RUN_TAG", node.jvm().tag())) {
+        boolean jvm = ProcessHandle.of(pid).flatMap(p -> p.info().command()).map(c -> c.endsWith("/java"))
+            .orElse(false);
+        if (jvm && pid != node.jvm().pid()) {
+          ExampleAppFixture.endByPid(pid);
+        }
+      }
+    }
+  }
+
+  /** The successor's command of {@code node}'s upgrade: the same jar and configuration, another greeting. */
+  private static List<String> secondVersion(ClusterNodes.Node node) {
+    return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-Dquiesce.example.greeting=hello v2", "-jar", System.getProperty("example.jar"),
+        "--config", node.app.dir.resolve("config.json").toString());
+  }
 
   /** Tunes and starts the three nodes, waits until /fleet/status lists them ready, then supervises them. */
   private void start(ClusterNodes cluster, Supervisor supervisor) throws IOException {
@@ -182,8 +318,9 @@ class FleetRollingIT {
     return get(node, "/fleet/status").filter(r -> r.statusCode() == 200).map(r -> new JsonObject(r.body()));
   }
 
+  /** A GET on the node's management port, whichever process holds it now (an upgrade's successor too). */
   private Optional<HttpResponse<String>> get(ClusterNodes.Node node, String path) {
-    if (!node.isAlive()) {
+    if (node.jvm() == null) {
       return Optional.empty();
     }
     try {
@@ -375,7 +512,20 @@ class FleetRollingIT {
     }
 
     List<String> states(String address) {
+      return states(address, null);
+    }
+
+    /** When node {@code nodeId} at {@code address} first published {@code state} (epoch ms), or -1. */
+    long at(String address, String nodeId, String state) {
+      return ordered().stream().filter(e -> address.equals(e.getString("address"))
+              && nodeId.equals(e.getString("nodeId")) && state.equals(e.getString("state")))
+          .mapToLong(e -> e.getLong("at")).findFirst().orElse(-1);
+    }
+
+    /** The states published at {@code address}, by node {@code nodeId} only when it is not null. */
+    List<String> states(String address, String nodeId) {
       return ordered().stream().filter(e -> address.equals(e.getString("address")))
+          .filter(e -> nodeId == null || nodeId.equals(e.getString("nodeId")))
           .map(e -> e.getString("state")).toList();
     }
 

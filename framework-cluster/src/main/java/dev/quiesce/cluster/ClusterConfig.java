@@ -18,7 +18,9 @@ import java.util.Optional;
  *     {@code quiesce}
  * @param host the address Hazelcast binds and the event bus listens on; default {@code 127.0.0.1}
  *     (never every address: a wider bind is asked for by naming the address)
- * @param port Hazelcast's member port on {@code host}; default 5701; never auto-incremented
+ * @param port Hazelcast's member port on {@code host}; default 5701; never auto-incremented, except by an
+ *     upgrade's successor, which starts beside its predecessor and takes the next free port up to
+ *     {@code port + 10}
  * @param members the other members to join by TCP-IP, each {@code host:port}; default empty (this
  *     node starts a cluster of its own and others join it)
  * @param publicHost the address other members reach this node at, when it differs from {@code host}

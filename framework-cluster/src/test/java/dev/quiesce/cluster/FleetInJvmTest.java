@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Three clustered instances in this JVM, each with a stand-in lifecycle coordinator (a real local
  * consumer on {@code quiesce.lifecycle} that answers {@code status} and, for {@code reload}, publishes the
  * coordinator's events): the fleet events, the status, a rolling reload, a refused second operation, a
- * failed reload and a node that leaves during an operation. Real Hazelcast on 127.0.0.1, free ports.
+ * failed reload, a rolling upgrade whose steps end only once the predecessor has left, and a node that
+ * leaves during an operation. Real Hazelcast on 127.0.0.1, free ports.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,18 +47,17 @@ class FleetInJvmTest {
   private final Map<String, String> reloadOutcome = new ConcurrentHashMap<>();
   private final List<FleetEvent> events = new CopyOnWriteArrayList<>();
   private final List<FleetOperationReport> reports = new CopyOnWriteArrayList<>();
+  /** The addresses whose stand-in coordinator was asked to upgrade. */
+  private final List<String> upgradeAsked = new CopyOnWriteArrayList<>();
+  private int firstPort;
 
   @BeforeAll
   void cluster() throws IOException {
-    int first = InJvmNodes.freePort();
+    firstPort = InJvmNodes.freePort();
     for (int i = 0; i < 3; i++) {
-      int port = i == 0 ? first : InJvmNodes.freePort();
       String address = "127.0.0.1:" + (9100 + i);
-      JsonObject config = InJvmNodes.config("fleet-test-" + ProcessHandle.current().pid(), port,
-              i == 0 ? List.of() : List.of("127.0.0.1:" + first))
-          // only names the node's address: nothing listens there
-          .put("management", new JsonObject().put("host", "127.0.0.1").put("port", 9100 + i));
-      Vertx vertx = cluster.node(new ClusteredVertxFactory(), config);
+      int port = i == 0 ? firstPort : InJvmNodes.freePort();
+      Vertx vertx = cluster.node(new ClusteredVertxFactory(), nodeConfig(i, port));
       nodes.add(vertx);
       addresses.add(address);
       standInCoordinator(vertx, address);
@@ -66,6 +67,14 @@ class FleetInJvmTest {
         m -> reports.add(FleetOperationReport.fromJson((JsonObject) m.body())));
     Await.until("three members with their fleet consumers", WAIT, () -> status(0).nodes().size() == 3
         && status(0).nodes().stream().allMatch(FleetNodeStatus::reachable));
+  }
+
+  /** Node {@code i}'s configuration: its Hazelcast {@code port}, joining the first node's, and its address. */
+  private JsonObject nodeConfig(int i, int port) {
+    return InJvmNodes.config("fleet-test-" + ProcessHandle.current().pid(), port,
+            port == firstPort ? List.of() : List.of("127.0.0.1:" + firstPort))
+        // only names the node's address: nothing listens there
+        .put("management", new JsonObject().put("host", "127.0.0.1").put("port", 9100 + i));
   }
 
   @AfterAll
@@ -88,6 +97,12 @@ class FleetInJvmTest {
                 .put("reason", body.getString("reason")));
             publish(vertx, new JsonObject().put("type", "state").put("from", "RELOADING").put("to", "RUNNING"));
           });
+        }
+        case "upgrade" -> {
+          // the successor is started by the test (upgradeStepEndsOnceThePredecessorLeft), or never (the runner)
+          m.reply(new JsonObject().put("state", "RUNNING").put("accepted", true));
+          upgradeAsked.add(address);
+          publish(vertx, new JsonObject().put("type", "upgrade").put("outcome", "started"));
         }
         default -> m.fail(409, "not here");
       }
@@ -207,6 +222,49 @@ class FleetInJvmTest {
     assertThat(reloads.subList(0, 2)).extracting(FleetEvent::address)
         .containsExactlyInAnyOrder(addresses.get(1), addresses.get(2));
     assertThat(reloads.subList(4, 6)).extracting(FleetEvent::address).containsOnly(addresses.get(0));
+  }
+
+  @Test
+  @Order(8)
+  void anUpgradeStepEndsOnlyOnceItsSuccessorIsReadyAndThePredecessorHasLeft() throws IOException {
+    FleetOperationReport started = FleetOperationReport.fromJson(Await.result(ask(0,
+        new JsonObject().put("command", "upgrade")), WAIT));
+    for (int i = 1; i <= 2; i++) {
+      int node = i;
+      String oldId = started.steps().get(node - 1).nodeId();
+      Await.until("node " + node + " asked to upgrade", WAIT, () -> upgradeAsked.contains(addresses.get(node)));
+      // its successor: another member at the same address, ready while the predecessor is still a member
+      Vertx successor = cluster.node(new ClusteredVertxFactory(), nodeConfig(node, InJvmNodes.freePort()));
+      standInCoordinator(successor, addresses.get(node));
+      publish(successor, new JsonObject().put("type", "state").put("from", "STARTING").put("to", "RUNNING"));
+      FleetOperationReport.NodeStep waiting = Await.value("the step waits for the predecessor", WAIT,
+          () -> lastStep(started.id(), node - 1).filter(s -> s.detail().orElse("").contains("is ready; the"
+              + " predecessor is to leave the cluster")).orElse(null));
+      assertThat(waiting.outcome()).isEqualTo(FleetOperationReport.StepOutcome.RUNNING);
+      long leaving = System.currentTimeMillis();
+      Await.result(nodes.get(node).close(), WAIT);
+      nodes.set(node, successor);
+      FleetOperationReport.NodeStep done = Await.value("the step done", WAIT, () -> lastStep(started.id(), node - 1)
+          .filter(s -> s.outcome() != FleetOperationReport.StepOutcome.RUNNING).orElse(null));
+      assertThat(done.outcome()).isEqualTo(FleetOperationReport.StepOutcome.DONE);
+      assertThat(done.endedAt()).isGreaterThanOrEqualTo(leaving);
+      assertThat(done.newNodeId()).isPresent().get().isNotEqualTo(oldId);
+      assertThat(done.detail().orElseThrow()).contains("the predecessor has left the cluster");
+    }
+    FleetOperationReport end = awaitEnd(started.id());
+    assertThat(end.outcome()).isEqualTo(FleetOperationReport.Outcome.DONE);
+    assertThat(end.steps()).extracting(FleetOperationReport.NodeStep::outcome).containsExactly(
+        FleetOperationReport.StepOutcome.DONE, FleetOperationReport.StepOutcome.DONE,
+        FleetOperationReport.StepOutcome.HANDED_OVER);
+    Await.until("the runner's own upgrade handed over", WAIT, () -> upgradeAsked.contains(addresses.get(0)));
+    Await.until("three members, the two new ones ready", WAIT, () -> status(0).nodes().size() == 3
+        && status(0).nodes().stream().allMatch(FleetNodeStatus::ready));
+  }
+
+  /** The last report of operation {@code id} seen, its step {@code index}. */
+  private Optional<FleetOperationReport.NodeStep> lastStep(String id, int index) {
+    List<FleetOperationReport> of = reports.stream().filter(r -> r.id().equals(id)).toList();
+    return of.isEmpty() ? Optional.empty() : Optional.of(of.get(of.size() - 1).steps().get(index));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.quiesce.launcher;
 
+import dev.quiesce.launcher.impl.Handover;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -7,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Lets a framework module create the {@code Vertx} instance the launcher runs the application on,
@@ -35,6 +37,18 @@ public interface VertxFactory {
    *     else the instance to be, failed with a cause that names what went wrong
    */
   Optional<Future<Vertx>> create(VertxOptions options, JsonObject config);
+
+  /**
+   * The pid of the process whose {@code upgrade} started this JVM (its predecessor, which still runs
+   * beside it and holds what it bound), or empty when this JVM was not started by an upgrade (a child
+   * of a successor inherits its environment but is not one). A factory uses it to bind what only one
+   * process may hold (a cluster member port) beside the predecessor's.
+   *
+   * @return the predecessor's pid, or empty
+   */
+  static OptionalLong upgradePredecessor() {
+    return Handover.predecessorOf(System.getenv());
+  }
 
   /**
    * What the start line says about {@code created}, an instance this factory's {@link #create} made:

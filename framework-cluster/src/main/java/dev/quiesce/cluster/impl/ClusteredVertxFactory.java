@@ -14,18 +14,26 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates a clustered Vert.x when {@code cluster.enabled}: Hazelcast embedded, configured by
  * {@link HazelcastSetup} (its join bounded by a third of {@code lifecycle.startTimeout}), and the
  * event bus listening on {@code cluster.host} (a free port); then the node's fleet part
  * ({@link FleetNode}), so its first state change already reaches the fleet. A member port already in
- * use fails the creation at once with {@code host:port} named; the start line then names the
- * cluster, this node's id, its members, and warns of each configured member it could not join
+ * use fails the creation at once with {@code host:port} named, except in an upgrade's successor, which
+ * takes the next free port ({@link SuccessorPort}) and also joins its predecessor; the start line then
+ * names the cluster, this node's id, its members, and warns of each configured member it could not join
  * ({@link ClusterView}).
  */
 public final class ClusteredVertxFactory implements VertxFactory {
+
+  private static final Logger LOG = LoggerFactory.getLogger("quiesce.cluster");
 
   /** The section and the manager of the instance {@link #create} made last, for {@link #describe}. */
   private volatile Made made;
@@ -35,26 +43,57 @@ public final class ClusteredVertxFactory implements VertxFactory {
 
   @Override
   public Optional<Future<Vertx>> create(VertxOptions options, JsonObject config) {
-    ClusterConfig cluster = ClusterConfig.from(config);
-    if (!cluster.enabled()) {
+    return create(options, config, VertxFactory.upgradePredecessor());
+  }
+
+  /**
+   * {@link #create(VertxOptions, JsonObject)} for a JVM that is an upgrade's successor of
+   * {@code predecessor} (when present): its member port is chosen by {@link SuccessorPort} instead of
+   * failing when the predecessor holds {@code cluster.port}, and it also joins the predecessor's member.
+   */
+  Optional<Future<Vertx>> create(VertxOptions options, JsonObject config, OptionalLong predecessor) {
+    ClusterConfig configured = ClusterConfig.from(config);
+    if (!configured.enabled()) {
       return Optional.empty();
     }
-    Optional<String> cannotBind = cannotBind(cluster);
-    if (cannotBind.isPresent()) {
-      return Optional.of(Future.failedFuture(new IllegalStateException(cannotBind.get())));
+    Optional<String> taken = predecessor.isPresent() ? Optional.empty() : cannotBind(configured);
+    if (taken.isPresent()) {
+      return Optional.of(Future.failedFuture(new IllegalStateException(taken.get())));
+    }
+    ClusterConfig cluster;
+    try {
+      cluster = predecessor.isPresent() ? successorMember(configured, predecessor.getAsLong()) : configured;
+    } catch (IllegalStateException e) {
+      return Optional.of(Future.failedFuture(e));
     }
     EventBusOptions eventBus = options.getEventBusOptions().setHost(cluster.host()).setPort(0);
     cluster.publicHost().ifPresent(eventBus::setClusterPublicHost);
     HazelcastClusterManager hazelcast = new HazelcastClusterManager(
         HazelcastSetup.of(cluster, LifecycleConfig.from(config).startTimeout()));
     LeavingClusterManager leaving = new LeavingClusterManager(hazelcast);
-    made = new Made(cluster, hazelcast, leaving);
+    made = new Made(configured, hazelcast, leaving);
     return Optional.of(Vertx.builder().with(options)
         .withClusterManager(leaving)
         .buildClustered()
         .recover(err -> Future.failedFuture(explain(cluster, err)))
         .compose(vertx -> NodeLeave.install(vertx, leaving, config))
         .compose(vertx -> withFleet(vertx, leaving, config)));
+  }
+
+  /**
+   * The section as an upgrade's successor runs it: the member port {@link SuccessorPort} chose, and the
+   * predecessor's member among the members to join.
+   */
+  private static ClusterConfig successorMember(ClusterConfig configured, long predecessor) {
+    SuccessorPort.Choice choice = SuccessorPort.choose(configured, predecessor);
+    List<String> members = new ArrayList<>(configured.members());
+    choice.predecessorMembers().stream().filter(m -> !members.contains(m)).forEach(members::add);
+    LOG.info("cluster: this JVM is the upgrade's successor of pid {}: Hazelcast member port {}:{}{}, joining {}",
+        predecessor, configured.host(), choice.port(), choice.port() == configured.port() ? ""
+            : " (cluster.port " + configured.port() + " is held)", members.isEmpty() ? "nobody (a cluster of its own)"
+            : members);
+    return new ClusterConfig(true, configured.name(), configured.host(), choice.port(), members,
+        configured.publicHost(), configured.multicast());
   }
 
   /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
@@ -78,12 +117,17 @@ public final class ClusteredVertxFactory implements VertxFactory {
 
   /** Why {@code cluster.host:port} cannot be Hazelcast's, or empty when it can be bound now. */
   static Optional<String> cannotBind(ClusterConfig cluster) {
+    return bindFailure(cluster.host(), cluster.port()).map(e -> bindProblem(cluster.host(), cluster.port(), e));
+  }
+
+  /** Why {@code host:port} cannot be bound now (with {@code SO_REUSEADDR}, as Hazelcast binds), or empty. */
+  static Optional<IOException> bindFailure(String host, int port) {
     try (ServerSocket probe = new ServerSocket()) {
       probe.setReuseAddress(true);
-      probe.bind(new InetSocketAddress(cluster.host(), cluster.port()));
+      probe.bind(new InetSocketAddress(host, port));
       return Optional.empty();
     } catch (IOException e) {
-      return Optional.of(bindProblem(cluster, e));
+      return Optional.of(e);
     }
   }
 
@@ -91,20 +135,20 @@ public final class ClusteredVertxFactory implements VertxFactory {
   static Throwable explain(ClusterConfig cluster, Throwable err) {
     for (Throwable t = err; t != null; t = t.getCause()) {
       if (t instanceof BindException) {
-        return new IllegalStateException(bindProblem(cluster, t), err);
+        return new IllegalStateException(bindProblem(cluster.host(), cluster.port(), t), err);
       }
     }
     return err;
   }
 
   /** {@code cluster.port} taken, or {@code cluster.host} not an address of this machine, from the bind's failure. */
-  private static String bindProblem(ClusterConfig cluster, Throwable cause) {
-    String where = cluster.host() + ":" + cluster.port();
+  static String bindProblem(String host, int port, Throwable cause) {
+    String where = host + ":" + port;
     String message = String.valueOf(cause.getMessage());
     return message.contains("in use")
         ? "cluster.port: Hazelcast cannot listen on " + where + " (" + message + "): another node or program holds"
             + " it; give each node on a host its own cluster.port"
-        : "cluster.host: Hazelcast cannot listen on " + where + " (" + message + "): is " + cluster.host()
+        : "cluster.host: Hazelcast cannot listen on " + where + " (" + message + "): is " + host
             + " an address of this machine?";
   }
 }

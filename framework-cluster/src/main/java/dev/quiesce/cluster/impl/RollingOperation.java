@@ -30,10 +30,12 @@ import org.slf4j.LoggerFactory;
  * One rolling operation, run on the node that took the lock: the other nodes in address order,
  * {@code maxUnavailable} at a time, each batch only once every node of the one before is back and
  * ready as its fleet events tell ({@code reloaded}; for restart and upgrade, {@code ready} from a new
- * node id at the same address); this node last. Ends at the first failure (a refusal, a failed
- * reload or upgrade, no return within {@code stepTimeout}, a node that left the cluster), leaving the
- * nodes after it untouched. Its own restart or upgrade is handed over (see
- * {@link StepOutcome#HANDED_OVER}): the command goes out after the lock is released.
+ * node id at the same address; for upgrade also the predecessor gone from the cluster manager's members,
+ * since it runs beside its successor until the successor is ready and only then stops); this node last.
+ * Ends at the first failure (a refusal, a failed reload or upgrade, no return within
+ * {@code stepTimeout}, a node that left the cluster), leaving the nodes after it untouched. Its own
+ * restart or upgrade is handed over (see {@link StepOutcome#HANDED_OVER}): the command goes out after
+ * the lock is released.
  */
 final class RollingOperation {
 
@@ -50,6 +52,8 @@ final class RollingOperation {
     final String address;
     StepOutcome outcome = StepOutcome.PENDING;
     String newNodeId;
+    /** The new node's version, once it is ready. */
+    String newVersion;
     long startedAt;
     long endedAt;
     String detail;
@@ -154,8 +158,11 @@ final class RollingOperation {
       expected.remove(step.nodeId);
     }
     progress.accept(report());
-    step.timer = vertx.setTimer(request.stepTimeout().toMillis(), t -> fail(step, "was not back and ready within"
-        + " stepTimeout (" + request.stepTimeout().toMillis() + " ms) after the " + operation.wireName()));
+    step.timer = vertx.setTimer(request.stepTimeout().toMillis(), t -> fail(step, step.newNodeId == null
+        ? "was not back and ready within stepTimeout (" + request.stepTimeout().toMillis() + " ms) after the "
+            + operation.wireName()
+        : "has a ready successor (node " + step.newNodeId + "), but did not leave the cluster within stepTimeout ("
+            + request.stepTimeout().toMillis() + " ms) after the " + operation.wireName()));
     vertx.eventBus().request(FleetAddresses.nodeCommands(step.nodeId), command(),
             new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
         .onFailure(e -> fail(step, "did not take the " + operation.wireName() + ": " + FleetNode.describe(e)));
@@ -208,11 +215,24 @@ final class RollingOperation {
     }
     if (same && event.state() == FleetState.UPGRADE_FAILED) {
       fail(step, "failed its upgrade: " + event.detail().encode());
-    } else if (!same && event.address().equals(step.address) && event.state() == FleetState.READY) {
+    } else if (!same && step.newNodeId == null && event.address().equals(step.address)
+        && event.state() == FleetState.READY) {
       step.newNodeId = event.nodeId();
+      step.newVersion = event.version();
       expected.add(event.nodeId());
-      done(step, "back as node " + event.nodeId() + " (version " + event.version() + ")");
+      if (request.operation() == FleetOperation.UPGRADE
+          && node.clusterManager().getNodes().contains(step.nodeId)) {
+        // the predecessor stops once its successor is ready: the step ends when it has left (checkMembers)
+        step.detail = "its successor, node " + event.nodeId() + ", is ready; the predecessor is to leave the cluster";
+        progress.accept(report());
+        return;
+      }
+      done(step, backAs(step));
     }
+  }
+
+  private static String backAs(Step step) {
+    return "back as node " + step.newNodeId + " (version " + step.newVersion + ")";
   }
 
   private void done(Step step, String detail) {
@@ -240,6 +260,11 @@ final class RollingOperation {
       return;
     }
     Set<String> members = new HashSet<>(node.clusterManager().getNodes());
+    for (Step step : List.copyOf(steps)) {
+      if (step.outcome == StepOutcome.RUNNING && step.newNodeId != null && !members.contains(step.nodeId)) {
+        done(step, backAs(step) + "; the predecessor has left the cluster");
+      }
+    }
     for (String gone : List.copyOf(expected)) {
       if (!members.contains(gone)) {
         steps.stream().filter(s -> gone.equals(s.nodeId) || gone.equals(s.newNodeId)).findFirst().ifPresent(s ->

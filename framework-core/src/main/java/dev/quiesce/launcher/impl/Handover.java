@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * must not speak for it. So only the JVM whose session (the predecessor started it with
  * {@code setsid}) was started by the predecessor tells; the predecessor checks the session too.
  */
-final class Handover {
+public final class Handover {
 
   /** The predecessor's pid, in the successor's environment. */
   static final String ENV_FROM = "QUIESCE_UPGRADE_FROM";
@@ -61,8 +61,13 @@ final class Handover {
     return leader.isPresent() && String.valueOf(leader.get()[0]).equals(from.strip());
   }
 
-  /** The predecessor's pid when this JVM is an upgrade's successor ({@link #isSuccessor}), else empty. */
-  static OptionalLong predecessorOf(Map<String, String> env) {
+  /**
+   * The predecessor's pid when this JVM is an upgrade's successor ({@link #isSuccessor}), else empty.
+   *
+   * @param env this JVM's environment
+   * @return the predecessor's pid, or empty outside an upgrade
+   */
+  public static OptionalLong predecessorOf(Map<String, String> env) {
     return isSuccessor(env) ? OptionalLong.of(Long.parseLong(env.get(ENV_FROM).strip())) : OptionalLong.empty();
   }
 
