@@ -188,10 +188,12 @@ final class FleetService {
         this::store);
     running = operation;
     // recorded before the answer, so that a refusal on any node names it
-    return write(m -> m.put("operation", operation.report().toJson().encode()).mapEmpty()).transform(ar -> {
+    String first = operation.report().toJson().encode();
+    return write(m -> m.put("operation", first).mapEmpty()).transform(ar -> {
       if (ar.failed()) {
         running = null;
-        lock.release();
+        // a put that lands after its bound must not stand for an operation that never ran
+        write(m -> m.removeIfPresent("operation", first)).onComplete(removed -> lock.release());
         return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "the fleet "
             + request.operation().wireName() + " was not started: it could not be recorded in the cluster map " + MAP
             + " within " + NODE_TIMEOUT.toMillis() + " ms (" + ar.cause().getMessage() + ")"));
