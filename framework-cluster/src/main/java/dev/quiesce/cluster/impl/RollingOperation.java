@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * ready as its fleet events tell ({@code reloaded} whose reason names this operation's id; for restart and
  * upgrade, {@code ready} from a node id new to the operation at the same address, which is unique per machine and
  * kept across a restart and an upgrade, see {@link NodeIdentity}); this node last. A reload the node queued
- * behind one already running fails the step (its end could not be told from the other's). Ends at the first failure (a refusal, a failed
- * reload or upgrade, no return within {@code stepTimeout}, a node that left the cluster), leaving the
- * nodes after it untouched. Its own restart or upgrade is handed over (see
+ * behind one already running fails the step (its end could not be told from the other's). Ends at the
+ * first failure (a refusal, a failed reload or upgrade, no return within {@code stepTimeout}, a node that
+ * left the cluster, the stop of the node running it), leaving the nodes after it untouched. Its own restart or upgrade is handed over (see
  * {@link StepOutcome#HANDED_OVER}): the command goes out after the lock is released.
  */
 final class RollingOperation {
