@@ -71,8 +71,11 @@ class FleetRollingIT {
         assertThat(steps(reloaded).get(2).getString("address")).isEqualTo(address(cluster.node(1)));
 
         JsonObject restart = operate(cluster.node(2), "restart", "{\"reason\":\"rolling restart test\"}");
-        // asked of the runner, which goes last: the others may be stopping already (they refuse too, naming it)
-        HttpResponse<String> refused = post(cluster.node(2), "/fleet/reload", "{}");
+        // asked of a node that is not the runner: the second in the plan, still waiting for its turn (the first
+        // may be stopping already); so the cluster-wide lock and the recorded operation refuse it
+        ClusterNodes.Node waiting = byAddress(cluster, steps(restart).get(1).getString("address"));
+        assertThat(waiting.number).isNotEqualTo(cluster.node(2).number);
+        HttpResponse<String> refused = post(waiting, "/fleet/reload", "{}");
         assertThat(refused.statusCode()).isEqualTo(409);
         assertThat(refused.body()).contains("a fleet restart (" + restart.getString("id")).contains("is in progress");
         JsonObject restarted = awaitEnd(cluster, restart.getString("id"));

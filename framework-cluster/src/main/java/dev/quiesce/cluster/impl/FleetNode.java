@@ -123,10 +123,11 @@ public final class FleetNode {
 
   private void onLifecycleEvent(JsonObject event) {
     FleetEventTranslator.translate(event).ifPresent(t -> {
+      publish(t.state(), t.detail());
       if (t.state() == FleetState.LEAVING) {
         leaving = true;
+        service.onLeaving();
       }
-      publish(t.state(), t.detail());
     });
   }
 

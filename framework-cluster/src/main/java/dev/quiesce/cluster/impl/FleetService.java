@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,12 @@ final class FleetService {
   static final int RECENT_EVENTS = 256;
 
   private RollingOperation running;
+  /**
+   * Set at once when a request to start an operation is taken (before the lock, which is re-entrant for a
+   * thread the pool reuses), cleared when it was refused or the operation began: a second request meanwhile is
+   * refused here.
+   */
+  private boolean starting;
   private final ArrayDeque<FleetEvent> recent = new ArrayDeque<>();
   /** The map's writes, one after the other: a late progress report never overwrites the end. */
   private Future<?> writes = Future.succeededFuture();
@@ -103,10 +110,15 @@ final class FleetService {
     List<Future<FleetNodeStatus>> asked = members.stream().map(this::askStatus).toList();
     Future<AsyncMap<String, String>> map = vertx.sharedData().<String, String>getAsyncMap(MAP)
         .timeout(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    Future<Optional<FleetOperationReport>> operation = map.compose(m -> read(m, "operation"))
-        // a report left behind by a runner that died is no running operation
-        .map(o -> o.filter(r -> members.contains(r.runBy())));
-    Future<Optional<FleetOperationReport>> last = map.compose(m -> read(m, "lastOperation"));
+    Future<Optional<String>> stored = map.compose(m -> m.get("operation")
+        .timeout(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).map(Optional::ofNullable);
+    Future<Optional<FleetOperationReport>> operation = stored.map(o -> o.map(FleetService::report)
+        .filter(r -> members.contains(r.runBy())));
+    // a report left behind by a runner that is no member any more (it died) ends as the last operation, failed
+    Future<Optional<FleetOperationReport>> last = stored.transform(ar -> ar.succeeded() ? ar.result()
+            .filter(j -> !members.contains(report(j).runBy())).map(this::endAbandoned)
+            .orElse(Future.succeededFuture()) : Future.succeededFuture())
+        .compose(v -> map.compose(m -> read(m, "lastOperation")));
     return Future.join(Future.join(asked), operation, last).transform(ar -> Future.succeededFuture(new FleetStatus(
         node.identity().nodeId(),
         asked.stream().map(Future::result).sorted(Comparator.comparing(FleetNodeStatus::reachable).reversed()
@@ -125,7 +137,11 @@ final class FleetService {
 
   private static Future<Optional<FleetOperationReport>> read(AsyncMap<String, String> map, String key) {
     return map.get(key).timeout(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .map(s -> Optional.ofNullable(s).map(j -> FleetOperationReport.fromJson(new JsonObject(j))));
+        .map(s -> Optional.ofNullable(s).map(FleetService::report));
+  }
+
+  private static FleetOperationReport report(String json) {
+    return FleetOperationReport.fromJson(new JsonObject(json));
   }
 
   // ---------------------------------------------------------------- operations
@@ -138,12 +154,17 @@ final class FleetService {
     if (running != null) {
       return refused(inProgress(running.report()));
     }
+    if (starting) {
+      return refused("another fleet operation is being started on node " + node.identity().nodeId() + " ("
+          + node.identity().address() + "); ask again when it has begun or was refused");
+    }
     if (node.leaving()) {
       // the operation that stops this node, if one does, is the better answer
       return stored("operation").compose(r -> refused(r.map(FleetService::inProgress).map(m -> m + " (and node "
           + node.identity().address() + " is stopping)").orElse("node " + node.identity().address()
           + " is stopping: ask another node")));
     }
+    starting = true;
     return vertx.sharedData().getLockWithTimeout(LOCK, LOCK_WAIT.toMillis())
         .recover(e -> stored("operation").compose(r -> refused(r.map(FleetService::inProgress)
             .orElse("another fleet operation is in progress (it holds the lock " + LOCK + ")"))))
@@ -158,13 +179,31 @@ final class FleetService {
                 + ": a rolling " + request.operation().wireName() + " needs every node ready");
           }
           return begin(request, status.nodes(), lock);
-        }));
+        }))
+        .onComplete(ar -> starting = false);
   }
 
   private Future<FleetOperationReport> begin(FleetRequest request, List<FleetNodeStatus> nodes, Lock lock) {
     RollingOperation operation = new RollingOperation(vertx, node, request, "fleet-" + UUID.randomUUID(), nodes,
         this::store);
     running = operation;
+    // recorded before the answer, so that a refusal on any node names it
+    String first = operation.report().toJson().encode();
+    return write(m -> m.put("operation", first).mapEmpty()).transform(ar -> {
+      if (ar.failed()) {
+        running = null;
+        // a put that lands after its bound must not stand for an operation that never ran
+        write(m -> m.removeIfPresent("operation", first)).onComplete(removed -> lock.release());
+        return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503, "the fleet "
+            + request.operation().wireName() + " was not started: it could not be recorded in the cluster map " + MAP
+            + " within " + NODE_TIMEOUT.toMillis() + " ms (" + ar.cause().getMessage() + ")"));
+      }
+      return Future.succeededFuture(run(operation, request, nodes, lock));
+    });
+  }
+
+  private FleetOperationReport run(RollingOperation operation, FleetRequest request, List<FleetNodeStatus> nodes,
+      Lock lock) {
     LOG.info("fleet: rolling {} {} across {} node(s), {} at a time: {}", request.operation().wireName(),
         operation.report().id(), nodes.size(), request.maxUnavailable(), request.reason());
     operation.run().onComplete(ar -> {
@@ -178,7 +217,44 @@ final class FleetService {
             operation.afterRelease();
           });
     });
-    return Future.succeededFuture(operation.report());
+    if (node.leaving()) {
+      // this node began to stop while the operation was being recorded
+      operation.runnerStopping();
+    }
+    return operation.report();
+  }
+
+  /**
+   * This node began to stop: the operation it runs, if any, fails at once ("the node running it is stopping"); its
+   * report becomes {@code lastOperation} and the lock is released, within {@link #NODE_TIMEOUT} of the map write.
+   */
+  void onLeaving() {
+    if (running != null) {
+      LOG.warn("fleet: this node is stopping: the rolling {} it runs fails", running.report().id());
+      running.runnerStopping();
+    }
+  }
+
+  /**
+   * Ends the report of an operation whose runner left the cluster while it ran: stored as {@code lastOperation},
+   * failed, naming the runner, once (only the node that removes the {@code operation} entry writes it).
+   */
+  private Future<?> endAbandoned(String staleJson) {
+    FleetOperationReport stale = report(staleJson);
+    long now = System.currentTimeMillis();
+    FleetOperationReport ended = new FleetOperationReport(stale.id(), stale.operation(), stale.reason(),
+        stale.maxUnavailable(), stale.runBy(), stale.startedAt(), now, FleetOperationReport.Outcome.FAILED,
+        stale.steps(), Optional.of("node " + stale.runBy() + ", which ran it, left the cluster while it ran (it"
+            + " stopped or died): the steps after its last report are unknown; found by node "
+            + node.identity().nodeId() + " at " + Instant.ofEpochMilli(now)));
+    return write(m -> m.removeIfPresent("operation", staleJson).compose(removed -> {
+      if (!removed) {
+        return Future.succeededFuture();
+      }
+      LOG.warn("fleet: the rolling {} {} ended failed: its runner {} left the cluster", stale.operation().wireName(),
+          stale.id(), stale.runBy());
+      return m.put("lastOperation", ended.toJson().encode());
+    }));
   }
 
   /** Publishes a report and keeps it as the running operation's (best effort, bounded). */
@@ -190,7 +266,7 @@ final class FleetService {
   }
 
   /** One write to {@link #MAP} after the previous ones, bounded by {@link #NODE_TIMEOUT}; a failure is logged. */
-  private Future<?> write(java.util.function.Function<AsyncMap<String, String>, Future<?>> change) {
+  private Future<?> write(Function<AsyncMap<String, String>, Future<?>> change) {
     writes = writes.transform(ar -> vertx.sharedData().<String, String>getAsyncMap(MAP).compose(change::apply)
         .timeout(NODE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .onFailure(e -> LOG.warn("fleet: the operation's report could not be stored in {}: {}", MAP, e.toString())));

@@ -29,13 +29,15 @@ import org.slf4j.LoggerFactory;
 /**
  * One rolling operation, run on the node that took the lock: the other nodes in address order,
  * {@code maxUnavailable} at a time, each batch only once every node of the one before is back and
- * ready as its fleet events tell ({@code reloaded}; for restart and upgrade, {@code ready} from a new
- * node id at the same address; for upgrade also the predecessor gone from the cluster manager's members,
- * since it runs beside its successor until the successor is ready and only then stops); this node last.
- * Ends at the first failure (a refusal, a failed reload or upgrade, no return within
- * {@code stepTimeout}, a node that left the cluster), leaving the nodes after it untouched. Its own
- * restart or upgrade is handed over (see {@link StepOutcome#HANDED_OVER}): the command goes out after
- * the lock is released.
+ * ready as its fleet events tell ({@code reloaded} whose reason names this operation's id; for restart and
+ * upgrade, {@code ready} from a node id new to the operation at the same address, which is unique per machine and
+ * kept across a restart and an upgrade, see {@link NodeIdentity}; for upgrade also the predecessor gone from the
+ * cluster manager's members, since it runs beside its successor until the successor is ready and only then
+ * stops); this node last. A reload the node queued behind one already running fails the step (its end could
+ * not be told from the other's). Ends at the first failure (a refusal, a failed reload or upgrade, no return
+ * within {@code stepTimeout}, a node that left the cluster, the stop of the node running it), leaving the
+ * nodes after it untouched. Its own restart or upgrade is handed over (see {@link StepOutcome#HANDED_OVER}):
+ * the command goes out after the lock is released.
  */
 final class RollingOperation {
 
@@ -58,6 +60,8 @@ final class RollingOperation {
     long endedAt;
     String detail;
     long timer = -1;
+    /** When the cluster manager stopped listing the step's node (a restart or upgrade), else 0. */
+    long leftAt;
     final Promise<Void> done = Promise.promise();
 
     Step(String nodeId, String address) {
@@ -95,7 +99,8 @@ final class RollingOperation {
     this.id = id;
     this.progress = progress;
     String self = node.identity().nodeId();
-    nodes.stream().filter(n -> !n.nodeId().equals(self)).sorted(Comparator.comparing(FleetNodeStatus::address))
+    nodes.stream().filter(n -> !n.nodeId().equals(self))
+        .sorted(Comparator.comparing(FleetNodeStatus::address).thenComparing(FleetNodeStatus::nodeId))
         .forEach(n -> steps.add(new Step(n.nodeId(), n.address())));
     steps.add(new Step(self, node.identity().address()));
     steps.forEach(s -> expected.add(s.nodeId));
@@ -158,20 +163,41 @@ final class RollingOperation {
       expected.remove(step.nodeId);
     }
     progress.accept(report());
-    step.timer = vertx.setTimer(request.stepTimeout().toMillis(), t -> fail(step, step.newNodeId == null
-        ? "was not back and ready within stepTimeout (" + request.stepTimeout().toMillis() + " ms) after the "
-            + operation.wireName()
-        : "has a ready successor (node " + step.newNodeId + "), but did not leave the cluster within stepTimeout ("
-            + request.stepTimeout().toMillis() + " ms) after the " + operation.wireName()));
-    vertx.eventBus().request(FleetAddresses.nodeCommands(step.nodeId), command(),
+    step.timer = vertx.setTimer(request.stepTimeout().toMillis(), t -> fail(step, notBack(step)));
+    vertx.eventBus().<Object>request(FleetAddresses.nodeCommands(step.nodeId), command(),
             new DeliveryOptions().setSendTimeout(COMMAND_TIMEOUT.toMillis()))
+        .onSuccess(reply -> {
+          if (reply.body() instanceof JsonObject answer && answer.getBoolean("queued", false)) {
+            fail(step, "queued the " + operation.wireName() + " behind one already running there (not this"
+                + " operation's, whose end cannot stand for this one's): ask again when that one has ended");
+          }
+        })
         .onFailure(e -> fail(step, "did not take the " + operation.wireName() + ": " + FleetNode.describe(e)));
     return step.done.future();
   }
 
+  /** What a step at stepTimeout failed with: for a node that left the cluster, that it never came back. */
+  private String notBack(Step step) {
+    String timeout = "stepTimeout (" + request.stepTimeout().toMillis() + " ms)";
+    if (step.leftAt > 0) {
+      return "left the cluster " + (step.leftAt - step.startedAt) + " ms after its " + request.operation().wireName()
+          + " began and never came back: no new node at " + step.address + " was ready within " + timeout;
+    }
+    return "was not back and ready within " + timeout + " after the " + request.operation().wireName();
+  }
+
+  /**
+   * The command to a node; its reason begins with this operation's id (the node cuts a long reason at its end), so
+   * that the node's {@code reloaded} event names the operation whose reload it ends.
+   */
   private JsonObject command() {
     return new JsonObject().put("command", request.operation().wireName())
-        .put("reason", request.reason() + " (fleet " + request.operation().wireName() + " " + id + ")");
+        .put("reason", "fleet " + request.operation().wireName() + " " + id + ": " + request.reason());
+  }
+
+  /** Whether a node's reload event is the end of this operation's reload (its reason names this operation). */
+  private boolean ofThisOperation(FleetEvent event) {
+    return event.detail().getValue("reason") instanceof String reason && reason.contains(id);
   }
 
   /** This node's own restart or upgrade: the operation ends done, and the command goes out once the lock is free. */
@@ -204,9 +230,9 @@ final class RollingOperation {
   private void match(Step step, FleetEvent event) {
     boolean same = event.nodeId().equals(step.nodeId);
     if (request.operation() == FleetOperation.RELOAD) {
-      if (same && event.state() == FleetState.RELOADED) {
+      if (same && event.state() == FleetState.RELOADED && ofThisOperation(event)) {
         done(step, null);
-      } else if (same && event.state() == FleetState.RELOAD_FAILED) {
+      } else if (same && event.state() == FleetState.RELOAD_FAILED && ofThisOperation(event)) {
         fail(step, "failed its reload: " + event.detail().encode());
       } else if (same && event.state() == FleetState.LEAVING) {
         fail(step, "began to stop during its reload: " + event.detail().encode());
@@ -215,8 +241,8 @@ final class RollingOperation {
     }
     if (same && event.state() == FleetState.UPGRADE_FAILED) {
       fail(step, "failed its upgrade: " + event.detail().encode());
-    } else if (!same && step.newNodeId == null && event.address().equals(step.address)
-        && event.state() == FleetState.READY) {
+    } else if (event.state() == FleetState.READY && step.newNodeId == null && event.address().equals(step.address)
+        && isNew(event.nodeId())) {
       step.newNodeId = event.nodeId();
       step.newVersion = event.version();
       expected.add(event.nodeId());
@@ -235,6 +261,11 @@ final class RollingOperation {
     return "back as node " + step.newNodeId + " (version " + step.newVersion + ")";
   }
 
+  /** Whether no step of this operation was or became that node: only a new node can be a step's node back. */
+  private boolean isNew(String nodeId) {
+    return steps.stream().noneMatch(s -> nodeId.equals(s.nodeId) || nodeId.equals(s.newNodeId));
+  }
+
   private void done(Step step, String detail) {
     vertx.cancelTimer(step.timer);
     step.outcome = StepOutcome.DONE;
@@ -244,7 +275,15 @@ final class RollingOperation {
     step.done.tryComplete();
   }
 
+  /** Fails the operation at a step still running (a late failure of a step already done or failed changes nothing). */
   private void fail(Step step, String why) {
+    if (step.outcome == StepOutcome.RUNNING) {
+      failAt(step, why);
+    }
+  }
+
+  /** Fails the operation at {@code step}, whatever the step's outcome (a member that must stay has gone). */
+  private void failAt(Step step, String why) {
     if (outcome != Outcome.RUNNING) {
       return;
     }
@@ -253,6 +292,17 @@ final class RollingOperation {
     step.endedAt = System.currentTimeMillis();
     step.detail = why;
     finish(Outcome.FAILED, "node " + step.nodeId + " (" + step.address + ") " + why);
+  }
+
+  /**
+   * Fails the operation because the node running it began to stop (its stop's {@code leaving}): the steps running
+   * are not awaited, the nodes after them stay untouched. Does nothing once the operation has ended.
+   */
+  void runnerStopping() {
+    if (outcome == Outcome.RUNNING) {
+      finish(Outcome.FAILED, "the node running it (node " + node.identity().nodeId() + ", " + node.identity().address()
+          + ") is stopping; the nodes after the running step(s) were not touched");
+    }
   }
 
   private void checkMembers() {
@@ -265,10 +315,13 @@ final class RollingOperation {
         done(step, backAs(step) + "; the predecessor has left the cluster");
       }
     }
+    // a node restarting or upgrading is expected to leave; when, is told if it does not come back
+    steps.stream().filter(s -> s.outcome == StepOutcome.RUNNING && s.leftAt == 0 && !members.contains(s.nodeId))
+        .forEach(s -> s.leftAt = System.currentTimeMillis());
     for (String gone : List.copyOf(expected)) {
       if (!members.contains(gone)) {
         steps.stream().filter(s -> gone.equals(s.nodeId) || gone.equals(s.newNodeId)).findFirst().ifPresent(s ->
-            fail(s, (gone.equals(s.newNodeId) ? "(back as node " + gone + ") " : "") + "left the cluster (the"
+            failAt(s, (gone.equals(s.newNodeId) ? "(back as node " + gone + ") " : "") + "left the cluster (the"
                 + " cluster manager lists it no more) during the rolling " + request.operation().wireName()
                 + (s.outcome == StepOutcome.PENDING ? ", before its turn" : "")));
         return;

@@ -65,4 +65,24 @@ class FleetEventTranslatorTest {
     assertThat(NodeIdentity.addressOf(new JsonObject().put("cluster", new JsonObject().put("port", 5709))))
         .isEqualTo("127.0.0.1:5709");
   }
+
+  @Test
+  void addressHostIsTheClusterHostOrPublicHostNeverTheListenersWildcardAndPort0NamesNoPort() {
+    JsonObject listeners = new JsonObject().put("management", new JsonObject().put("host", "0.0.0.0").put("port", 8191))
+        .put("http", new JsonObject().put("host", "0.0.0.0").put("port", 8181));
+    // two machines with the same listener configuration: two addresses
+    assertThat(NodeIdentity.addressOf(listeners.copy().put("cluster", new JsonObject().put("host", "10.0.0.5"))))
+        .isEqualTo("10.0.0.5:8191");
+    assertThat(NodeIdentity.addressOf(listeners.copy().put("cluster", new JsonObject().put("host", "10.0.0.6"))))
+        .isEqualTo("10.0.0.6:8191");
+    assertThat(NodeIdentity.addressOf(listeners.copy().put("cluster", new JsonObject().put("host", "10.0.0.5")
+        .put("publicHost", "node1.example.org")))).isEqualTo("node1.example.org:8191");
+    assertThat(NodeIdentity.addressOf(listeners.copy().put("cluster", new JsonObject().put("host", "::1"))))
+        .isEqualTo("[::1]:8191");
+    // a listener on port 0 (chosen at bind time) names no stable port: the next one does
+    assertThat(NodeIdentity.addressOf(new JsonObject().put("management", new JsonObject().put("port", 0))
+        .put("http", new JsonObject().put("port", 8181)))).isEqualTo("127.0.0.1:8181");
+    assertThat(NodeIdentity.addressOf(new JsonObject().put("http", new JsonObject().put("port", 0))
+        .put("cluster", new JsonObject().put("port", 5709)))).isEqualTo("127.0.0.1:5709");
+  }
 }
