@@ -8,7 +8,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
@@ -53,14 +52,14 @@ public final class ClusteredVertxFactory implements VertxFactory {
         .withClusterManager(leaving)
         .buildClustered()
         .recover(err -> Future.failedFuture(explain(cluster, err)))
-        .compose(vertx -> NodeLeave.install(vertx, leaving, config))
-        .compose(vertx -> withFleet(vertx, leaving, config)));
+        .compose(vertx -> closeOnFailure(vertx, NodeLeave.install(vertx, leaving, config), "the leave's verticle"))
+        .compose(vertx -> closeOnFailure(vertx, FleetNode.start(vertx, leaving, config), "the fleet consumers")));
   }
 
-  /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
-  private static Future<Vertx> withFleet(Vertx vertx, ClusterManager manager, JsonObject config) {
-    return FleetNode.start(vertx, manager, config).map(vertx).recover(e -> vertx.close().transform(closed ->
-        Future.failedFuture(new IllegalStateException("the fleet consumers could not be registered: " + e, e))));
+  /** {@code vertx} once {@code part} has started; when it cannot, closes Vert.x and fails naming {@code what}. */
+  private static Future<Vertx> closeOnFailure(Vertx vertx, Future<?> part, String what) {
+    return part.map(vertx).recover(e -> vertx.close().transform(closed ->
+        Future.failedFuture(new IllegalStateException(what + " could not be registered: " + e, e))));
   }
 
   /** The cluster's name, this node's id, its members, and a warning for each configured member not among them. */

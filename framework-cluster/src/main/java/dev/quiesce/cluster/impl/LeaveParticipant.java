@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +30,8 @@ import java.util.TreeMap;
  * {@code unconfirmed}, {@code confirmedAt}, {@code afterMs}), {@code confirmedAt} and
  * {@code confirmTookMs} (when every node confirmed; absent if one did not), {@code stragglers},
  * {@code lost}. Detail of the last phase: {@code stragglers}, {@code lost}, per address, and
- * {@code leave} (the node leaves the cluster when Vert.x closes, after the report).
+ * {@code leave} (the node leaves the cluster when Vert.x closes, after the report). With a one-phase
+ * plan, that phase does both: the withdrawal, then the tally.
  */
 final class LeaveParticipant implements Participant {
 
@@ -64,7 +66,8 @@ final class LeaveParticipant implements Participant {
 
   @Override
   public Set<String> phases() {
-    return Set.of(firstPhase, lastPhase);
+    // a one-phase plan: both are the same phase, which does the withdrawal and the tally
+    return new LinkedHashSet<>(List.of(firstPhase, lastPhase));
   }
 
   @Override

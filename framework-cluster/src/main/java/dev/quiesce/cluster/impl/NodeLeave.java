@@ -139,9 +139,15 @@ public final class NodeLeave extends VerticleBase {
     MessageConsumer<Object> events = vertx.eventBus().localConsumer(EventBusContract.EVENTS);
     events.handler(event -> {
       events.unregister();
-      Participants.register(vertx, participant).onFailure(e -> LOG.error("the participant {} could not register: a "
-          + "stop of this node will not withdraw its consumers from the cluster first ({})", LeaveParticipant.NAME,
-          e.getMessage()));
+      Future<?> registered;
+      try {
+        registered = Participants.register(vertx, participant);
+      } catch (RuntimeException e) {
+        // thrown rather than failed (an unfit participant): said just the same, never lost in the event handler
+        registered = Future.failedFuture(e);
+      }
+      registered.onFailure(e -> LOG.error("the participant {} could not register: a stop of this node will not "
+          + "withdraw its consumers from the cluster first ({})", LeaveParticipant.NAME, e.toString()));
     });
   }
 

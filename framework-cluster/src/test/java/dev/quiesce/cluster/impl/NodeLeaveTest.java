@@ -209,6 +209,27 @@ class NodeLeaveTest {
   }
 
   @Test
+  void aOnePhasePlanWithdrawsAndTalliesInThatPhase() throws Exception {
+    JsonObject onePhase = new JsonObject().put("shutdownTimeout", "20s").put("phases", new JsonArray()
+        .add(new JsonObject().put("name", "stop").put("timeout", "5s")));
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA), onePhase);
+    LifecycleCoordinator coordinator = coordinator(b, onePhase);
+    serve(b, "b");
+    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
+
+    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
+    StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+
+    JsonObject detail = participant(report, "stop").detail();
+    assertThat(detail.getJsonArray("addresses").getList()).contains(WORK);
+    assertThat(detail.getLong("withdrawnAt")).isPositive();
+    assertThat(detail.getLong("lost")).isZero();
+    assertThat(detail.getString("leave")).contains("left the cluster");
+  }
+
+  @Test
   void aFirstPhaseWithoutBudgetIsWarnedOf() {
     JsonObject unfit = new JsonObject().put("lifecycle", new JsonObject().put("phases", new JsonArray()
         .add(new JsonObject().put("name", "announce").put("timeout", "0s"))
@@ -225,8 +246,12 @@ class NodeLeaveTest {
   }
 
   private static LifecycleCoordinator coordinator(Vertx vertx) {
+    return coordinator(vertx, LIFECYCLE);
+  }
+
+  private static LifecycleCoordinator coordinator(Vertx vertx, JsonObject lifecycle) {
     LifecycleCoordinator coordinator = new LifecycleCoordinator(LifecycleConfig.from(
-        new JsonObject().put("lifecycle", LIFECYCLE)));
+        new JsonObject().put("lifecycle", lifecycle)));
     Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
         Duration.ofSeconds(10));
     // RUNNING is the coordinator's first event: the leave's participant registers then
@@ -255,8 +280,12 @@ class NodeLeaveTest {
   }
 
   private Vertx node(int port, List<String> members) {
+    return node(port, members, LIFECYCLE);
+  }
+
+  private Vertx node(int port, List<String> members, JsonObject lifecycle) {
     JsonObject config = InJvmNodes.config("leave-" + ProcessHandle.current().pid(), port, members)
-        .put("lifecycle", LIFECYCLE);
+        .put("lifecycle", lifecycle);
     ClusteredVertxFactory factory = new ClusteredVertxFactory();
     Vertx vertx = nodes.node(factory, config);
     managers.put(vertx, factory.leavingClusterManager());
