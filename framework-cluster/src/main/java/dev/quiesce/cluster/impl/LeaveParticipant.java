@@ -10,6 +10,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -95,7 +96,7 @@ final class LeaveParticipant implements Participant {
       NodeLeave.LOG.warn("phase {} has no budget: the registrations are withdrawn, but the stop cannot wait until "
           + "the other nodes stopped routing here; messages routed here after the drain may be lost", phase.name());
     }
-    return manager.withdraw().compose(withdrawal -> {
+    return manager.withdraw(Duration.ofMillis(budget)).compose(withdrawal -> {
       tally.watch(withdrawal.addresses(), withdrawal.atMs());
       NodeLeave.LOG.info("withdrew {} address(es) from the cluster in {} ms: {}", withdrawal.addresses().size(),
           withdrawal.tookMs(), withdrawal.addresses());
