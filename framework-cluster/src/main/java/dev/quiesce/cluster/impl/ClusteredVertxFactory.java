@@ -13,7 +13,11 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.WeakHashMap;
 
 /**
  * Creates a clustered Vert.x when {@code cluster.enabled}: Hazelcast embedded, configured by
@@ -26,8 +30,8 @@ import java.util.Optional;
  */
 public final class ClusteredVertxFactory implements VertxFactory {
 
-  /** The section and the manager of the instance {@link #create} made last, for {@link #describe}. */
-  private volatile Made made;
+  /** The section and the managers of each instance {@link #create} made, for {@link #describe}; weakly held. */
+  private final Map<Vertx, Made> made = Collections.synchronizedMap(new WeakHashMap<>());
 
   private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast, LeavingClusterManager leaving) {
   }
@@ -47,11 +51,11 @@ public final class ClusteredVertxFactory implements VertxFactory {
     HazelcastClusterManager hazelcast = new HazelcastClusterManager(
         HazelcastSetup.of(cluster, LifecycleConfig.from(config).startTimeout()));
     LeavingClusterManager leaving = new LeavingClusterManager(hazelcast);
-    made = new Made(cluster, hazelcast, leaving);
     return Optional.of(Vertx.builder().with(options)
         .withClusterManager(leaving)
         .buildClustered()
         .recover(err -> Future.failedFuture(explain(cluster, err)))
+        .onSuccess(vertx -> made.put(vertx, new Made(cluster, hazelcast, leaving)))
         .compose(vertx -> closeOnFailure(vertx, NodeLeave.install(vertx, leaving, config), "the leave's verticle"))
         .compose(vertx -> closeOnFailure(vertx, FleetNode.start(vertx, leaving, config), "the fleet consumers")));
   }
@@ -65,14 +69,13 @@ public final class ClusteredVertxFactory implements VertxFactory {
   /** The cluster's name, this node's id, its members, and a warning for each configured member not among them. */
   @Override
   public Description describe(Vertx created) {
-    Made last = made;
-    return last == null ? Description.NONE
-        : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
+    Made it = made.get(created);
+    return it == null ? Description.NONE : ClusterView.describe(it.cluster(), it.hazelcast().getHazelcastInstance());
   }
 
-  /** The cluster manager of the instance {@link #create} made last (tests). */
-  LeavingClusterManager leavingClusterManager() {
-    return made.leaving();
+  /** The cluster manager of {@code created}, an instance {@link #create} made (tests). */
+  LeavingClusterManager leavingClusterManager(Vertx created) {
+    return Objects.requireNonNull(made.get(created), "not made by this factory").leaving();
   }
 
   /** Why {@code cluster.host:port} cannot be Hazelcast's, or empty when it can be bound now. */

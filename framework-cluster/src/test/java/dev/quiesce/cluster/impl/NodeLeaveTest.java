@@ -193,7 +193,7 @@ class NodeLeaveTest {
       StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
 
       JsonObject detail = participant(report, "announce").detail();
-      JsonObject byA = detail.getJsonObject("nodes").getJsonObject(theOtherNode(factory.leavingClusterManager()));
+      JsonObject byA = detail.getJsonObject("nodes").getJsonObject(theOtherNode(factory.leavingClusterManager(b)));
       assertThat(byA.getString("by")).isEqualTo("quiet-period");
       assertThat(byA.getString("reason")).contains("No handlers");
       assertThat(byA.getLong("afterMs")).isGreaterThanOrEqualTo(LeaveParticipant.QUIET_PERIOD_MS);
@@ -288,7 +288,7 @@ class NodeLeaveTest {
         .put("lifecycle", lifecycle);
     ClusteredVertxFactory factory = new ClusteredVertxFactory();
     Vertx vertx = nodes.node(factory, config);
-    managers.put(vertx, factory.leavingClusterManager());
+    managers.put(vertx, factory.leavingClusterManager(vertx));
     return vertx;
   }
 
