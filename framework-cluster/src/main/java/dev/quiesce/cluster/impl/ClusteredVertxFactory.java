@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -32,6 +33,9 @@ public final class ClusteredVertxFactory implements VertxFactory {
 
   /** The section and the managers of each instance {@link #create} made, for {@link #describe}; weakly held. */
   private final Map<Vertx, Made> made = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** The leave's time beyond Hazelcast's graceful shutdown: the node's entries removed, connections closed. */
+  static final Duration LEAVE_MARGIN = Duration.ofSeconds(2);
 
   private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast, LeavingClusterManager leaving) {
   }
@@ -71,6 +75,17 @@ public final class ClusteredVertxFactory implements VertxFactory {
   public Description describe(Vertx created) {
     Made it = made.get(created);
     return it == null ? Description.NONE : ClusterView.describe(it.cluster(), it.hazelcast().getHazelcastInstance());
+  }
+
+  /**
+   * The time the node's leave may take in {@code vertx.close()}: Hazelcast's graceful shutdown
+   * ({@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}) and {@link #LEAVE_MARGIN} for the rest of
+   * the leave; nothing for an instance this factory did not make.
+   */
+  @Override
+  public Duration closeAllowance(Vertx created) {
+    return made.containsKey(created)
+        ? Duration.ofSeconds(HazelcastSetup.GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS).plus(LEAVE_MARGIN) : Duration.ZERO;
   }
 
   /** The cluster manager of {@code created}, an instance {@link #create} made (tests). */

@@ -31,7 +31,9 @@ import java.util.TreeMap;
  * {@code unconfirmed}, {@code confirmedAt}, {@code afterMs}), {@code confirmedAt} and
  * {@code confirmTookMs} (when every node confirmed; absent if one did not), {@code stragglers},
  * {@code lost}. Detail of the last phase: {@code stragglers}, {@code lost}, per address, and
- * {@code leave} (the node leaves the cluster when Vert.x closes, after the report). With a one-phase
+ * {@code leave} (the node leaves the cluster when Vert.x closes, after the report: the log line
+ * {@code left the cluster in N ms} gives the time) and {@code leaveBoundMs} (the bound of Hazelcast's graceful
+ * shutdown, {@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}). With a one-phase
  * plan, that phase does both: the withdrawal, then the tally.
  */
 final class LeaveParticipant implements Participant {
@@ -83,8 +85,9 @@ final class LeaveParticipant implements Participant {
       detail = withdrawAndConfirm(phase);
     }
     if (phase.name().equals(lastPhase)) {
-      detail = detail.map(d -> d.mergeIn(tally.toJson()).put("leave",
-          "after the report, when Vert.x closes: see the log line \"left the cluster\""));
+      detail = detail.map(d -> d.mergeIn(tally.toJson()).put("leave", "after the report, when Vert.x closes (the"
+          + " fleet's last event and the undeployments still use the cluster): see the log line \"left the cluster in"
+          + " … ms\"").put("leaveBoundMs", HazelcastSetup.GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS * 1000L));
     }
     return detail;
   }

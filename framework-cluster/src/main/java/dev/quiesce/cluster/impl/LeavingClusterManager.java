@@ -64,7 +64,7 @@ public final class LeavingClusterManager implements ClusterManager {
   private final Map<String, AtomicLong> updates = new ConcurrentHashMap<>();
   /** This node's additions to the cluster not completed yet; guarded by lock. */
   private final Map<Registration, Future<Void>> addsUnderWay = new HashMap<>();
-  private final Promise<Long> left = Promise.promise();
+  private final Promise<Left> left = Promise.promise();
   private volatile RegistrationListener selector;
   /** The instance this manager serves (from {@link #init}): its timers bound the withdrawal. */
   private volatile Vertx vertx;
@@ -211,11 +211,21 @@ public final class LeavingClusterManager implements ClusterManager {
   }
 
   /**
-   * When this node left the cluster: completes after {@link #leave} succeeded, with the time.
+   * This node's leave of the cluster.
    *
-   * @return the epoch ms of the end of the leave; fails with the leave's cause
+   * @param atMs when the leave ended, epoch ms
+   * @param tookMs how long it took (Hazelcast's graceful shutdown, bounded by
+   *     {@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}, most of it)
    */
-  public Future<Long> left() {
+  public record Left(long atMs, long tookMs) {
+  }
+
+  /**
+   * When this node left the cluster: completes after {@link #leave} succeeded.
+   *
+   * @return when the leave ended and how long it took; fails with the leave's cause
+   */
+  public Future<Left> left() {
     return left.future();
   }
 
@@ -334,9 +344,11 @@ public final class LeavingClusterManager implements ClusterManager {
 
   @Override
   public void leave(Completable<Void> promise) {
+    long start = System.currentTimeMillis();
     delegate.leave((v, failure) -> {
       if (failure == null) {
-        left.tryComplete(System.currentTimeMillis());
+        long end = System.currentTimeMillis();
+        left.tryComplete(new Left(end, end - start));
       } else {
         left.tryFail(failure);
       }

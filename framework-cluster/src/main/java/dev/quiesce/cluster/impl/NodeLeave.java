@@ -95,8 +95,9 @@ public final class NodeLeave extends VerticleBase {
     LeaveParticipant participant = new LeaveParticipant(vertx, manager, tally, first.name(),
         phases.get(phases.size() - 1).name());
     registerOnFirstLifecycleEvent(participant);
-    manager.left().onSuccess(at -> LOG.info("left the cluster{}; after the withdrawal: {}", manager.withdrawn()
-        ? "" : " (nothing was withdrawn before)", tally.toJson().encode()));
+    manager.left().onSuccess(left -> LOG.info("left the cluster in {} ms (at {}){}; after the withdrawal: {}",
+        left.tookMs(), left.atMs(), manager.withdrawn() ? "" : " (nothing was withdrawn before)",
+        tally.toJson().encode()));
     return responder.completion();
   }
 

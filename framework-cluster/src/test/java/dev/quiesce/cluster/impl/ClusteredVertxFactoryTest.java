@@ -133,6 +133,21 @@ class ClusteredVertxFactoryTest {
   }
 
   @Test
+  void theLeaveIsBoundedAndTheLauncherAllowsForItOnlyForAClusteredInstance() throws IOException {
+    ClusteredVertxFactory factory = new ClusteredVertxFactory();
+    Vertx clustered = create(factory, config(name + "-leave", freePort(), List.of()));
+    Vertx plain = Vertx.vertx();
+    try {
+      assertThat(HazelcastSetup.of(ClusterConfig.from(config(name, 5999, List.of())))
+          .getProperty("hazelcast.graceful.shutdown.max.wait")).isEqualTo("3");
+      assertThat(factory.closeAllowance(clustered)).isEqualTo(Duration.ofSeconds(5));
+      assertThat(factory.closeAllowance(plain)).isZero();
+    } finally {
+      plain.close();
+    }
+  }
+
+  @Test
   void anIpv6MemberInBracketsIsProbedNotTakenForAHostName() throws IOException {
     ClusterConfig cluster = ClusterConfig.from(config(name, 5999, List.of("[::1]:" + freePort())));
 
