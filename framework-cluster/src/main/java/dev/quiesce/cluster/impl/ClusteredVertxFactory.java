@@ -81,6 +81,9 @@ public final class ClusteredVertxFactory implements VertxFactory {
    * The time the node's leave may take in {@code vertx.close()}: Hazelcast's graceful shutdown
    * ({@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}) and {@link #LEAVE_MARGIN} for the rest of
    * the leave; nothing for an instance this factory did not make.
+   *
+   * @param created an instance
+   * @return 5 s for an instance this factory made, else zero
    */
   @Override
   public Duration closeAllowance(Vertx created) {
