@@ -80,8 +80,13 @@ class ClusterIsolationIT {
 
       // the probe's cluster-wide consumers: the stopped node's fleet events reached it, no lifecycle message did
       String stoppedId = stopped.nodeId();
-      Await.until("the probe received the stopped node's fleet events", ClusterNodes.START,
-          () -> probe.output().lines().anyMatch(l -> l.startsWith("PROBE fleet ") && l.contains(stoppedId)));
+      try {
+        Await.until("the probe received the stopped node's fleet events", Duration.ofSeconds(30),
+            () -> probe.output().lines().anyMatch(l -> l.startsWith("PROBE fleet ") && l.contains(stoppedId)));
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + " (node " + stoppedId + "); the probe's output:\n" + probe.output()
+            + "\nthe stopped node's output:\n" + stopped.jvm().output(), e);
+      }
       assertThat(probe.output().lines().filter(l -> l.startsWith("PROBE lifecycle ")))
           .as("lifecycle messages on the probe's cluster-wide consumers").isEmpty();
     }

@@ -72,13 +72,15 @@ final class ClusterView {
    * warning naming each configured member it could not join and why.
    *
    * @param cluster the node's section
+   * @param nodeId the Vert.x cluster node id ({@code ClusterManager.getNodeId()}: the id the fleet and the
+   *     leave use; vertx-hazelcast keeps it as a member attribute, it is not Hazelcast's member UUID)
    * @param hazelcast its running Hazelcast instance
    * @return the description; never blocks longer than twice {@link #PROBE} per configured member (its
    *     name's lookup, then a connection to it when it is missing)
    */
-  static VertxFactory.Description describe(ClusterConfig cluster, HazelcastInstance hazelcast) {
+  static VertxFactory.Description describe(ClusterConfig cluster, String nodeId, HazelcastInstance hazelcast) {
     Set<Member> members = hazelcast.getCluster().getMembers();
-    String summary = "cluster \"" + cluster.name() + "\" node " + hazelcast.getCluster().getLocalMember().getUuid()
+    String summary = "cluster \"" + cluster.name() + "\" node " + nodeId
         + " members " + members.size() + " " + members.stream()
             .map(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort() + (m.localMember() ? " (this)" : ""))
             .collect(Collectors.joining(", ", "[", "]"));

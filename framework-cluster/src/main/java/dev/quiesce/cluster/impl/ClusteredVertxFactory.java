@@ -74,7 +74,8 @@ public final class ClusteredVertxFactory implements VertxFactory {
   @Override
   public Description describe(Vertx created) {
     Made it = made.get(created);
-    return it == null ? Description.NONE : ClusterView.describe(it.cluster(), it.hazelcast().getHazelcastInstance());
+    return it == null ? Description.NONE
+        : ClusterView.describe(it.cluster(), it.leaving().getNodeId(), it.hazelcast().getHazelcastInstance());
   }
 
   /**

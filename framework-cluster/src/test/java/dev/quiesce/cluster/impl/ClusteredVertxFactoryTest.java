@@ -130,6 +130,9 @@ class ClusteredVertxFactoryTest {
 
     assertThat(factory.describe(first).summary()).startsWith("cluster \"" + name + "-first\" node ");
     assertThat(factory.describe(second).summary()).startsWith("cluster \"" + name + "-second\" node ");
+    // the node id the fleet and the leave use (vertx-hazelcast's, not Hazelcast's member UUID)
+    assertThat(factory.describe(first).summary()).contains(" node " + factory.leavingClusterManager(first).getNodeId()
+        + " members ");
   }
 
   @Test
