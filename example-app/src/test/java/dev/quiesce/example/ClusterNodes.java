@@ -159,7 +159,7 @@ final class ClusterNodes implements AutoCloseable {
     }
 
     /**
-     * Its Vert.x cluster node id (Hazelcast's member UUID), as its start line names it; waits for the
+     * Its Vert.x cluster node id (the one fleet events carry), as its start line names it; waits for the
      * start line (up to {@link #START}).
      */
     String nodeId() {

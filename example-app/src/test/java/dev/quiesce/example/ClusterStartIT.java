@@ -66,14 +66,16 @@ class ClusterStartIT {
       other = otherCluster.node(1).start();
       String nobody = "127.0.0.1:" + ExampleAppFixture.freePort();
       JsonObject config = node("mine", List.of(other.member(), nobody));
-      config.getJsonObject("lifecycle").put("startTimeout", "15s");
+      // the join's bound: a third of it, 10 s; the whole start (Vert.x, then the application) within it
+      config.getJsonObject("lifecycle").put("startTimeout", "30s");
       try (ExampleAppFixture app = new ExampleAppFixture(Files.createDirectories(dir.resolve("mine")), config)) {
         long launched = System.nanoTime();
         app.launch(Path.of(System.getProperty("java.home")));
         String line = app.app.awaitLine("quiesce started pid=.*", ClusterNodes.START).group();
         long tookMs = (System.nanoTime() - launched) / 1_000_000;
 
-        assertThat(tookMs).as("from launch to the start line").isLessThan(15_000);
+        assertThat(tookMs).as("from launch to the start line: the join (10 s at most) and the start, with room for"
+            + " a loaded machine").isLessThan(60_000);
         assertThat(line).contains("cluster \"" + config.getJsonObject("cluster").getString("name") + "\" node ")
             .containsPattern("members 1 \\[127\\.0\\.0\\.1:\\d+ \\(this\\)\\]")
             .contains("WARNING: could not join cluster.members ")

@@ -4,6 +4,8 @@ import dev.quiesce.config.ConfigProblem;
 import dev.quiesce.config.ConfigReader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -100,7 +102,7 @@ public record ClusterConfig(boolean enabled, String name, String host, int port,
       name = DEFAULT_NAME;
     }
     String host = r.host("host", DEFAULT_HOST);
-    if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+    if (isWildcard(host)) {
       r.problem("host", "\"" + host + "\" would bind every address: name the one address to bind");
       host = DEFAULT_HOST;
     }
@@ -119,6 +121,23 @@ public record ClusterConfig(boolean enabled, String name, String host, int port,
     Optional<String> publicHost = Optional.ofNullable(r.host("publicHost", null));
     boolean multicast = r.bool("multicast", false);
     return new ClusterConfig(enabled, name, host, port, members, publicHost, multicast);
+  }
+
+  /**
+   * Whether {@code host} is an IP literal of the wildcard address in any spelling ({@code 0.0.0.0},
+   * {@code ::}, {@code ::0}, {@code 0:0:0:0:0:0:0:0}, bracketed or not); a host name is never looked up.
+   */
+  static boolean isWildcard(String host) {
+    String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    // only a literal: an IPv6 one has a colon, an IPv4 one only digits and dots (no name service is asked)
+    if (literal.isEmpty() || !(literal.contains(":") || literal.matches("[0-9.]+"))) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(literal).isAnyLocalAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   /** Whether {@code member} is {@code host:port}, the host checked by syntax only (never looked up). */

@@ -67,7 +67,7 @@ class ClusterConfigTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"0.0.0.0", "::", "[::]"})
+  @ValueSource(strings = {"0.0.0.0", "::", "[::]", "::0", "0:0:0:0:0:0:0:0", "[0:0::0]", "0000::"})
   void theHostNeverBindsEveryAddress(String wildcard) {
     assertThat(problems(new JsonObject().put("host", wildcard))).singleElement().satisfies(p -> {
       assertThat(p.path()).isEqualTo("cluster.host");

@@ -15,16 +15,15 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three real JVMs on 127.0.0.1 (TCP-IP join, free Hazelcast ports, a cluster name of this test's
  * own): node A sends request/reply messages at a steady rate to {@value LeaveLoadNode#ADDRESS},
  * served by B and C; B is stopped with TERM. With Quiesce nodes, no request fails or times out and
- * B's stop report has the {@code cluster} part. The same run with plain clustered Vert.x servers
- * that only call {@code vertx.close()} on TERM is the anchor ({@code -Dquiesce.leaveAnchor=true}).
- * Each run prints one {@code FIGURE} line (docs/BENCHMARKS.md, "A node leaving").
+ * B's stop report has the {@code cluster} part. The anchor, plain clustered Vert.x servers that only
+ * call {@code vertx.close()} on TERM, is measured beside it by {@code bench/run.sh cluster-leave}
+ * (the same nodes); the run prints one {@code FIGURE} line (docs/BENCHMARKS.md, "A node leaving").
  */
 @Tag("e2e")
 class NodeLeaveEndToEndTest {
@@ -57,18 +56,15 @@ class NodeLeaveEndToEndTest {
     JsonObject cluster = participant(run.report(), "announce");
     assertThat(cluster.getJsonArray("addresses").getList()).contains(LeaveLoadNode.ADDRESS);
     assertThat(cluster.getJsonObject("nodes").size()).isEqualTo(2);
+    // confirmed by each node's selector, or (a node too busy to answer within 1 s) after the quiet period:
+    // either way nothing was lost or failed, which is what counts; "selector" is the usual case
     cluster.getJsonObject("nodes").forEach(n -> assertThat(((JsonObject) n.getValue()).getString("by"))
-        .isEqualTo("selector"));
+        .as("how node %s confirmed: %s", n.getKey(), n.getValue()).isIn("selector", "quiet-period"));
     assertThat(cluster.getLong("confirmedAt")).isGreaterThanOrEqualTo(cluster.getLong("withdrawnAt"));
+    assertThat(cluster.getLong("lost")).isZero();
     assertThat(participant(run.report(), "close").getLong("lost")).isZero();
   }
 
-  @Test
-  @EnabledIfSystemProperty(named = "quiesce.leaveAnchor", matches = "true")
-  void plainClusteredNodesThatOnlyCloseOnTerm() throws Exception {
-    Run run = run("plain");
-    assertThat(run.load().getInteger("sent")).isEqualTo(TOTAL);
-  }
 
   private Run run(String servers) throws Exception {
     int[] ports = {freePort(), freePort(), freePort()};

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -62,6 +63,21 @@ public interface VertxFactory {
    */
   default Description describe(Vertx created) {
     return Description.NONE;
+  }
+
+  /**
+   * How much longer than a plain instance {@code created} may take to close: the launcher adds it to
+   * the bound of its {@code vertx.close()} after the stop (what is left of the stop's deadline, or a
+   * short grace after a forced stop) and to the margin of the stop's watchdog, so that what the close
+   * does beyond a plain instance's (a cluster node leaving its cluster) is not cut by the exit. It only
+   * raises a bound: a close that completes sooner ends the wait sooner. Called on the launcher's
+   * thread; it must return at once. The default adds nothing.
+   *
+   * @param created the instance {@link #create} made
+   * @return a duration, zero or more (a negative one counts as zero)
+   */
+  default Duration closeAllowance(Vertx created) {
+    return Duration.ZERO;
   }
 
   /**

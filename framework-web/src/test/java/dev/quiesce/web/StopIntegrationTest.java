@@ -158,6 +158,7 @@ class StopIntegrationTest {
         .onFailure(late.ended()::tryFail);
     Await.result(late.ended().future(), Duration.ofSeconds(5));
     assertThat(late.events()).extracting(e -> e.getString("event")).containsExactly("report");
+    Await.result(lateWatcher.close(), Duration.ofSeconds(5));
   }
 
   @Test

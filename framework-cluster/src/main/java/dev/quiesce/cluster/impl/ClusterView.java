@@ -15,6 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -41,8 +45,8 @@ final class ClusterView {
         + " member"),
     /** No answer within {@link #PROBE}. */
     NO_ANSWER("no answer within " + PROBE.toMillis() + " ms"),
-    /** Its host name does not resolve. */
-    UNKNOWN_HOST("its host name does not resolve");
+    /** Its host name does not resolve, or not within {@link #PROBE}. */
+    UNKNOWN_HOST("its host name does not resolve within " + PROBE.toMillis() + " ms");
 
     private final String text;
 
@@ -68,12 +72,15 @@ final class ClusterView {
    * warning naming each configured member it could not join and why.
    *
    * @param cluster the node's section
+   * @param nodeId the Vert.x cluster node id ({@code ClusterManager.getNodeId()}: the id the fleet and the
+   *     leave use; vertx-hazelcast keeps it as a member attribute, it is not Hazelcast's member UUID)
    * @param hazelcast its running Hazelcast instance
-   * @return the description; never blocks longer than {@link #PROBE} per missing member
+   * @return the description; never blocks longer than twice {@link #PROBE} per configured member (its
+   *     name's lookup, then a connection to it when it is missing)
    */
-  static VertxFactory.Description describe(ClusterConfig cluster, HazelcastInstance hazelcast) {
+  static VertxFactory.Description describe(ClusterConfig cluster, String nodeId, HazelcastInstance hazelcast) {
     Set<Member> members = hazelcast.getCluster().getMembers();
-    String summary = "cluster \"" + cluster.name() + "\" node " + hazelcast.getCluster().getLocalMember().getUuid()
+    String summary = "cluster \"" + cluster.name() + "\" node " + nodeId
         + " members " + members.size() + " " + members.stream()
             .map(m -> m.getAddress().getHost() + ":" + m.getAddress().getPort() + (m.localMember() ? " (this)" : ""))
             .collect(Collectors.joining(", ", "[", "]"));
@@ -98,8 +105,11 @@ final class ClusterView {
     for (String member : cluster.members()) {
       int colon = member.lastIndexOf(':');
       String host = member.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
       int port = Integer.parseInt(member.substring(colon + 1));
-      InetSocketAddress address = new InetSocketAddress(host, port);
+      InetSocketAddress address = resolve(host, port);
       if (address.isUnresolved()) {
         out.add(new Absent(member, Absence.UNKNOWN_HOST));
       } else if (members.stream().noneMatch(m -> address.equals(m.getSocketAddress()))) {
@@ -107,6 +117,25 @@ final class ClusterView {
       }
     }
     return out;
+  }
+
+  /**
+   * {@code host:port} resolved, or unresolved when the name service does not answer within
+   * {@link #PROBE} (the lookup goes on in a daemon thread of its own, then ends).
+   */
+  private static InetSocketAddress resolve(String host, int port) {
+    CompletableFuture<InetSocketAddress> lookup = new CompletableFuture<>();
+    Thread thread = new Thread(() -> lookup.complete(new InetSocketAddress(host, port)), "quiesce-member-lookup");
+    thread.setDaemon(true);
+    thread.start();
+    try {
+      return lookup.get(PROBE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return InetSocketAddress.createUnresolved(host, port);
+    } catch (ExecutionException | TimeoutException e) {
+      return InetSocketAddress.createUnresolved(host, port);
+    }
   }
 
   /** Why nothing joined from {@code address}: a TCP connect of at most {@link #PROBE} tells. */

@@ -8,16 +8,20 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.WeakHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +39,11 @@ public final class ClusteredVertxFactory implements VertxFactory {
 
   private static final Logger LOG = LoggerFactory.getLogger("quiesce.cluster");
 
-  /** The section and the manager of the instance {@link #create} made last, for {@link #describe}. */
-  private volatile Made made;
+  /** The section and the managers of each instance {@link #create} made, for {@link #describe}; weakly held. */
+  private final Map<Vertx, Made> made = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** The leave's time beyond Hazelcast's graceful shutdown: the node's entries removed, connections closed. */
+  static final Duration LEAVE_MARGIN = Duration.ofSeconds(2);
 
   private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast, LeavingClusterManager leaving) {
   }
@@ -71,13 +78,13 @@ public final class ClusteredVertxFactory implements VertxFactory {
     HazelcastClusterManager hazelcast = new HazelcastClusterManager(
         HazelcastSetup.of(cluster, LifecycleConfig.from(config).startTimeout()));
     LeavingClusterManager leaving = new LeavingClusterManager(hazelcast);
-    made = new Made(configured, hazelcast, leaving);
     return Optional.of(Vertx.builder().with(options)
         .withClusterManager(leaving)
         .buildClustered()
         .recover(err -> Future.failedFuture(explain(cluster, err)))
-        .compose(vertx -> NodeLeave.install(vertx, leaving, config))
-        .compose(vertx -> withFleet(vertx, leaving, config)));
+        .onSuccess(vertx -> made.put(vertx, new Made(configured, hazelcast, leaving)))
+        .compose(vertx -> closeOnFailure(vertx, NodeLeave.install(vertx, leaving, config), "the leave's verticle"))
+        .compose(vertx -> closeOnFailure(vertx, FleetNode.start(vertx, leaving, config), "the fleet consumers")));
   }
 
   /**
@@ -96,23 +103,37 @@ public final class ClusteredVertxFactory implements VertxFactory {
         configured.publicHost(), configured.multicast());
   }
 
-  /** Starts the node's fleet part ({@link FleetNode}); when it cannot start, closes Vert.x and fails with the cause. */
-  private static Future<Vertx> withFleet(Vertx vertx, ClusterManager manager, JsonObject config) {
-    return FleetNode.start(vertx, manager, config).map(vertx).recover(e -> vertx.close().transform(closed ->
-        Future.failedFuture(new IllegalStateException("the fleet consumers could not be registered: " + e, e))));
+  /** {@code vertx} once {@code part} has started; when it cannot, closes Vert.x and fails naming {@code what}. */
+  private static Future<Vertx> closeOnFailure(Vertx vertx, Future<?> part, String what) {
+    return part.map(vertx).recover(e -> vertx.close().transform(closed ->
+        Future.failedFuture(new IllegalStateException(what + " could not be registered: " + e, e))));
   }
 
   /** The cluster's name, this node's id, its members, and a warning for each configured member not among them. */
   @Override
   public Description describe(Vertx created) {
-    Made last = made;
-    return last == null ? Description.NONE
-        : ClusterView.describe(last.cluster(), last.hazelcast().getHazelcastInstance());
+    Made it = made.get(created);
+    return it == null ? Description.NONE
+        : ClusterView.describe(it.cluster(), it.leaving().getNodeId(), it.hazelcast().getHazelcastInstance());
   }
 
-  /** The cluster manager of the instance {@link #create} made last (tests). */
-  LeavingClusterManager leavingClusterManager() {
-    return made.leaving();
+  /**
+   * The time the node's leave may take in {@code vertx.close()}: Hazelcast's graceful shutdown
+   * ({@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}) and {@link #LEAVE_MARGIN} for the rest of
+   * the leave; nothing for an instance this factory did not make.
+   *
+   * @param created an instance
+   * @return 5 s for an instance this factory made, else zero
+   */
+  @Override
+  public Duration closeAllowance(Vertx created) {
+    return made.containsKey(created)
+        ? Duration.ofSeconds(HazelcastSetup.GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS).plus(LEAVE_MARGIN) : Duration.ZERO;
+  }
+
+  /** The cluster manager of {@code created}, an instance {@link #create} made (tests). */
+  LeavingClusterManager leavingClusterManager(Vertx created) {
+    return Objects.requireNonNull(made.get(created), "not made by this factory").leaving();
   }
 
   /** Why {@code cluster.host:port} cannot be Hazelcast's, or empty when it can be bound now. */

@@ -19,6 +19,13 @@ public final class HazelcastSetup {
   /** Seconds without a heartbeat after which a member is removed from the cluster (Hazelcast's default: 60). */
   public static final int MAX_NO_HEARTBEAT_SECONDS = 5;
 
+  /**
+   * The most a node's graceful leave waits for its partitions to reach the other members
+   * ({@code hazelcast.graceful.shutdown.max.wait}; Hazelcast's default: 600 s). A leave that needs
+   * longer ends as a plain shutdown, the others then take over from the backups.
+   */
+  public static final int GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS = 3;
+
   private HazelcastSetup() {
   }
 
@@ -56,8 +63,10 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.phone.home.enabled", "false");
     // bind the configured address only, never every interface
     config.setProperty("hazelcast.socket.bind.any", "false");
-    // the launcher owns the JVM's shutdown: the node leaves the cluster last, in the close phase
+    // the launcher owns the JVM's shutdown: the node leaves the cluster last, when Vert.x closes after the stop
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // the leave (in vertx.close(), after the stop) is bounded: the launcher's close bound allows for it
+    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS));
     config.setProperty("hazelcast.logging.type", "slf4j");
     // a member that stops answering (SIGKILL, a frozen host) is removed after a few seconds, not Hazelcast's 60:
     // a fleet operation waiting on it fails then, and GET /fleet/status no longer lists it

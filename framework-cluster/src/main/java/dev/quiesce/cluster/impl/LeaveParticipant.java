@@ -10,7 +10,9 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +31,10 @@ import java.util.TreeMap;
  * {@code unconfirmed}, {@code confirmedAt}, {@code afterMs}), {@code confirmedAt} and
  * {@code confirmTookMs} (when every node confirmed; absent if one did not), {@code stragglers},
  * {@code lost}. Detail of the last phase: {@code stragglers}, {@code lost}, per address, and
- * {@code leave} (the node leaves the cluster when Vert.x closes, after the report).
+ * {@code leave} (the node leaves the cluster when Vert.x closes, after the report: the log line
+ * {@code left the cluster in N ms} gives the time) and {@code leaveBoundMs} (the bound of Hazelcast's graceful
+ * shutdown, {@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}). With a one-phase
+ * plan, that phase does both: the withdrawal, then the tally.
  */
 final class LeaveParticipant implements Participant {
 
@@ -64,7 +69,8 @@ final class LeaveParticipant implements Participant {
 
   @Override
   public Set<String> phases() {
-    return Set.of(firstPhase, lastPhase);
+    // a one-phase plan: both are the same phase, which does the withdrawal and the tally
+    return new LinkedHashSet<>(List.of(firstPhase, lastPhase));
   }
 
   @Override
@@ -79,8 +85,9 @@ final class LeaveParticipant implements Participant {
       detail = withdrawAndConfirm(phase);
     }
     if (phase.name().equals(lastPhase)) {
-      detail = detail.map(d -> d.mergeIn(tally.toJson()).put("leave",
-          "after the report, when Vert.x closes: see the log line \"left the cluster\""));
+      detail = detail.map(d -> d.mergeIn(tally.toJson()).put("leave", "after the report, when Vert.x closes (the"
+          + " fleet's last event and the undeployments still use the cluster): see the log line \"left the cluster in"
+          + " … ms\"").put("leaveBoundMs", HazelcastSetup.GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS * 1000L));
     }
     return detail;
   }
@@ -92,7 +99,7 @@ final class LeaveParticipant implements Participant {
       NodeLeave.LOG.warn("phase {} has no budget: the registrations are withdrawn, but the stop cannot wait until "
           + "the other nodes stopped routing here; messages routed here after the drain may be lost", phase.name());
     }
-    return manager.withdraw().compose(withdrawal -> {
+    return manager.withdraw(Duration.ofMillis(budget)).compose(withdrawal -> {
       tally.watch(withdrawal.addresses(), withdrawal.atMs());
       NodeLeave.LOG.info("withdrew {} address(es) from the cluster in {} ms: {}", withdrawal.addresses().size(),
           withdrawal.tookMs(), withdrawal.addresses());

@@ -14,6 +14,7 @@ import io.vertx.core.spi.cluster.NodeListener;
 import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.core.spi.cluster.RegistrationListener;
 import io.vertx.core.spi.cluster.RegistrationUpdateEvent;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,8 +52,6 @@ public final class LeavingClusterManager implements ClusterManager {
 
   static final Logger LOG = LoggerFactory.getLogger(LeavingClusterManager.class);
 
-  /** The prefix of a node's own cluster-wide addresses (the fleet's {@code quiesce.fleet.node.<nodeId>}). */
-
   private final ClusterManager delegate;
   private final Object lock = new Object();
   /** This node's cluster-wide registrations by address, each with whether it is in the cluster; guarded by lock. */
@@ -62,8 +62,12 @@ public final class LeavingClusterManager implements ClusterManager {
   private final Map<String, Set<String>> seen = new ConcurrentHashMap<>();
   /** Bumped at every update event for an address: a registration read started before it is stale. */
   private final Map<String, AtomicLong> updates = new ConcurrentHashMap<>();
-  private final Promise<Long> left = Promise.promise();
+  /** This node's additions to the cluster not completed yet; guarded by lock. */
+  private final Map<Registration, Future<Void>> addsUnderWay = new HashMap<>();
+  private final Promise<Left> left = Promise.promise();
   private volatile RegistrationListener selector;
+  /** The instance this manager serves (from {@link #init}): its timers bound the withdrawal. */
+  private volatile Vertx vertx;
   private volatile Consumer<String> lastGone = address -> { };
 
   /**
@@ -95,15 +99,36 @@ public final class LeavingClusterManager implements ClusterManager {
   public record Withdrawal(long atMs, long tookMs, List<String> addresses, Map<String, String> failures) {
   }
 
+  /** One registration of this node: a consumer of {@code address}. */
+  private record Registration(String address, RegistrationInfo info) {
+  }
+
+  /** The bound of {@link #withdraw()} without one: Hazelcast removes a registration in milliseconds. */
+  static final Duration DEFAULT_WITHDRAW_BOUND = Duration.ofSeconds(10);
+
   /**
-   * Removes every cluster-wide registration of this node from the cluster (not the node's own
-   * addresses), keeping the local handlers. Later calls answer the first withdrawal.
+   * {@link #withdraw(Duration)} bounded by {@link #DEFAULT_WITHDRAW_BOUND}.
    *
-   * @return the withdrawal, once the cluster manager has removed every registration (or failed to)
+   * @return the withdrawal, once the cluster manager has removed every registration, failed to, or
+   *     the bound passed
    */
   public Future<Withdrawal> withdraw() {
+    return withdraw(DEFAULT_WITHDRAW_BOUND);
+  }
+
+  /**
+   * Removes every cluster-wide registration of this node from the cluster (not the node's own
+   * addresses), keeping the local handlers. A registration whose addition to the cluster is still
+   * under way is removed once that addition completes (so it never lands after its removal). Later
+   * calls answer the first withdrawal.
+   *
+   * @param bound the most the withdrawal waits for the cluster manager; a removal not done by then
+   *     is listed in {@link Withdrawal#failures()} (it goes on in the background)
+   * @return the withdrawal, once every removal completed or failed, or the bound passed; never failed
+   */
+  public Future<Withdrawal> withdraw(Duration bound) {
     long start = System.currentTimeMillis();
-    Map<String, List<RegistrationInfo>> toRemove = new LinkedHashMap<>();
+    Map<String, List<Map.Entry<RegistrationInfo, Future<Void>>>> toRemove = new LinkedHashMap<>();
     Promise<Withdrawal> done = Promise.promise();
     synchronized (lock) {
       if (withdrawal != null) {
@@ -113,25 +138,41 @@ public final class LeavingClusterManager implements ClusterManager {
       own.forEach((address, registrations) -> {
         if (!isNodeOwn(address)) {
           registrations.entrySet().stream().filter(Map.Entry::getValue).forEach(e -> {
-            toRemove.computeIfAbsent(address, a -> new ArrayList<>()).add(e.getKey());
+            Future<Void> adding = addsUnderWay.getOrDefault(new Registration(address, e.getKey()),
+                Future.succeededFuture());
+            toRemove.computeIfAbsent(address, a -> new ArrayList<>()).add(Map.entry(e.getKey(), adding));
             e.setValue(false);
           });
         }
       });
     }
     Map<String, String> failures = new ConcurrentHashMap<>();
+    Set<String> removed = ConcurrentHashMap.newKeySet();
     List<Future<Void>> removals = new ArrayList<>();
-    toRemove.forEach((address, registrations) -> registrations.forEach(info -> {
-      Promise<Void> removed = Promise.promise();
-      delegate.removeRegistration(address, info, removed);
-      removals.add(removed.future().onFailure(e -> failures.put(address, String.valueOf(e.getMessage())))
-          .otherwiseEmpty());
+    toRemove.forEach((address, registrations) -> registrations.forEach(r -> {
+      // after an addition still under way: a removal before it would leave the registration in the cluster
+      Future<Void> removal = r.getValue().otherwiseEmpty().compose(v -> {
+        Promise<Void> gone = Promise.promise();
+        delegate.removeRegistration(address, r.getKey(), gone);
+        return gone.future();
+      });
+      removals.add(removal.onSuccess(v -> removed.add(address))
+          .onFailure(e -> failures.put(address, String.valueOf(e.getMessage()))).otherwiseEmpty());
     }));
-    Future.join(removals).onComplete(v -> {
+    Runnable finish = () -> {
       long end = System.currentTimeMillis();
-      done.complete(new Withdrawal(end, end - start, List.copyOf(new TreeSet<>(toRemove.keySet())),
-          Map.copyOf(failures)));
-    });
+      Map<String, String> outcome = new TreeMap<>(failures);
+      toRemove.keySet().stream().filter(a -> !removed.contains(a) && !outcome.containsKey(a)).forEach(a ->
+          outcome.put(a, "not removed within " + bound.toMillis() + " ms (still under way)"));
+      done.tryComplete(new Withdrawal(end, end - start, List.copyOf(new TreeSet<>(toRemove.keySet())),
+          Map.copyOf(outcome)));
+    };
+    Future.join(removals).onComplete(v -> finish.run());
+    Vertx on = vertx;
+    if (!done.future().isComplete() && on != null) {
+      long timer = on.setTimer(Math.max(1, bound.toMillis()), t -> finish.run());
+      done.future().onComplete(v -> on.cancelTimer(timer));
+    }
     return done.future();
   }
 
@@ -170,11 +211,21 @@ public final class LeavingClusterManager implements ClusterManager {
   }
 
   /**
-   * When this node left the cluster: completes after {@link #leave} succeeded, with the time.
+   * This node's leave of the cluster.
    *
-   * @return the epoch ms of the end of the leave; fails with the leave's cause
+   * @param atMs when the leave ended, epoch ms
+   * @param tookMs how long it took (Hazelcast's graceful shutdown, bounded by
+   *     {@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}, most of it)
    */
-  public Future<Long> left() {
+  public record Left(long atMs, long tookMs) {
+  }
+
+  /**
+   * When this node left the cluster: completes after {@link #leave} succeeded.
+   *
+   * @return when the leave ended and how long it took; fails with the leave's cause
+   */
+  public Future<Left> left() {
     return left.future();
   }
 
@@ -195,18 +246,30 @@ public final class LeavingClusterManager implements ClusterManager {
 
   @Override
   public void addRegistration(String address, RegistrationInfo registrationInfo, Completable<Void> promise) {
-    if (!registrationInfo.localOnly()) {
-      synchronized (lock) {
-        boolean inCluster = withdrawal == null || isNodeOwn(address);
-        own.computeIfAbsent(address, a -> new LinkedHashMap<>()).put(registrationInfo, inCluster);
-        if (!inCluster) {
-          LOG.debug("{} registered after the withdrawal: kept off the cluster", address);
-          promise.succeed();
-          return;
-        }
-      }
+    if (registrationInfo.localOnly()) {
+      delegate.addRegistration(address, registrationInfo, promise);
+      return;
     }
-    delegate.addRegistration(address, registrationInfo, promise);
+    Registration registration = new Registration(address, registrationInfo);
+    Promise<Void> added = Promise.promise();
+    synchronized (lock) {
+      boolean inCluster = withdrawal == null || isNodeOwn(address);
+      own.computeIfAbsent(address, a -> new LinkedHashMap<>()).put(registrationInfo, inCluster);
+      if (!inCluster) {
+        LOG.debug("{} registered after the withdrawal: kept off the cluster", address);
+        promise.succeed();
+        return;
+      }
+      // a withdrawal that begins before the addition completes removes it after the addition
+      addsUnderWay.put(registration, added.future());
+    }
+    delegate.addRegistration(address, registrationInfo, (v, failure) -> {
+      synchronized (lock) {
+        addsUnderWay.remove(registration);
+      }
+      added.complete(v, failure);
+      promise.complete(v, failure);
+    });
   }
 
   @Override
@@ -281,9 +344,11 @@ public final class LeavingClusterManager implements ClusterManager {
 
   @Override
   public void leave(Completable<Void> promise) {
+    long start = System.currentTimeMillis();
     delegate.leave((v, failure) -> {
       if (failure == null) {
-        left.tryComplete(System.currentTimeMillis());
+        long end = System.currentTimeMillis();
+        left.tryComplete(new Left(end, end - start));
       } else {
         left.tryFail(failure);
       }
@@ -293,6 +358,7 @@ public final class LeavingClusterManager implements ClusterManager {
 
   @Override
   public void init(Vertx vertx) {
+    this.vertx = vertx;
     delegate.init(vertx);
   }
 

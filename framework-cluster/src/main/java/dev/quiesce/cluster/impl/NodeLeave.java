@@ -95,8 +95,9 @@ public final class NodeLeave extends VerticleBase {
     LeaveParticipant participant = new LeaveParticipant(vertx, manager, tally, first.name(),
         phases.get(phases.size() - 1).name());
     registerOnFirstLifecycleEvent(participant);
-    manager.left().onSuccess(at -> LOG.info("left the cluster{}; after the withdrawal: {}", manager.withdrawn()
-        ? "" : " (nothing was withdrawn before)", tally.toJson().encode()));
+    manager.left().onSuccess(left -> LOG.info("left the cluster in {} ms (at {}){}; after the withdrawal: {}",
+        left.tookMs(), left.atMs(), manager.withdrawn() ? "" : " (nothing was withdrawn before)",
+        tally.toJson().encode()));
     return responder.completion();
   }
 
@@ -139,9 +140,15 @@ public final class NodeLeave extends VerticleBase {
     MessageConsumer<Object> events = vertx.eventBus().localConsumer(EventBusContract.EVENTS);
     events.handler(event -> {
       events.unregister();
-      Participants.register(vertx, participant).onFailure(e -> LOG.error("the participant {} could not register: a "
-          + "stop of this node will not withdraw its consumers from the cluster first ({})", LeaveParticipant.NAME,
-          e.getMessage()));
+      Future<?> registered;
+      try {
+        registered = Participants.register(vertx, participant);
+      } catch (RuntimeException e) {
+        // thrown rather than failed (an unfit participant): said just the same, never lost in the event handler
+        registered = Future.failedFuture(e);
+      }
+      registered.onFailure(e -> LOG.error("the participant {} could not register: a stop of this node will not "
+          + "withdraw its consumers from the cluster first ({})", LeaveParticipant.NAME, e.toString()));
     });
   }
 

@@ -193,7 +193,7 @@ class NodeLeaveTest {
       StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
 
       JsonObject detail = participant(report, "announce").detail();
-      JsonObject byA = detail.getJsonObject("nodes").getJsonObject(theOtherNode(factory.leavingClusterManager()));
+      JsonObject byA = detail.getJsonObject("nodes").getJsonObject(theOtherNode(factory.leavingClusterManager(b)));
       assertThat(byA.getString("by")).isEqualTo("quiet-period");
       assertThat(byA.getString("reason")).contains("No handlers");
       assertThat(byA.getLong("afterMs")).isGreaterThanOrEqualTo(LeaveParticipant.QUIET_PERIOD_MS);
@@ -206,6 +206,27 @@ class NodeLeaveTest {
   /** The id of the one node of a two-node cluster other than {@code manager}'s own. */
   private static String theOtherNode(LeavingClusterManager manager) {
     return manager.getNodes().stream().filter(id -> !id.equals(manager.getNodeId())).findFirst().orElseThrow();
+  }
+
+  @Test
+  void aOnePhasePlanWithdrawsAndTalliesInThatPhase() throws Exception {
+    JsonObject onePhase = new JsonObject().put("shutdownTimeout", "20s").put("phases", new JsonArray()
+        .add(new JsonObject().put("name", "stop").put("timeout", "5s")));
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA), onePhase);
+    LifecycleCoordinator coordinator = coordinator(b, onePhase);
+    serve(b, "b");
+    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
+
+    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
+    StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+
+    JsonObject detail = participant(report, "stop").detail();
+    assertThat(detail.getJsonArray("addresses").getList()).contains(WORK);
+    assertThat(detail.getLong("withdrawnAt")).isPositive();
+    assertThat(detail.getLong("lost")).isZero();
+    assertThat(detail.getString("leave")).contains("left the cluster");
   }
 
   @Test
@@ -225,8 +246,12 @@ class NodeLeaveTest {
   }
 
   private static LifecycleCoordinator coordinator(Vertx vertx) {
+    return coordinator(vertx, LIFECYCLE);
+  }
+
+  private static LifecycleCoordinator coordinator(Vertx vertx, JsonObject lifecycle) {
     LifecycleCoordinator coordinator = new LifecycleCoordinator(LifecycleConfig.from(
-        new JsonObject().put("lifecycle", LIFECYCLE)));
+        new JsonObject().put("lifecycle", lifecycle)));
     Await.result(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
         Duration.ofSeconds(10));
     // RUNNING is the coordinator's first event: the leave's participant registers then
@@ -255,11 +280,15 @@ class NodeLeaveTest {
   }
 
   private Vertx node(int port, List<String> members) {
+    return node(port, members, LIFECYCLE);
+  }
+
+  private Vertx node(int port, List<String> members, JsonObject lifecycle) {
     JsonObject config = InJvmNodes.config("leave-" + ProcessHandle.current().pid(), port, members)
-        .put("lifecycle", LIFECYCLE);
+        .put("lifecycle", lifecycle);
     ClusteredVertxFactory factory = new ClusteredVertxFactory();
     Vertx vertx = nodes.node(factory, config);
-    managers.put(vertx, factory.leavingClusterManager());
+    managers.put(vertx, factory.leavingClusterManager(vertx));
     return vertx;
   }
 

@@ -91,7 +91,7 @@ class SuccessorPortTest {
     String summary = successorFactory.describe(successor).summary();
     assertThat(summary).contains("members 2 [").contains("127.0.0.1:" + port)
         .doesNotContain("127.0.0.1:" + port + " (this)");
-    assertThat(predecessorFactory.leavingClusterManager().getNodes()).hasSize(2);
+    assertThat(predecessorFactory.leavingClusterManager(predecessor).getNodes()).hasSize(2);
     assertThat(predecessorFactory.describe(predecessor).summary()).contains("127.0.0.1:" + port + " (this)");
   }
 

@@ -76,7 +76,9 @@ public final class LauncherRun {
   private ListenerSharing sharing;
   private SuccessorUpgrader upgrader;
   /** The factory that made {@link #vertx}, or null for a plain instance; it describes it on the start line. */
-  private VertxFactory factory;
+  private volatile VertxFactory factory;
+  /** When the start's budget ({@code lifecycle.startTimeout}) began: Vert.x's creation, then the application's start. */
+  private long startBudgetFrom;
 
   public LauncherRun(String[] args, QuiesceApplication app) {
     this.args = args.clone();
@@ -142,6 +144,7 @@ public final class LauncherRun {
       // the native transport when it loads: listeners can then share their ports with a successor
       VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
       ServiceLoader.load(VertxOptionsContributor.class).forEach(c -> c.contribute(options, config));
+      startBudgetFrom = System.nanoTime();
       vertx = createVertx(options, config);
       sharing = ListenerSharing.of(vertx);
       UpgradeHandover handover = UpgradeHandover.of(vertx);
@@ -156,7 +159,7 @@ public final class LauncherRun {
           .onHalt(this::halt)
           .onStopStarted(deadline -> {
             stopWatchingConfig();
-            Watchdog.start(deadline + WATCHDOG_MARGIN_MS, this::halt);
+            Watchdog.start(deadline + WATCHDOG_MARGIN_MS + closeAllowance().toMillis(), this::halt);
           });
       await(vertx.deployVerticle(coordinator, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)),
           Duration.ofSeconds(10));
@@ -198,6 +201,16 @@ public final class LauncherRun {
     }
   }
 
+  /**
+   * What is left of {@code lifecycle.startTimeout} since Vert.x's creation began (zero when it is spent):
+   * the whole start, Vert.x and the application, never takes longer than the one budget.
+   */
+  private Duration startBudgetLeft() {
+    Duration spent = Duration.ofNanos(System.nanoTime() - startBudgetFrom);
+    Duration left = lifecycle.startTimeout().minus(spent);
+    return left.isNegative() ? Duration.ZERO : left;
+  }
+
   /** Under systemd's {@code Type=notify} ({@code $NOTIFY_SOCKET}) the service's states go to systemd; else nothing. */
   private Optional<Integer> tellSystemd() {
     awaitQuietly(SystemdNotifier.startIfAsked(vertx, System.getenv()), Duration.ofSeconds(5));
@@ -219,7 +232,8 @@ public final class LauncherRun {
   }
 
   /**
-   * The application's own start, bounded by {@code startTimeout}, then the coordinator marked running,
+   * The application's own start, bounded by what is left of {@code startTimeout} once Vert.x was
+   * created (a clustered instance's join counts against the same budget), then the coordinator marked running,
    * which checks the order the participants ask for. A stop that ends first, or a start that fails
    * because a stop began, ends the run with the stop's exit code; any other failure (a participant
    * after a name nobody registered, a cycle among them) stops what did start and ends the run with 1.
@@ -228,7 +242,7 @@ public final class LauncherRun {
     try {
       Future<?> given = app.start(new AppContext(vertx, loaded.config(), coordinator));
       Future<?> start = (given == null ? Future.succeededFuture() : given).compose(v -> coordinator.markRunning());
-      awaitStartOrStop(start, lifecycle.startTimeout());
+      awaitStartOrStop(start, startBudgetLeft());
       if (!start.isComplete()) {
         // a stop asked for during the start (a signal, say) has finished before the start did
         StopReport report = coordinator.stopped().result();
@@ -253,7 +267,8 @@ public final class LauncherRun {
         return exit(ExitCodes.of(report));
       }
       LOG.error("the application failed to start: {}", cause instanceof TimeoutException
-          ? "it did not start within " + lifecycle.startTimeout().toMillis() + " ms" : cause.toString(), cause);
+          ? "it did not start within lifecycle.startTimeout (" + lifecycle.startTimeout().toMillis() + " ms, from"
+              + " the creation of Vert.x on)" : cause.toString(), cause);
       exitCode.set(ExitCodes.STARTUP_FAILURE);
       coordinator.trigger(LifecycleCommand.STOP, Trigger.STARTUP_FAILURE, String.valueOf(cause.getMessage()));
       awaitQuietly(coordinator.stopped(), lifecycle.shutdownTimeout().plus(CLOSE_GRACE));
@@ -472,10 +487,30 @@ public final class LauncherRun {
     return CLOSE_GRACE.plusMillis(Math.max(0, left));
   }
 
+  /** Closes Vert.x, waiting at most {@code bound} plus the factory's {@linkplain #closeAllowance allowance}. */
   private void closeVertx(Duration bound) {
     Vertx v = vertx;
     if (v != null) {
-      awaitQuietly(v.close(), bound);
+      awaitQuietly(v.close(), bound.plus(closeAllowance()));
+    }
+  }
+
+  /**
+   * What the factory that made Vert.x adds to its close bound (a cluster node's leave); zero for a plain
+   * instance, or when the factory fails to say.
+   */
+  private Duration closeAllowance() {
+    VertxFactory f = factory;
+    Vertx v = vertx;
+    if (f == null || v == null) {
+      return Duration.ZERO;
+    }
+    try {
+      Duration allowance = f.closeAllowance(v);
+      return allowance == null || allowance.isNegative() ? Duration.ZERO : allowance;
+    } catch (RuntimeException e) {
+      LOG.warn("{} could not say how long its Vert.x may take to close: {}", f.getClass().getName(), e.toString());
+      return Duration.ZERO;
     }
   }
 
