@@ -1,17 +1,16 @@
 package dev.quiesce.example;
 
-import dev.quiesce.cluster.ClusterConfig;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
 import dev.quiesce.cluster.FleetAddresses;
-import dev.quiesce.cluster.impl.HazelcastSetup;
 import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,12 +39,19 @@ public final class LifecycleProbeNode {
    * @throws Exception when the node cannot join or register within a minute
    */
   public static void main(String[] args) throws Exception {
-    ClusterConfig cluster = ClusterConfig.from(new JsonObject().put("cluster", new JsonObject().put("enabled", true)
-        .put("name", args[0]).put("port", Integer.parseInt(args[1]))
-        .put("members", new JsonArray(List.of((Object[]) args[2].split(","))))));
+    // Hazelcast configured here, as a plain Vert.x application would: vertx-hazelcast's defaults, the
+    // loopback only (no multicast, no auto-detection, no phone-home), TCP-IP join of the given members
+    Config hazelcast = ConfigUtil.loadConfig().setClusterName(args[0])
+        .setProperty("hazelcast.phone.home.enabled", "false")
+        .setProperty("hazelcast.socket.bind.any", "false");
+    NetworkConfig network = hazelcast.getNetworkConfig().setPort(Integer.parseInt(args[1])).setPortAutoIncrement(false);
+    network.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(List.of(args[2].split(",")));
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0));
-    Vertx vertx = Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.of(cluster, Duration.ofSeconds(60))))
+    Vertx vertx = Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast))
         .buildClustered().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     List<Future<Void>> registered = new ArrayList<>();
     for (String address : EventBusContract.ADDRESSES) {
