@@ -65,6 +65,11 @@ class ClusterIsolationIT {
       assertThat(report.getJsonArray("phases").stream().map(p -> ((JsonObject) p).getString("phase")))
           .containsExactly("announce", "drain", "jobs", "terminate", "close");
       assertThat(report.getJsonArray("children")).hasSize(2);
+      JsonObject part = report.getJsonObject("cluster");
+      assertThat(part).as("the report's cluster part, added once the node had left: %s", report).isNotNull();
+      assertThat(part.getLong("withdrawnAt")).isBetween(report.getLong("start"), report.getLong("end"));
+      assertThat(part.getLong("leftAt")).isGreaterThanOrEqualTo(report.getLong("end"));
+      assertThat(part.getLong("lost")).isZero();
 
       // the others heard nothing of it: no lifecycle event beyond the stream's first status
       for (LifecycleEvents events : List.of(one, three)) {

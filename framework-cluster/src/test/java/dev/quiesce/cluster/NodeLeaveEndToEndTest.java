@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three real JVMs on 127.0.0.1 (TCP-IP join, free Hazelcast ports, a cluster name of this test's
  * own): node A sends request/reply messages at a steady rate to {@value LeaveLoadNode#ADDRESS},
  * served by B and C; B is stopped with TERM. With Quiesce nodes, no request fails or times out and
- * B's stop report has the {@code cluster} part. The anchor, plain clustered Vert.x servers that only
+ * B's stop report has the {@code cluster} participant in its phases and, once B has left, the {@code cluster}
+ * part with the leave's time. The anchor, plain clustered Vert.x servers that only
  * call {@code vertx.close()} on TERM, is measured beside it by {@code bench/run.sh cluster-leave}
  * (the same nodes); the run prints one {@code FIGURE} line (docs/BENCHMARKS.md, "A node leaving").
  */
@@ -63,6 +64,13 @@ class NodeLeaveEndToEndTest {
     assertThat(cluster.getLong("confirmedAt")).isGreaterThanOrEqualTo(cluster.getLong("withdrawnAt"));
     assertThat(cluster.getLong("lost")).isZero();
     assertThat(participant(run.report(), "close").getLong("lost")).isZero();
+    // added to the report file once B had left the cluster, after the report
+    JsonObject part = run.report().getJsonObject("cluster");
+    assertThat(part).as("the report's cluster part: %s", run.report()).isNotNull();
+    assertThat(part.getLong("withdrawnAt")).isEqualTo(cluster.getLong("withdrawnAt"));
+    assertThat(part.getLong("lost")).isZero();
+    assertThat(part.getLong("leftAt")).isGreaterThanOrEqualTo(run.report().getLong("end"));
+    assertThat(part.getLong("leaveTookMs")).isNotNegative();
   }
 
 
@@ -89,6 +97,10 @@ class NodeLeaveEndToEndTest {
           .put("termToConfirmedMs", cluster.getLong("confirmedAt", -1L) - report.getLong("start"))
           .put("stragglers", participant(report, "close").getLong("stragglers"))
           .put("lost", participant(report, "close").getLong("lost"));
+      if (report.getValue("cluster") instanceof JsonObject part && part.containsKey("leftAt")) {
+        figure.put("termToLeftMs", part.getLong("leftAt") - report.getLong("start"))
+            .put("leaveTookMs", part.getLong("leaveTookMs")).put("lostBeforeLeaving", part.getLong("lost"));
+      }
     }
     System.out.println("FIGURE " + figure.encode());
     return new Run(load, leave, report);

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -31,8 +32,8 @@ import java.util.TreeMap;
  * {@code unconfirmed}, {@code confirmedAt}, {@code afterMs}), {@code confirmedAt} and
  * {@code confirmTookMs} (when every node confirmed; absent if one did not), {@code stragglers},
  * {@code lost}. Detail of the last phase: {@code stragglers}, {@code lost}, per address, and
- * {@code leave} (the node leaves the cluster when Vert.x closes, after the report: the log line
- * {@code left the cluster in N ms} gives the time) and {@code leaveBoundMs} (the bound of Hazelcast's graceful
+ * {@code leave} (the node leaves the cluster when Vert.x closes, after the report: the report file's
+ * {@code cluster} part, {@link ReportClusterPart}, and the log line {@code left the cluster in N ms} give the time) and {@code leaveBoundMs} (the bound of Hazelcast's graceful
  * shutdown, {@link HazelcastSetup#GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS}). With a one-phase
  * plan, that phase does both: the withdrawal, then the tally.
  */
@@ -52,6 +53,8 @@ final class LeaveParticipant implements Participant {
   private final LeaveTally tally;
   private final String firstPhase;
   private final String lastPhase;
+  /** The first phase's detail without the counts, once the withdrawal was confirmed or its wait ended. */
+  private volatile JsonObject withdrawalDetail;
 
   LeaveParticipant(Vertx vertx, LeavingClusterManager manager, LeaveTally tally, String firstPhase,
       String lastPhase) {
@@ -86,10 +89,22 @@ final class LeaveParticipant implements Participant {
     }
     if (phase.name().equals(lastPhase)) {
       detail = detail.map(d -> d.mergeIn(tally.toJson()).put("leave", "after the report, when Vert.x closes (the"
-          + " fleet's last event and the undeployments still use the cluster): see the log line \"left the cluster in"
-          + " … ms\"").put("leaveBoundMs", HazelcastSetup.GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS * 1000L));
+          + " fleet's last event and the undeployments still use the cluster): the report file's \"cluster\" part"
+          + " (leftAt, leaveTookMs) and the log line \"left the cluster in … ms\" say when")
+          .put("leaveBoundMs", HazelcastSetup.GRACEFUL_SHUTDOWN_MAX_WAIT_SECONDS * 1000L));
     }
     return detail;
+  }
+
+  /**
+   * What the first phase found, without the counts: {@code nodeId}, {@code withdrawnAt},
+   * {@code withdrawTookMs}, {@code addresses}, {@code nodes}, {@code confirmedAt} and
+   * {@code confirmTookMs} (when every node confirmed), {@code withdrawFailures} (when some).
+   *
+   * @return empty until the first phase's withdrawal and its wait are over (or when no stop ran it)
+   */
+  Optional<JsonObject> withdrawal() {
+    return Optional.ofNullable(withdrawalDetail).map(JsonObject::copy);
   }
 
   private Future<JsonObject> withdrawAndConfirm(PhaseContext phase) {
@@ -125,6 +140,7 @@ final class LeaveParticipant implements Participant {
           detail.put("confirmedAt", at).put("confirmTookMs", at - withdrawal.atMs());
         }
         NodeLeave.LOG.info("withdrawal {}: {}", all ? "confirmed" : "NOT confirmed by every node", detail.encode());
+        withdrawalDetail = detail.copy();
         return detail.mergeIn(tally.toJson());
       });
     });

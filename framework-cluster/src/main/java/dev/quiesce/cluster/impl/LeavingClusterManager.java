@@ -1,6 +1,7 @@
 package dev.quiesce.cluster.impl;
 
 import dev.quiesce.cluster.FleetAddresses;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -24,7 +25,10 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -69,6 +73,11 @@ public final class LeavingClusterManager implements ClusterManager {
   /** The instance this manager serves (from {@link #init}): its timers bound the withdrawal. */
   private volatile Vertx vertx;
   private volatile Consumer<String> lastGone = address -> { };
+  /** What to do once the leave ended, before {@code vertx.close()} goes on; null for nothing. */
+  private volatile Consumer<AsyncResult<Left>> afterLeave;
+
+  /** The most the step given to {@link #afterLeave} may hold up {@code vertx.close()}. */
+  static final Duration AFTER_LEAVE_BOUND = Duration.ofSeconds(1);
 
   /**
    * Wraps {@code delegate}.
@@ -342,6 +351,19 @@ public final class LeavingClusterManager implements ClusterManager {
     return ids;
   }
 
+  /**
+   * Something to do once this node's leave ended (succeeded or failed), before {@code vertx.close()}
+   * goes on: the stop report's {@code cluster} part gets the leave's time this way. The step runs on a
+   * daemon thread of its own; the close waits for it at most {@link #AFTER_LEAVE_BOUND}, then goes on
+   * and logs that it did (a step still running keeps only its thread). A step that throws is logged.
+   * One step: a second call replaces the first.
+   *
+   * @param step what to do, given the leave's outcome (as {@link #left()} gives it)
+   */
+  void afterLeave(Consumer<AsyncResult<Left>> step) {
+    afterLeave = step;
+  }
+
   @Override
   public void leave(Completable<Void> promise) {
     long start = System.currentTimeMillis();
@@ -352,7 +374,34 @@ public final class LeavingClusterManager implements ClusterManager {
       } else {
         left.tryFail(failure);
       }
-      promise.complete(v, failure);
+      runAfterLeave(left.future()).whenComplete((done, late) -> promise.complete(v, failure));
+    });
+  }
+
+  private CompletableFuture<Void> runAfterLeave(Future<Left> outcome) {
+    Consumer<AsyncResult<Left>> step = afterLeave;
+    if (step == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    Thread thread = new Thread(() -> {
+      try {
+        step.accept(outcome);
+        done.complete(null);
+      } catch (RuntimeException | Error e) {
+        done.completeExceptionally(e);
+      }
+    }, "quiesce-after-leave");
+    thread.setDaemon(true);
+    thread.start();
+    return done.orTimeout(AFTER_LEAVE_BOUND.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
+      if (e instanceof TimeoutException) {
+        LOG.warn("the step after the leave did not end within {} ms: Vert.x's close goes on without it",
+            AFTER_LEAVE_BOUND.toMillis());
+      } else {
+        LOG.warn("the step after the leave failed: {}", e.toString());
+      }
+      return null;
     });
   }
 

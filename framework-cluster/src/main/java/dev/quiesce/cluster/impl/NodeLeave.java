@@ -2,9 +2,11 @@ package dev.quiesce.cluster.impl;
 
 import dev.quiesce.cluster.FleetAddresses;
 import dev.quiesce.lifecycle.EventBusContract;
+import dev.quiesce.lifecycle.EventBusContract.LifecycleEvent;
 import dev.quiesce.lifecycle.LifecycleConfig;
 import dev.quiesce.lifecycle.Participants;
 import dev.quiesce.lifecycle.PhaseSpec;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -14,7 +16,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -35,7 +39,10 @@ import org.slf4j.LoggerFactory;
  *       reach a handler of a withdrawn address (stragglers: routed here by other nodes before they
  *       applied the withdrawal, or sent by this node while no other node serves the address); once the last handler
  *       of a withdrawn address is gone, a catcher (kept off the cluster) fails each message that
- *       still arrives for it at once, code {@value #LOST_FAILURE_CODE}, and counts it lost.</li>
+ *       still arrives for it at once, code {@value #LOST_FAILURE_CODE}, and counts it lost;</li>
+ *   <li>once the node has left the cluster (in {@code vertx.close()}, after the stop report), the
+ *       report's {@code cluster} part: the withdrawal, the final counts and the leave's time, logged
+ *       and added to {@code lifecycle.reportFile} ({@link ReportClusterPart}).</li>
  * </ul>
  */
 public final class NodeLeave extends VerticleBase {
@@ -52,6 +59,8 @@ public final class NodeLeave extends VerticleBase {
   private final LeaveTally tally = new LeaveTally();
   private final Set<String> caught = ConcurrentHashMap.newKeySet();
   private Handler<DeliveryContext<Object>> interceptor;
+  /** The {@code start} of the stop report this node published, once it did. */
+  private volatile Long reportStart;
 
   private NodeLeave(LeavingClusterManager manager, LifecycleConfig lifecycle) {
     this.manager = manager;
@@ -95,10 +104,62 @@ public final class NodeLeave extends VerticleBase {
     LeaveParticipant participant = new LeaveParticipant(vertx, manager, tally, first.name(),
         phases.get(phases.size() - 1).name());
     registerOnFirstLifecycleEvent(participant);
-    manager.left().onSuccess(left -> LOG.info("left the cluster in {} ms (at {}){}; after the withdrawal: {}",
-        left.tookMs(), left.atMs(), manager.withdrawn() ? "" : " (nothing was withdrawn before)",
-        tally.toJson().encode()));
-    return responder.completion();
+    MessageConsumer<JsonObject> reports = vertx.eventBus().localConsumer(EventBusContract.EVENTS, this::noteReport);
+    manager.afterLeave(outcome -> recordLeave(outcome, participant));
+    return Future.join(responder.completion(), reports.completion());
+  }
+
+  /** Keeps the {@code start} of the report this node published: the report file holding it is this stop's. */
+  private void noteReport(Message<JsonObject> event) {
+    JsonObject body = event.body();
+    if (body != null && LifecycleEvent.REPORT.wireName().equals(body.getValue("type"))
+        && body.getValue("report") instanceof JsonObject report && report.getValue("start") instanceof Number start) {
+      reportStart = start.longValue();
+    }
+  }
+
+  /**
+   * The node has left the cluster (or failed to): logs the stop report's {@code cluster} part and, when
+   * this node published a report and {@code lifecycle.reportFile} is set, adds the part to that file
+   * ({@link ReportClusterPart}). Runs on the leave's own thread, bounded by
+   * {@link LeavingClusterManager#AFTER_LEAVE_BOUND}.
+   */
+  private void recordLeave(AsyncResult<LeavingClusterManager.Left> outcome, LeaveParticipant participant) {
+    JsonObject part = clusterPart(outcome, participant.withdrawal(), tally.toJson());
+    if (outcome.succeeded()) {
+      LOG.info("left the cluster in {} ms (at {}){}; the report's cluster part: {}", outcome.result().tookMs(),
+          outcome.result().atMs(), manager.withdrawn() ? "" : " (nothing was withdrawn before)", part.encode());
+    } else {
+      LOG.error("the leave of the cluster failed: {}; the report's cluster part: {}", outcome.cause().toString(),
+          part.encode());
+    }
+    Long start = reportStart;
+    if (start != null && lifecycle.reportFile().isPresent()) {
+      Path file = Path.of(lifecycle.reportFile().get());
+      ReportClusterPart.add(file, start, part).ifPresent(why -> LOG.warn("the stop report file has no cluster part "
+          + "(the log line above has it): {}", why));
+    }
+  }
+
+  /**
+   * The stop report's {@code cluster} part: the first phase's withdrawal (when a stop ran it), the
+   * counts since the withdrawal, and the leave ({@code leftAt} and {@code leaveTookMs}, or
+   * {@code leaveFailure}).
+   *
+   * @param outcome the leave's outcome
+   * @param withdrawal the first phase's detail without the counts ({@link LeaveParticipant#withdrawal()})
+   * @param counts {@link LeaveTally#toJson()} at the leave
+   * @return a new object
+   */
+  static JsonObject clusterPart(AsyncResult<LeavingClusterManager.Left> outcome, Optional<JsonObject> withdrawal,
+      JsonObject counts) {
+    JsonObject part = withdrawal.map(JsonObject::copy).orElseGet(JsonObject::new).mergeIn(counts);
+    if (outcome.succeeded()) {
+      part.put("leftAt", outcome.result().atMs()).put("leaveTookMs", outcome.result().tookMs());
+    } else {
+      part.put("leaveFailure", String.valueOf(outcome.cause()));
+    }
+    return part;
   }
 
   /**

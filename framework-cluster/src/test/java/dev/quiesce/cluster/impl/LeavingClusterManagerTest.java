@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quiesce.cluster.ClusterConfig;
 import dev.quiesce.cluster.InJvmNodes;
 import dev.quiesce.testing.Await;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Completable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -14,6 +15,7 @@ import io.vertx.core.spi.cluster.RegistrationInfo;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /** The withdrawal against a real Hazelcast member whose additions of one address are held back. */
@@ -67,6 +69,55 @@ class LeavingClusterManagerTest {
     } finally {
       Await.result(vertx.close(), Duration.ofSeconds(20));
     }
+  }
+
+  @Test
+  void aStepAfterTheLeaveThatDoesNotEndHoldsTheCloseUpOnlyForItsBound() throws Exception {
+    LeavingClusterManager leaving = new LeavingClusterManager(new HazelcastClusterManager(HazelcastSetup.of(
+        ClusterConfig.from(InJvmNodes.config("leaving-after-" + ProcessHandle.current().pid(), InJvmNodes.freePort(),
+            List.of())), Duration.ofSeconds(30))));
+    Vertx vertx = Await.result(Vertx.builder().withClusterManager(leaving).buildClustered(), InJvmNodes.JOIN);
+    CountDownLatch never = new CountDownLatch(1);
+    Promise<AsyncResult<LeavingClusterManager.Left>> given = Promise.promise();
+    leaving.afterLeave(outcome -> {
+      given.tryComplete(outcome);
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      long start = System.nanoTime();
+      Await.result(vertx.close(), Duration.ofSeconds(30));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+      assertThat(took).isGreaterThanOrEqualTo(LeavingClusterManager.AFTER_LEAVE_BOUND)
+          .isLessThan(Duration.ofSeconds(20));
+      AsyncResult<LeavingClusterManager.Left> outcome = Await.result(given.future(), Duration.ofSeconds(1));
+      assertThat(outcome.succeeded()).isTrue();
+      assertThat(outcome.result().atMs()).isLessThanOrEqualTo(System.currentTimeMillis());
+      assertThat(Await.result(leaving.left(), Duration.ofSeconds(1))).isEqualTo(outcome.result());
+    } finally {
+      never.countDown();
+    }
+  }
+
+  @Test
+  void aStepAfterTheLeaveThatThrowsDoesNotFailTheClose() throws Exception {
+    LeavingClusterManager leaving = new LeavingClusterManager(new HazelcastClusterManager(HazelcastSetup.of(
+        ClusterConfig.from(InJvmNodes.config("leaving-throws-" + ProcessHandle.current().pid(), InJvmNodes.freePort(),
+            List.of())), Duration.ofSeconds(30))));
+    Vertx vertx = Await.result(Vertx.builder().withClusterManager(leaving).buildClustered(), InJvmNodes.JOIN);
+    Promise<Void> ran = Promise.promise();
+    leaving.afterLeave(outcome -> {
+      ran.tryComplete();
+      throw new IllegalStateException("the step broke");
+    });
+
+    Await.result(vertx.close(), Duration.ofSeconds(30));
+
+    assertThat(ran.future().succeeded()).as("the step ran before the close ended").isTrue();
   }
 
   private static List<RegistrationInfo> registrations(HazelcastClusterManager hazelcast) {

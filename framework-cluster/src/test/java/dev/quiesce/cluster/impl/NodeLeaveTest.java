@@ -24,6 +24,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three clustered instances in one JVM (real Hazelcast on 127.0.0.1): A sends request/reply
@@ -109,6 +112,40 @@ class NodeLeaveTest {
     JsonObject last = participant(report, "close").detail();
     assertThat(last.getLong("lost")).isZero();
     assertThat(last.getString("leave")).contains("left the cluster");
+  }
+
+  @Test
+  void theReportFileGetsTheClusterPartWithTheLeaveTimeOnceTheNodeHasLeft(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("report-b.json");
+    JsonObject withFile = LIFECYCLE.copy().put("reportFile", file.toString());
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA), withFile);
+    LifecycleCoordinator coordinator = coordinator(b, withFile);
+    serve(b, "b");
+    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
+
+    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
+    StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+    assertThat(new JsonObject(Files.readString(file)).containsKey("cluster"))
+        .as("no cluster part before the node has left").isFalse();
+    Await.result(b.close(), Duration.ofSeconds(30));
+    long closed = System.currentTimeMillis();
+
+    JsonObject written = new JsonObject(Files.readString(file));
+    assertThat(written.getLong("start")).isEqualTo(report.start());
+    assertThat(written.getString("outcome")).isEqualTo("graceful");
+    JsonObject cluster = written.getJsonObject("cluster");
+    JsonObject announce = participant(report, "announce").detail();
+    assertThat(cluster.getLong("withdrawnAt")).isEqualTo(announce.getLong("withdrawnAt"));
+    assertThat(cluster.getLong("confirmedAt")).isEqualTo(announce.getLong("confirmedAt"));
+    assertThat(cluster.getJsonArray("addresses").getList()).contains(WORK);
+    assertThat(cluster.getLong("lost")).isZero();
+    assertThat(cluster.getLong("stragglers")).isNotNegative();
+    assertThat(cluster.getLong("leftAt")).isGreaterThanOrEqualTo(report.end()).isLessThanOrEqualTo(closed);
+    assertThat(cluster.getLong("leaveTookMs")).isNotNegative()
+        .isLessThanOrEqualTo(cluster.getLong("leftAt") - report.end());
+    assertThat(cluster.containsKey("leaveFailure")).isFalse();
   }
 
   @Test
