@@ -1,5 +1,7 @@
 package dev.quiesce.cluster;
 
+import dev.quiesce.lifecycle.EventBusContract;
+
 /**
  * The cluster-wide event-bus addresses of a fleet of Quiesce nodes, in one place. Lifecycle
  * traffic ({@code quiesce.lifecycle*}) stays node-local; these addresses span the cluster.
@@ -16,7 +18,7 @@ public final class FleetAddresses {
    * and answers at once with its {@link FleetOperationReport} (outcome {@code running}). Failure codes:
    * 400 malformed, 409 another operation runs (named in the message).
    */
-  public static final String FLEET = "quiesce.fleet";
+  public static final String FLEET = EventBusContract.FLEET;
 
   /** Publish, from every node: {@link FleetEvent#toJson()} for each change of the node's state. */
   public static final String EVENTS = "quiesce.fleet.events";
@@ -30,10 +32,10 @@ public final class FleetAddresses {
   /**
    * Node-local, request/reply, answered by the management listener (framework-web) when there is one:
    * {@code {}} gets the same body as {@code GET /lifecycle/status} (state, {@code inFlightRequests},
-   * {@code ready}, {@code processes}). framework-web declares the same string (it does not depend on
-   * this module).
+   * {@code ready}, {@code processes}). Declared in core ({@link EventBusContract#FLEET_LOCAL_STATUS}), which
+   * framework-web sees too.
    */
-  public static final String LOCAL_STATUS = "quiesce.fleet.local.status";
+  public static final String LOCAL_STATUS = EventBusContract.FLEET_LOCAL_STATUS;
 
   private FleetAddresses() {
   }

@@ -67,6 +67,21 @@ public final class EventBusContract {
       List.of(COMMANDS, PHASE, ACK, EVENTS, REGISTER, SIGNALS, PROCESS_COMMANDS, PROCESS_EVENTS);
 
   /**
+   * Request/reply, cluster-wide: a clustered node's fleet service (module framework-cluster, whose
+   * {@code FleetAddresses.FLEET} is this address and describes its messages); framework-web's
+   * {@code /fleet/*} routes ask the local one. Declared here, where both modules see it. Not in
+   * {@link #ADDRESSES}, which are node-local: this one spans the cluster.
+   */
+  public static final String FLEET = "quiesce.fleet";
+
+  /**
+   * Node-local, request/reply, answered by the management listener (framework-web) when there is one:
+   * {@code {}} gets the same body as {@code GET /lifecycle/status}; a clustered node's fleet service
+   * (framework-cluster) asks it for this node's part of the fleet status.
+   */
+  public static final String FLEET_LOCAL_STATUS = "quiesce.fleet.local.status";
+
+  /**
    * The longest {@code reason} a command may carry, in characters. The coordinator refuses a
    * longer one (400); the management API cuts a longer one to this length before it sends it.
    */

@@ -1,5 +1,6 @@
 package dev.quiesce.web;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quiesce.testing.Await;
@@ -59,7 +60,7 @@ class FleetRoutesTest {
 
   @Test
   void operationsGoToTheFleetServiceWithTheirBodyAndItsRefusalsComeBack() {
-    fx.vertx.eventBus().<JsonObject>localConsumer("quiesce.fleet", m -> {
+    fx.vertx.eventBus().<JsonObject>localConsumer(EventBusContract.FLEET, m -> {
       JsonObject body = m.body();
       if ("restart".equals(body.getString("command"))) {
         m.fail(409, "a fleet reload (fleet-1, run by node n1) is in progress");
@@ -84,7 +85,7 @@ class FleetRoutesTest {
 
   @Test
   void theNodeLocalStatusIsTheLifecycleStatusBody() {
-    JsonObject local = Await.result(fx.vertx.eventBus().<JsonObject>request("quiesce.fleet.local.status",
+    JsonObject local = Await.result(fx.vertx.eventBus().<JsonObject>request(EventBusContract.FLEET_LOCAL_STATUS,
         new JsonObject(), new DeliveryOptions().setLocalOnly(true))).body();
     assertThat(local.getString("state")).isEqualTo("RUNNING");
     assertThat(local.getInteger("inFlightRequests")).isZero();

@@ -1,5 +1,6 @@
 package dev.quiesce.web.impl;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,14 +25,12 @@ import java.util.function.Supplier;
  * (a node that is not clustered) they answer 503 "this node is not clustered". Also answers the
  * node-local {@code quiesce.fleet.local.status} with the body of {@code GET /lifecycle/status}, which
  * the fleet service reports for this node. framework-web does not depend on framework-cluster: the two
- * addresses are declared here as well as in {@code dev.quiesce.cluster.FleetAddresses}.
+ * addresses are core's ({@link EventBusContract#FLEET}, {@link EventBusContract#FLEET_LOCAL_STATUS}).
  */
 final class FleetRoutes {
 
-  /** {@code dev.quiesce.cluster.FleetAddresses.FLEET}. */
-  static final String FLEET = "quiesce.fleet";
-  /** {@code dev.quiesce.cluster.FleetAddresses.LOCAL_STATUS}. */
-  static final String LOCAL_STATUS = "quiesce.fleet.local.status";
+  private static final String FLEET = EventBusContract.FLEET;
+  private static final String LOCAL_STATUS = EventBusContract.FLEET_LOCAL_STATUS;
   /** The operations, each a {@code POST /fleet/<operation>}. */
   static final List<String> OPERATIONS = List.of("reload", "upgrade", "restart");
   /** The bound on the fleet service's answer: it asks every node with a bound of its own (3 s). */
