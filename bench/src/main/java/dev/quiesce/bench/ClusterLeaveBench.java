@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * consumer; the stop withdraws B's registrations in {@code announce}) and {@code plain} (B and C are
  * plain clustered Vert.x whose only stop is {@code vertx.close()} in a shutdown hook). Figures: A's
  * failed requests by kind; B's TERM → exit; for Quiesce, TERM → withdrawn and TERM → every other
- * node confirmed (from B's stop report: the stop's start is when the launcher got the signal).
+ * node confirmed, TERM → B left the cluster (from B's stop report file and its {@code cluster} part: the
+ * stop's start is when the launcher got the signal); stragglers and lost counted until the leave.
  */
 final class ClusterLeaveBench {
 
@@ -36,7 +37,7 @@ final class ClusterLeaveBench {
 
   /** One leave. */
   record Run(String variant, int round, int failed, Map<String, Object> failures, long termToExitMs,
-      long termToWithdrawnMs, long termToConfirmedMs, long stragglers, long lost) {
+      long termToWithdrawnMs, long termToConfirmedMs, long termToLeftMs, long stragglers, long lost) {
   }
 
   static void run(Options o, Report report) throws Exception {
@@ -57,8 +58,8 @@ final class ClusterLeaveBench {
       }
     }
     report.add("| variant | failed requests | TERM → B exited, ms | TERM → withdrawn, ms | TERM → every node "
-        + "confirmed, ms | stragglers handled | lost |");
-    report.add("|---|---|---|---|---|---|---|");
+        + "confirmed, ms | TERM → left the cluster, ms | stragglers handled | lost |");
+    report.add("|---|---|---|---|---|---|---|---|");
     for (String variant : List.of("quiesce", "plain")) {
       List<Run> of = runs.stream().filter(x -> x.variant().equals(variant)).toList();
       boolean quiesce = variant.equals("quiesce");
@@ -66,6 +67,7 @@ final class ClusterLeaveBench {
           + Stats.of(of.stream().map(Run::termToExitMs).toList()).fmtFull(0) + " | "
           + (quiesce ? Stats.of(of.stream().map(Run::termToWithdrawnMs).toList()).fmtFull(0) : "–") + " | "
           + (quiesce ? Stats.of(of.stream().map(Run::termToConfirmedMs).toList()).fmtFull(0) : "–") + " | "
+          + (quiesce ? Stats.of(of.stream().map(Run::termToLeftMs).toList()).fmtFull(0) : "–") + " | "
           + (quiesce ? Stats.of(of.stream().map(Run::stragglers).toList()).fmtFull(0) : "–") + " | "
           + (quiesce ? Stats.of(of.stream().map(Run::lost).toList()).fmtFull(0) : "–") + " |");
     }
@@ -96,6 +98,7 @@ final class ClusterLeaveBench {
       Path reportFile = dir.resolve("report-b.json");
       long withdrawn = -1;
       long confirmed = -1;
+      long left = -1;
       long stragglers = -1;
       long lost = -1;
       if (Files.exists(reportFile)) {
@@ -106,9 +109,15 @@ final class ClusterLeaveBench {
         confirmed = first.getLong("confirmedAt", stop.getLong("start") - 1) - stop.getLong("start");
         stragglers = last.getLong("stragglers");
         lost = last.getLong("lost");
+        // the part added once B had left: the leave's time, and the counts until then
+        if (stop.getValue("cluster") instanceof JsonObject part && part.containsKey("leftAt")) {
+          left = part.getLong("leftAt") - stop.getLong("start");
+          stragglers = part.getLong("stragglers");
+          lost = part.getLong("lost");
+        }
       }
       return new Run(variant, round, load.getInteger("failed"), load.getJsonObject("failures").getMap(), termToExit,
-          withdrawn, confirmed, stragglers, lost);
+          withdrawn, confirmed, left, stragglers, lost);
     } finally {
       for (Server s : servers) {
         s.stopQuietly(10_000);
