@@ -77,7 +77,8 @@ public final class EventBusContract {
   /**
    * Node-local, request/reply, answered by the management listener (framework-web) when there is one:
    * {@code {}} gets the same body as {@code GET /lifecycle/status}; a clustered node's fleet service
-   * (framework-cluster) asks it for this node's part of the fleet status.
+   * (framework-cluster) asks it for this node's part of the fleet status. Not in {@link #ADDRESSES}
+   * (the lifecycle's own): it belongs to the fleet, though like them it never leaves the node.
    */
   public static final String FLEET_LOCAL_STATUS = "quiesce.fleet.local.status";
 
@@ -125,7 +126,10 @@ public final class EventBusContract {
      * {@code failed} the {@code error} and the successor's last {@code output} lines.
      */
     UPGRADE,
-    /** {@code report}: the {@link StopReport}; always the last event. */
+    /**
+     * {@code report}: the {@link StopReport}; {@code reportFile}: where it is written
+     * ({@code lifecycle.reportFile} as the stop found it), absent when not set. Always the last event.
+     */
     REPORT;
 
     /**

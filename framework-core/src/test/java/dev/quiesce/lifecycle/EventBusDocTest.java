@@ -37,6 +37,9 @@ class EventBusDocTest {
     for (String address : EventBusContract.ADDRESSES) {
       assertThat(doc).as("docs/EVENT-BUS.md names %s", address).contains("`" + address + "`");
     }
+    for (String fleet : List.of(EventBusContract.FLEET, EventBusContract.FLEET_LOCAL_STATUS)) {
+      assertThat(doc).as("docs/EVENT-BUS.md names %s", fleet).contains("`" + fleet + "`");
+    }
     String processes = Files.readString(PROCESSES);
     assertThat(processes).contains("`" + EventBusContract.PROCESS_COMMANDS + "`")
         .contains("`" + EventBusContract.PROCESS_EVENTS + "`");

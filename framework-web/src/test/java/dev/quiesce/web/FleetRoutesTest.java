@@ -1,8 +1,8 @@
 package dev.quiesce.web;
 
-import dev.quiesce.lifecycle.EventBusContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;

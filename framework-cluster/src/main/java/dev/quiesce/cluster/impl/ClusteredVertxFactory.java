@@ -42,7 +42,11 @@ public final class ClusteredVertxFactory implements VertxFactory {
   /** The section and the managers of each instance {@link #create} made, for {@link #describe}; weakly held. */
   private final Map<Vertx, Made> made = Collections.synchronizedMap(new WeakHashMap<>());
 
-  /** The leave's time beyond Hazelcast's graceful shutdown: the node's entries removed, connections closed. */
+  /**
+   * The leave's time beyond Hazelcast's graceful shutdown: the node's entries removed, connections
+   * closed, and the step after the leave (the report file's {@code cluster} part), which is bounded by
+   * {@link LeavingClusterManager#AFTER_LEAVE_BOUND} (1 s, less than this margin).
+   */
   static final Duration LEAVE_MARGIN = Duration.ofSeconds(2);
 
   private record Made(ClusterConfig cluster, HazelcastClusterManager hazelcast, LeavingClusterManager leaving) {

@@ -28,7 +28,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -355,8 +354,9 @@ public final class LeavingClusterManager implements ClusterManager {
    * Something to do once this node's leave ended (succeeded or failed), before {@code vertx.close()}
    * goes on: the stop report's {@code cluster} part gets the leave's time this way. The step runs on a
    * daemon thread of its own; the close waits for it at most {@link #AFTER_LEAVE_BOUND}, then goes on
-   * and logs that it did (a step still running keeps only its thread). A step that throws is logged.
-   * One step: a second call replaces the first.
+   * and logs that it did (a step still running keeps only its thread). A step that throws is logged,
+   * whenever it throws; a step that cannot get a thread is logged and skipped. Nothing here can keep
+   * the close from going on. One step: a second call replaces the first.
    *
    * @param step what to do, given the leave's outcome (as {@link #left()} gives it)
    */
@@ -384,23 +384,26 @@ public final class LeavingClusterManager implements ClusterManager {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> done = new CompletableFuture<>();
-    Thread thread = new Thread(() -> {
-      try {
-        step.accept(outcome);
-        done.complete(null);
-      } catch (RuntimeException | Error e) {
-        done.completeExceptionally(e);
-      }
-    }, "quiesce-after-leave");
-    thread.setDaemon(true);
-    thread.start();
+    try {
+      Thread thread = new Thread(() -> {
+        try {
+          step.accept(outcome);
+        } catch (RuntimeException | Error e) {
+          LOG.warn("the step after the leave failed: {}", e.toString());
+        } finally {
+          done.complete(null);
+        }
+      }, "quiesce-after-leave");
+      thread.setDaemon(true);
+      thread.start();
+    } catch (RuntimeException | Error e) {
+      // no thread to run it on (out of native threads): the close must go on all the same
+      LOG.warn("the step after the leave could not start: {}", e.toString());
+      done.complete(null);
+    }
     return done.orTimeout(AFTER_LEAVE_BOUND.toMillis(), TimeUnit.MILLISECONDS).exceptionally(e -> {
-      if (e instanceof TimeoutException) {
-        LOG.warn("the step after the leave did not end within {} ms: Vert.x's close goes on without it",
-            AFTER_LEAVE_BOUND.toMillis());
-      } else {
-        LOG.warn("the step after the leave failed: {}", e.toString());
-      }
+      LOG.warn("the step after the leave did not end within {} ms: Vert.x's close goes on without it",
+          AFTER_LEAVE_BOUND.toMillis());
       return null;
     });
   }

@@ -59,8 +59,12 @@ public final class NodeLeave extends VerticleBase {
   private final LeaveTally tally = new LeaveTally();
   private final Set<String> caught = ConcurrentHashMap.newKeySet();
   private Handler<DeliveryContext<Object>> interceptor;
-  /** The {@code start} of the stop report this node published, once it did. */
-  private volatile Long reportStart;
+  /** The stop report this node published, once it did: its {@code start} and where it was written. */
+  private volatile PublishedReport published;
+
+  /** The {@code start} of a published stop report, and its file ({@code reportFile} of the event), if any. */
+  private record PublishedReport(long start, Optional<String> file) {
+  }
 
   private NodeLeave(LeavingClusterManager manager, LifecycleConfig lifecycle) {
     this.manager = manager;
@@ -109,23 +113,28 @@ public final class NodeLeave extends VerticleBase {
     return Future.join(responder.completion(), reports.completion());
   }
 
-  /** Keeps the {@code start} of the report this node published: the report file holding it is this stop's. */
+  /**
+   * Keeps the {@code start} of the report this node published (the report file holding it is this
+   * stop's) and the file it was written to, as the coordinator names it in the event (the
+   * {@code lifecycle.reportFile} of the stop, after any reload).
+   */
   private void noteReport(Message<JsonObject> event) {
     JsonObject body = event.body();
     if (body != null && LifecycleEvent.REPORT.wireName().equals(body.getValue("type"))
         && body.getValue("report") instanceof JsonObject report && report.getValue("start") instanceof Number start) {
-      reportStart = start.longValue();
+      published = new PublishedReport(start.longValue(),
+          body.getValue("reportFile") instanceof String file ? Optional.of(file) : Optional.empty());
     }
   }
 
   /**
    * The node has left the cluster (or failed to): logs the stop report's {@code cluster} part and, when
-   * this node published a report and {@code lifecycle.reportFile} is set, adds the part to that file
-   * ({@link ReportClusterPart}). Runs on the leave's own thread, bounded by
+   * this node published a report that was written to a file ({@code lifecycle.reportFile}), adds the
+   * part to that file ({@link ReportClusterPart}). Runs on the leave's own thread, bounded by
    * {@link LeavingClusterManager#AFTER_LEAVE_BOUND}.
    */
   private void recordLeave(AsyncResult<LeavingClusterManager.Left> outcome, LeaveParticipant participant) {
-    JsonObject part = clusterPart(outcome, participant.withdrawal(), tally.toJson());
+    JsonObject part = clusterPart(manager.getNodeId(), outcome, participant.withdrawal(), tally.toJson());
     if (outcome.succeeded()) {
       LOG.info("left the cluster in {} ms (at {}){}; the report's cluster part: {}", outcome.result().tookMs(),
           outcome.result().atMs(), manager.withdrawn() ? "" : " (nothing was withdrawn before)", part.encode());
@@ -133,11 +142,10 @@ public final class NodeLeave extends VerticleBase {
       LOG.error("the leave of the cluster failed: {}; the report's cluster part: {}", outcome.cause().toString(),
           part.encode());
     }
-    Long start = reportStart;
-    if (start != null && lifecycle.reportFile().isPresent()) {
-      Path file = Path.of(lifecycle.reportFile().get());
-      ReportClusterPart.add(file, start, part).ifPresent(why -> LOG.warn("the stop report file has no cluster part "
-          + "(the log line above has it): {}", why));
+    PublishedReport report = published;
+    if (report != null && report.file().isPresent()) {
+      ReportClusterPart.add(Path.of(report.file().get()), report.start(), part).ifPresent(why ->
+          LOG.warn("the stop report file has no cluster part (the log line above has it): {}", why));
     }
   }
 
@@ -146,14 +154,20 @@ public final class NodeLeave extends VerticleBase {
    * counts since the withdrawal, and the leave ({@code leftAt} and {@code leaveTookMs}, or
    * {@code leaveFailure}).
    *
+   * @param nodeId this node's cluster node id
    * @param outcome the leave's outcome
    * @param withdrawal the first phase's detail without the counts ({@link LeaveParticipant#withdrawal()})
-   * @param counts {@link LeaveTally#toJson()} at the leave
+   * @param counts {@link LeaveTally#toJson()} at the leave (its {@code countedSince} is left out when
+   *     nothing was withdrawn: it is 0 then)
    * @return a new object
    */
-  static JsonObject clusterPart(AsyncResult<LeavingClusterManager.Left> outcome, Optional<JsonObject> withdrawal,
-      JsonObject counts) {
-    JsonObject part = withdrawal.map(JsonObject::copy).orElseGet(JsonObject::new).mergeIn(counts);
+  static JsonObject clusterPart(String nodeId, AsyncResult<LeavingClusterManager.Left> outcome,
+      Optional<JsonObject> withdrawal, JsonObject counts) {
+    JsonObject part = new JsonObject().put("nodeId", nodeId)
+        .mergeIn(withdrawal.map(JsonObject::copy).orElseGet(JsonObject::new)).mergeIn(counts.copy());
+    if (withdrawal.isEmpty()) {
+      part.remove("countedSince");
+    }
     if (outcome.succeeded()) {
       part.put("leftAt", outcome.result().atMs()).put("leaveTookMs", outcome.result().tookMs());
     } else {

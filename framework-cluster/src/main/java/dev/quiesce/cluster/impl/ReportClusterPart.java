@@ -18,14 +18,18 @@ import java.util.Optional;
  * that ({@code stragglers}, {@code lost}, counted until the leave), and when the node left
  * ({@code leftAt}, {@code leaveTookMs}; or {@code leaveFailure}).
  *
- * <p>The file is rewritten whole (a temporary file beside it, then an atomic move), and only when it
- * holds the report of this stop (its {@code start} is the one this node published): a report file
- * left by an earlier run, or by another process, is never touched. Plain java.nio: Vert.x is closing.
+ * <p>The file is rewritten whole ({@code <file>.cluster.tmp} beside it, with the report's permissions,
+ * then an atomic move), and only when it holds the report of this stop (its {@code start} is the one
+ * this node published, checked when read and again just before the move): a report file left by an
+ * earlier run, or written by another process meanwhile, is left as it is. Plain java.nio: Vert.x is
+ * closing.
  */
 final class ReportClusterPart {
 
   /** The key of the part in the report. */
   static final String KEY = "cluster";
+  /** The temporary file beside the report: a fixed name, so an interrupted rewrite leaves one file, not one per stop. */
+  static final String TEMP_SUFFIX = ".cluster.tmp";
 
   private ReportClusterPart() {
   }
@@ -55,15 +59,41 @@ final class ReportClusterPart {
           + report.getValue("start") + ", this stop's " + reportStart + ")");
     }
     report.put(KEY, part);
-    Path temp = null;
+    Path temp = file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
     try {
-      temp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
       Files.writeString(temp, report.encode() + "\n", StandardCharsets.UTF_8);
+      keepPermissions(file, temp);
+      // checked again just before the move: a report another process wrote meanwhile (an upgrade's
+      // successor stopping at the same moment) is kept; only a write in the microseconds between the
+      // check and the move could still be replaced
+      if (!startOf(file).equals(Optional.of(reportStart))) {
+        Files.deleteIfExists(temp);
+        return Optional.of("the report file " + file + " was replaced by another report while the part was added");
+      }
       Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       return Optional.empty();
     } catch (IOException e) {
       deleteQuietly(temp);
       return Optional.of("the report file " + file + " could not be rewritten: " + e);
+    }
+  }
+
+  /** The report file's start, if it can be read as a report. */
+  private static Optional<Long> startOf(Path file) {
+    try {
+      return new JsonObject(Files.readString(file, StandardCharsets.UTF_8)).getValue("start") instanceof Number n
+          ? Optional.of(n.longValue()) : Optional.empty();
+    } catch (IOException | DecodeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The rewritten file keeps the mode of the report (readable by whoever could read it before). */
+  private static void keepPermissions(Path file, Path temp) throws IOException {
+    try {
+      Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(file));
+    } catch (UnsupportedOperationException notPosix) {
+      // a file system without POSIX modes: the new file has its defaults
     }
   }
 

@@ -129,6 +129,7 @@ class NodeLeaveTest {
     StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
     assertThat(new JsonObject(Files.readString(file)).containsKey("cluster"))
         .as("no cluster part before the node has left").isFalse();
+    var mode = Files.getPosixFilePermissions(file);
     Await.result(b.close(), Duration.ofSeconds(30));
     long closed = System.currentTimeMillis();
 
@@ -146,6 +147,22 @@ class NodeLeaveTest {
     assertThat(cluster.getLong("leaveTookMs")).isNotNegative()
         .isLessThanOrEqualTo(cluster.getLong("leftAt") - report.end());
     assertThat(cluster.containsKey("leaveFailure")).isFalse();
+    assertThat(cluster.getString("nodeId")).isEqualTo(managers.get(b).getNodeId());
+    assertThat(Files.getPosixFilePermissions(file)).as("the report's mode is kept").isEqualTo(mode);
+  }
+
+  @Test
+  void aCloseWithoutAStopLeavesAnExistingReportFileAlone(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("report-b.json");
+    String earlier = new JsonObject().put("start", 1L).put("outcome", "graceful").encode() + "\n";
+    Files.writeString(file, earlier);
+    JsonObject withFile = LIFECYCLE.copy().put("reportFile", file.toString());
+    Vertx b = node(freePort(), List.of(), withFile);
+    coordinator(b, withFile);
+
+    Await.result(b.close(), Duration.ofSeconds(30));
+
+    assertThat(Files.readString(file)).isEqualTo(earlier);
   }
 
   @Test

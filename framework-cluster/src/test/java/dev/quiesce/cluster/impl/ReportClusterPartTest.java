@@ -7,7 +7,10 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +38,22 @@ class ReportClusterPartTest {
     assertThat(report.getJsonObject("cluster").getLong("leftAt")).isEqualTo(START + 1000);
     try (Stream<Path> left = Files.list(dir)) {
       assertThat(left).as("no temporary file left beside the report").containsExactly(file);
+    }
+  }
+
+  @Test
+  void theRewrittenFileKeepsTheReportsPermissionsAndAStaleTemporaryFileIsReplaced() throws IOException {
+    Path file = dir.resolve("report.json");
+    Files.writeString(file, new JsonObject().put("start", START).encode());
+    Set<PosixFilePermission> mode = PosixFilePermissions.fromString("rw-r--r--");
+    Files.setPosixFilePermissions(file, mode);
+    Files.writeString(dir.resolve("report.json" + ReportClusterPart.TEMP_SUFFIX), "left by an interrupted rewrite");
+
+    assertThat(ReportClusterPart.add(file, START, new JsonObject().put("leftAt", 1))).isEmpty();
+
+    assertThat(Files.getPosixFilePermissions(file)).isEqualTo(mode);
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left).containsExactly(file);
     }
   }
 
@@ -70,8 +89,11 @@ class ReportClusterPartTest {
     JsonObject withdrawal = new JsonObject().put("withdrawnAt", START + 20).put("confirmedAt", START + 40);
     JsonObject counts = new JsonObject().put("stragglers", 3).put("lost", 0);
 
-    JsonObject left = NodeLeave.clusterPart(Future.succeededFuture(new LeavingClusterManager.Left(START + 700, 55)),
-        Optional.of(withdrawal), counts);
+    JsonObject left = NodeLeave.clusterPart("node-b", Future.succeededFuture(
+        new LeavingClusterManager.Left(START + 700, 55)), Optional.of(withdrawal), counts.copy().put("countedSince",
+        START + 20));
+    assertThat(left.getString("nodeId")).isEqualTo("node-b");
+    assertThat(left.getLong("countedSince")).isEqualTo(START + 20);
     assertThat(left.getLong("withdrawnAt")).isEqualTo(START + 20);
     assertThat(left.getLong("confirmedAt")).isEqualTo(START + 40);
     assertThat(left.getLong("stragglers")).isEqualTo(3);
@@ -80,10 +102,12 @@ class ReportClusterPartTest {
     assertThat(left.getLong("leaveTookMs")).isEqualTo(55);
     assertThat(withdrawal.containsKey("leftAt")).as("the withdrawal given is not changed").isFalse();
 
-    JsonObject failed = NodeLeave.clusterPart(Future.failedFuture(new IllegalStateException("hazelcast is gone")),
-        Optional.empty(), counts);
+    JsonObject failed = NodeLeave.clusterPart("node-b", Future.failedFuture(
+        new IllegalStateException("hazelcast is gone")), Optional.empty(), counts.copy().put("countedSince", 0));
     assertThat(failed.getString("leaveFailure")).contains("hazelcast is gone");
     assertThat(failed.containsKey("leftAt")).isFalse();
     assertThat(failed.containsKey("withdrawnAt")).as("no stop ran the withdrawal").isFalse();
+    assertThat(failed.containsKey("countedSince")).as("nothing was counted since a withdrawal").isFalse();
+    assertThat(failed.getString("nodeId")).isEqualTo("node-b");
   }
 }

@@ -329,7 +329,9 @@ public final class Coordinator {
       String encoded = json.encode();
       Future<Void> written = ReportFile.write(vertx, timers, config.reportFile(), encoded);
       changeState(LifecycleState.STOPPED, report.outcome().wireName());
-      event(LifecycleEvent.REPORT, new JsonObject().put("report", json));
+      JsonObject reportEvent = new JsonObject().put("report", json);
+      config.reportFile().ifPresent(file -> reportEvent.put("reportFile", file));
+      event(LifecycleEvent.REPORT, reportEvent);
       LOG.info("stop report {}", encoded);
       written.onComplete(w -> stopped.tryComplete(report));
     });
