@@ -74,9 +74,7 @@ class LeavingClusterManagerTest {
 
   @Test
   void aStepAfterTheLeaveThatDoesNotEndHoldsTheCloseUpOnlyForItsBound() throws Exception {
-    LeavingClusterManager leaving = new LeavingClusterManager(new HazelcastClusterManager(HazelcastSetup.of(
-        ClusterConfig.from(InJvmNodes.config("leaving-after-" + ProcessHandle.current().pid(), InJvmNodes.freePort(),
-            List.of())), Duration.ofSeconds(30))));
+    LeavingClusterManager leaving = aloneOnHazelcast("leaving-after-");
     Vertx vertx = Await.result(Vertx.builder().withClusterManager(leaving).buildClustered(), InJvmNodes.JOIN);
     CountDownLatch never = new CountDownLatch(1);
     Promise<AsyncResult<LeavingClusterManager.Left>> given = Promise.promise();
@@ -107,9 +105,7 @@ class LeavingClusterManagerTest {
 
   @Test
   void aStepAfterTheLeaveThatThrowsDoesNotFailTheClose() throws Exception {
-    LeavingClusterManager leaving = new LeavingClusterManager(new HazelcastClusterManager(HazelcastSetup.of(
-        ClusterConfig.from(InJvmNodes.config("leaving-throws-" + ProcessHandle.current().pid(), InJvmNodes.freePort(),
-            List.of())), Duration.ofSeconds(30))));
+    LeavingClusterManager leaving = aloneOnHazelcast("leaving-throws-");
     Vertx vertx = Await.result(Vertx.builder().withClusterManager(leaving).buildClustered(), InJvmNodes.JOIN);
     AtomicLong threwAt = new AtomicLong();
     leaving.afterLeave(outcome -> {
@@ -128,6 +124,13 @@ class LeavingClusterManagerTest {
   @Test
   void theStepAfterTheLeaveFitsTheCloseAllowance() {
     assertThat(LeavingClusterManager.AFTER_LEAVE_BOUND).isLessThan(ClusteredVertxFactory.LEAVE_MARGIN);
+  }
+
+  /** A manager on a real Hazelcast member of a cluster of its own ({@code name} + this JVM's pid). */
+  private static LeavingClusterManager aloneOnHazelcast(String name) throws java.io.IOException {
+    return new LeavingClusterManager(new HazelcastClusterManager(HazelcastSetup.of(ClusterConfig.from(
+        InJvmNodes.config(name + ProcessHandle.current().pid(), InJvmNodes.freePort(), List.of())),
+        Duration.ofSeconds(30))));
   }
 
   private static List<RegistrationInfo> registrations(HazelcastClusterManager hazelcast) {

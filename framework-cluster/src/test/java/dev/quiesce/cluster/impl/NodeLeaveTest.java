@@ -118,15 +118,9 @@ class NodeLeaveTest {
   void theReportFileGetsTheClusterPartWithTheLeaveTimeOnceTheNodeHasLeft(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("report-b.json");
     JsonObject withFile = LIFECYCLE.copy().put("reportFile", file.toString());
-    int portA = freePort();
-    Vertx a = node(portA, List.of());
-    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA), withFile);
-    LifecycleCoordinator coordinator = coordinator(b, withFile);
-    serve(b, "b");
-    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
-
-    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
-    StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+    TwoNodes nodes = twoNodes(withFile);
+    Vertx b = nodes.b();
+    StopReport report = stopServing(nodes, withFile);
     assertThat(new JsonObject(Files.readString(file)).containsKey("cluster"))
         .as("no cluster part before the node has left").isFalse();
     var mode = Files.getPosixFilePermissions(file);
@@ -266,15 +260,7 @@ class NodeLeaveTest {
   void aOnePhasePlanWithdrawsAndTalliesInThatPhase() throws Exception {
     JsonObject onePhase = new JsonObject().put("shutdownTimeout", "20s").put("phases", new JsonArray()
         .add(new JsonObject().put("name", "stop").put("timeout", "5s")));
-    int portA = freePort();
-    Vertx a = node(portA, List.of());
-    Vertx b = node(freePort(), List.of("127.0.0.1:" + portA), onePhase);
-    LifecycleCoordinator coordinator = coordinator(b, onePhase);
-    serve(b, "b");
-    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(a).contains("b"));
-
-    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
-    StopReport report = Await.result(coordinator.stopped(), Duration.ofSeconds(30));
+    StopReport report = stopServing(twoNodes(onePhase), onePhase);
 
     JsonObject detail = participant(report, "stop").detail();
     assertThat(detail.getJsonArray("addresses").getList()).contains(WORK);
@@ -297,6 +283,25 @@ class NodeLeaveTest {
     return report.phases().stream().filter(p -> p.phase().equals(phase)).findFirst().orElseThrow()
         .participants().stream().filter(p -> p.participant().equals(LeaveParticipant.NAME)).findFirst()
         .orElseThrow(() -> new AssertionError("no participant cluster in phase " + phase + ": " + report.toJson()));
+  }
+
+  /** A two-node cluster: A on {@link #LIFECYCLE}, B (the one that stops) on its own. */
+  private record TwoNodes(Vertx a, Vertx b) {
+  }
+
+  private TwoNodes twoNodes(JsonObject lifecycleOfB) throws IOException {
+    int portA = freePort();
+    Vertx a = node(portA, List.of());
+    return new TwoNodes(a, node(freePort(), List.of("127.0.0.1:" + portA), lifecycleOfB));
+  }
+
+  /** B serves {@link #WORK} until A reaches it, then stops through its coordinator; the report. */
+  private static StopReport stopServing(TwoNodes nodes, JsonObject lifecycleOfB) {
+    LifecycleCoordinator coordinator = coordinator(nodes.b(), lifecycleOfB);
+    serve(nodes.b(), "b");
+    Await.until("A reaches B", Duration.ofSeconds(60), () -> answeredBy(nodes.a()).contains("b"));
+    coordinator.trigger(LifecycleCommand.STOP, Trigger.APPLICATION, "test");
+    return Await.result(coordinator.stopped(), Duration.ofSeconds(30));
   }
 
   private static LifecycleCoordinator coordinator(Vertx vertx) {
