@@ -28,6 +28,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>What this node's selector has seen.</b> Vert.x's node selector (which picks the node a
  * message goes to) learns of registrations through {@link #getRegistrations} and the listener given
  * to {@link #registrationListener}; both pass through here, so {@link #stillRouted(String, List)} can
- * tell whether this node's selector may still route an address to another node.
+ * tell whether this node's selector may still route an address to another node. On the way it
+ * works around a race of Vert.x 5.0's selector that leaves sends waiting for their timeout (see
+ * {@code readsUnderWay}).
  */
 public final class LeavingClusterManager implements ClusterManager {
 
@@ -68,6 +71,19 @@ public final class LeavingClusterManager implements ClusterManager {
   /** This node's additions to the cluster not completed yet; guarded by lock. */
   private final Map<Registration, Future<Void>> addsUnderWay = new HashMap<>();
   private final Promise<Left> left = Promise.promise();
+  /**
+   * Reads of an address's registrations under way (the selector's, when it first needs the address),
+   * and an "no registration left" update event that arrived meanwhile, held until the last read ends;
+   * both guarded by lock. Vert.x 5.0's {@code DefaultNodeSelector} drops its entry for an address at
+   * such an event even while the entry's first read is under way; when that read then finds no
+   * registration either, the entry is no longer its own to remove, so it never answers the sends
+   * waiting on it: each waits for its whole send timeout instead of failing with "no handlers" (or
+   * going to a local handler). A leaving node meets this right after its withdrawal (its own sends
+   * to a withdrawn address). Holding the event until the read has answered keeps the entry in place
+   * for it; the event is passed on right after, and then only makes the selector read again.
+   */
+  private final Map<String, AtomicInteger> readsUnderWay = new HashMap<>();
+  private final Map<String, RegistrationUpdateEvent> heldEmptyUpdates = new HashMap<>();
   private volatile RegistrationListener selector;
   /** The instance this manager serves (from {@link #init}): its timers bound the withdrawal. */
   private volatile Vertx vertx;
@@ -312,9 +328,17 @@ public final class LeavingClusterManager implements ClusterManager {
     delegate.registrationListener(new RegistrationListener() {
       @Override
       public void registrationsUpdated(RegistrationUpdateEvent event) {
-        updates.computeIfAbsent(event.address(), a -> new AtomicLong()).incrementAndGet();
-        registrationListener.registrationsUpdated(event);
-        seen.put(event.address(), nodeIds(event.registrations()));
+        if (event.registrations() == null || event.registrations().isEmpty()) {
+          synchronized (lock) {
+            AtomicInteger reading = readsUnderWay.get(event.address());
+            if (reading != null && reading.get() > 0) {
+              // held until the read ends: see readsUnderWay
+              heldEmptyUpdates.put(event.address(), event);
+              return;
+            }
+          }
+        }
+        deliver(event);
       }
 
       @Override
@@ -330,14 +354,36 @@ public final class LeavingClusterManager implements ClusterManager {
     });
   }
 
+  /** Passes an update event on to the selector, and notes what it says. */
+  private void deliver(RegistrationUpdateEvent event) {
+    RegistrationListener listener = selector;
+    updates.computeIfAbsent(event.address(), a -> new AtomicLong()).incrementAndGet();
+    listener.registrationsUpdated(event);
+    seen.put(event.address(), nodeIds(event.registrations()));
+  }
+
   @Override
   public void getRegistrations(String address, Completable<List<RegistrationInfo>> promise) {
     long before = updates.computeIfAbsent(address, a -> new AtomicLong()).get();
+    synchronized (lock) {
+      readsUnderWay.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+    }
     delegate.getRegistrations(address, (registrations, failure) -> {
       promise.complete(registrations, failure);
       // a read that an update event overtook is stale: the selector applied the event after it
       if (failure == null && updates.get(address).get() == before) {
         seen.put(address, nodeIds(registrations));
+      }
+      RegistrationUpdateEvent held;
+      synchronized (lock) {
+        held = null;
+        if (readsUnderWay.get(address).decrementAndGet() == 0) {
+          readsUnderWay.remove(address);
+          held = heldEmptyUpdates.remove(address);
+        }
+      }
+      if (held != null) {
+        deliver(held);
       }
     });
   }
