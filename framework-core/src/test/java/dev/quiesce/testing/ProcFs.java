@@ -41,6 +41,24 @@ public final class ProcFs {
     return out;
   }
 
+  /**
+   * What a test says of a process it did not expect: its {@code /proc/<pid>/stat} (pid, command,
+   * state, parent, group, session, …) and its command line, or that it is gone.
+   *
+   * @param pid a process id
+   * @return one line
+   */
+  public static String describe(int pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat")).trim();
+      byte[] cmdline = Files.readAllBytes(Path.of("/proc", Integer.toString(pid), "cmdline"));
+      String command = new String(cmdline, StandardCharsets.UTF_8).replace('\0', ' ').trim();
+      return stat.substring(0, Math.min(stat.length(), 120)) + " | " + command;
+    } catch (IOException | RuntimeException e) {
+      return pid + " (gone)";
+    }
+  }
+
   /** True when {@code pid} is a zombie, or gone (state Z or X, or no stat to read). */
   public static boolean isZombie(int pid) {
     try {

@@ -1,9 +1,10 @@
 package dev.quiesce.process;
 
-import dev.quiesce.lifecycle.EventBusContract;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quiesce.lifecycle.EventBusContract;
 import dev.quiesce.testing.Await;
+import dev.quiesce.testing.ProcFs;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -42,7 +43,14 @@ abstract class ProcessTestBase {
     try {
       Await.result(vertx.close(), Duration.ofSeconds(30));
     } finally {
-      Await.until("no tagged process is left", Duration.ofSeconds(5), () -> children.pids().isEmpty());
+      try {
+        // a generous bound: a killed process ends in milliseconds, but a busy machine's disk can hold one in
+        // an uninterruptible write for seconds; a process really left behind (sleep 3600) still fails here
+        Await.until("no tagged process is left", Duration.ofSeconds(15), () -> children.pids().isEmpty());
+      } catch (AssertionError e) {
+        // which ones, for a failure that is rare: state, parent, group, session and command line
+        throw new AssertionError(e.getMessage() + ": " + children.pids().stream().map(ProcFs::describe).toList(), e);
+      }
       int left = children.killLeftovers();
       assertThat(left).as("processes left behind").isZero();
     }
