@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -32,21 +33,23 @@ import picocli.CommandLine.Spec;
  * The {@code quiesce} command: the management listener's endpoints from a shell. {@code status},
  * {@code events} (one line per event of the stream), {@code stop}, {@code drain}, {@code resume},
  * {@code reload} and {@code upgrade}; with {@code --wait}, a stop follows the event stream until
- * the stop report and exits with the report's exit code ({@link ExitCode}). The token is read from
+ * the stop report and exits with the report's exit code ({@link ExitCode}). {@code fleet status},
+ * {@code fleet reload|upgrade|restart} drive a clustered node's {@code /fleet} endpoints. The token is read from
  * {@code --token-file} or {@code QUIESCE_MANAGEMENT_TOKEN}, never from the command line. Every wait
  * is bounded by {@code --timeout}. See quiesce-cli/README.md.
  */
 @Command(name = "quiesce", mixinStandardHelpOptions = true, versionProvider = QuiesceCli.Version.class,
     description = "Talks to a Quiesce application's management listener: status, events, stop, drain, resume,"
-        + " reload, upgrade.",
+        + " reload, upgrade; fleet (a clustered node's /fleet endpoints).",
     subcommands = {QuiesceCli.Status.class, QuiesceCli.Events.class, QuiesceCli.Stop.class, QuiesceCli.Drain.class,
-        QuiesceCli.Resume.class, QuiesceCli.Reload.class, QuiesceCli.Upgrade.class},
+        QuiesceCli.Resume.class, QuiesceCli.Reload.class, QuiesceCli.Upgrade.class, QuiesceCli.Fleet.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
-        "0:done; with --wait: the stop was graceful, the reload or upgrade done",
+        "0:done; with --wait: the stop was graceful, the reload or upgrade done, the fleet operation done",
         "1:failed: the listener could not be reached or refused (401, 403, 409, ...)",
         "2:usage: a bad option, no token",
-        "3:with --wait: the stop was forced (the report's exit code), a reload partial or failed, an upgrade failed",
+        "3:with --wait: the stop was forced (the report's exit code), a reload partial or failed, an upgrade or a"
+            + " fleet operation failed",
         "4:with --wait: the end did not come within --timeout",
         "5:stop --wait: the connection was lost (the process ended) and --report gave no report: outcome unknown"})
 public final class QuiesceCli implements Callable<Integer> {
@@ -470,6 +473,177 @@ public final class QuiesceCli implements Callable<Integer> {
           } else if (item instanceof Item.TimedOut) {
             throw new CliFailure(ExitCode.TIMED_OUT, "no upgrade outcome within --timeout; the upgrade goes on");
           }
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- fleet (a clustered node)
+
+  /** How often {@code fleet <operation> --wait} reads {@code GET /fleet/status}. */
+  static final Duration FLEET_POLL = Duration.ofMillis(250);
+  /** {@code --timeout} of {@code fleet <operation> --wait} when none is given: a rolling operation takes a while. */
+  public static final Duration FLEET_WAIT = Duration.ofMinutes(10);
+
+  /** {@code quiesce fleet}: without a subcommand, its usage. */
+  @Command(name = "fleet", description = "A clustered node's fleet (framework-cluster): status, and rolling"
+      + " reload, upgrade or restart of every node, asked of any node.",
+      subcommands = {FleetStatusCommand.class, FleetOperationCommand.Reload.class,
+          FleetOperationCommand.Upgrade.class, FleetOperationCommand.Restart.class})
+  static final class Fleet implements Callable<Integer> {
+    @ParentCommand
+    QuiesceCli root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      spec.commandLine().usage(root.out);
+      return ExitCode.USAGE.code();
+    }
+  }
+
+  /** {@code quiesce fleet status}. */
+  @Command(name = "status", description = "Every node of the fleet: address, state, version, readiness, requests in"
+      + " flight, children; the operation running and the last one.")
+  static final class FleetStatusCommand implements Callable<Integer> {
+    @ParentCommand
+    Fleet fleet;
+
+    @Override
+    public Integer call() {
+      QuiesceCli root = fleet.root;
+      ManagementClient client = root.client(false);
+      Answer answer = client.get("/fleet/status", root.deadline(DEFAULT_TIMEOUT));
+      if (answer.status() != 200) {
+        throw client.refused(answer, "fleet status");
+      }
+      root.out.print(root.json ? Json.compact(answer.json()) + "\n" : Summaries.fleetStatus(answer.json()));
+      return ExitCode.OK.code();
+    }
+  }
+
+  /**
+   * {@code quiesce fleet reload|upgrade|restart}: {@code POST /fleet/<operation>}, which answers at once
+   * with the operation's first report; with {@code --wait}, reads {@code GET /fleet/status} until that
+   * operation has ended (its report is then the fleet's {@code lastOperation}), printing each step as it
+   * changes. A node that does not answer meanwhile (the one asked restarts or is upgraded last) is asked
+   * again until {@code --timeout}.
+   */
+  abstract static class FleetOperationCommand implements Callable<Integer> {
+    @ParentCommand
+    Fleet fleet;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--reason", description = "why, for each node's log and report")
+    String reason;
+
+    @Option(names = "--max-unavailable", paramLabel = "N", description = "nodes taken out at a time (default: the"
+        + " node's, 1)")
+    Integer maxUnavailable;
+
+    @Option(names = "--step-timeout", paramLabel = "DURATION", description = "bound on each node's step, as the"
+        + " configuration writes durations: 90s, 2m (default: the node's)")
+    String stepTimeout;
+
+    @Option(names = "--wait", description = "follow the operation until it ends: exit 0 when done, 3 when it"
+        + " failed (default --timeout 10m)")
+    boolean await;
+
+    /** {@code quiesce fleet reload}. */
+    @Command(name = "reload", description = "A rolling reload: each node re-reads its configuration, one at a time"
+        + " (--max-unavailable), the next once the one before is ready again.")
+    static final class Reload extends FleetOperationCommand {
+    }
+
+    /** {@code quiesce fleet upgrade}. */
+    @Command(name = "upgrade", description = "A rolling upgrade in place: each node's successor takes over its"
+        + " listeners and the node leaves, one at a time.")
+    static final class Upgrade extends FleetOperationCommand {
+    }
+
+    /** {@code quiesce fleet restart}. */
+    @Command(name = "restart", description = "A rolling restart: each node stops and its supervisor (systemd)"
+        + " starts it again, one at a time.")
+    static final class Restart extends FleetOperationCommand {
+    }
+
+    @Override
+    public Integer call() {
+      QuiesceCli root = fleet.root;
+      String operation = spec.name();
+      if (maxUnavailable != null && maxUnavailable < 1) {
+        throw new CliFailure(ExitCode.USAGE, "--max-unavailable must be at least 1, got " + maxUnavailable);
+      }
+      ManagementClient client = root.client(true);
+      Instant deadline = root.deadline(await ? FLEET_WAIT : DEFAULT_TIMEOUT);
+      Map<String, Object> body = new java.util.LinkedHashMap<>();
+      Optional.ofNullable(reason).ifPresent(r -> body.put("reason", r));
+      Optional.ofNullable(maxUnavailable).ifPresent(n -> body.put("maxUnavailable", n));
+      Optional.ofNullable(stepTimeout).ifPresent(t -> body.put("stepTimeout", t));
+      Answer answer = client.post("/fleet/" + operation, Optional.of(Json.compact(body)), deadline);
+      if (answer.status() / 100 != 2) {
+        throw client.refused(answer, "fleet " + operation);
+      }
+      Map<String, Object> started = answer.json();
+      String id = Json.string(started, "id", "");
+      if (!await) {
+        root.out.print(root.json ? Json.compact(started) + "\n" : "fleet " + operation + " accepted: " + id + "\n");
+        return ExitCode.OK.code();
+      }
+      root.err.println("fleet " + operation + " accepted: " + id);
+      return follow(root, client, id, deadline);
+    }
+
+    private int follow(QuiesceCli root, ManagementClient client, String id, Instant deadline) {
+      Map<String, String> shown = new java.util.HashMap<>();
+      boolean unreachableSaid = false;
+      while (true) {
+        Optional<Map<String, Object>> status = Optional.empty();
+        try {
+          Answer answer = client.get("/fleet/status", Instant.now().plus(FLEET_POLL.multipliedBy(20)).isBefore(deadline)
+              ? Instant.now().plus(FLEET_POLL.multipliedBy(20)) : deadline);
+          if (answer.status() == 200) {
+            status = Optional.of(answer.json());
+          }
+        } catch (CliFailure unreachable) {
+          if (!unreachableSaid && Instant.now().isBefore(deadline)) {
+            root.err.println("no answer from " + client.base() + " (" + unreachable.getMessage() + "): asking again"
+                + " until --timeout (the node may be restarting)");
+            unreachableSaid = true;
+          }
+        }
+        if (status.isPresent()) {
+          unreachableSaid = false;
+          Map<String, Object> last = Json.object(status.get(), "lastOperation");
+          if (id.equals(last.get("id"))) {
+            root.out.print(root.json ? Json.compact(last) + "\n" : Summaries.fleetOperation(last));
+            return "done".equals(last.get("outcome")) ? ExitCode.OK.code() : ExitCode.FORCED.code();
+          }
+          Map<String, Object> running = Json.object(status.get(), "operation");
+          if (id.equals(running.get("id"))) {
+            // a line for each step whose outcome changed since the last read
+            for (Map<String, Object> step : Json.objects(running, "steps")) {
+              String address = Json.string(step, "address", "?");
+              String outcome = Json.string(step, "outcome", "?");
+              if (!outcome.equals(shown.put(address, outcome)) && !"pending".equals(outcome)) {
+                root.err.print(Summaries.fleetSteps(Map.of("steps", List.of(step))));
+              }
+            }
+          }
+        }
+        if (!Instant.now().plus(FLEET_POLL).isBefore(deadline)) {
+          throw new CliFailure(ExitCode.TIMED_OUT, "fleet operation " + id + " did not end within --timeout; it goes"
+              + " on (quiesce fleet status shows it)");
+        }
+        try {
+          Thread.sleep(FLEET_POLL.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CliFailure(ExitCode.FAILED, "interrupted");
         }
       }
     }

@@ -282,6 +282,68 @@ class QuiesceCliEndToEndTest {
   }
 
   @Test
+  void fleetCommandsSayPlainlyWhenTheNodeIsNotClustered() throws Exception {
+    try (JvmProcess app = start(config(new JsonObject(), "20s"))) {
+      int port = managementPort(app);
+
+      Run status = cli("--url", url(port), "fleet", "status");
+      assertThat(status.exit()).isEqualTo(ExitCode.FAILED.code());
+      assertThat(status.err()).contains("fleet status at " + url(port)).contains("503").contains("not clustered");
+
+      Run reload = cli(Map.of(QuiesceCli.TOKEN_ENV, TOKEN), "--url", url(port), "fleet", "reload", "--wait");
+      assertThat(reload.exit()).isEqualTo(ExitCode.FAILED.code());
+      assertThat(reload.err()).contains("fleet reload").contains("not clustered");
+    }
+  }
+
+  @Test
+  void fleetReloadWaitFollowsARollingReloadOfAClusteredNodeToItsReport() throws Exception {
+    int hazelcastPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      hazelcastPort = s.getLocalPort();
+    }
+    JsonObject config = config(new JsonObject().put("reloadMs", 1500), "20s").put("cluster", new JsonObject()
+        .put("enabled", true).put("name", "cli-fleet-" + ProcessHandle.current().pid()).put("port", hazelcastPort));
+    try (JvmProcess app = start(config)) {
+      int port = managementPort(app);
+      Map<String, String> token = Map.of(QuiesceCli.TOKEN_ENV, TOKEN);
+      Run status = cli("--url", url(port), "fleet", "status");
+      assertThat(status.exit()).as(status.err()).isZero();
+      assertThat(status.out()).startsWith("fleet: 1 node(s), 1 ready").contains("RUNNING");
+
+      Run reload = cli(token, "--url", url(port), "fleet", "reload", "--reason", "cli test", "--wait");
+
+      assertThat(reload.exit()).as("out: %s, err: %s", reload.out(), reload.err()).isZero();
+      assertThat(reload.err()).contains("fleet reload accepted: fleet-");
+      assertThat(reload.out()).containsPattern("^reload fleet-\\S+ done in \\d+ ms\n")
+          .containsPattern("\n  \\S+:\\d+ +done");
+      JsonObject after = new JsonObject(cli("--url", url(port), "--json", "fleet", "status").out());
+      assertThat(after.getJsonObject("lastOperation").getString("outcome")).isEqualTo("done");
+      assertThat(after.getJsonObject("lastOperation").getString("reason")).isEqualTo("cli test");
+      assertThat(after.getJsonArray("nodes")).hasSize(1);
+
+      // the end not within --timeout: exit 4, and the operation goes on to its end
+      Run late = cli(token, "--url", url(port), "--timeout", "500ms", "fleet", "reload", "--wait");
+      assertThat(late.exit()).as("out: %s, err: %s", late.out(), late.err()).isEqualTo(ExitCode.TIMED_OUT.code());
+      assertThat(late.err()).contains("did not end within --timeout; it goes on");
+      Await.until("the fleet's operation has ended", Duration.ofSeconds(30), () -> new JsonObject(
+          cli("--url", url(port), "--json", "fleet", "status").out()).getValue("operation") == null);
+
+      // a step that does not end within --step-timeout fails the operation: exit 3, the report says why
+      Run failed = cli(token, "--url", url(port), "fleet", "reload", "--step-timeout", "300ms", "--wait");
+      assertThat(failed.exit()).as("out: %s, err: %s", failed.out(), failed.err()).isEqualTo(ExitCode.FORCED.code());
+      assertThat(failed.out()).containsPattern("^reload fleet-\\S+ failed in \\d+ ms: ").contains("300");
+      Await.until("the node is back from the reload", Duration.ofSeconds(30),
+          () -> cli("--url", url(port), "status").out().startsWith("RUNNING"));
+
+      Run bad = cli(token, "--url", url(port), "fleet", "restart", "--max-unavailable", "0");
+      assertThat(bad.exit()).isEqualTo(ExitCode.USAGE.code());
+      assertThat(bad.err()).contains("--max-unavailable must be at least 1, got 0");
+      assertThat(cli("--url", url(port), "status").out()).as("the node was not restarted").startsWith("RUNNING");
+    }
+  }
+
+  @Test
   void usageErrorsAndAnUnreachableListenerAreSaidPlainly() throws Exception {
     int closed;
     try (ServerSocket s = new ServerSocket(0)) {
@@ -298,7 +360,8 @@ class QuiesceCliEndToEndTest {
     assertThat(emptyToken.err()).contains("is empty");
     Run help = cli("--help");
     assertThat(help.exit()).isZero();
-    List<String> commands = new ArrayList<>(List.of("status", "events", "stop", "drain", "resume", "reload", "upgrade"));
+    List<String> commands = new ArrayList<>(List.of("status", "events", "stop", "drain", "resume", "reload", "upgrade",
+        "fleet"));
     assertThat(help.out()).contains(commands).contains("Exit status:");
   }
 }

@@ -134,4 +134,64 @@ public final class Summaries {
       default -> null;
     };
   }
+
+  /** {@code GET /fleet/status}: one line per node, then the operation running and the last one. */
+  public static String fleetStatus(Map<String, Object> status) {
+    List<Map<String, Object>> nodes = Json.objects(status, "nodes");
+    long ready = nodes.stream().filter(n -> Boolean.TRUE.equals(n.get("ready"))).count();
+    StringBuilder out = new StringBuilder("fleet: ").append(nodes.size()).append(" node(s), ").append(ready)
+        .append(" ready\n");
+    for (Map<String, Object> node : nodes) {
+      out.append(String.format("  %-21s %-12s %-5s %s, up %d s, %d request(s) in flight%s%s%n",
+          Json.string(node, "address", "?"), Json.string(node, "state", "?"),
+          Boolean.TRUE.equals(node.get("ready")) ? "ready" : "-", Json.string(node, "version", "?"),
+          Json.number(node, "uptimeMs", 0) / 1000, Json.number(node, "inFlightRequests", -1),
+          children(Json.object(node, "children")),
+          node.get("problem") instanceof String p ? " (" + p + ")" : ""));
+    }
+    Map<String, Object> running = Json.object(status, "operation");
+    if (!running.isEmpty()) {
+      out.append("running: ").append(operationLine(running)).append('\n').append(fleetSteps(running));
+    }
+    Map<String, Object> last = Json.object(status, "lastOperation");
+    if (!last.isEmpty()) {
+      out.append("last: ").append(operationLine(last)).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** A fleet operation's report, ended: its outcome, its failure, one line per step. */
+  public static String fleetOperation(Map<String, Object> report) {
+    return operationLine(report) + "\n" + fleetSteps(report);
+  }
+
+  /** One line per step of a fleet operation's report: node address, outcome, detail. */
+  public static String fleetSteps(Map<String, Object> report) {
+    StringBuilder out = new StringBuilder();
+    for (Map<String, Object> step : Json.objects(report, "steps")) {
+      long started = Json.number(step, "startedAt", 0);
+      long ended = Json.number(step, "endedAt", 0);
+      out.append(String.format("  %-21s %-12s%s%s%n", Json.string(step, "address", "?"),
+          Json.string(step, "outcome", "?"), started > 0 && ended >= started ? " " + (ended - started) + " ms" : "",
+          step.get("detail") instanceof String d ? ": " + d : ""));
+    }
+    return out.toString();
+  }
+
+  private static String operationLine(Map<String, Object> report) {
+    long started = Json.number(report, "startedAt", 0);
+    long ended = Json.number(report, "endedAt", 0);
+    return Json.string(report, "operation", "?") + " " + Json.string(report, "id", "?") + " "
+        + Json.string(report, "outcome", "?") + (ended >= started && ended > 0 ? " in " + (ended - started) + " ms" : "")
+        + (report.get("failure") instanceof String f ? ": " + f : "");
+  }
+
+  private static String children(Map<String, Object> groups) {
+    if (groups.isEmpty()) {
+      return "";
+    }
+    return ", children " + groups.entrySet().stream()
+        .map(g -> g.getKey() + " " + (g.getValue() instanceof Map<?, ?> m ? m.get("ready") + "/" + m.get("desired") : "?"))
+        .collect(Collectors.joining(", "));
+  }
 }
