@@ -15,13 +15,17 @@ public enum ExitCode {
   FAILED(1),
   /** A usage error: an unknown option, a missing token, an unreadable token file. */
   USAGE(2),
-  /** With {@code --wait}: the stop report's outcome is {@code forced}, or a reload was {@code partial} or {@code failed}, or an upgrade failed. */
+  /**
+   * With {@code --wait}: the stop report's outcome is {@code forced}, or a reload was {@code partial} or
+   * {@code failed}, or an upgrade or a fleet operation failed.
+   */
   FORCED(3),
   /** With {@code --wait}: the end did not come within {@code --timeout}; what was asked goes on. */
   TIMED_OUT(4),
   /**
    * With {@code stop --wait}: the connection was lost before the report came (the process ended) and
-   * no report could be read from {@code --report}: the outcome cannot be known here.
+   * no report could be read from {@code --report}; with {@code fleet … --wait}: the operation is neither
+   * running nor the last one (another replaced it, or the fleet restarted): the outcome cannot be known here.
    */
   OUTCOME_UNKNOWN(5);
 

@@ -51,7 +51,8 @@ import picocli.CommandLine.Spec;
         "3:with --wait: the stop was forced (the report's exit code), a reload partial or failed, an upgrade or a"
             + " fleet operation failed",
         "4:with --wait: the end did not come within --timeout",
-        "5:stop --wait: the connection was lost (the process ended) and --report gave no report: outcome unknown"})
+        "5:stop --wait: the connection was lost (the process ended) and --report gave no report: outcome unknown;"
+            + " fleet --wait: the operation is neither running nor the last one (replaced, or the fleet restarted)"})
 public final class QuiesceCli implements Callable<Integer> {
 
   /** The management listener when neither {@code --url} nor {@code QUIESCE_MANAGEMENT_URL} names one. */
@@ -84,7 +85,8 @@ public final class QuiesceCli implements Callable<Integer> {
 
   @Option(names = "--timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION", converter = Timeouts.class,
       description = "bound on every wait: 250ms, 30s, 2m (default 60s; stop --wait: the application's"
-          + " shutdownTimeout + 10s; events: none, follows until the stream ends)")
+          + " shutdownTimeout + 10s; fleet ... --wait: 10m, or every round of steps at its step timeout; events:"
+          + " none, follows until the stream ends)")
   private Duration timeout;
 
   @Option(names = "--json", scope = ScopeType.INHERIT,
@@ -480,10 +482,16 @@ public final class QuiesceCli implements Callable<Integer> {
 
   // ---------------------------------------------------------------- fleet (a clustered node)
 
-  /** How often {@code fleet <operation> --wait} reads {@code GET /fleet/status}. */
-  static final Duration FLEET_POLL = Duration.ofMillis(250);
-  /** {@code --timeout} of {@code fleet <operation> --wait} when none is given: a rolling operation takes a while. */
+  /** How often {@code fleet <operation> --wait} reads {@code GET /fleet/status} (each read asks every node). */
+  static final Duration FLEET_POLL = Duration.ofSeconds(1);
+  /** The bound on one {@code POST /fleet/<operation>} or {@code GET /fleet/status}: the node answers within 15 s. */
+  static final Duration FLEET_REQUEST = Duration.ofSeconds(20);
+  /** The least {@code --timeout} of {@code fleet <operation> --wait} when none is given. */
   public static final Duration FLEET_WAIT = Duration.ofMinutes(10);
+  /** A node's {@code stepTimeout} when the request names none (framework-cluster's {@code FleetRequest}). */
+  static final Duration FLEET_STEP_TIMEOUT = Duration.ofMinutes(2);
+  /** The longest {@code --step-timeout} a node takes (framework-cluster's {@code FleetRequest}). */
+  static final Duration FLEET_MAX_STEP_TIMEOUT = Duration.ofMinutes(30);
 
   /** {@code quiesce fleet}: without a subcommand, its usage. */
   @Command(name = "fleet", description = "A clustered node's fleet (framework-cluster): status, and rolling"
@@ -527,9 +535,10 @@ public final class QuiesceCli implements Callable<Integer> {
   /**
    * {@code quiesce fleet reload|upgrade|restart}: {@code POST /fleet/<operation>}, which answers at once
    * with the operation's first report; with {@code --wait}, reads {@code GET /fleet/status} until that
-   * operation has ended (its report is then the fleet's {@code lastOperation}), printing each step as it
-   * changes. A node that does not answer meanwhile (the one asked restarts or is upgraded last) is asked
-   * again until {@code --timeout}.
+   * operation has ended (its report is then the fleet's {@code lastOperation} and no longer its
+   * {@code operation}), printing each step as it changes. When the node asked ran last and handed its own
+   * restart or upgrade to its supervisor (the step {@code handed-over}), the wait goes on until a new node
+   * is ready at that address. A node that does not answer meanwhile is asked again until {@code --timeout}.
    */
   abstract static class FleetOperationCommand implements Callable<Integer> {
     @ParentCommand
@@ -545,12 +554,12 @@ public final class QuiesceCli implements Callable<Integer> {
         + " node's, 1)")
     Integer maxUnavailable;
 
-    @Option(names = "--step-timeout", paramLabel = "DURATION", description = "bound on each node's step, as the"
-        + " configuration writes durations: 90s, 2m (default: the node's)")
-    String stepTimeout;
+    @Option(names = "--step-timeout", paramLabel = "DURATION", converter = Timeouts.class, description = "bound on"
+        + " each node's step: 90s, 2m, at most 30m (default: the node's, 2m)")
+    Duration stepTimeout;
 
     @Option(names = "--wait", description = "follow the operation until it ends: exit 0 when done, 3 when it"
-        + " failed (default --timeout 10m)")
+        + " failed (default --timeout: 10m, or more when the steps may take longer)")
     boolean await;
 
     /** {@code quiesce fleet reload}. */
@@ -578,13 +587,19 @@ public final class QuiesceCli implements Callable<Integer> {
       if (maxUnavailable != null && maxUnavailable < 1) {
         throw new CliFailure(ExitCode.USAGE, "--max-unavailable must be at least 1, got " + maxUnavailable);
       }
+      if (stepTimeout != null && (stepTimeout.isZero() || stepTimeout.compareTo(FLEET_MAX_STEP_TIMEOUT) > 0)) {
+        throw new CliFailure(ExitCode.USAGE, "--step-timeout must be above 0 and at most "
+            + FLEET_MAX_STEP_TIMEOUT.toMinutes() + " minutes, got " + Timeouts.wire(stepTimeout));
+      }
       ManagementClient client = root.client(true);
-      Instant deadline = root.deadline(await ? FLEET_WAIT : DEFAULT_TIMEOUT);
+      Instant began = Instant.now();
       Map<String, Object> body = new java.util.LinkedHashMap<>();
       Optional.ofNullable(reason).ifPresent(r -> body.put("reason", r));
       Optional.ofNullable(maxUnavailable).ifPresent(n -> body.put("maxUnavailable", n));
-      Optional.ofNullable(stepTimeout).ifPresent(t -> body.put("stepTimeout", t));
-      Answer answer = client.post("/fleet/" + operation, Optional.of(Json.compact(body)), deadline);
+      Optional.ofNullable(stepTimeout).ifPresent(t -> body.put("stepTimeout", Timeouts.wire(t)));
+      // bounded by its own 20 s, not --timeout: the answer says whether the operation began
+      Answer answer = client.post("/fleet/" + operation, Optional.of(Json.compact(body)),
+          Instant.now().plus(FLEET_REQUEST));
       if (answer.status() / 100 != 2) {
         throw client.refused(answer, "fleet " + operation);
       }
@@ -595,56 +610,140 @@ public final class QuiesceCli implements Callable<Integer> {
         return ExitCode.OK.code();
       }
       root.err.println("fleet " + operation + " accepted: " + id);
-      return follow(root, client, id, deadline);
+      return new FleetWait(root, client, id).follow(began.plus(root.timeout != null ? root.timeout
+          : longestWait(started)));
     }
 
-    private int follow(QuiesceCli root, ManagementClient client, String id, Instant deadline) {
-      Map<String, String> shown = new java.util.HashMap<>();
-      boolean unreachableSaid = false;
+    /** The default bound of the wait: every round of steps at its step timeout, and a minute more; 10 min at least. */
+    private Duration longestWait(Map<String, Object> started) {
+      int steps = Json.objects(started, "steps").size();
+      long perRound = Math.max(1, Json.number(started, "maxUnavailable", 1));
+      Duration all = (stepTimeout != null ? stepTimeout : FLEET_STEP_TIMEOUT)
+          .multipliedBy((steps + perRound - 1) / perRound).plusMinutes(1);
+      return all.compareTo(FLEET_WAIT) > 0 ? all : FLEET_WAIT;
+    }
+  }
+
+  /** The wait of {@code fleet <operation> --wait}: reads {@code GET /fleet/status} until the operation's end. */
+  private static final class FleetWait {
+    private final QuiesceCli root;
+    private final ManagementClient client;
+    private final String id;
+    /** Each step's outcome last shown, by node id. */
+    private final Map<String, String> shown = new java.util.HashMap<>();
+    /** Each kind of failed read last said (a status code, or "unreachable"): said once until a read succeeds. */
+    private String lastProblem = "";
+    /** Reads in a row that named neither this operation running nor ended. */
+    private int lost;
+
+    FleetWait(QuiesceCli root, ManagementClient client, String id) {
+      this.root = root;
+      this.client = client;
+      this.id = id;
+    }
+
+    int follow(Instant deadline) {
+      Map<String, Object> ended = null;
       while (true) {
-        Optional<Map<String, Object>> status = Optional.empty();
-        try {
-          Answer answer = client.get("/fleet/status", Instant.now().plus(FLEET_POLL.multipliedBy(20)).isBefore(deadline)
-              ? Instant.now().plus(FLEET_POLL.multipliedBy(20)) : deadline);
-          if (answer.status() == 200) {
-            status = Optional.of(answer.json());
-          }
-        } catch (CliFailure unreachable) {
-          if (!unreachableSaid && Instant.now().isBefore(deadline)) {
-            root.err.println("no answer from " + client.base() + " (" + unreachable.getMessage() + "): asking again"
-                + " until --timeout (the node may be restarting)");
-            unreachableSaid = true;
-          }
-        }
+        Optional<Map<String, Object>> status = read(deadline);
         if (status.isPresent()) {
-          unreachableSaid = false;
-          Map<String, Object> last = Json.object(status.get(), "lastOperation");
-          if (id.equals(last.get("id"))) {
-            root.out.print(root.json ? Json.compact(last) + "\n" : Summaries.fleetOperation(last));
-            return "done".equals(last.get("outcome")) ? ExitCode.OK.code() : ExitCode.FORCED.code();
-          }
           Map<String, Object> running = Json.object(status.get(), "operation");
+          Map<String, Object> last = Json.object(status.get(), "lastOperation");
+          if (ended == null && id.equals(last.get("id"))) {
+            ended = last;
+          }
+          if (ended != null && !id.equals(running.get("id"))) {
+            // stored as lastOperation and no longer the operation: the lock is being released
+            return finish(ended, deadline);
+          }
           if (id.equals(running.get("id"))) {
-            // a line for each step whose outcome changed since the last read
-            for (Map<String, Object> step : Json.objects(running, "steps")) {
-              String address = Json.string(step, "address", "?");
-              String outcome = Json.string(step, "outcome", "?");
-              if (!outcome.equals(shown.put(address, outcome)) && !"pending".equals(outcome)) {
-                root.err.print(Summaries.fleetSteps(Map.of("steps", List.of(step))));
-              }
-            }
+            lost = 0;
+            progress(running);
+          } else if (ended == null && ++lost >= 2) {
+            throw new CliFailure(ExitCode.OUTCOME_UNKNOWN, "fleet operation " + id + " is neither running nor the"
+                + " last one at " + client.base() + " (running: " + running.getOrDefault("id", "none") + ", last: "
+                + last.getOrDefault("id", "none") + "): its outcome cannot be known here");
           }
         }
-        if (!Instant.now().plus(FLEET_POLL).isBefore(deadline)) {
-          throw new CliFailure(ExitCode.TIMED_OUT, "fleet operation " + id + " did not end within --timeout; it goes"
-              + " on (quiesce fleet status shows it)");
+        pause(deadline, "fleet operation " + id + " did not end within --timeout; it goes on (quiesce fleet status"
+            + " shows it)");
+      }
+    }
+
+    /** The operation's report is out: print it; a handed-over last step is followed until its node is back. */
+    private int finish(Map<String, Object> report, Instant deadline) {
+      progress(report);
+      root.out.print(root.json ? Json.compact(report) + "\n" : Summaries.fleetOperation(report));
+      if (!"done".equals(report.get("outcome"))) {
+        return ExitCode.FORCED.code();
+      }
+      List<Map<String, Object>> steps = Json.objects(report, "steps");
+      Optional<Map<String, Object>> handedOver = steps.stream()
+          .filter(step -> "handed-over".equals(step.get("outcome"))).findFirst();
+      if (handedOver.isEmpty()) {
+        return ExitCode.OK.code();
+      }
+      String address = Json.string(handedOver.get(), "address", "?");
+      String before = Json.string(handedOver.get(), "nodeId", "?");
+      root.err.println("the node asked (" + address + ") handed its own " + Json.string(report, "operation", "?")
+          + " to its supervisor: waiting until a new node is ready there");
+      while (true) {
+        Optional<Map<String, Object>> status = read(deadline);
+        Optional<Map<String, Object>> back = status.stream().flatMap(s -> Json.objects(s, "nodes").stream())
+            .filter(n -> address.equals(n.get("address")) && !before.equals(n.get("nodeId"))
+                && Boolean.TRUE.equals(n.get("ready"))).findFirst();
+        if (back.isPresent()) {
+          root.out.println("  " + address + " back as node " + Json.string(back.get(), "nodeId", "?") + ", ready");
+          return ExitCode.OK.code();
         }
-        try {
-          Thread.sleep(FLEET_POLL.toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CliFailure(ExitCode.FAILED, "interrupted");
+        pause(deadline, "no new node was ready at " + address + " within --timeout after its handed-over "
+            + Json.string(report, "operation", "?") + " (is a supervisor restarting it?)");
+      }
+    }
+
+    /** A line on stderr for each step whose outcome changed since the last read. */
+    private void progress(Map<String, Object> report) {
+      for (Map<String, Object> step : Json.objects(report, "steps")) {
+        String outcome = Json.string(step, "outcome", "?");
+        String key = Json.string(step, "nodeId", Json.string(step, "address", "?"));
+        if (!outcome.equals(shown.put(key, outcome)) && !"pending".equals(outcome)) {
+          root.err.print(Summaries.fleetSteps(Map.of("steps", List.of(step))));
         }
+      }
+    }
+
+    /** One read of {@code GET /fleet/status}; a failed one is said once per kind, and empty. */
+    private Optional<Map<String, Object>> read(Instant deadline) {
+      Instant bound = Instant.now().plus(FLEET_REQUEST).isBefore(deadline) ? Instant.now().plus(FLEET_REQUEST)
+          : deadline;
+      String problem;
+      try {
+        Answer answer = client.get("/fleet/status", bound);
+        if (answer.status() == 200) {
+          lastProblem = "";
+          return Optional.of(answer.json());
+        }
+        problem = answer.status() + " " + Json.string(answer.json(), "error", answer.body());
+      } catch (CliFailure unreachable) {
+        problem = unreachable.getMessage();
+      }
+      String kind = problem.split(" ", 2)[0];
+      if (!kind.equals(lastProblem) && Instant.now().isBefore(deadline)) {
+        root.err.println("GET /fleet/status at " + client.base() + ": " + problem + "; asking again until --timeout");
+        lastProblem = kind;
+      }
+      return Optional.empty();
+    }
+
+    private void pause(Instant deadline, String timedOut) {
+      if (!Instant.now().plus(FLEET_POLL).isBefore(deadline)) {
+        throw new CliFailure(ExitCode.TIMED_OUT, timedOut);
+      }
+      try {
+        Thread.sleep(FLEET_POLL.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CliFailure(ExitCode.FAILED, "interrupted");
       }
     }
   }

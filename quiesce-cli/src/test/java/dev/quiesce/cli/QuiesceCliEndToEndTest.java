@@ -302,7 +302,7 @@ class QuiesceCliEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       hazelcastPort = s.getLocalPort();
     }
-    JsonObject config = config(new JsonObject().put("reloadMs", 1500), "20s").put("cluster", new JsonObject()
+    JsonObject config = config(new JsonObject().put("reloadMs", 4000), "20s").put("cluster", new JsonObject()
         .put("enabled", true).put("name", "cli-fleet-" + ProcessHandle.current().pid()).put("port", hazelcastPort));
     try (JvmProcess app = start(config)) {
       int port = managementPort(app);
@@ -323,24 +323,56 @@ class QuiesceCliEndToEndTest {
       assertThat(after.getJsonArray("nodes")).hasSize(1);
 
       // the end not within --timeout: exit 4, and the operation goes on to its end
-      Run late = cli(token, "--url", url(port), "--timeout", "500ms", "fleet", "reload", "--wait");
+      Run late = cli(token, "--url", url(port), "--timeout", "2s", "fleet", "reload", "--wait");
       assertThat(late.exit()).as("out: %s, err: %s", late.out(), late.err()).isEqualTo(ExitCode.TIMED_OUT.code());
       assertThat(late.err()).contains("did not end within --timeout; it goes on");
-      Await.until("the fleet's operation has ended", Duration.ofSeconds(30), () -> new JsonObject(
-          cli("--url", url(port), "--json", "fleet", "status").out()).getValue("operation") == null);
+      awaitNoFleetOperation(port);
 
       // a step that does not end within --step-timeout fails the operation: exit 3, the report says why
-      Run failed = cli(token, "--url", url(port), "fleet", "reload", "--step-timeout", "300ms", "--wait");
+      Run failed = cli(token, "--url", url(port), "fleet", "reload", "--step-timeout", "1s", "--wait");
       assertThat(failed.exit()).as("out: %s, err: %s", failed.out(), failed.err()).isEqualTo(ExitCode.FORCED.code());
-      assertThat(failed.out()).containsPattern("^reload fleet-\\S+ failed in \\d+ ms: ").contains("300");
+      assertThat(failed.out()).containsPattern("^reload fleet-\\S+ failed in \\d+ ms: ").contains("1000");
       Await.until("the node is back from the reload", Duration.ofSeconds(30),
-          () -> cli("--url", url(port), "status").out().startsWith("RUNNING"));
+          () -> pause() && cli("--url", url(port), "status").out().startsWith("RUNNING"));
+      awaitNoFleetOperation(port);
+
+      Run badStep = cli(token, "--url", url(port), "fleet", "reload", "--step-timeout", "31m");
+      assertThat(badStep.exit()).isEqualTo(ExitCode.USAGE.code());
+      assertThat(badStep.err()).contains("--step-timeout must be above 0 and at most 30 minutes, got 1860000ms");
 
       Run bad = cli(token, "--url", url(port), "fleet", "restart", "--max-unavailable", "0");
       assertThat(bad.exit()).isEqualTo(ExitCode.USAGE.code());
       assertThat(bad.err()).contains("--max-unavailable must be at least 1, got 0");
       assertThat(cli("--url", url(port), "status").out()).as("the node was not restarted").startsWith("RUNNING");
+
+      // the node asked runs last and hands its own restart to its supervisor: none here, so it never comes back
+      Run restart = cli(token, "--url", url(port), "--timeout", "6s", "fleet", "restart", "--wait");
+      assertThat(restart.exit()).as("out: %s, err: %s", restart.out(), restart.err())
+          .isEqualTo(ExitCode.TIMED_OUT.code());
+      assertThat(restart.out()).containsPattern("^restart fleet-\\S+ done").contains("handed-over");
+      assertThat(restart.err()).contains("handed its own restart to its supervisor")
+          .contains("no new node was ready at");
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).as("the node stopped for its supervisor: exit 0").isZero();
     }
+  }
+
+  /** Between two polls that each run the CLI (and make the node ask the fleet): a fifth of a second. */
+  private static boolean pause() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return true;
+  }
+
+  /** Until {@code fleet status} shows no operation running (a failed or empty read is "not yet"). */
+  private static void awaitNoFleetOperation(int port) {
+    Await.until("the fleet's operation has ended", Duration.ofSeconds(30), () -> {
+      pause();
+      String out = cli("--url", url(port), "--json", "fleet", "status").out();
+      return out.startsWith("{") && new JsonObject(out).getValue("operation") == null;
+    });
   }
 
   @Test

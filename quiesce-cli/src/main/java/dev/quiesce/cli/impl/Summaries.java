@@ -142,10 +142,13 @@ public final class Summaries {
     StringBuilder out = new StringBuilder("fleet: ").append(nodes.size()).append(" node(s), ").append(ready)
         .append(" ready\n");
     for (Map<String, Object> node : nodes) {
-      out.append(String.format("  %-21s %-12s %-5s %s, up %d s, %d request(s) in flight%s%s%n",
-          Json.string(node, "address", "?"), Json.string(node, "state", "?"),
+      String address = Json.string(node, "address", "");
+      long uptime = Json.number(node, "uptimeMs", -1);
+      long inFlight = Json.number(node, "inFlightRequests", -1);
+      out.append(String.format("  %-21s node %-8s %-12s %-5s %s, up %s, %s request(s) in flight%s%s%n",
+          address.isEmpty() ? "?" : address, shortId(Json.string(node, "nodeId", "?")), Json.string(node, "state", "?"),
           Boolean.TRUE.equals(node.get("ready")) ? "ready" : "-", Json.string(node, "version", "?"),
-          Json.number(node, "uptimeMs", 0) / 1000, Json.number(node, "inFlightRequests", -1),
+          uptime > 0 ? uptime / 1000 + " s" : "?", inFlight >= 0 ? Long.toString(inFlight) : "?",
           children(Json.object(node, "children")),
           node.get("problem") instanceof String p ? " (" + p + ")" : ""));
     }
@@ -171,9 +174,9 @@ public final class Summaries {
     for (Map<String, Object> step : Json.objects(report, "steps")) {
       long started = Json.number(step, "startedAt", 0);
       long ended = Json.number(step, "endedAt", 0);
-      out.append(String.format("  %-21s %-12s%s%s%n", Json.string(step, "address", "?"),
+      out.append(String.format("  %-21s %-12s%s%s", Json.string(step, "address", "?"),
           Json.string(step, "outcome", "?"), started > 0 && ended >= started ? " " + (ended - started) + " ms" : "",
-          step.get("detail") instanceof String d ? ": " + d : ""));
+          step.get("detail") instanceof String d ? ": " + d : "").stripTrailing()).append('\n');
     }
     return out.toString();
   }
@@ -184,6 +187,11 @@ public final class Summaries {
     return Json.string(report, "operation", "?") + " " + Json.string(report, "id", "?") + " "
         + Json.string(report, "outcome", "?") + (ended >= started && ended > 0 ? " in " + (ended - started) + " ms" : "")
         + (report.get("failure") instanceof String f ? ": " + f : "");
+  }
+
+  /** The first 8 characters of a node id: enough to tell the nodes of a fleet apart. */
+  private static String shortId(String nodeId) {
+    return nodeId.length() > 8 ? nodeId.substring(0, 8) : nodeId;
   }
 
   private static String children(Map<String, Object> groups) {
