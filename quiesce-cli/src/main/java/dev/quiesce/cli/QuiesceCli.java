@@ -195,6 +195,12 @@ public final class QuiesceCli implements Callable<Integer> {
     return Instant.now().plus(timeout != null ? timeout : fallback);
   }
 
+  /** {@code wait} from now, or {@code deadline} when that comes first. */
+  private static Instant within(Duration wait, Instant deadline) {
+    Instant end = Instant.now().plus(wait);
+    return end.isBefore(deadline) ? end : deadline;
+  }
+
   private static Optional<String> reasonBody(String reason) {
     return Optional.ofNullable(reason).map(r -> Json.compact(Map.of("reason", r)));
   }
@@ -355,8 +361,7 @@ public final class QuiesceCli implements Callable<Integer> {
         throw new CliFailure(ExitCode.OUTCOME_UNKNOWN, lost + ": the process has most likely ended, but its outcome"
             + " cannot be known here; give --report FILE (the application's lifecycle.reportFile) to read it");
       }
-      Instant until = Instant.now().plus(REPORT_FILE_WAIT).isBefore(deadline) ? Instant.now().plus(REPORT_FILE_WAIT)
-          : deadline;
+      Instant until = within(REPORT_FILE_WAIT, deadline);
       Optional<Map<String, Object>> written = ReportFile.awaitWrittenSince(report, began, until);
       if (written.isEmpty()) {
         throw new CliFailure(ExitCode.OUTCOME_UNKNOWN, lost + ", and " + report + " holds no report written since"
@@ -707,15 +712,14 @@ public final class QuiesceCli implements Callable<Integer> {
         String outcome = Json.string(step, "outcome", "?");
         String key = Json.string(step, "nodeId", Json.string(step, "address", "?"));
         if (!outcome.equals(shown.put(key, outcome)) && !"pending".equals(outcome)) {
-          root.err.print(Summaries.fleetSteps(Map.of("steps", List.of(step))));
+          root.err.println(Summaries.fleetStep(step));
         }
       }
     }
 
     /** One read of {@code GET /fleet/status}; a failed one is said once per kind, and empty. */
     private Optional<Map<String, Object>> read(Instant deadline) {
-      Instant bound = Instant.now().plus(FLEET_REQUEST).isBefore(deadline) ? Instant.now().plus(FLEET_REQUEST)
-          : deadline;
+      Instant bound = within(FLEET_REQUEST, deadline);
       String problem;
       try {
         Answer answer = client.get("/fleet/status", bound);

@@ -28,7 +28,6 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -82,7 +81,7 @@ public final class LeavingClusterManager implements ClusterManager {
    * to a withdrawn address). Holding the event until the read has answered keeps the entry in place
    * for it; the event is passed on right after, and then only makes the selector read again.
    */
-  private final Map<String, AtomicInteger> readsUnderWay = new HashMap<>();
+  private final Map<String, Integer> readsUnderWay = new HashMap<>();
   private final Map<String, RegistrationUpdateEvent> heldEmptyUpdates = new HashMap<>();
   private volatile RegistrationListener selector;
   /** The instance this manager serves (from {@link #init}): its timers bound the withdrawal. */
@@ -330,8 +329,7 @@ public final class LeavingClusterManager implements ClusterManager {
       public void registrationsUpdated(RegistrationUpdateEvent event) {
         if (event.registrations() == null || event.registrations().isEmpty()) {
           synchronized (lock) {
-            AtomicInteger reading = readsUnderWay.get(event.address());
-            if (reading != null && reading.get() > 0) {
+            if (readsUnderWay.containsKey(event.address())) {
               // held until the read ends: see readsUnderWay
               heldEmptyUpdates.put(event.address(), event);
               return;
@@ -366,7 +364,7 @@ public final class LeavingClusterManager implements ClusterManager {
   public void getRegistrations(String address, Completable<List<RegistrationInfo>> promise) {
     long before = updates.computeIfAbsent(address, a -> new AtomicLong()).get();
     synchronized (lock) {
-      readsUnderWay.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet();
+      readsUnderWay.merge(address, 1, Integer::sum);
     }
     delegate.getRegistrations(address, (registrations, failure) -> {
       promise.complete(registrations, failure);
@@ -377,8 +375,8 @@ public final class LeavingClusterManager implements ClusterManager {
       RegistrationUpdateEvent held;
       synchronized (lock) {
         held = null;
-        if (readsUnderWay.get(address).decrementAndGet() == 0) {
-          readsUnderWay.remove(address);
+        // the count is removed with its last read, so an address present has a read under way
+        if (readsUnderWay.merge(address, -1, (n, minus) -> n + minus == 0 ? null : n + minus) == null) {
           held = heldEmptyUpdates.remove(address);
         }
       }

@@ -164,7 +164,7 @@ public final class NodeLeave extends VerticleBase {
   static JsonObject clusterPart(String nodeId, AsyncResult<LeavingClusterManager.Left> outcome,
       Optional<JsonObject> withdrawal, JsonObject counts) {
     JsonObject part = new JsonObject().put("nodeId", nodeId)
-        .mergeIn(withdrawal.map(JsonObject::copy).orElseGet(JsonObject::new)).mergeIn(counts.copy());
+        .mergeIn(withdrawal.orElseGet(JsonObject::new)).mergeIn(counts);
     if (withdrawal.isEmpty()) {
       part.remove("countedSince");
     }

@@ -171,14 +171,17 @@ public final class Summaries {
   /** One line per step of a fleet operation's report: node address, outcome, detail. */
   public static String fleetSteps(Map<String, Object> report) {
     StringBuilder out = new StringBuilder();
-    for (Map<String, Object> step : Json.objects(report, "steps")) {
-      long started = Json.number(step, "startedAt", 0);
-      long ended = Json.number(step, "endedAt", 0);
-      out.append(String.format("  %-21s %-12s%s%s", Json.string(step, "address", "?"),
-          Json.string(step, "outcome", "?"), started > 0 && ended >= started ? " " + (ended - started) + " ms" : "",
-          step.get("detail") instanceof String d ? ": " + d : "").stripTrailing()).append('\n');
-    }
+    Json.objects(report, "steps").forEach(step -> out.append(fleetStep(step)).append('\n'));
     return out.toString();
+  }
+
+  /** One step of a fleet operation: node address, outcome, its duration once ended, detail. */
+  public static String fleetStep(Map<String, Object> step) {
+    long started = Json.number(step, "startedAt", 0);
+    long ended = Json.number(step, "endedAt", 0);
+    return String.format("  %-21s %-12s%s%s", Json.string(step, "address", "?"), Json.string(step, "outcome", "?"),
+        started > 0 && ended >= started ? " " + (ended - started) + " ms" : "",
+        step.get("detail") instanceof String d ? ": " + d : "").stripTrailing();
   }
 
   private static String operationLine(Map<String, Object> report) {
