@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The participant {@value #NAME}: in the first stop phase ({@code announce}), before anything
@@ -120,7 +121,8 @@ final class LeaveParticipant implements Participant {
           withdrawal.tookMs(), withdrawal.addresses());
       List<String> others = new ArrayList<>(manager.getNodes());
       others.remove(manager.getNodeId());
-      Map<String, JsonObject> nodes = new TreeMap<>();
+      // filled by the answers' callbacks, which need not run on this thread
+      Map<String, JsonObject> nodes = new ConcurrentHashMap<>();
       List<Future<?>> asked = new ArrayList<>();
       if (!withdrawal.addresses().isEmpty()) {
         for (String other : others) {
@@ -130,7 +132,7 @@ final class LeaveParticipant implements Participant {
       return Future.join(asked).otherwiseEmpty().map(v -> {
         JsonObject detail = new JsonObject().put("nodeId", manager.getNodeId())
             .put("withdrawnAt", withdrawal.atMs()).put("withdrawTookMs", withdrawal.tookMs())
-            .put("addresses", new JsonArray(withdrawal.addresses())).put("nodes", new JsonObject(Map.copyOf(nodes)));
+            .put("addresses", new JsonArray(withdrawal.addresses())).put("nodes", new JsonObject(new TreeMap<>(nodes)));
         if (!withdrawal.failures().isEmpty()) {
           detail.put("withdrawFailures", new JsonObject(Map.copyOf(withdrawal.failures())));
         }
