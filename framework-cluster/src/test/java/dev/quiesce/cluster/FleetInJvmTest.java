@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -109,6 +110,8 @@ class FleetInJvmTest {
       assertThat(n.state()).isEqualTo("RUNNING");
       assertThat(n.inFlightRequests()).isEqualTo(-1); // no management listener in this JVM
       assertThat(n.version()).isNotBlank();
+      // the nodes share this JVM, whose uptime is theirs: read after the status, it is not less
+      assertThat(n.uptimeMs()).isPositive().isLessThanOrEqualTo(ManagementFactory.getRuntimeMXBean().getUptime());
     });
     assertThat(status.operation()).isEmpty();
   }

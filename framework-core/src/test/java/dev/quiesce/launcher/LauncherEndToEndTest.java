@@ -252,6 +252,30 @@ class LauncherEndToEndTest {
   }
 
   @Test
+  void aVertxFactoryThatNeverCreatesTheInstanceEndsTheStartWithExitOneAtTheStartTimeout() throws Exception {
+    JsonObject config = base();
+    config.getJsonObject("lifecycle").put("startTimeout", "2s");
+    long launched = System.nanoTime();
+    try (JvmProcess app = start(config, "-Dtestapp.vertxFactory=never")) {
+      assertThat(app.awaitExit(Duration.ofSeconds(60))).as(app.output()).isEqualTo(ExitCodes.STARTUP_FAILURE);
+      assertThat(Duration.ofNanos(System.nanoTime() - launched)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+      assertThat(app.output()).contains(TestApplication.NeverCreates.class.getName()
+              + " did not create Vert.x within lifecycle.startTimeout (2000 ms)")
+          .doesNotContain("quiesce started");
+    }
+  }
+
+  @Test
+  void twoVertxFactoriesThatApplyToTheConfigurationEndTheStartWithExitOneNamingBoth() throws Exception {
+    try (JvmProcess app = start(base(), "-Dtestapp.vertxFactory=two")) {
+      assertThat(app.awaitExit(Duration.ofSeconds(30))).as(app.output()).isEqualTo(ExitCodes.STARTUP_FAILURE);
+      assertThat(app.output()).contains("more than one VertxFactory applies to this configuration: ["
+              + TestApplication.NeverCreates.class.getName() + ", " + TestApplication.AlsoApplies.class.getName() + "]")
+          .doesNotContain("quiesce started");
+    }
+  }
+
+  @Test
   void participantsOrderedInACycleOrAfterANameNobodyRegisteredExitOneWithTheNames() throws Exception {
     JsonArray misbehave = new JsonArray()
         .add(new JsonObject().put("name", "pool").put("phase", "unused").put("after", new JsonArray().add("consumers")))

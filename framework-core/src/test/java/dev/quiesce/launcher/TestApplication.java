@@ -8,12 +8,14 @@ import dev.quiesce.lifecycle.UpgradeHandover;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -205,6 +207,30 @@ public final class TestApplication extends VerticleBase implements Participant {
         default:
           return Promise.<JsonObject>promise().future();
       }
+    }
+  }
+
+  /**
+   * A {@link VertxFactory} that applies when the system property {@code testapp.vertxFactory} is
+   * {@code never} or {@code two}, and never creates the instance (a cluster that never forms).
+   */
+  public static final class NeverCreates implements VertxFactory {
+
+    @Override
+    public Optional<Future<Vertx>> create(VertxOptions options, JsonObject config) {
+      String mode = System.getProperty("testapp.vertxFactory", "");
+      return mode.equals("never") || mode.equals("two")
+          ? Optional.of(Promise.<Vertx>promise().future()) : Optional.empty();
+    }
+  }
+
+  /** A second {@link VertxFactory}, applying too when {@code testapp.vertxFactory} is {@code two}. */
+  public static final class AlsoApplies implements VertxFactory {
+
+    @Override
+    public Optional<Future<Vertx>> create(VertxOptions options, JsonObject config) {
+      return "two".equals(System.getProperty("testapp.vertxFactory"))
+          ? Optional.of(Promise.<Vertx>promise().future()) : Optional.empty();
     }
   }
 

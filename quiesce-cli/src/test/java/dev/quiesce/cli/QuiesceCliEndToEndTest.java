@@ -302,7 +302,10 @@ class QuiesceCliEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       hazelcastPort = s.getLocalPort();
     }
-    JsonObject config = config(new JsonObject().put("reloadMs", 4000), "20s").put("cluster", new JsonObject()
+    // the handed-over restart at the end: the node's stop (its drain) lasts longer than two of the CLI's polls
+    // (FLEET_POLL), so the CLI reads the stored report before the node is gone (a CI run once had a stop too short)
+    JsonObject testApp = new JsonObject().put("reloadMs", 4000).put("drainMs", 3 * QuiesceCli.FLEET_POLL.toMillis());
+    JsonObject config = config(testApp, "20s").put("cluster", new JsonObject()
         .put("enabled", true).put("name", "cli-fleet-" + ProcessHandle.current().pid()).put("port", hazelcastPort));
     try (JvmProcess app = start(config)) {
       int port = managementPort(app);

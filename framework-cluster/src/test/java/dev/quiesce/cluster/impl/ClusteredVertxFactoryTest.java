@@ -7,10 +7,13 @@ import com.hazelcast.config.TcpIpConfig;
 import dev.quiesce.cluster.ClusterConfig;
 import dev.quiesce.cluster.InJvmNodes;
 import dev.quiesce.launcher.VertxFactory;
+import dev.quiesce.testing.Await;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.NodeInfo;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -186,6 +189,32 @@ class ClusteredVertxFactoryTest {
     assertThat(HazelcastSetup.joinSeconds(Duration.ofMinutes(1))).isEqualTo(20);
     assertThat(HazelcastSetup.joinSeconds(Duration.ofHours(1))).isEqualTo(20);
     assertThat(HazelcastSetup.joinSeconds(Duration.ofMillis(500))).isEqualTo(1);
+  }
+
+  @Test
+  void aPublicHostIsWhereTheOtherNodesReachThisNode() throws IOException {
+    int portA = freePort();
+    ClusteredVertxFactory factoryA = new ClusteredVertxFactory();
+    Vertx a = create(factoryA, config(name, portA, List.of()));
+    JsonObject configB = config(name, freePort(), List.of("127.0.0.1:" + portA));
+    // "localhost": another name for the loopback, so A can reach B by it, and not what B binds (127.0.0.1)
+    configB.getJsonObject("cluster").put("publicHost", "localhost");
+    ClusteredVertxFactory factoryB = new ClusteredVertxFactory();
+    Vertx b = create(factoryB, configB);
+    Await.result(b.eventBus().<String>consumer("factory.test.public", m -> m.reply("b")).completion(),
+        Duration.ofSeconds(10));
+    String idB = factoryB.leavingClusterManager(b).getNodeId();
+
+    Promise<NodeInfo> seenByA = Promise.promise();
+    factoryA.leavingClusterManager(a).getNodeInfo(idB, seenByA);
+
+    assertThat(Await.result(seenByA.future(), Duration.ofSeconds(10)).host()).isEqualTo("localhost");
+    String answer = Await.value("A reaches B's consumer at its public host", Duration.ofSeconds(30),
+        () -> Await.result(a.eventBus().<String>request("factory.test.public", "x").map(m -> m.body())
+            .otherwise((String) null), Duration.ofSeconds(10)));
+    assertThat(answer).isEqualTo("b");
+    assertThat(HazelcastSetup.of(ClusterConfig.from(configB), Duration.ofSeconds(12)).getNetworkConfig()
+        .getPublicAddress()).isEqualTo("localhost:" + configB.getJsonObject("cluster").getInteger("port"));
   }
 
   private Vertx create(ClusteredVertxFactory factory, JsonObject config) {
