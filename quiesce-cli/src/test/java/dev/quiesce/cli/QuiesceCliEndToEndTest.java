@@ -349,7 +349,7 @@ class QuiesceCliEndToEndTest {
       assertThat(cli("--url", url(port), "status").out()).as("the node was not restarted").startsWith("RUNNING");
 
       // the node asked runs last and hands its own restart to its supervisor: none here, so it never comes back
-      Run restart = cli(token, "--url", url(port), "--timeout", "6s", "fleet", "restart", "--wait");
+      Run restart = cli(token, "--url", url(port), "--timeout", "10s", "fleet", "restart", "--wait");
       assertThat(restart.exit()).as("out: %s, err: %s", restart.out(), restart.err())
           .isEqualTo(ExitCode.TIMED_OUT.code());
       assertThat(restart.out()).containsPattern("^restart fleet-\\S+ done").contains("handed-over");

@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.NodeInfo;
 import java.io.IOException;
@@ -197,7 +198,8 @@ class ClusteredVertxFactoryTest {
     ClusteredVertxFactory factoryA = new ClusteredVertxFactory();
     Vertx a = create(factoryA, config(name, portA, List.of()));
     JsonObject configB = config(name, freePort(), List.of("127.0.0.1:" + portA));
-    // "localhost": another name for the loopback, so A can reach B by it, and not what B binds (127.0.0.1)
+    // "localhost": another name for the loopback, so A can reach B by it, and not what B binds (127.0.0.1);
+    // the node info read by A tells the two apart, the request shows the public host is reachable
     configB.getJsonObject("cluster").put("publicHost", "localhost");
     ClusteredVertxFactory factoryB = new ClusteredVertxFactory();
     Vertx b = create(factoryB, configB);
@@ -210,8 +212,9 @@ class ClusteredVertxFactoryTest {
 
     assertThat(Await.result(seenByA.future(), Duration.ofSeconds(10)).host()).isEqualTo("localhost");
     String answer = Await.value("A reaches B's consumer at its public host", Duration.ofSeconds(30),
-        () -> Await.result(a.eventBus().<String>request("factory.test.public", "x").map(m -> m.body())
-            .otherwise((String) null), Duration.ofSeconds(10)));
+        () -> Await.result(a.eventBus().<String>request("factory.test.public", "x",
+            new DeliveryOptions().setSendTimeout(3000)).map(m -> m.body()).otherwise((String) null),
+            Duration.ofSeconds(10)));
     assertThat(answer).isEqualTo("b");
     assertThat(HazelcastSetup.of(ClusterConfig.from(configB), Duration.ofSeconds(12)).getNetworkConfig()
         .getPublicAddress()).isEqualTo("localhost:" + configB.getJsonObject("cluster").getInteger("port"));
