@@ -489,6 +489,11 @@ public final class QuiesceCli implements Callable<Integer> {
 
   /** How often {@code fleet <operation> --wait} reads {@code GET /fleet/status} (each read asks every node). */
   static final Duration FLEET_POLL = Duration.ofSeconds(1);
+  /**
+   * How often it reads once only the runner's own {@code restart} or {@code upgrade} is left: the runner (the
+   * node asked) then stores the report and goes, and the report is read from it.
+   */
+  static final Duration FLEET_POLL_LAST_STEP = Duration.ofMillis(100);
   /** The bound on one {@code POST /fleet/<operation>} or {@code GET /fleet/status}: the node answers within 15 s. */
   static final Duration FLEET_REQUEST = Duration.ofSeconds(20);
   /** The least {@code --timeout} of {@code fleet <operation> --wait} when none is given. */
@@ -497,6 +502,20 @@ public final class QuiesceCli implements Callable<Integer> {
   static final Duration FLEET_STEP_TIMEOUT = Duration.ofMinutes(2);
   /** The longest {@code --step-timeout} a node takes (framework-cluster's {@code FleetRequest}). */
   static final Duration FLEET_MAX_STEP_TIMEOUT = Duration.ofMinutes(30);
+
+  /**
+   * Whether {@code report} is of a {@code restart} or {@code upgrade} whose steps have all ended but the one of
+   * the node that runs it ({@code runBy}, the last): that node hands its own step over next and goes.
+   */
+  static boolean onlyTheRunnersOwnStepLeft(Map<String, Object> report) {
+    String operation = Json.string(report, "operation", "");
+    if (!operation.equals("restart") && !operation.equals("upgrade")) {
+      return false;
+    }
+    String runner = Json.string(report, "runBy", "");
+    return Json.objects(report, "steps").stream().filter(step -> !runner.equals(step.get("nodeId")))
+        .allMatch(step -> List.of("done", "failed").contains(Json.string(step, "outcome", "")));
+  }
 
   /** {@code quiesce fleet}: without a subcommand, its usage. */
   @Command(name = "fleet", description = "A clustered node's fleet (framework-cluster): status, and rolling"
@@ -640,6 +659,8 @@ public final class QuiesceCli implements Callable<Integer> {
     private String lastProblem = "";
     /** Reads in a row that named neither this operation running nor ended. */
     private int lost;
+    /** The wait before the next read: {@link #FLEET_POLL}, or {@link #FLEET_POLL_LAST_STEP} near the end. */
+    private Duration interval = FLEET_POLL;
 
     FleetWait(QuiesceCli root, ManagementClient client, String id) {
       this.root = root;
@@ -669,6 +690,12 @@ public final class QuiesceCli implements Callable<Integer> {
                 + " last one at " + client.base() + " (running: " + running.getOrDefault("id", "none") + ", last: "
                 + last.getOrDefault("id", "none") + "): its outcome cannot be known here");
           }
+          // stored as ended (the lock is released next), or only the runner's own hand-over left: the node asked
+          // may go at once, and the report with it
+          boolean nearTheEnd = ended != null || id.equals(running.get("id")) && onlyTheRunnersOwnStepLeft(running);
+          interval = nearTheEnd ? FLEET_POLL_LAST_STEP : FLEET_POLL;
+        } else {
+          interval = FLEET_POLL; // a node that does not answer is not asked ten times a second
         }
         pause(deadline, "fleet operation " + id + " did not end within --timeout; it goes on (quiesce fleet status"
             + " shows it)");
@@ -692,6 +719,7 @@ public final class QuiesceCli implements Callable<Integer> {
       String before = Json.string(handedOver.get(), "nodeId", "?");
       root.err.println("the node asked (" + address + ") handed its own " + Json.string(report, "operation", "?")
           + " to its supervisor: waiting until a new node is ready there");
+      interval = FLEET_POLL;
       while (true) {
         Optional<Map<String, Object>> status = read(deadline);
         Optional<Map<String, Object>> back = status.stream().flatMap(s -> Json.objects(s, "nodes").stream())
@@ -740,11 +768,11 @@ public final class QuiesceCli implements Callable<Integer> {
     }
 
     private void pause(Instant deadline, String timedOut) {
-      if (!Instant.now().plus(FLEET_POLL).isBefore(deadline)) {
+      if (!Instant.now().plus(interval).isBefore(deadline)) {
         throw new CliFailure(ExitCode.TIMED_OUT, timedOut);
       }
       try {
-        Thread.sleep(FLEET_POLL.toMillis());
+        Thread.sleep(interval.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new CliFailure(ExitCode.FAILED, "interrupted");

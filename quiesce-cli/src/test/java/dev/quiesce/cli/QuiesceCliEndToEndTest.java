@@ -302,9 +302,10 @@ class QuiesceCliEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       hazelcastPort = s.getLocalPort();
     }
-    // the handed-over restart at the end: the node's stop (its drain) lasts longer than two of the CLI's polls
-    // (FLEET_POLL), so the CLI reads the stored report before the node is gone (a CI run once had a stop too short)
-    JsonObject testApp = new JsonObject().put("reloadMs", 4000).put("drainMs", 3 * QuiesceCli.FLEET_POLL.toMillis());
+    // the handed-over restart at the end: the node's stop (its drain) lasts 1.5 s, room for fifteen of the wait's
+    // reads near the end (FLEET_POLL_LAST_STEP), so it reads the stored report before the node is gone (a CI run
+    // once had a stop too short for the reads once a second it made then)
+    JsonObject testApp = new JsonObject().put("reloadMs", 4000).put("drainMs", 1500);
     JsonObject config = config(testApp, "20s").put("cluster", new JsonObject()
         .put("enabled", true).put("name", "cli-fleet-" + ProcessHandle.current().pid()).put("port", hazelcastPort));
     try (JvmProcess app = start(config)) {
