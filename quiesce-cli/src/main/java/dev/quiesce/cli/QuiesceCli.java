@@ -490,10 +490,16 @@ public final class QuiesceCli implements Callable<Integer> {
   /** How often {@code fleet <operation> --wait} reads {@code GET /fleet/status} (each read asks every node). */
   static final Duration FLEET_POLL = Duration.ofSeconds(1);
   /**
-   * How often it reads once only the runner's own {@code restart} or {@code upgrade} is left: the runner (the
-   * node asked) then stores the report and goes, and the report is read from it.
+   * How often it reads near the end of a {@code restart} or {@code upgrade}: the node asked runs the operation,
+   * stores the report once the last other step is done, then hands its own step over and goes; the report is
+   * read from it, so the wait must read it in between.
    */
-  static final Duration FLEET_POLL_LAST_STEP = Duration.ofMillis(100);
+  static final Duration FLEET_POLL_LAST_STEP = Duration.ofMillis(200);
+  /**
+   * How long the wait keeps reading at {@link #FLEET_POLL_LAST_STEP} once it saw the operation stored as ended,
+   * for the release of the lock that follows (a release that does not come is then read once a second).
+   */
+  static final Duration FLEET_ENDED_FAST_READS = Duration.ofSeconds(5);
   /** The bound on one {@code POST /fleet/<operation>} or {@code GET /fleet/status}: the node answers within 15 s. */
   static final Duration FLEET_REQUEST = Duration.ofSeconds(20);
   /** The least {@code --timeout} of {@code fleet <operation> --wait} when none is given. */
@@ -504,17 +510,33 @@ public final class QuiesceCli implements Callable<Integer> {
   static final Duration FLEET_MAX_STEP_TIMEOUT = Duration.ofMinutes(30);
 
   /**
-   * Whether {@code report} is of a {@code restart} or {@code upgrade} whose steps have all ended but the one of
-   * the node that runs it ({@code runBy}, the last): that node hands its own step over next and goes.
+   * Whether {@code report} is of a {@code restart} or {@code upgrade} whose every step but the one of the node
+   * that runs it ({@code runBy}, the last) has begun: when those have ended, that node stores the report, hands
+   * its own step over and goes.
    */
-  static boolean onlyTheRunnersOwnStepLeft(Map<String, Object> report) {
+  static boolean lastStepsUnderWay(Map<String, Object> report) {
     String operation = Json.string(report, "operation", "");
     if (!operation.equals("restart") && !operation.equals("upgrade")) {
       return false;
     }
     String runner = Json.string(report, "runBy", "");
     return Json.objects(report, "steps").stream().filter(step -> !runner.equals(step.get("nodeId")))
-        .allMatch(step -> List.of("done", "failed").contains(Json.string(step, "outcome", "")));
+        .noneMatch(step -> "pending".equals(Json.string(step, "outcome", "pending")));
+  }
+
+  /**
+   * The wait of {@code fleet <operation> --wait} before its next read, after one that answered: {@link
+   * #FLEET_POLL_LAST_STEP} while the last steps of operation {@code id} are under way ({@code running}, the
+   * operation the read named running) or for {@link #FLEET_ENDED_FAST_READS} after the read that first showed
+   * it stored as ended; else {@link #FLEET_POLL}.
+   *
+   * @param sinceEnded how long ago a read first showed the operation stored as ended; null when none did yet
+   */
+  static Duration nextFleetRead(String id, Map<String, Object> running, Duration sinceEnded) {
+    if (sinceEnded != null) {
+      return sinceEnded.compareTo(FLEET_ENDED_FAST_READS) < 0 ? FLEET_POLL_LAST_STEP : FLEET_POLL;
+    }
+    return id.equals(running.get("id")) && lastStepsUnderWay(running) ? FLEET_POLL_LAST_STEP : FLEET_POLL;
   }
 
   /** {@code quiesce fleet}: without a subcommand, its usage. */
@@ -659,7 +681,7 @@ public final class QuiesceCli implements Callable<Integer> {
     private String lastProblem = "";
     /** Reads in a row that named neither this operation running nor ended. */
     private int lost;
-    /** The wait before the next read: {@link #FLEET_POLL}, or {@link #FLEET_POLL_LAST_STEP} near the end. */
+    /** The wait before the next read: {@link #nextFleetRead}, and {@link #FLEET_POLL} after a failed read. */
     private Duration interval = FLEET_POLL;
 
     FleetWait(QuiesceCli root, ManagementClient client, String id) {
@@ -670,6 +692,7 @@ public final class QuiesceCli implements Callable<Integer> {
 
     int follow(Instant deadline) {
       Map<String, Object> ended = null;
+      Instant endedSeen = null;
       while (true) {
         Optional<Map<String, Object>> status = read(deadline);
         if (status.isPresent()) {
@@ -677,6 +700,7 @@ public final class QuiesceCli implements Callable<Integer> {
           Map<String, Object> last = Json.object(status.get(), "lastOperation");
           if (ended == null && id.equals(last.get("id"))) {
             ended = last;
+            endedSeen = Instant.now();
           }
           if (ended != null && !id.equals(running.get("id"))) {
             // stored as lastOperation and no longer the operation: the lock is being released
@@ -690,10 +714,8 @@ public final class QuiesceCli implements Callable<Integer> {
                 + " last one at " + client.base() + " (running: " + running.getOrDefault("id", "none") + ", last: "
                 + last.getOrDefault("id", "none") + "): its outcome cannot be known here");
           }
-          // stored as ended (the lock is released next), or only the runner's own hand-over left: the node asked
-          // may go at once, and the report with it
-          boolean nearTheEnd = ended != null || id.equals(running.get("id")) && onlyTheRunnersOwnStepLeft(running);
-          interval = nearTheEnd ? FLEET_POLL_LAST_STEP : FLEET_POLL;
+          // near the end the node asked may go soon after it stored the report, which is read from it
+          interval = nextFleetRead(id, running, endedSeen == null ? null : Duration.between(endedSeen, Instant.now()));
         } else {
           interval = FLEET_POLL; // a node that does not answer is not asked ten times a second
         }

@@ -302,10 +302,11 @@ class QuiesceCliEndToEndTest {
     try (ServerSocket s = new ServerSocket(0)) {
       hazelcastPort = s.getLocalPort();
     }
-    // the handed-over restart at the end: the node's stop (its drain) lasts 1.5 s, room for fifteen of the wait's
-    // reads near the end (FLEET_POLL_LAST_STEP), so it reads the stored report before the node is gone (a CI run
-    // once had a stop too short for the reads once a second it made then)
-    JsonObject testApp = new JsonObject().put("reloadMs", 4000).put("drainMs", 1500);
+    // the handed-over restart at the end, in this one-node fleet: the wait reads fast from its first read
+    // (FLEET_POLL_LAST_STEP), and the node's stop (its drain) lasts 2 s, room for about ten such reads, so the wait
+    // reads the stored report before the node is gone (a CI run once had a stop too short for the reads once a
+    // second it made then)
+    JsonObject testApp = new JsonObject().put("reloadMs", 4000).put("drainMs", 2000);
     JsonObject config = config(testApp, "20s").put("cluster", new JsonObject()
         .put("enabled", true).put("name", "cli-fleet-" + ProcessHandle.current().pid()).put("port", hazelcastPort));
     try (JvmProcess app = start(config)) {
