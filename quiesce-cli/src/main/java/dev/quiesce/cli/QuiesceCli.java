@@ -681,8 +681,6 @@ public final class QuiesceCli implements Callable<Integer> {
     private String lastProblem = "";
     /** Reads in a row that named neither this operation running nor ended. */
     private int lost;
-    /** The wait before the next read: {@link #nextFleetRead}, and {@link #FLEET_POLL} after a failed read. */
-    private Duration interval = FLEET_POLL;
 
     FleetWait(QuiesceCli root, ManagementClient client, String id) {
       this.root = root;
@@ -695,6 +693,8 @@ public final class QuiesceCli implements Callable<Integer> {
       Instant endedSeen = null;
       while (true) {
         Optional<Map<String, Object>> status = read(deadline);
+        // a node that does not answer is asked once a second, not at the pace of the end
+        Duration next = FLEET_POLL;
         if (status.isPresent()) {
           Map<String, Object> running = Json.object(status.get(), "operation");
           Map<String, Object> last = Json.object(status.get(), "lastOperation");
@@ -715,11 +715,9 @@ public final class QuiesceCli implements Callable<Integer> {
                 + last.getOrDefault("id", "none") + "): its outcome cannot be known here");
           }
           // near the end the node asked may go soon after it stored the report, which is read from it
-          interval = nextFleetRead(id, running, endedSeen == null ? null : Duration.between(endedSeen, Instant.now()));
-        } else {
-          interval = FLEET_POLL; // a node that does not answer is not asked ten times a second
+          next = nextFleetRead(id, running, endedSeen == null ? null : Duration.between(endedSeen, Instant.now()));
         }
-        pause(deadline, "fleet operation " + id + " did not end within --timeout; it goes on (quiesce fleet status"
+        pause(deadline, next, "fleet operation " + id + " did not end within --timeout; it goes on (quiesce fleet status"
             + " shows it)");
       }
     }
@@ -741,7 +739,6 @@ public final class QuiesceCli implements Callable<Integer> {
       String before = Json.string(handedOver.get(), "nodeId", "?");
       root.err.println("the node asked (" + address + ") handed its own " + Json.string(report, "operation", "?")
           + " to its supervisor: waiting until a new node is ready there");
-      interval = FLEET_POLL;
       while (true) {
         Optional<Map<String, Object>> status = read(deadline);
         Optional<Map<String, Object>> back = status.stream().flatMap(s -> Json.objects(s, "nodes").stream())
@@ -751,7 +748,7 @@ public final class QuiesceCli implements Callable<Integer> {
           root.out.println("  " + address + " back as node " + Json.string(back.get(), "nodeId", "?") + ", ready");
           return ExitCode.OK.code();
         }
-        pause(deadline, "no new node was ready at " + address + " within --timeout after its handed-over "
+        pause(deadline, FLEET_POLL, "no new node was ready at " + address + " within --timeout after its handed-over "
             + Json.string(report, "operation", "?") + " (is a supervisor restarting it?)");
       }
     }
@@ -789,7 +786,8 @@ public final class QuiesceCli implements Callable<Integer> {
       return Optional.empty();
     }
 
-    private void pause(Instant deadline, String timedOut) {
+    /** Sleeps {@code interval}, or ends the wait with {@code timedOut} (exit 4) when that would pass the deadline. */
+    private static void pause(Instant deadline, Duration interval, String timedOut) {
       if (!Instant.now().plus(interval).isBefore(deadline)) {
         throw new CliFailure(ExitCode.TIMED_OUT, timedOut);
       }
