@@ -25,7 +25,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class FanoutBench {
 
-  static final Set<String> OPTIONS = Set.of("rounds", "children", "cleanup", "sleep", "port", "mport", "jvm", "out");
+  static final Set<String> OPTIONS = Set.of("rounds", "children", "cleanup", "sleep", "port", "mport", "jvm", "settle", "out");
   static final Set<String> FLAGS = Set.of("baseline");
 
   private FanoutBench() {
@@ -68,11 +68,16 @@ final class FanoutBench {
     int port = o.integer("port", 18080);
     int mport = o.integer("mport", 18081);
     List<String> jvm = o.list("jvm");
+    int settle = o.integer("settle", 1);
+    if (settle < 1) {
+      throw new IllegalArgumentException("--settle must be at least 1 (seconds), was " + settle);
+    }
     report.add(String.format(Locale.ROOT, "Server: `java %s -Dquiesce.processes.0.instances=%d -jar %s --config "
         + "bench/conf/fanout.json`: one group of %d children `bash bench/scripts/fanout-child.sh` (TERM → log the "
         + "receipt, sleep %s s, log, exit 0), stop ladder TERM then KILL after 5 s, terminate budget 10 s. SIGTERM to "
-        + "the JVM once every child logged `start` and 1 s more; %d rounds. Clean-up sleep: %s (FANOUT_SLEEP).",
-        String.join(" ", jvm), children, Bench.EXAMPLE_JAR, children, cleanup, rounds, sleep));
+        + "the JVM once every child logged `start` and %d s more (`--settle`); %d rounds. Clean-up sleep: %s "
+        + "(FANOUT_SLEEP).", String.join(" ", jvm), children, Bench.EXAMPLE_JAR, children, cleanup, settle, rounds,
+        sleep));
     if (baseline) {
       report.add("");
       report.add("Baseline (`--baseline`), in the same run, one baseline round after each Quiesce round: the same "
@@ -85,7 +90,7 @@ final class FanoutBench {
     List<Run> runs = new ArrayList<>();
     List<Run> baselineRuns = new ArrayList<>();
     for (int r = 1; r <= rounds; r++) {
-      Run run = once(r, children, cleanup, sleep, port, mport, jvm, report);
+      Run run = once(r, children, cleanup, sleep, port, mport, jvm, settle, report);
       runs.add(run);
       report.progress(progress(false, run));
       if (baseline) {
@@ -108,7 +113,7 @@ final class FanoutBench {
   }
 
   static Run once(int round, int children, String cleanup, String sleep, int port, int mport, List<String> jvm,
-      Report report) throws Exception {
+      int settleSeconds, Report report) throws Exception {
     Http.requireFree(port, mport);
     CpuMonitor.awaitQuiet();
     Path childLog = report.file("children-r" + round + ".log").toAbsolutePath();
@@ -132,7 +137,12 @@ final class FanoutBench {
         }
         Thread.sleep(50);
       }
-      Thread.sleep(1000);
+      // the settle time, as the server would run before a stop; checked alive every 50 ms
+      long signalAt = System.nanoTime() + settleSeconds * 1_000_000_000L;
+      while (System.nanoTime() < signalAt) {
+        server.checkAlive();
+        Thread.sleep(Math.max(1, Math.min(50, (signalAt - System.nanoTime()) / 1_000_000)));
+      }
       CpuMonitor cpu = CpuMonitor.start();
       Instant wall = Instant.now();
       long sig = server.term();

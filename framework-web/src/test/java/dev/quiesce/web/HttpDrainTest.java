@@ -242,10 +242,13 @@ class HttpDrainTest {
   }
 
   @Test
-  void drainedInstancesAreUndeployedBeforeTheAck() {
+  void drainedInstancesAreUndeployedByTheEndOfTheClosePhase() {
     int before = fx.vertx.deploymentIDs().size();
     assertThat(before).isEqualTo(2);
-    driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5)).detail(Duration.ofSeconds(5));
+    JsonObject drained = driver.publish("http", Steps.DRAIN, Duration.ofSeconds(5)).detail(Duration.ofSeconds(5));
+    assertThat(drained.getLong("aborted")).isZero();
+    JsonObject closed = driver.publish("http", Steps.CLOSE, Duration.ofSeconds(5)).detail(Duration.ofSeconds(5));
+    assertThat(closed.getBoolean("drained")).isTrue();
     assertThat(fx.vertx.deploymentIDs()).containsExactly(fx.httpDeployment);
   }
 
