@@ -18,11 +18,9 @@ import java.util.Objects;
  *       idle keep-alive connections close; HTTP/2 connections get GOAWAY; WebSockets get 1001;
  *       server-sent-event streams get {@code http.sseFinalEvent} and end; in-flight requests
  *       finish until the phase budget, then the rest are closed. The acknowledgement carries
- *       {@code {"completed","aborted","connectionsClosed","websockets","streams"}}. The drained
- *       instances' undeploy begins when it is sent, and is not waited for: the next phase (the
- *       children's {@code terminate}) is not held up by it.</li>
- *   <li>{@code close}: waits (within the phase) for the drained instances' undeploy to end, when
- *       {@code drain} ran; otherwise the drain happens here, then the undeploy.</li>
+ *       {@code {"completed","aborted","connectionsClosed","websockets","streams"}}; the drained
+ *       instances are undeployed before it is sent.</li>
+ *   <li>{@code close}: nothing when {@code drain} ran; otherwise the drain happens here.</li>
  *   <li>{@code suspend} / {@code resume} (commands {@code drain} / {@code resume}): readiness
  *       down ("draining") / up; requests keep being served.</li>
  *   <li>{@code reload}: the instances' servers are replaced one at a time with the new

@@ -58,12 +58,6 @@ public final class HttpService implements Participant {
    */
   private final List<Future<DrainResult>> stopSideDrains = new ArrayList<>();
   private Runnable cancelAnnounce = () -> { };
-  /**
-   * The undeploy of the instances a stop's drain drained: begun when the drain ends, not waited for
-   * by its acknowledgement (so the next phase, often the children's terminate, is not held up by
-   * it), and waited for, bounded, by this participant's {@code close}.
-   */
-  private Future<Void> drainedInstancesGone = Future.succeededFuture();
   private volatile int publishedPort = -1;
 
   /** One running instance and the port it listens on. */
@@ -117,18 +111,12 @@ public final class HttpService implements Participant {
                 + " could not start: " + err.getMessage(), err))));
   }
 
-  /**
-   * Undeployed: the instances (children) were undeployed first, each draining if it had not, and
-   * those a stop's drain began to undeploy are gone (bounded); leave the coordinator.
-   */
+  /** Undeployed: the instances (children) were undeployed first, each draining if it had not; leave the coordinator. */
   public Future<Void> stop() {
     cancelAnnounce.run();
     // after the drain phase the coordinator expects nothing more from this participant
     Future<Void> left = registration == null || stopping ? Future.succeededFuture() : registration.unregister();
-    // the instances a stop's drain began to undeploy are no longer this deployment's children for Vert.x:
-    // wait for them too, so that the server is gone when its own undeploy ends
-    return left.eventually(() -> Future.join(drainedInstancesGone,
-            undeployAll(List.copyOf(instances), config.undeployDrainTimeout().toMillis() + 1000)))
+    return left.eventually(() -> undeployAll(List.copyOf(instances), config.undeployDrainTimeout().toMillis() + 1000))
         .eventually(lifecycleEvents::unregister);
   }
 
@@ -200,8 +188,7 @@ public final class HttpService implements Participant {
     return switch (phase.name()) {
       case Steps.ANNOUNCE -> announce(phase);
       case Steps.DRAIN -> drain(phase);
-      case Steps.CLOSE -> (stopping ? Future.succeededFuture(new JsonObject().put("drained", true)) : drain(phase))
-          .compose(detail -> drainedInstancesGone(phase).map(detail));
+      case Steps.CLOSE -> stopping ? Future.succeededFuture(new JsonObject().put("drained", true)) : drain(phase);
       default -> Future.succeededFuture(new JsonObject());
     };
   }
@@ -285,8 +272,9 @@ public final class HttpService implements Participant {
         state.inFlight(), budgetDeadline - now);
     return drainAll(all, plan)
         .compose(result -> withReloadSideDrains(result, budgetDeadline + settle))
+        .compose(result -> undeployAll(all, Math.max(0, phase.deadline() - System.currentTimeMillis()) / 2)
+            .map(result))
         .map(result -> {
-          drainedInstancesGone = undeployAll(all, Math.max(0, phase.deadline() - System.currentTimeMillis()) / 2);
           state.meters().drained(DrainKind.STOP, result);
           publishSummary();
           JsonObject detail = result.toJson();
@@ -299,16 +287,6 @@ public final class HttpService implements Participant {
           LOG.info("HTTP drain done in {} ms: {}", result.durationMs(), detail.encode());
           return detail;
         });
-  }
-
-  /**
-   * Waits for the drained instances' undeploy to end, within what the phase leaves less the
-   * acknowledgement's margin; never fails (an instance still undeploying then is left to the
-   * coordinator's undeploy of everything, which ends it or abandons it at the close phase's deadline).
-   */
-  private Future<Void> drainedInstancesGone(PhaseContext phase) {
-    long within = phase.forced() ? 0 : AckMargin.usable(phase.remaining().toMillis());
-    return within <= 0 ? Future.succeededFuture() : bounded(drainedInstancesGone, within);
   }
 
   /**
