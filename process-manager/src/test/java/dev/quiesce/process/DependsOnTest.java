@@ -224,6 +224,7 @@ class DependsOnTest extends ProcessTestBase {
     long cacheTerm = children.timeOf(cache, "signal TERM");
     assertThat(cacheTerm - t0).as("cache waited for the start of its slice").isGreaterThanOrEqualTo(550L);
     assertThat(cacheTerm).as("but not for web's overrun").isLessThan(event("exited", "web").getLong("at"));
+    awaitEvent("the stragglers-killed event", Duration.ofSeconds(5), e -> "stragglers-killed".equals(e.getString("type")));
     assertThat(events("stragglers-killed")).hasSize(1);
     assertThat(ack.getJsonObject("detail").getJsonArray("children")).hasSize(2);
   }
