@@ -57,7 +57,9 @@ class ClusterIsolationIT {
       assertThat(exit.code()).as("exit code of the stopped node; its output:\n%s", stopped.jvm().output()).isZero();
       others.forEach(n -> n.awaitMembers(3));
 
-      // the stopped node's own stream saw its whole stop, and its report is complete
+      // the stopped node's own stream saw its whole stop, and its report is complete (the stream is read on
+      // its own thread: the node's exit does not mean every line has been read)
+      own.await("the report event", e -> "report".equals(e.getString("type")));
       assertThat(own.received()).extracting(e -> e.getString("type")).contains("state", "phase-start", "phase-end",
           "report");
       JsonObject report = stopped.app.report();

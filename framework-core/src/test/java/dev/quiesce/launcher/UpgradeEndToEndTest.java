@@ -77,8 +77,10 @@ class UpgradeEndToEndTest {
       assertThat(report.getString("reason")).isEqualTo("upgrade: successor pid " + successor + " is ready");
       // the successor: a new JVM, in a session of its own, still running after its predecessor exited
       assertThat(successor).isNotEqualTo(app.pid());
-      assertThat(app.output()).contains("quiesce started pid=" + successor)
-          .contains("upgrade: told the predecessor (pid " + app.pid() + ") this process is ready");
+      assertThat(app.output()).contains("quiesce started pid=" + successor);
+      // the successor writes this once it has read the predecessor's answer, while the predecessor stops
+      app.awaitLineAlsoAfterExit("upgrade: told the predecessor \\(pid " + app.pid() + "\\) this process is ready",
+          Duration.ofSeconds(20));
       Optional<ProcessHandle> next = ProcessHandle.of(successor);
       assertThat(next).isPresent();
       assertThat(next.get().isAlive()).isTrue();

@@ -154,6 +154,8 @@ class QuiesceEventBusTest {
     vertx.eventBus().send("one-way", "sent");
     vertx.eventBus().publish("one-way", "published");
     Await.until("both one-way messages handled", Duration.ofSeconds(5), () -> sentOnly.size() == 2);
+    // the handler adds to sentOnly before the consumer counts the message as ended
+    Await.until("the one-way messages ended", Duration.ofSeconds(5), () -> oneWay.inProgress() == 0);
 
     assertThat(thrown.failureCode()).isEqualTo(500);
     assertThat(thrown.getMessage()).isEqualTo("boom on x");

@@ -74,6 +74,8 @@ class UpgradeCommandTest {
     StopReport report = Await.result(f.coordinator.stopped(), Duration.ofSeconds(10));
     assertThat(report.toJson().getString("trigger")).isEqualTo("upgrade");
     assertThat(report.reason()).isEqualTo("upgrade: successor pid 4242 is ready");
+    // stopped() completes on the coordinator's thread; the events reach the fixture's consumer on another
+    Await.until("the upgrade's done event", Duration.ofSeconds(5), () -> f.events("upgrade").size() == 2);
     assertThat(f.events("upgrade")).extracting(e -> e.getString("outcome")).containsExactly("started", "done");
     assertThat(f.events("upgrade").get(1).getLong("successorPid")).isEqualTo(4242L);
   }

@@ -275,6 +275,8 @@ class ManagementTest {
     assertThat(queued.bodyAsJsonObject().getString("outcome")).isEqualTo("done");
     assertThat(queued.bodyAsJsonObject().getString("reason")).as("not the running reload's event")
         .isNotEqualTo("first");
+    // the HTTP answer and the event to this test's consumer take different ways
+    Await.until("both reload events", Duration.ofSeconds(5), () -> reloads.size() >= 2);
     assertThat(reloads).hasSize(2);
   }
 

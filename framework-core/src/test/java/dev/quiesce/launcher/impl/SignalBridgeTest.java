@@ -63,6 +63,9 @@ class SignalBridgeTest {
 
     JvmProcess.kill("USR1", pid);
     Await.until("drained by USR1", Duration.ofSeconds(5), () -> coordinator.state() == LifecycleState.DRAINING);
+    // published from the signal thread to a consumer on another event loop than the coordinator's
+    Await.until("USR1 published", Duration.ofSeconds(5), () -> published.stream()
+        .anyMatch(e -> "USR1".equals(e.getString("signal"))));
     assertThat(published).anySatisfy(e -> {
       assertThat(e.getString("signal")).isEqualTo("USR1");
       assertThat(e.getString("action")).isEqualTo("drain");
