@@ -198,16 +198,25 @@ final class DrainBench {
       // short response had already ended, and Vert.x then never completes it (one warm-up in about 100 hung so)
       List<io.vertx.core.Future<?>> all = java.util.Collections.synchronizedList(new ArrayList<>());
       CountDownLatch issued = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicReference<RuntimeException> notIssued = new java.util.concurrent.atomic.AtomicReference<>();
       vertx.getOrCreateContext().runOnContext(v -> {
-        for (int i = 0; i < 2000; i++) {
-          String path = i % 2 == 0 ? "/hello" : "/work?ms=1";
-          all.add(warm.request(HttpMethod.GET, port, "127.0.0.1", path).compose(req -> req.send())
-              .compose(resp -> resp.body()));
+        try {
+          for (int i = 0; i < 2000; i++) {
+            String path = i % 2 == 0 ? "/hello" : "/work?ms=1";
+            all.add(warm.request(HttpMethod.GET, port, "127.0.0.1", path).compose(req -> req.send())
+                .compose(resp -> resp.body()));
+          }
+        } catch (RuntimeException e) {
+          notIssued.set(e);
+        } finally {
+          issued.countDown();
         }
-        issued.countDown();
       });
       if (!issued.await(10, TimeUnit.SECONDS)) {
         throw new IllegalStateException("the warm-up's requests were not issued within 10 s");
+      }
+      if (notIssued.get() != null) {
+        throw new IllegalStateException("the warm-up's requests could not be issued", notIssued.get());
       }
       try {
         io.vertx.core.Future.join(all).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -75,9 +75,9 @@ final class FanoutBench {
     report.add(String.format(Locale.ROOT, "Server: `java %s -Dquiesce.processes.0.instances=%d -jar %s --config "
         + "bench/conf/fanout.json`: one group of %d children `bash bench/scripts/fanout-child.sh` (TERM → log the "
         + "receipt, sleep %s s, log, exit 0), stop ladder TERM then KILL after 5 s, terminate budget 10 s. SIGTERM to "
-        + "the JVM once every child logged `start` and %d s more (`--settle`; the baseline's rounds: 1 s); %d rounds. Clean-up sleep: %s "
-        + "(FANOUT_SLEEP).", String.join(" ", jvm), children, Bench.EXAMPLE_JAR, children, cleanup, settle, rounds,
-        sleep));
+        + "the JVM once every child logged `start` and %d s more (`--settle`%s); %d rounds. Clean-up sleep: %s "
+        + "(FANOUT_SLEEP).", String.join(" ", jvm), children, Bench.EXAMPLE_JAR, children, cleanup, settle,
+        baseline ? "; the baseline's rounds: 1 s" : "", rounds, sleep));
     if (baseline) {
       report.add("");
       report.add("Baseline (`--baseline`), in the same run, one baseline round after each Quiesce round: the same "
@@ -137,7 +137,7 @@ final class FanoutBench {
         }
         Thread.sleep(50);
       }
-      // the settle time, as the server would run before a stop; checked alive every 50 ms
+      // the settle time (an idle server; no requests are sent), the server checked alive every 50 ms
       long signalAt = System.nanoTime() + settleSeconds * 1_000_000_000L;
       while (signalAt - System.nanoTime() > 0) {
         server.checkAlive();

@@ -69,10 +69,16 @@ class StopIntegrationTest {
    * Runs {@code request} on an event loop of the fixture's Vert.x. A response's handlers must be set in
    * the event-loop turn its head arrives in: Vert.x drops the chunks (and the end) of a response that has
    * no handler yet. Set from the test's own thread, a chain of futures can attach them after a short
-   * response has already ended.
+   * response has already ended. Fails {@code ended} when {@code request} throws.
    */
-  private void onEventLoop(Runnable request) {
-    fx.vertx.getOrCreateContext().runOnContext(v -> request.run());
+  private void onEventLoop(Runnable request, Promise<Void> ended) {
+    fx.vertx.getOrCreateContext().runOnContext(v -> {
+      try {
+        request.run();
+      } catch (RuntimeException e) {
+        ended.tryFail(e);
+      }
+    });
   }
 
   private Watch watch() {
@@ -84,7 +90,7 @@ class StopIntegrationTest {
           resp.endHandler(v -> watch.ended().tryComplete());
           resp.exceptionHandler(watch.ended()::tryFail);
         })
-        .onFailure(watch.ended()::tryFail));
+        .onFailure(watch.ended()::tryFail), watch.ended());
     Await.until("the stream's first event", Duration.ofSeconds(5), () -> watch.text().indexOf("event: status") >= 0);
     return watch;
   }
@@ -164,7 +170,7 @@ class StopIntegrationTest {
           late.text().append(b.toString());
           late.ended().tryComplete();
         })
-        .onFailure(late.ended()::tryFail));
+        .onFailure(late.ended()::tryFail), late.ended());
     Await.result(late.ended().future(), Duration.ofSeconds(5));
     assertThat(late.events()).extracting(e -> e.getString("event")).containsExactly("report");
     Await.result(lateWatcher.close(), Duration.ofSeconds(5));

@@ -121,7 +121,7 @@ class UpgradeExclusiveTest extends ProcessTestBase {
 
       // the release follows slow's readiness in the process manager; its event reaches this test's consumer
       // asynchronously, so it is awaited rather than expected already there
-      assertThat(status("slow").getInteger("ready")).as("slow's instances ready when the hold was released").isEqualTo(1);
+      assertThat(status("slow").getInteger("ready")).as("slow's instance is ready (the hold waited for it)").isEqualTo(1);
       awaitEvent("slow's ready event", Duration.ofSeconds(5),
           e -> "ready".equals(e.getString("type")) && "slow".equals(e.getString("group")));
       assertThat(status("locked").getString("state")).isEqualTo("waiting");
