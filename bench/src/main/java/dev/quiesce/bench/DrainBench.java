@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Benchmark 2, drain precision: the example application with N requests in flight (each on a
@@ -196,9 +197,10 @@ final class DrainBench {
     try {
       // the chains are built on an event loop: built from this thread, resp.body() could be asked for after a
       // short response had already ended, and Vert.x then never completes it (one warm-up in about 100 hung so)
-      List<io.vertx.core.Future<?>> all = java.util.Collections.synchronizedList(new ArrayList<>());
+      // filled on the event loop, read here after the latch (which orders the two)
+      List<io.vertx.core.Future<?>> all = new ArrayList<>();
       CountDownLatch issued = new CountDownLatch(1);
-      java.util.concurrent.atomic.AtomicReference<RuntimeException> notIssued = new java.util.concurrent.atomic.AtomicReference<>();
+      AtomicReference<RuntimeException> notIssued = new AtomicReference<>();
       vertx.getOrCreateContext().runOnContext(v -> {
         try {
           for (int i = 0; i < 2000; i++) {

@@ -198,9 +198,7 @@ class DependsOnTest extends ProcessTestBase {
     assertThat(c.getString("step")).isEqualTo("KILL");
     long cacheTerm = children.timeOf(cache, "signal TERM");
     assertThat(cacheTerm - t0).isGreaterThanOrEqualTo(1000L);
-    awaitEvent("web's exited event", Duration.ofSeconds(5),
-        e -> "exited".equals(e.getString("type")) && "web".equals(e.getString("group")));
-    assertThat(cacheTerm).isGreaterThanOrEqualTo(event("exited", "web").getLong("at"));
+    assertThat(cacheTerm).isGreaterThanOrEqualTo(awaitEvent("exited", "web").getLong("at"));
     assertThat(children.signalNames(web)).containsExactly("TERM");
     assertThat(children.signalNames(cache)).containsExactly("TERM");
   }
@@ -225,10 +223,8 @@ class DependsOnTest extends ProcessTestBase {
     assertThat(System.currentTimeMillis() - t0).isLessThanOrEqualTo(Timing.upTo(1600L));
     long cacheTerm = children.timeOf(cache, "signal TERM");
     assertThat(cacheTerm - t0).as("cache waited for the start of its slice").isGreaterThanOrEqualTo(550L);
-    awaitEvent("web's exited event", Duration.ofSeconds(5),
-        e -> "exited".equals(e.getString("type")) && "web".equals(e.getString("group")));
-    assertThat(cacheTerm).as("but not for web's overrun").isLessThan(event("exited", "web").getLong("at"));
-    awaitEvent("the stragglers-killed event", Duration.ofSeconds(5), e -> "stragglers-killed".equals(e.getString("type")));
+    assertThat(cacheTerm).as("but not for web's overrun").isLessThan(awaitEvent("exited", "web").getLong("at"));
+    awaitEvent("stragglers-killed");
     assertThat(events("stragglers-killed")).hasSize(1);
     assertThat(ack.getJsonObject("detail").getJsonArray("children")).hasSize(2);
   }

@@ -61,7 +61,7 @@ class EscapeeTest extends ProcessTestBase {
     assertThat(detail.getString("forcedReason")).contains("that had left the process group of a child (setsid");
     assertThat(children.signalNames(escapee)).as("outside the group it heard no TERM").isEmpty();
     Await.until("the escapee is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(escapee));
-    awaitEvent("the escapees-killed event", Duration.ofSeconds(5), e -> "escapees-killed".equals(e.getString("type")));
+    awaitEvent("escapees-killed");
     assertThat(events("escapees-killed")).singleElement()
         .satisfies(e -> assertThat(e.getInteger("count")).isEqualTo(stopped.getInteger("escapeesKilled")));
   }

@@ -71,7 +71,7 @@ class GuardianTest extends ProcessTestBase {
     assertThat(children.signalNames(pid)).containsExactly("TERM");
     Await.until("the guardian is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(guardian));
     assertThat(temp.resolve("state").toFile().list()).isEmpty();
-    awaitEvent("the exited event", Duration.ofSeconds(5), e -> "exited".equals(e.getString("type")));
+    awaitEvent("exited");
     assertThat(events("exited")).singleElement().satisfies(e -> assertThat(e.getBoolean("expected")).isTrue());
   }
 }

@@ -30,6 +30,7 @@ abstract class ProcessTestBase {
   Vertx vertx;
   ChildFixture children;
   final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  private static final Duration EVENT_WAIT = Duration.ofSeconds(5);
 
   @BeforeEach
   void startVertx() {
@@ -108,5 +109,19 @@ abstract class ProcessTestBase {
   JsonObject awaitEvent(String what, Duration timeout, Predicate<JsonObject> p) {
     Await.until(what, timeout, () -> events.stream().anyMatch(p));
     return events.stream().filter(p).findFirst().orElseThrow();
+  }
+
+  /**
+   * The first event of {@code type}, awaited for at most 5 s: events reach this test's consumer
+   * asynchronously, so another sign that the work is done does not mean its event is here yet.
+   */
+  JsonObject awaitEvent(String type) {
+    return awaitEvent("a " + type + " event", EVENT_WAIT, e -> type.equals(e.getString("type")));
+  }
+
+  /** The first event of {@code type} for {@code group}, awaited as {@link #awaitEvent(String)} does. */
+  JsonObject awaitEvent(String type, String group) {
+    return awaitEvent("a " + type + " event of " + group, EVENT_WAIT,
+        e -> type.equals(e.getString("type")) && group.equals(e.getString("group")));
   }
 }

@@ -105,7 +105,7 @@ class StopLadderTest extends ProcessTestBase {
     assertThat(child.getInteger("stragglersKilled")).isGreaterThanOrEqualTo(1);
     assertThat(children.signalNames(grandchild)).containsExactly("TERM");
     Await.until("the grandchild is gone", Duration.ofSeconds(2), () -> !ChildFixture.alive(grandchild));
-    awaitEvent("the stragglers-killed event", Duration.ofSeconds(5), e -> "stragglers-killed".equals(e.getString("type")));
+    awaitEvent("stragglers-killed");
     assertThat(events("stragglers-killed")).singleElement()
         .satisfies(e -> assertThat(e.getJsonArray("pids").stream().map(Integer.class::cast).toList())
             .contains(grandchild));

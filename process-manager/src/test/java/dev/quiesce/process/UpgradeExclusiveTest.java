@@ -122,8 +122,7 @@ class UpgradeExclusiveTest extends ProcessTestBase {
       // the release follows slow's readiness in the process manager; its event reaches this test's consumer
       // asynchronously, so it is awaited rather than expected already there
       assertThat(status("slow").getInteger("ready")).as("slow's instance is ready (the hold waited for it)").isEqualTo(1);
-      awaitEvent("slow's ready event", Duration.ofSeconds(5),
-          e -> "ready".equals(e.getString("type")) && "slow".equals(e.getString("group")));
+      awaitEvent("ready", "slow");
       assertThat(status("locked").getString("state")).isEqualTo("waiting");
       assertThat(status("web").getString("state")).isEqualTo("waiting");
       handover.predecessorReleased("locked");
